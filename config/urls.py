@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+from kapclinic.core import views as core_views
+
+urlpatterns = [
+    path("", include("kapclinic.today.urls")),
+    path("accounts/", include("kapclinic.accounts.urls")),
+    path("patients/", include("kapclinic.patients.urls")),
+    path("admin/", admin.site.urls),
+    path("healthz", core_views.healthz, name="healthz"),
+]
+
+handler400 = "kapclinic.core.views.bad_request"
+handler403 = "kapclinic.core.views.permission_denied"
+handler404 = "kapclinic.core.views.page_not_found"
+handler500 = "kapclinic.core.views.server_error"

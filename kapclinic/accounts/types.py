@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from kapclinic.accounts.models import Clinic, StaffMembership, User
+
+
+class ClinicRequest(HttpRequest):
+    """A request from a signed-in user, with the clinic they are working in (ClinicMiddleware)."""
+
+    user: User  # type: ignore[assignment]
+    clinic: Clinic | None
+    memberships: list[StaffMembership]
+    request_id: str

@@ -1,0 +1,317 @@
+"""The synthetic clinic: a realistic organisation, deterministic for a seed and a date.
+
+It is the data of the demo (``make run``), of the tests and of the benchmarks. Every value is
+invented; name parts are combined at random, phone numbers use the unassigned 555 area code and
+e-mail addresses the reserved example.org domain, so no record describes a real person.
+Later issues hook their data in here (screening, assessments, sessions, ledger...).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import unicodedata
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from kapclinic.accounts.models import (
+    Clinic,
+    OpeningHours,
+    Organization,
+    Role,
+    Room,
+    StaffMembership,
+    User,
+)
+from kapclinic.demo import names
+from kapclinic.patients.models import Diagnosis, Patient, Sex
+
+DEMO_PASSWORD = "kap-demo-2026"  # noqa: S105 - printed by `make run`; demo data only
+DEMO_DOMAIN = "demo.kapclinic.test"
+# One named login per role, all in the first clinic (the admin and the prescriber also work
+# in the second clinic, to show clinic switching and different clinics' boundaries).
+DEMO_LOGINS: dict[Role, tuple[str, str, str]] = {
+    Role.CLINIC_ADMIN: (f"admin@{DEMO_DOMAIN}", "Avery Admin", ""),
+    Role.PRESCRIBER: (f"prescriber@{DEMO_DOMAIN}", "Dr. Priya Prescott", "MD"),
+    Role.NURSE: (f"nurse@{DEMO_DOMAIN}", "Noah Nightingale", "RN"),
+    Role.THERAPIST: (f"therapist@{DEMO_DOMAIN}", "Tamar Thera", "LCSW"),
+    Role.FRONT_DESK: (f"frontdesk@{DEMO_DOMAIN}", "Felipe Front", ""),
+    Role.RESEARCHER: (f"researcher@{DEMO_DOMAIN}", "Riley Research", "PhD"),
+}
+
+# name, code, address, city, region, postal code, time zone
+CLINIC_SITES = [
+    ("Harborview KAP Clinic", "BOS", "100 Harbor Blvd", "Boston", "MA", "02110", "America/New_York"),
+    ("Lakeside KAP Clinic", "CHI", "22 Lakeview Dr", "Chicago", "IL", "60601", "America/Chicago"),
+    ("Front Range KAP Clinic", "DEN", "7 Cedar Rd", "Denver", "CO", "80202", "America/Denver"),
+    ("Bayside KAP Clinic", "SFO", "450 Oak St", "San Francisco", "CA", "94105",
+     "America/Los_Angeles"),
+    ("Desert Bloom KAP Clinic", "PHX", "18 Elm St", "Phoenix", "AZ", "85004", "America/Phoenix"),
+    ("Music Row KAP Clinic", "BNA", "3 Maple Ave", "Nashville", "TN", "37203", "America/Chicago"),
+    ("Capitol KAP Clinic", "DCA", "900 Pine Ct", "Washington", "DC", "20001", "America/New_York"),
+    ("Puget KAP Clinic", "SEA", "61 Harbor Blvd", "Seattle", "WA", "98101", "America/Los_Angeles"),
+]
+
+# ICD-10-CM primary diagnoses of people referred to a KAP programme, with relative weights.
+PRIMARY_DIAGNOSES: list[tuple[str, str, int]] = [
+    ("F33.1", "Major depressive disorder, recurrent, moderate", 30),
+    ("F33.2", "Major depressive disorder, recurrent severe without psychotic features", 15),
+    ("F32.1", "Major depressive disorder, single episode, moderate", 10),
+    ("F32.2", "Major depressive disorder, single episode, severe without psychotic features", 8),
+    ("F32.A", "Depression, unspecified", 4),
+    ("F33.9", "Major depressive disorder, recurrent, unspecified", 4),
+    ("F43.10", "Post-traumatic stress disorder, unspecified", 10),
+    ("F43.12", "Post-traumatic stress disorder, chronic", 5),
+    ("F41.1", "Generalized anxiety disorder", 8),
+    ("F31.81", "Bipolar II disorder", 3),
+    ("F31.4", "Bipolar disorder, current episode depressed, severe, without psychotic features", 2),
+    ("F42.2", "Mixed obsessional thoughts and acts", 1),
+]
+SECONDARY_DIAGNOSES: list[tuple[str, str, int]] = [
+    ("F41.1", "Generalized anxiety disorder", 25),
+    ("G47.00", "Insomnia, unspecified", 20),
+    ("F41.0", "Panic disorder without agoraphobia", 10),
+    ("F10.20", "Alcohol dependence, uncomplicated", 8),
+    ("F12.20", "Cannabis dependence, uncomplicated", 5),
+    ("I10", "Essential (primary) hypertension", 15),
+    ("E66.9", "Obesity, unspecified", 10),
+    ("H40.9", "Unspecified glaucoma", 2),
+    ("G40.909", "Epilepsy, unspecified, not intractable, without status epilepticus", 1),
+]
+
+StaffPlan = list[tuple[Role, str]]  # (role, credential)
+STAFF_PER_CLINIC: StaffPlan = [
+    (Role.CLINIC_ADMIN, ""),
+    (Role.PRESCRIBER, "MD"), (Role.PRESCRIBER, "NP"),
+    (Role.NURSE, "RN"), (Role.NURSE, "RN"), (Role.NURSE, "RN"),
+    (Role.THERAPIST, "LCSW"), (Role.THERAPIST, "PhD"), (Role.THERAPIST, "LMFT"),
+    (Role.FRONT_DESK, ""), (Role.FRONT_DESK, ""),
+    (Role.RESEARCHER, "PhD"),
+]
+
+
+@dataclass
+class GenerationResult:
+    organizations: int = 0
+    clinics: int = 0
+    rooms: int = 0
+    staff: int = 0
+    memberships: int = 0
+    patients: int = 0
+    diagnoses: int = 0
+    logins: dict[str, str] = field(default_factory=dict)
+
+
+def clinic_count_for(patients: int) -> int:
+    """Two clinics for a demo; about one clinic per 5,000 patients beyond that (max 8)."""
+    return max(2, min(len(CLINIC_SITES), math.ceil(patients / 5000)))
+
+
+def ascii_fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if c.isascii() and (c.isalnum() or c in ".-")).lower()
+
+
+class _Ids:
+    """Deterministic UUIDs from the generator's own PRNG."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self._rng = rng
+
+    def next(self) -> uuid.UUID:
+        return uuid.UUID(int=self._rng.getrandbits(128), version=4)
+
+
+def _weighted(rng: random.Random, table: list[tuple[str, str, int]]) -> tuple[str, str]:
+    code, display, _ = rng.choices(table, weights=[w for *_, w in table])[0]
+    return code, display
+
+
+def _birth_date(rng: random.Random, today: date) -> date:
+    """Adults of working age mostly; about 12% aged 65+ and 1% under 18 (screening refuses)."""
+    roll = rng.random()
+    if roll < 0.01:
+        age = rng.randint(16, 17)
+    elif roll < 0.13:
+        age = rng.randint(65, 84)
+    else:
+        age = min(64, max(18, round(rng.gauss(40, 11))))
+    return today - timedelta(days=age * 365 + rng.randint(0, 364))
+
+
+def _sex(rng: random.Random) -> str:
+    return rng.choices([Sex.FEMALE, Sex.MALE, Sex.OTHER, Sex.UNKNOWN], weights=[58, 38, 2, 2])[0]
+
+
+def _given_name(rng: random.Random, sex: str) -> str:
+    if sex == Sex.FEMALE:
+        pool = names.GIVEN_FEMALE
+    elif sex == Sex.MALE:
+        pool = names.GIVEN_MALE
+    else:
+        pool = names.GIVEN_NEUTRAL + names.GIVEN_FEMALE + names.GIVEN_MALE
+    return rng.choice(pool)
+
+
+def _phone(rng: random.Random) -> str:
+    return f"+1-555-{rng.randint(200, 999)}-{rng.randint(0, 9999):04d}"
+
+
+def _batches(total: int, size: int) -> Iterator[int]:
+    done = 0
+    while done < total:
+        step = min(size, total - done)
+        yield step
+        done += step
+
+
+@transaction.atomic
+def generate_clinic(
+    *,
+    patients: int,
+    seed: int,
+    today: date,
+    progress: Callable[[int], None] | None = None,
+    batch_size: int = 5000,
+) -> GenerationResult:
+    """Create an organisation with clinics, rooms, staff and ``patients`` patients.
+
+    The same (patients, seed, today) always gives the same rows, public ids included.
+    Precondition: the database holds no organisation yet (the caller checks).
+    """
+    rng = random.Random(seed)
+    ids = _Ids(rng)
+    result = GenerationResult()
+    password_hash = make_password(DEMO_PASSWORD)  # hashed once: PBKDF2 is slow by design
+
+    org = Organization.objects.create(name="Demo Health Partners", public_id=ids.next())
+    result.organizations = 1
+    clinics = _create_clinics(rng, ids, org, clinic_count_for(patients))
+    result.clinics = len(clinics)
+    result.rooms = _create_rooms(rng, ids, clinics)
+    result.staff, result.memberships, result.logins = _create_staff(
+        rng, ids, clinics, password_hash
+    )
+
+    # Clinics near the organisation's founding site see more patients.
+    weights = [1.0 / (1 + 0.15 * i) for i in range(len(clinics))]
+    next_mrn = dict.fromkeys((c.pk for c in clinics), 0)
+    for size in _batches(patients, batch_size):
+        batch: list[Patient] = []
+        for _ in range(size):
+            clinic = rng.choices(clinics, weights=weights)[0]
+            next_mrn[clinic.pk] += 1
+            batch.append(_new_patient(rng, ids, clinic, next_mrn[clinic.pk], today))
+        created = Patient.objects.bulk_create(batch)
+        diagnoses = [d for p in created for d in _new_diagnoses(rng, ids, p, today)]
+        Diagnosis.objects.bulk_create(diagnoses, batch_size=batch_size)
+        result.patients += len(created)
+        result.diagnoses += len(diagnoses)
+        if progress is not None:
+            progress(size)
+    return result
+
+
+def _create_clinics(rng: random.Random, ids: _Ids, org: Organization, count: int) -> list[Clinic]:
+    clinics = []
+    for name, code, street, city, region, postal, tz in CLINIC_SITES[:count]:
+        clinic = Clinic.objects.create(
+            organization=org, name=name, code=code, address_line=street, city=city,
+            region=region, postal_code=postal, country="US", jurisdiction="US",
+            phone=_phone(rng), time_zone=tz, public_id=ids.next(),
+        )
+        hours = [OpeningHours(clinic=clinic, weekday=d, opens_at=time(8), closes_at=time(18))
+                 for d in range(5)]
+        if rng.random() < 0.5:
+            hours.append(OpeningHours(clinic=clinic, weekday=5, opens_at=time(9),
+                                      closes_at=time(13)))
+        OpeningHours.objects.bulk_create(hours)
+        clinics.append(clinic)
+    return clinics
+
+
+def _create_rooms(rng: random.Random, ids: _Ids, clinics: list[Clinic]) -> int:
+    rooms = []
+    for clinic in clinics:
+        for number in range(1, rng.randint(2, 4) + 1):
+            rooms.append(Room(
+                clinic=clinic, name=f"Treatment {number}", kind=Room.Kind.TREATMENT, capacity=1,
+                has_recliner=True, has_eye_masks_and_headphones=True, has_bp_monitor=True,
+                has_pulse_oximeter=True, has_cardiac_monitor=number == 1, has_oxygen=number == 1,
+                notes="Dimmable lights, music system" if number == 1 else "",
+                public_id=ids.next(),
+            ))
+        rooms.append(Room(clinic=clinic, name="Integration room", kind=Room.Kind.THERAPY,
+                          capacity=rng.choice([1, 6, 8]), public_id=ids.next(),
+                          notes="Group integration circles when capacity allows"))
+        rooms.append(Room(clinic=clinic, name="Consult room", kind=Room.Kind.CONSULT, capacity=1,
+                          has_bp_monitor=True, has_pulse_oximeter=True, public_id=ids.next()))
+    Room.objects.bulk_create(rooms)
+    return len(rooms)
+
+
+def _create_staff(
+    rng: random.Random, ids: _Ids, clinics: list[Clinic], password_hash: str
+) -> tuple[int, int, dict[str, str]]:
+    users: list[User] = []
+    memberships: list[tuple[User, Clinic, Role]] = []
+    logins: dict[str, str] = {}
+    for role, (email, full_name, credential) in DEMO_LOGINS.items():
+        user = User(email=email, full_name=full_name, credentials=credential,
+                    password=password_hash, is_staff=role == Role.CLINIC_ADMIN,
+                    public_id=ids.next())
+        users.append(user)
+        memberships.append((user, clinics[0], role))
+        if role in (Role.CLINIC_ADMIN, Role.PRESCRIBER):
+            memberships.append((user, clinics[1], role))
+        logins[role.label] = email
+    for clinic in clinics:
+        for number, (role, credential) in enumerate(STAFF_PER_CLINIC, start=1):
+            sex = rng.choice([Sex.FEMALE, Sex.MALE])
+            given, family = _given_name(rng, sex), rng.choice(names.FAMILY)
+            title = "Dr. " if credential in ("MD", "PhD") else ""
+            email = f"{ascii_fold(given)}.{ascii_fold(family)}.{clinic.code.lower()}{number}"
+            user = User(email=f"{email}@staff.example.org", full_name=f"{title}{given} {family}",
+                        credentials=credential, password=password_hash,
+                        is_staff=role == Role.CLINIC_ADMIN, public_id=ids.next())
+            users.append(user)
+            memberships.append((user, clinic, role))
+    User.objects.bulk_create(users)
+    StaffMembership.objects.bulk_create(
+        StaffMembership(user=u, clinic=c, role=r, public_id=ids.next()) for u, c, r in memberships
+    )
+    return len(users), len(memberships), logins
+
+
+def _new_patient(rng: random.Random, ids: _Ids, clinic: Clinic, number: int, today: date
+                 ) -> Patient:
+    sex = _sex(rng)
+    given, family = _given_name(rng, sex), rng.choice(names.FAMILY)
+    email = ""
+    if rng.random() < 0.6:
+        email = f"{ascii_fold(given)}.{ascii_fold(family)}{rng.randint(1, 999)}@example.org"
+    return Patient(
+        clinic=clinic, mrn=f"{clinic.code}-{number:06d}", given_name=given, family_name=family,
+        birth_date=_birth_date(rng, today), sex=sex, phone=_phone(rng), email=email,
+        public_id=ids.next(),
+    )
+
+
+def _new_diagnoses(rng: random.Random, ids: _Ids, patient: Patient, today: date
+                   ) -> list[Diagnosis]:
+    code, display = _weighted(rng, PRIMARY_DIAGNOSES)
+    noted = today - timedelta(days=rng.randint(30, 5 * 365))
+    result = [Diagnosis(patient=patient, icd10_code=code, display=display, is_primary=True,
+                        noted_on=max(noted, patient.birth_date + timedelta(days=12 * 365)),
+                        public_id=ids.next())]
+    if rng.random() < 0.4:
+        code2, display2 = _weighted(rng, SECONDARY_DIAGNOSES)
+        if code2 != code:
+            result.append(Diagnosis(patient=patient, icd10_code=code2, display=display2,
+                                    noted_on=noted, public_id=ids.next()))
+    return result

@@ -1,0 +1,80 @@
+"""The person receiving care. Every patient belongs to exactly one clinic."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import models
+from django.db.models import Q
+
+from kapclinic.accounts.models import Clinic
+from kapclinic.core.models import PublicIdModel, TimeStampedModel
+
+
+class Sex(models.TextChoices):
+    """FHIR AdministrativeGender (http://hl7.org/fhir/administrative-gender)."""
+
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class Patient(PublicIdModel, TimeStampedModel):
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
+    # Medical record number, unique within the clinic ("BOS-000123").
+    mrn = models.CharField("MRN", max_length=20)
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    birth_date = models.DateField()
+    sex = models.CharField(max_length=10, choices=Sex.choices)
+    phone = models.CharField(max_length=30, blank=True)
+    email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "mrn"], name="patient_mrn_unique_in_clinic"),
+        ]
+        indexes = [
+            models.Index(fields=["clinic", "family_name", "given_name"],
+                         name="patient_clinic_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.family_name}, {self.given_name} ({self.mrn})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    def age_on(self, day: date) -> int:
+        had_birthday = (day.month, day.day) >= (self.birth_date.month, self.birth_date.day)
+        return day.year - self.birth_date.year - (0 if had_birthday else 1)
+
+
+class Diagnosis(PublicIdModel, TimeStampedModel):
+    """A coded diagnosis on the patient's problem list (ICD-10-CM)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        RESOLVED = "resolved", "Resolved"
+        ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="diagnoses")
+    icd10_code = models.CharField("ICD-10-CM code", max_length=8)
+    display = models.CharField(max_length=200)
+    is_primary = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    noted_on = models.DateField()
+
+    class Meta:
+        ordering = ["-is_primary", "icd10_code"]
+        verbose_name_plural = "diagnoses"
+        constraints = [
+            models.UniqueConstraint(fields=["patient"], condition=Q(is_primary=True, status="active"),
+                                    name="diagnosis_one_active_primary"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.icd10_code} {self.display}"

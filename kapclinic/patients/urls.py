@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from kapclinic.patients import views
+
+app_name = "patients"
+urlpatterns = [
+    path("", views.patient_list, name="list"),
+]
