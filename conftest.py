@@ -19,8 +19,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 DEMO_TODAY = date(2026, 11, 25)
 
@@ -61,7 +67,9 @@ def demo_user() -> Callable[[Role], User]:
 
 
 @pytest.fixture
-def client_for(demo: GenerationResult, demo_user: Callable[[Role], User]) -> Callable[[Role], Client]:
+def client_for(
+    demo: GenerationResult, demo_user: Callable[[Role], User]
+) -> Callable[[Role], Client]:
     """A test client signed in as the demo user of ``role``."""
 
     def make(role: Role) -> Client:

@@ -21,7 +21,7 @@ class MembershipInline(admin.TabularInline[StaffMembership, User]):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin[User]):
     ordering = ["full_name"]
     list_display = ["full_name", "credentials", "email", "is_active", "is_staff"]
     list_filter = ["is_active", "is_staff", "memberships__role"]
@@ -34,8 +34,13 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",),
-                "fields": ("email", "full_name", "credentials", "password1", "password2")}),
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "full_name", "credentials", "password1", "password2"),
+            },
+        ),
     )
     inlines = [MembershipInline]
 
@@ -54,8 +59,15 @@ class OpeningHoursInline(admin.TabularInline[OpeningHours, Clinic]):
 class RoomInline(admin.TabularInline[Room, Clinic]):
     model = Room
     extra = 0
-    fields = ["name", "kind", "capacity", "has_recliner", "has_bp_monitor", "has_pulse_oximeter",
-              "is_active"]
+    fields = [
+        "name",
+        "kind",
+        "capacity",
+        "has_recliner",
+        "has_bp_monitor",
+        "has_pulse_oximeter",
+        "is_active",
+    ]
 
 
 @admin.register(Clinic)
@@ -69,8 +81,15 @@ class ClinicAdmin(admin.ModelAdmin[Clinic]):
 
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin[Room]):
-    list_display = ["name", "clinic", "kind", "capacity", "has_recliner", "has_pulse_oximeter",
-                    "is_active"]
+    list_display = [
+        "name",
+        "clinic",
+        "kind",
+        "capacity",
+        "has_recliner",
+        "has_pulse_oximeter",
+        "is_active",
+    ]
     list_filter = ["clinic", "kind", "is_active"]
     search_fields = ["name"]
 

@@ -30,7 +30,7 @@ class ClinicMiddleware:
         request.memberships = []  # type: ignore[attr-defined]
         user = request.user
         if user.is_authenticated:
-            memberships = list_active_memberships(user)  # type: ignore[arg-type]
+            memberships = list_active_memberships(user)
             clinic = choose_clinic(memberships, request.session.get(SESSION_CLINIC_KEY))
             request.memberships = memberships  # type: ignore[attr-defined]
             request.clinic = clinic  # type: ignore[attr-defined]

@@ -100,7 +100,8 @@ class Clinic(PublicIdModel, TimeStampedModel):
     # ISO 3166-1 alpha-2, with the subdivision as ISO 3166-2 where rules differ (US-CA).
     country = models.CharField(max_length=2, default="US")
     jurisdiction = models.CharField(
-        max_length=10, default="US",
+        max_length=10,
+        default="US",
         help_text="Which regulatory rule set applies (e.g. US); rules are data keyed by this.",
     )
     phone = models.CharField(max_length=30, blank=True)
@@ -110,7 +111,9 @@ class Clinic(PublicIdModel, TimeStampedModel):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "name"], name="clinic_name_unique_in_org"),
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="clinic_name_unique_in_org"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -146,12 +149,15 @@ class OpeningHours(models.Model):
         ordering = ["clinic", "weekday", "opens_at"]
         verbose_name_plural = "opening hours"
         constraints = [
-            models.CheckConstraint(condition=Q(closes_at__gt=F("opens_at")),
-                                   name="opening_hours_close_after_open"),
-            models.CheckConstraint(condition=Q(weekday__gte=0, weekday__lte=6),
-                                   name="opening_hours_weekday_range"),
-            models.UniqueConstraint(fields=["clinic", "weekday", "opens_at"],
-                                    name="opening_hours_unique_start"),
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=F("opens_at")), name="opening_hours_close_after_open"
+            ),
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6), name="opening_hours_weekday_range"
+            ),
+            models.UniqueConstraint(
+                fields=["clinic", "weekday", "opens_at"], name="opening_hours_unique_start"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -185,8 +191,9 @@ class Room(PublicIdModel, TimeStampedModel):
         ordering = ["clinic", "name"]
         constraints = [
             models.UniqueConstraint(fields=["clinic", "name"], name="room_name_unique_in_clinic"),
-            models.CheckConstraint(condition=Q(capacity__gte=1, capacity__lte=20),
-                                   name="room_capacity_range"),
+            models.CheckConstraint(
+                condition=Q(capacity__gte=1, capacity__lte=20), name="room_capacity_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -230,8 +237,9 @@ class StaffMembership(PublicIdModel, TimeStampedModel):
     class Meta:
         ordering = ["clinic", "role", "user"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "clinic", "role"],
-                                    name="membership_unique_role_in_clinic"),
+            models.UniqueConstraint(
+                fields=["user", "clinic", "role"], name="membership_unique_role_in_clinic"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -49,8 +49,9 @@ def get_clinic_day(clinic: Clinic, day: date) -> ClinicDay:
     for membership in memberships:
         entry = by_user.setdefault(membership.user_id, StaffOnRoster(membership.user, []))
         entry.roles.append(membership.get_role_display())
-    return ClinicDay(clinic=clinic, day=day, opening_hours=hours, rooms=rooms,
-                     staff=list(by_user.values()))
+    return ClinicDay(
+        clinic=clinic, day=day, opening_hours=hours, rooms=rooms, staff=list(by_user.values())
+    )
 
 
 def list_clinics_with_rooms() -> QuerySet[Clinic]:

@@ -8,7 +8,7 @@ from kapclinic.accounts.models import Clinic, StaffMembership, User
 class ClinicRequest(HttpRequest):
     """A request from a signed-in user, with the clinic they are working in (ClinicMiddleware)."""
 
-    user: User  # type: ignore[assignment]
+    user: User
     clinic: Clinic | None
     memberships: list[StaffMembership]
     request_id: str

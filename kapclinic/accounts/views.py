@@ -33,7 +33,8 @@ def switch_clinic(request: ClinicRequest) -> HttpResponse:
     request.session[SESSION_CLINIC_KEY] = str(clinic.public_id)
     messages.success(request, f"Now working in {clinic.name}.")
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                 require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(target)
     return redirect("today:today")

@@ -73,8 +73,9 @@ class QueryCountHeaderMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         count = 0
 
-        def counter(execute: Callable[..., Any], sql: str, params: Any, many: bool,
-                    context: dict[str, Any]) -> Any:
+        def counter(
+            execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
+        ) -> Any:
             nonlocal count
             count += 1
             return execute(sql, params, many, context)

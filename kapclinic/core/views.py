@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 @never_cache
 @login_not_required
 def healthz(request: HttpRequest) -> HttpResponse:
-    """Liveness for the load balancer; touches no database (also the benchmark's framework floor)."""
+    """Liveness for the load balancer; touches no database (the benchmarks' framework floor)."""
     return HttpResponse("ok", content_type="text/plain")
 
 
@@ -40,5 +40,9 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return _error(request, 500, "Something went wrong",
-                  "The error was logged. Quote the reference below to your clinic admin.")
+    return _error(
+        request,
+        500,
+        "Something went wrong",
+        "The error was logged. Quote the reference below to your clinic admin.",
+    )

@@ -28,6 +28,7 @@ from kapclinic.accounts.models import (
     StaffMembership,
     User,
 )
+from kapclinic.accounts.services import grant_admin_site_access
 from kapclinic.demo import names
 from kapclinic.patients.models import Diagnosis, Patient, Sex
 
@@ -46,11 +47,26 @@ DEMO_LOGINS: dict[Role, tuple[str, str, str]] = {
 
 # name, code, address, city, region, postal code, time zone
 CLINIC_SITES = [
-    ("Harborview KAP Clinic", "BOS", "100 Harbor Blvd", "Boston", "MA", "02110", "America/New_York"),
+    (
+        "Harborview KAP Clinic",
+        "BOS",
+        "100 Harbor Blvd",
+        "Boston",
+        "MA",
+        "02110",
+        "America/New_York",
+    ),
     ("Lakeside KAP Clinic", "CHI", "22 Lakeview Dr", "Chicago", "IL", "60601", "America/Chicago"),
     ("Front Range KAP Clinic", "DEN", "7 Cedar Rd", "Denver", "CO", "80202", "America/Denver"),
-    ("Bayside KAP Clinic", "SFO", "450 Oak St", "San Francisco", "CA", "94105",
-     "America/Los_Angeles"),
+    (
+        "Bayside KAP Clinic",
+        "SFO",
+        "450 Oak St",
+        "San Francisco",
+        "CA",
+        "94105",
+        "America/Los_Angeles",
+    ),
     ("Desert Bloom KAP Clinic", "PHX", "18 Elm St", "Phoenix", "AZ", "85004", "America/Phoenix"),
     ("Music Row KAP Clinic", "BNA", "3 Maple Ave", "Nashville", "TN", "37203", "America/Chicago"),
     ("Capitol KAP Clinic", "DCA", "900 Pine Ct", "Washington", "DC", "20001", "America/New_York"),
@@ -87,10 +103,16 @@ SECONDARY_DIAGNOSES: list[tuple[str, str, int]] = [
 StaffPlan = list[tuple[Role, str]]  # (role, credential)
 STAFF_PER_CLINIC: StaffPlan = [
     (Role.CLINIC_ADMIN, ""),
-    (Role.PRESCRIBER, "MD"), (Role.PRESCRIBER, "NP"),
-    (Role.NURSE, "RN"), (Role.NURSE, "RN"), (Role.NURSE, "RN"),
-    (Role.THERAPIST, "LCSW"), (Role.THERAPIST, "PhD"), (Role.THERAPIST, "LMFT"),
-    (Role.FRONT_DESK, ""), (Role.FRONT_DESK, ""),
+    (Role.PRESCRIBER, "MD"),
+    (Role.PRESCRIBER, "NP"),
+    (Role.NURSE, "RN"),
+    (Role.NURSE, "RN"),
+    (Role.NURSE, "RN"),
+    (Role.THERAPIST, "LCSW"),
+    (Role.THERAPIST, "PhD"),
+    (Role.THERAPIST, "LMFT"),
+    (Role.FRONT_DESK, ""),
+    (Role.FRONT_DESK, ""),
     (Role.RESEARCHER, "PhD"),
 ]
 
@@ -176,7 +198,7 @@ def generate_clinic(
     patients: int,
     seed: int,
     today: date,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
     batch_size: int = 5000,
 ) -> GenerationResult:
     """Create an organisation with clinics, rooms, staff and ``patients`` patients.
@@ -221,15 +243,27 @@ def _create_clinics(rng: random.Random, ids: _Ids, org: Organization, count: int
     clinics = []
     for name, code, street, city, region, postal, tz in CLINIC_SITES[:count]:
         clinic = Clinic.objects.create(
-            organization=org, name=name, code=code, address_line=street, city=city,
-            region=region, postal_code=postal, country="US", jurisdiction="US",
-            phone=_phone(rng), time_zone=tz, public_id=ids.next(),
+            organization=org,
+            name=name,
+            code=code,
+            address_line=street,
+            city=city,
+            region=region,
+            postal_code=postal,
+            country="US",
+            jurisdiction="US",
+            phone=_phone(rng),
+            time_zone=tz,
+            public_id=ids.next(),
         )
-        hours = [OpeningHours(clinic=clinic, weekday=d, opens_at=time(8), closes_at=time(18))
-                 for d in range(5)]
+        hours = [
+            OpeningHours(clinic=clinic, weekday=d, opens_at=time(8), closes_at=time(18))
+            for d in range(5)
+        ]
         if rng.random() < 0.5:
-            hours.append(OpeningHours(clinic=clinic, weekday=5, opens_at=time(9),
-                                      closes_at=time(13)))
+            hours.append(
+                OpeningHours(clinic=clinic, weekday=5, opens_at=time(9), closes_at=time(13))
+            )
         OpeningHours.objects.bulk_create(hours)
         clinics.append(clinic)
     return clinics
@@ -239,18 +273,43 @@ def _create_rooms(rng: random.Random, ids: _Ids, clinics: list[Clinic]) -> int:
     rooms = []
     for clinic in clinics:
         for number in range(1, rng.randint(2, 4) + 1):
-            rooms.append(Room(
-                clinic=clinic, name=f"Treatment {number}", kind=Room.Kind.TREATMENT, capacity=1,
-                has_recliner=True, has_eye_masks_and_headphones=True, has_bp_monitor=True,
-                has_pulse_oximeter=True, has_cardiac_monitor=number == 1, has_oxygen=number == 1,
-                notes="Dimmable lights, music system" if number == 1 else "",
+            rooms.append(
+                Room(
+                    clinic=clinic,
+                    name=f"Treatment {number}",
+                    kind=Room.Kind.TREATMENT,
+                    capacity=1,
+                    has_recliner=True,
+                    has_eye_masks_and_headphones=True,
+                    has_bp_monitor=True,
+                    has_pulse_oximeter=True,
+                    has_cardiac_monitor=number == 1,
+                    has_oxygen=number == 1,
+                    notes="Dimmable lights, music system" if number == 1 else "",
+                    public_id=ids.next(),
+                )
+            )
+        rooms.append(
+            Room(
+                clinic=clinic,
+                name="Integration room",
+                kind=Room.Kind.THERAPY,
+                capacity=rng.choice([1, 6, 8]),
                 public_id=ids.next(),
-            ))
-        rooms.append(Room(clinic=clinic, name="Integration room", kind=Room.Kind.THERAPY,
-                          capacity=rng.choice([1, 6, 8]), public_id=ids.next(),
-                          notes="Group integration circles when capacity allows"))
-        rooms.append(Room(clinic=clinic, name="Consult room", kind=Room.Kind.CONSULT, capacity=1,
-                          has_bp_monitor=True, has_pulse_oximeter=True, public_id=ids.next()))
+                notes="Group integration circles when capacity allows",
+            )
+        )
+        rooms.append(
+            Room(
+                clinic=clinic,
+                name="Consult room",
+                kind=Room.Kind.CONSULT,
+                capacity=1,
+                has_bp_monitor=True,
+                has_pulse_oximeter=True,
+                public_id=ids.next(),
+            )
+        )
     Room.objects.bulk_create(rooms)
     return len(rooms)
 
@@ -262,9 +321,14 @@ def _create_staff(
     memberships: list[tuple[User, Clinic, Role]] = []
     logins: dict[str, str] = {}
     for role, (email, full_name, credential) in DEMO_LOGINS.items():
-        user = User(email=email, full_name=full_name, credentials=credential,
-                    password=password_hash, is_staff=role == Role.CLINIC_ADMIN,
-                    public_id=ids.next())
+        user = User(
+            email=email,
+            full_name=full_name,
+            credentials=credential,
+            password=password_hash,
+            is_staff=role == Role.CLINIC_ADMIN,
+            public_id=ids.next(),
+        )
         users.append(user)
         memberships.append((user, clinics[0], role))
         if role in (Role.CLINIC_ADMIN, Role.PRESCRIBER):
@@ -276,42 +340,68 @@ def _create_staff(
             given, family = _given_name(rng, sex), rng.choice(names.FAMILY)
             title = "Dr. " if credential in ("MD", "PhD") else ""
             email = f"{ascii_fold(given)}.{ascii_fold(family)}.{clinic.code.lower()}{number}"
-            user = User(email=f"{email}@staff.example.org", full_name=f"{title}{given} {family}",
-                        credentials=credential, password=password_hash,
-                        is_staff=role == Role.CLINIC_ADMIN, public_id=ids.next())
+            user = User(
+                email=f"{email}@staff.example.org",
+                full_name=f"{title}{given} {family}",
+                credentials=credential,
+                password=password_hash,
+                is_staff=role == Role.CLINIC_ADMIN,
+                public_id=ids.next(),
+            )
             users.append(user)
             memberships.append((user, clinic, role))
     User.objects.bulk_create(users)
     StaffMembership.objects.bulk_create(
         StaffMembership(user=u, clinic=c, role=r, public_id=ids.next()) for u, c, r in memberships
     )
+    grant_admin_site_access(u for u, _c, r in memberships if r == Role.CLINIC_ADMIN)
     return len(users), len(memberships), logins
 
 
-def _new_patient(rng: random.Random, ids: _Ids, clinic: Clinic, number: int, today: date
-                 ) -> Patient:
+def _new_patient(
+    rng: random.Random, ids: _Ids, clinic: Clinic, number: int, today: date
+) -> Patient:
     sex = _sex(rng)
     given, family = _given_name(rng, sex), rng.choice(names.FAMILY)
     email = ""
     if rng.random() < 0.6:
         email = f"{ascii_fold(given)}.{ascii_fold(family)}{rng.randint(1, 999)}@example.org"
     return Patient(
-        clinic=clinic, mrn=f"{clinic.code}-{number:06d}", given_name=given, family_name=family,
-        birth_date=_birth_date(rng, today), sex=sex, phone=_phone(rng), email=email,
+        clinic=clinic,
+        mrn=f"{clinic.code}-{number:06d}",
+        given_name=given,
+        family_name=family,
+        birth_date=_birth_date(rng, today),
+        sex=sex,
+        phone=_phone(rng),
+        email=email,
         public_id=ids.next(),
     )
 
 
-def _new_diagnoses(rng: random.Random, ids: _Ids, patient: Patient, today: date
-                   ) -> list[Diagnosis]:
+def _new_diagnoses(rng: random.Random, ids: _Ids, patient: Patient, today: date) -> list[Diagnosis]:
     code, display = _weighted(rng, PRIMARY_DIAGNOSES)
     noted = today - timedelta(days=rng.randint(30, 5 * 365))
-    result = [Diagnosis(patient=patient, icd10_code=code, display=display, is_primary=True,
-                        noted_on=max(noted, patient.birth_date + timedelta(days=12 * 365)),
-                        public_id=ids.next())]
+    result = [
+        Diagnosis(
+            patient=patient,
+            icd10_code=code,
+            display=display,
+            is_primary=True,
+            noted_on=max(noted, patient.birth_date + timedelta(days=12 * 365)),
+            public_id=ids.next(),
+        )
+    ]
     if rng.random() < 0.4:
         code2, display2 = _weighted(rng, SECONDARY_DIAGNOSES)
         if code2 != code:
-            result.append(Diagnosis(patient=patient, icd10_code=code2, display=display2,
-                                    noted_on=noted, public_id=ids.next()))
+            result.append(
+                Diagnosis(
+                    patient=patient,
+                    icd10_code=code2,
+                    display=display2,
+                    noted_on=noted,
+                    public_id=ids.next(),
+                )
+            )
     return result

@@ -37,8 +37,9 @@ class Patient(PublicIdModel, TimeStampedModel):
             models.UniqueConstraint(fields=["clinic", "mrn"], name="patient_mrn_unique_in_clinic"),
         ]
         indexes = [
-            models.Index(fields=["clinic", "family_name", "given_name"],
-                         name="patient_clinic_name_idx"),
+            models.Index(
+                fields=["clinic", "family_name", "given_name"], name="patient_clinic_name_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -72,8 +73,11 @@ class Diagnosis(PublicIdModel, TimeStampedModel):
         ordering = ["-is_primary", "icd10_code"]
         verbose_name_plural = "diagnoses"
         constraints = [
-            models.UniqueConstraint(fields=["patient"], condition=Q(is_primary=True, status="active"),
-                                    name="diagnosis_one_active_primary"),
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(is_primary=True, status="active"),
+                name="diagnosis_one_active_primary",
+            ),
         ]
 
     def __str__(self) -> str:

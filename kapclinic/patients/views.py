@@ -13,5 +13,6 @@ def patient_list(request: ClinicRequest) -> HttpResponse:
     if request.clinic is None:
         return render(request, "no_clinic.html", status=403)
     page = page_of_patients(request.clinic, request.GET.get("page"))
-    return render(request, "patients/patient_list.html",
-                  {"page": page, "today": request.clinic.local_today()})
+    return render(
+        request, "patients/patient_list.html", {"page": page, "today": request.clinic.local_today()}
+    )

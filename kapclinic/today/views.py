@@ -11,14 +11,26 @@ from kapclinic.accounts.types import ClinicRequest
 
 # Areas that later issues fill in; each already has its place in the navigation.
 UPCOMING_AREAS: dict[str, tuple[str, str]] = {
-    "schedule": ("Schedule", "Course planning and appointments: preparation, dosing, "
-                 "integration and talk-therapy sessions, room by room."),
-    "monitoring": ("Monitoring", "The live console for dosing sessions: vital signs, sedation "
-                   "and dissociation scores, alerts and discharge readiness."),
-    "outcomes": ("Outcomes", "Measurement-based care: questionnaires, scores, safety alerts and "
-                 "each patient's trajectory, and comparisons between ketamine and talk therapy."),
-    "ledger": ("Ledger", "The controlled-substance ledger: receipts, administrations, waste, "
-               "inventories and reconciliations."),
+    "schedule": (
+        "Schedule",
+        "Course planning and appointments: preparation, dosing, "
+        "integration and talk-therapy sessions, room by room.",
+    ),
+    "monitoring": (
+        "Monitoring",
+        "The live console for dosing sessions: vital signs, sedation "
+        "and dissociation scores, alerts and discharge readiness.",
+    ),
+    "outcomes": (
+        "Outcomes",
+        "Measurement-based care: questionnaires, scores, safety alerts and "
+        "each patient's trajectory, and comparisons between ketamine and talk therapy.",
+    ),
+    "ledger": (
+        "Ledger",
+        "The controlled-substance ledger: receipts, administrations, waste, "
+        "inventories and reconciliations.",
+    ),
 }
 
 
@@ -33,5 +45,6 @@ def today(request: ClinicRequest) -> HttpResponse:
 @require_GET
 def upcoming_area(request: ClinicRequest, area: str) -> HttpResponse:
     title, description = UPCOMING_AREAS[area]
-    return render(request, "today/upcoming.html",
-                  {"area": area, "title": title, "description": description})
+    return render(
+        request, "today/upcoming.html", {"area": area, "title": title, "description": description}
+    )

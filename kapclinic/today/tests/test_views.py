@@ -58,8 +58,9 @@ def test_today_query_count_does_not_grow_with_rooms_and_staff(
     home = clinics[0]
     for number in range(10):
         Room.objects.create(clinic=home, name=f"Extra {number}", has_recliner=True)
-        user = User.objects.create_user(f"extra{number}@staff.example.org", "x" * 20,
-                                        full_name=f"Extra Nurse {number}")
+        user = User.objects.create_user(
+            f"extra{number}@staff.example.org", "x" * 20, full_name=f"Extra Nurse {number}"
+        )
         StaffMembership.objects.create(user=user, clinic=home, role=Role.NURSE)
     with CaptureQueriesContext(connection) as after:
         response = client.get(url)
@@ -71,8 +72,7 @@ def test_switching_clinic_changes_what_today_shows(
     client_for: Callable[[Role], Client], clinics: list[Clinic]
 ) -> None:
     client = client_for(Role.PRESCRIBER)
-    response = client.post(reverse("accounts:switch-clinic"),
-                           {"clinic": str(clinics[1].public_id)})
+    response = client.post(reverse("accounts:switch-clinic"), {"clinic": str(clinics[1].public_id)})
     assert response.status_code == 302
     assert client.get(reverse("today:today")).context["clinic_day"].clinic == clinics[1]
 
@@ -81,8 +81,9 @@ def test_switching_to_a_clinic_the_user_does_not_work_in_is_refused(
     client_for: Callable[[Role], Client], clinics: list[Clinic]
 ) -> None:
     client = client_for(Role.NURSE)  # the demo nurse works only in the first clinic
-    response = client.post(reverse("accounts:switch-clinic"),
-                           {"clinic": str(clinics[1].public_id)}, follow=True)
+    response = client.post(
+        reverse("accounts:switch-clinic"), {"clinic": str(clinics[1].public_id)}, follow=True
+    )
     assert "You do not work in that clinic." in response.content.decode()
     assert response.context["clinic_day"].clinic == clinics[0]
 
@@ -90,14 +91,16 @@ def test_switching_to_a_clinic_the_user_does_not_work_in_is_refused(
 def test_switch_clinic_rejects_garbage_without_error(
     client_for: Callable[[Role], Client], clinics: list[Clinic]
 ) -> None:
-    response = client_for(Role.NURSE).post(reverse("accounts:switch-clinic"),
-                                           {"clinic": "not-a-uuid"}, follow=True)
+    response = client_for(Role.NURSE).post(
+        reverse("accounts:switch-clinic"), {"clinic": "not-a-uuid"}, follow=True
+    )
     assert response.status_code == 200
     assert "You do not work in that clinic." in response.content.decode()
 
 
-def test_a_user_without_clinic_sees_an_explanation_not_an_error(client: Client, demo: object
-                                                                 ) -> None:
+def test_a_user_without_clinic_sees_an_explanation_not_an_error(
+    client: Client, demo: object
+) -> None:
     user = User.objects.create_user("lonely@staff.example.org", "x" * 20, full_name="Lonely")
     client.force_login(user)
     response = client.get(reverse("today:today"))
@@ -105,8 +108,10 @@ def test_a_user_without_clinic_sees_an_explanation_not_an_error(client: Client, 
     assert "not a member of any active clinic" in response.content.decode()
 
 
-@pytest.mark.parametrize("name", ["today:schedule", "today:monitoring", "today:outcomes",
-                                  "today:ledger", "patients:list"])
+@pytest.mark.parametrize(
+    "name",
+    ["today:schedule", "today:monitoring", "today:outcomes", "today:ledger", "patients:list"],
+)
 def test_every_navigation_area_answers(client_for: Callable[[Role], Client], name: str) -> None:
     response = client_for(Role.CLINIC_ADMIN).get(reverse(name))
     assert response.status_code == 200

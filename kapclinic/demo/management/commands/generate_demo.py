@@ -28,13 +28,21 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--patients", type=int, default=500,
-                            help="number of patients (default 500)")
+        parser.add_argument(
+            "--patients", type=int, default=500, help="number of patients (default 500)"
+        )
         parser.add_argument("--seed", type=int, default=2026, help="PRNG seed (default 2026)")
-        parser.add_argument("--today", type=_iso_date, default=None,
-                            help="the date the data is built around (default: today)")
-        parser.add_argument("--if-empty", action="store_true",
-                            help="do nothing (but print the demo logins) if data exists")
+        parser.add_argument(
+            "--today",
+            type=_iso_date,
+            default=None,
+            help="the date the data is built around (default: today)",
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing (but print the demo logins) if data exists",
+        )
         parser.add_argument("--batch-size", type=int, default=5000)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -56,15 +64,22 @@ class Command(BaseCommand):
         today: date = options["today"] or timezone.localdate()
         started = time.monotonic()
         with tqdm(total=patients, unit="patient", disable=None, desc="patients") as bar:
-            result = generate_clinic(patients=patients, seed=options["seed"], today=today,
-                                     progress=bar.update, batch_size=options["batch_size"])
+            result = generate_clinic(
+                patients=patients,
+                seed=options["seed"],
+                today=today,
+                progress=bar.update,
+                batch_size=options["batch_size"],
+            )
         elapsed = time.monotonic() - started
-        self.stdout.write(self.style.SUCCESS(
-            f"Generated {result.clinics} clinics, {result.rooms} rooms, {result.staff} staff "
-            f"({result.memberships} memberships), {result.patients} patients and "
-            f"{result.diagnoses} diagnoses in {elapsed:.1f} s (seed {options['seed']}, "
-            f"today {today.isoformat()})."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Generated {result.clinics} clinics, {result.rooms} rooms, {result.staff} staff "
+                f"({result.memberships} memberships), {result.patients} patients and "
+                f"{result.diagnoses} diagnoses in {elapsed:.1f} s (seed {options['seed']}, "
+                f"today {today.isoformat()})."
+            )
+        )
         self._print_logins()
 
     def _print_logins(self) -> None:

@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import pytest
+from django.contrib.auth import authenticate
+
+from kapclinic.accounts.models import (
+    Clinic,
+    OpeningHours,
+    Organization,
+    Role,
+    Room,
+    StaffMembership,
+    User,
+)
+from kapclinic.demo.generator import (
+    DEMO_LOGINS,
+    DEMO_PASSWORD,
+    ascii_fold,
+    clinic_count_for,
+    generate_clinic,
+)
+from kapclinic.patients.models import Diagnosis, Patient, Sex
+
+pytestmark = pytest.mark.django_db
+TODAY = date(2026, 11, 25)
+
+
+def _fingerprint() -> list[tuple[object, ...]]:
+    patients = Patient.objects.order_by("mrn").values_list(
+        "public_id", "mrn", "given_name", "family_name", "birth_date", "sex", "clinic__code"
+    )
+    diagnoses = Diagnosis.objects.order_by("public_id").values_list(
+        "public_id", "patient__mrn", "icd10_code"
+    )
+    staff = User.objects.order_by("email").values_list("public_id", "email", "full_name")
+    return [*patients, *diagnoses, *staff]
+
+
+def _wipe() -> None:
+    Diagnosis.objects.all().delete()
+    Patient.objects.all().delete()
+    StaffMembership.objects.all().delete()
+    User.objects.all().delete()
+    Room.objects.all().delete()
+    OpeningHours.objects.all().delete()
+    Clinic.objects.all().delete()
+    Organization.objects.all().delete()
+
+
+def test_the_same_seed_and_date_give_the_same_clinic() -> None:
+    generate_clinic(patients=80, seed=5, today=TODAY)
+    first = _fingerprint()
+    _wipe()
+    generate_clinic(patients=80, seed=5, today=TODAY)
+    assert _fingerprint() == first
+
+
+def test_another_seed_gives_other_patients() -> None:
+    generate_clinic(patients=80, seed=5, today=TODAY)
+    first = _fingerprint()
+    _wipe()
+    generate_clinic(patients=80, seed=6, today=TODAY)
+    assert _fingerprint() != first
+
+
+def test_every_clinic_has_rooms_hours_and_staff_of_every_role() -> None:
+    generate_clinic(patients=40, seed=1, today=TODAY)
+    for clinic in Clinic.objects.all():
+        roles = set(StaffMembership.objects.filter(clinic=clinic).values_list("role", flat=True))
+        assert roles == set(Role.values)
+        assert Room.objects.filter(
+            clinic=clinic, kind=Room.Kind.TREATMENT, has_recliner=True, has_pulse_oximeter=True
+        ).exists()
+        assert OpeningHours.objects.filter(clinic=clinic).count() >= 5
+
+
+def test_the_demo_logins_work_with_the_printed_password() -> None:
+    generate_clinic(patients=10, seed=1, today=TODAY)
+    for role, (email, _name, _credential) in DEMO_LOGINS.items():
+        user = authenticate(username=email, password=DEMO_PASSWORD)
+        assert user is not None, email
+        assert StaffMembership.objects.filter(user=user, role=role).exists()
+
+
+def test_one_person_can_hold_a_role_in_two_clinics() -> None:
+    generate_clinic(patients=10, seed=1, today=TODAY)
+    prescriber = User.objects.get(email=DEMO_LOGINS[Role.PRESCRIBER][0])
+    assert prescriber.memberships.values("clinic").distinct().count() == 2
+
+
+def test_patients_are_varied_and_plausible() -> None:
+    generate_clinic(patients=600, seed=3, today=TODAY)
+    patients = list(Patient.objects.all())
+    assert len(patients) == 600
+    ages = [p.age_on(TODAY) for p in patients]
+    assert min(ages) >= 16
+    assert max(ages) <= 85
+    assert sum(a >= 65 for a in ages) > 30  # older adults start at 28 mg esketamine
+    sexes = Counter(p.sex for p in patients)
+    assert sexes[Sex.FEMALE] > sexes[Sex.MALE] > 0
+    assert len({p.family_name for p in patients}) > 40
+    assert any(not p.family_name.isascii() for p in patients)  # accents are exercised
+    assert all(p.email == "" or p.email.endswith("@example.org") for p in patients)
+    assert all(p.phone.startswith("+1-555-") for p in patients)
+
+
+def test_every_patient_has_one_primary_diagnosis_coded_in_icd10() -> None:
+    generate_clinic(patients=300, seed=3, today=TODAY)
+    primaries = Counter(
+        Diagnosis.objects.filter(is_primary=True).values_list("patient_id", flat=True)
+    )
+    assert len(primaries) == 300
+    assert set(primaries.values()) == {1}
+    codes = set(Diagnosis.objects.values_list("icd10_code", flat=True))
+    assert {"F33.1", "F43.10"} <= codes
+    assert all((code[0] in "FGIEH" and "." in code) or code == "I10" for code in codes)
+
+
+def test_mrns_are_unique_within_each_clinic_and_carry_its_code() -> None:
+    generate_clinic(patients=200, seed=9, today=TODAY)
+    for patient in Patient.objects.select_related("clinic"):
+        assert patient.mrn.startswith(patient.clinic.code + "-")
+
+
+@pytest.mark.parametrize(
+    ("patients", "clinics"), [(0, 2), (500, 2), (10_000, 2), (12_000, 3), (100_000, 8)]
+)
+def test_clinic_count_scales_with_patients(patients: int, clinics: int) -> None:
+    assert clinic_count_for(patients) == clinics
+
+
+def test_ascii_fold_makes_email_safe_names() -> None:
+    assert ascii_fold("Nguyễn") == "nguyen"
+    assert ascii_fold("O'Brien") == "obrien"
+    assert ascii_fold("Van der Berg") == "vanderberg"
+
+
+def test_clinic_admins_can_manage_reference_data_in_the_admin_site() -> None:
+    generate_clinic(patients=5, seed=1, today=TODAY)
+    admin = User.objects.get(email=DEMO_LOGINS[Role.CLINIC_ADMIN][0])
+    assert admin.is_staff
+    assert not admin.is_superuser
+    assert admin.has_perm("accounts.change_room")
+    assert admin.has_perm("accounts.add_staffmembership")
+    assert not admin.has_perm("patients.view_patient")
+    nurse = User.objects.get(email=DEMO_LOGINS[Role.NURSE][0])
+    assert not nurse.is_staff

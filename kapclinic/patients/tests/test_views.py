@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from kapclinic.accounts.models import Clinic, Role
+from kapclinic.patients.models import Patient
+from kapclinic.patients.selectors import PAGE_SIZE
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_patient_list_shows_only_the_current_clinics_patients(
+    client_for: Callable[[Role], Client], clinics: list[Clinic]
+) -> None:
+    home, other = clinics
+    response = client_for(Role.FRONT_DESK).get(reverse("patients:list"))
+    assert response.status_code == 200
+    page = response.context["page"]
+    assert page.paginator.count == Patient.objects.filter(clinic=home).count()
+    assert all(p.clinic_id == home.pk for p in page.object_list)
+    html = response.content.decode()
+    for patient in Patient.objects.filter(clinic=other):
+        assert patient.mrn not in html
+
+
+def test_the_patient_list_is_paginated_alphabetically(
+    client_for: Callable[[Role], Client], clinics: list[Clinic]
+) -> None:
+    client = client_for(Role.NURSE)
+    first = client.get(reverse("patients:list")).context["page"]
+    assert len(first.object_list) == PAGE_SIZE
+    names = [(p.family_name, p.given_name) for p in first.object_list]
+    assert names == sorted(names)
+    second = client.get(reverse("patients:list"), {"page": "2"}).context["page"]
+    assert {p.pk for p in second.object_list}.isdisjoint({p.pk for p in first.object_list})
+
+
+@pytest.mark.parametrize("page", ["999", "abc", "-1"])
+def test_an_impossible_page_number_shows_a_real_page(
+    client_for: Callable[[Role], Client], page: str
+) -> None:
+    response = client_for(Role.NURSE).get(reverse("patients:list"), {"page": page})
+    assert response.status_code == 200
+    assert response.context["page"].object_list
+
+
+def test_the_patient_list_query_count_is_constant(
+    client_for: Callable[[Role], Client], clinics: list[Clinic]
+) -> None:
+    client = client_for(Role.NURSE)
+    url = reverse("patients:list")
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    home = clinics[0]
+    Patient.objects.bulk_create(
+        Patient(
+            clinic=home,
+            mrn=f"X-{n}",
+            given_name="Extra",
+            family_name=f"Aaron{n:03d}",
+            birth_date="1980-01-01",
+            sex="female",
+        )
+        for n in range(100)
+    )
+    with CaptureQueriesContext(connection) as large:
+        client.get(url)
+    assert len(large.captured_queries) == len(small.captured_queries)

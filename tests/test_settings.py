@@ -1,0 +1,151 @@
+"""Configuration from the environment, and the production profile's deploy check."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_int, env_list, env_secret, env_time_zone
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "pr0duction-" + "k3y-" * 12,
+    "ALLOWED_HOSTS": "kap.example.org",
+    "DATABASE_URL": "postgres://kap@db.example.org:5432/kapclinic",
+    "TIME_ZONE": "America/Chicago",
+}
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "DATABASE_URL",
+            "DJANGO_SETTINGS_MODULE",
+            "SECURE_SSL_REDIRECT",
+            "TASKS_BACKEND",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "KAPCLINIC_VAR_DIR",
+        }
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_production_profile_passes_the_deploy_check_without_warnings() -> None:
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_debug_off_without_a_secret_key_refuses_to_start() -> None:
+    env = {**PRODUCTION_ENV}
+    del env["SECRET_KEY"]
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is off." in result.stderr
+
+
+def test_debug_off_without_allowed_hosts_refuses_to_start() -> None:
+    env = {**PRODUCTION_ENV}
+    del env["ALLOWED_HOSTS"]
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS must list" in result.stderr
+
+
+def test_a_bad_time_zone_is_named_in_the_error() -> None:
+    result = _manage("check", env={**PRODUCTION_ENV, "TIME_ZONE": "Mars/Olympus"})
+    assert result.returncode != 0
+    assert "TIME_ZONE must be an IANA time zone" in result.stderr
+
+
+def test_the_database_comes_from_database_url() -> None:
+    code = (
+        "from django.conf import settings; d = settings.DATABASES['default']; "
+        "print(d['ENGINE'], d['NAME'], d['HOST'])"
+    )
+    result = _manage("shell", "-v", "0", "-c", code, env=PRODUCTION_ENV)
+    assert result.stdout.split() == ["django.db.backends.postgresql", "kapclinic", "db.example.org"]
+
+
+def test_without_database_url_the_default_is_sqlite_under_var(tmp_path: Path) -> None:
+    env = {**PRODUCTION_ENV, "KAPCLINIC_VAR_DIR": str(tmp_path)}
+    del env["DATABASE_URL"]
+    code = "from django.conf import settings; print(settings.DATABASES['default']['NAME'])"
+    result = _manage("shell", "-v", "0", "-c", code, env=env)
+    assert result.stdout.strip() == str(tmp_path / "kapclinic.sqlite3")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("1", True), ("TRUE", True), ("on", True), ("0", False), ("no", False), ("", False)],
+)
+def test_env_bool_reads_the_usual_spellings(
+    monkeypatch: pytest.MonkeyPatch, raw: str, expected: bool
+) -> None:
+    monkeypatch.setenv("KAP_FLAG", raw)
+    assert env_bool("KAP_FLAG", not expected) is expected
+
+
+def test_env_bool_rejects_anything_else(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAP_FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="KAP_FLAG must be a boolean"):
+        env_bool("KAP_FLAG", False)
+
+
+def test_env_int_checks_type_and_minimum(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAP_N", "ten")
+    with pytest.raises(ImproperlyConfigured, match="KAP_N must be a whole number"):
+        env_int("KAP_N", 1)
+    monkeypatch.setenv("KAP_N", "-1")
+    with pytest.raises(ImproperlyConfigured, match="at least 0"):
+        env_int("KAP_N", 1, minimum=0)
+    monkeypatch.setenv("KAP_N", "42")
+    assert env_int("KAP_N", 1, minimum=0) == 42
+
+
+def test_env_list_splits_and_trims(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAP_HOSTS", " a.example.org, b.example.org ,,")
+    assert env_list("KAP_HOSTS", []) == ["a.example.org", "b.example.org"]
+    monkeypatch.delenv("KAP_HOSTS")
+    assert env_list("KAP_HOSTS", ["x"]) == ["x"]
+
+
+def test_env_secret_prefers_the_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    secret_file = tmp_path / "secret"
+    secret_file.write_text("from-file\n", encoding="utf-8")
+    monkeypatch.setenv("KAP_SECRET", "from-env")
+    monkeypatch.setenv("KAP_SECRET_FILE", str(secret_file))
+    assert env_secret("KAP_SECRET") == "from-file"
+    monkeypatch.setenv("KAP_SECRET_FILE", str(tmp_path / "missing"))
+    with pytest.raises(ImproperlyConfigured, match="cannot be read"):
+        env_secret("KAP_SECRET")
+    monkeypatch.delenv("KAP_SECRET_FILE")
+    assert env_secret("KAP_SECRET") == "from-env"
+
+
+def test_env_time_zone_validates(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAP_TZ", "Europe/Paris")
+    assert env_time_zone("KAP_TZ", "UTC") == "Europe/Paris"
+    monkeypatch.setenv("KAP_TZ", "Nowhere/Land")
+    with pytest.raises(ImproperlyConfigured):
+        env_time_zone("KAP_TZ", "UTC")
