@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import logging
 
-from kapclinic.core.request_id import current_request_id
+from kapclinic.core.request_context import current_request_id
 
 
 class RequestIdFilter(logging.Filter):

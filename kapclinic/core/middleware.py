@@ -5,10 +5,15 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 
-from kapclinic.core.request_id import reset_request_id, set_request_id
+from kapclinic.core.request_context import (
+    RequestContext,
+    reset_request_context,
+    set_request_context,
+)
 
 # Only same-origin assets: htmx, Pico and Chart.js are vendored, and no template has inline script.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -29,6 +34,22 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 _INCOMING_ID = re.compile(r"^[A-Za-z0-9\-]{8,64}$")
 
 
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: REMOTE_ADDR, or the address the trusted load balancer saw.
+
+    X-Forwarded-For is only believed behind a proxy (TRUSTED_PROXY_COUNT > 0), and then the
+    entry that proxy appended is used, never one the client could have forged.
+    """
+    proxies: int = settings.TRUSTED_PROXY_COUNT
+    if proxies > 0:
+        forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",")]
+        forwarded = [part for part in forwarded if part]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    remote: str | None = request.META.get("REMOTE_ADDR") or None
+    return remote
+
+
 class RequestIdMiddleware:
     """Give each request an id (kept from a trusted load balancer's X-Request-ID when well formed)
     for logs, audit rows and error pages."""
@@ -40,11 +61,11 @@ class RequestIdMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _INCOMING_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
-        token = set_request_id(request_id)
+        token = set_request_context(RequestContext(request_id, client_ip(request)))
         try:
             response = self.get_response(request)
         finally:
-            reset_request_id(token)
+            reset_request_context(token)
         response["X-Request-ID"] = request_id
         return response
 

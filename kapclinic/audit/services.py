@@ -1,0 +1,131 @@
+"""The one way to write the audit trail."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from datetime import UTC
+from typing import Any
+from uuid import UUID
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from kapclinic.audit.chain import entry_hash, jsonable
+from kapclinic.audit.models import AuditChainHead, AuditEvent, Operation
+from kapclinic.core.request_context import current_request_context
+
+Changes = dict[str, tuple[Any, Any]]
+
+
+def hashed_content(event: AuditEvent) -> dict[str, Any]:
+    """The fields an entry's hash covers, in the form they have after a database round trip."""
+    occurred = event.occurred_at.astimezone(UTC).isoformat(timespec="microseconds")
+    return {
+        "position": event.position,
+        "occurred_at": occurred,
+        "actor": event.actor_id,
+        "actor_label": event.actor_label,
+        "actor_roles": event.actor_roles,
+        "clinic": str(event.clinic_public_id) if event.clinic_public_id else None,
+        "patient": str(event.patient_public_id) if event.patient_public_id else None,
+        "operation": event.operation,
+        "action": event.action,
+        "target": event.target,
+        "changes": event.changes,
+        "detail": event.detail,
+        "purpose": event.purpose,
+        "request_id": event.request_id,
+        "ip_address": event.ip_address,
+    }
+
+
+def _normalised_ip(value: str | None) -> str | None:
+    # Stored as the database returns it (PostgreSQL's inet compresses IPv6), so hashes match.
+    if not value:
+        return None
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+def _locked_head() -> AuditChainHead:
+    # The head row serialises appends: on PostgreSQL by the row lock, on SQLite because every
+    # write transaction is IMMEDIATE (config/settings.py).
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is not None:
+        return head
+    try:
+        with transaction.atomic():
+            AuditChainHead.objects.create(pk=1)
+    except IntegrityError:
+        pass  # another writer created it first
+    return AuditChainHead.objects.select_for_update().get(pk=1)
+
+
+def record(
+    *,
+    actor: AbstractBaseUser | None,
+    operation: Operation,
+    action: str,
+    actor_roles: Iterable[str] = (),
+    clinic_id: UUID | None = None,
+    patient_id: UUID | None = None,
+    target: str = "",
+    changes: Changes | None = None,
+    detail: dict[str, Any] | None = None,
+    purpose: str = "",
+) -> AuditEvent:
+    """Append one entry to the audit trail, in the caller's transaction.
+
+    Must run inside ``transaction.atomic`` together with the change it records, so that the
+    change and its audit entry commit or roll back together. Request id and client address
+    come from the current request (none in commands and tasks).
+    """
+    if not connection.in_atomic_block:
+        msg = "audit.record() must run inside the transaction of the change it records."
+        raise RuntimeError(msg)
+    context = current_request_context()
+    label = actor.get_username() if actor is not None else ""
+    head = _locked_head()
+    event = AuditEvent(
+        position=head.last_position + 1,
+        occurred_at=timezone.now(),
+        actor=actor,  # type: ignore[misc]
+        actor_label=label,
+        actor_roles=",".join(sorted(set(actor_roles))),
+        clinic_public_id=clinic_id,
+        patient_public_id=patient_id,
+        operation=operation,
+        action=action,
+        target=target,
+        changes={
+            field: [jsonable(old), jsonable(new)] for field, (old, new) in (changes or {}).items()
+        },
+        detail=jsonable(detail or {}),
+        purpose=purpose,
+        request_id=context.request_id if context else "",
+        ip_address=_normalised_ip(context.ip_address if context else None),
+        prev_hash=head.last_hash,
+    )
+    event.entry_hash = entry_hash(hashed_content(event), event.prev_hash)
+    event.save()
+    head.last_position = event.position
+    head.last_hash = event.entry_hash
+    head.save(update_fields=["last_position", "last_hash"])
+    return event
+
+
+def target_of(obj: Any) -> str:
+    """ "app.Model:<public_id>", the way audit names an object without a foreign key to it."""
+    meta = obj._meta
+    return f"{meta.app_label}.{meta.object_name}:{obj.public_id}"
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> Changes:
+    """Fields whose values differ, as {field: (old, new)}."""
+    return {
+        key: (before.get(key), value) for key, value in after.items() if before.get(key) != value
+    }
