@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def actor() -> AbstractBaseUser:
-    return get_user_model().objects.create_user(  # type: ignore[no-any-return]
+    return get_user_model().objects.create_user(
         "auditor@staff.example.org", "x" * 20, full_name="Ann Auditor"
     )
 
