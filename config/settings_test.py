@@ -23,3 +23,4 @@ STORAGES = {
 # Look files up per request instead of scanning STATIC_ROOT (which collectstatic never filled).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("kapclinic.today.urls")),
     path("accounts/", include("kapclinic.accounts.urls")),
     path("patients/", include("kapclinic.patients.urls")),
+    path("audit/", include("kapclinic.accounts.audit_urls")),
+    path("portal/", include("kapclinic.portal.urls")),
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
 ]

@@ -4,10 +4,22 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from kapclinic.accounts.permissions import Capability, allows
+
 
 def clinic(request: HttpRequest) -> dict[str, Any]:
+    """The current clinic, the user's clinics and roles, and what the roles allow (``can``)."""
     memberships = getattr(request, "memberships", [])
     current = getattr(request, "clinic", None)
+    roles: frozenset[str] = getattr(request, "roles", frozenset())
     clinics = list({m.clinic.pk: m.clinic for m in memberships}.values())
-    roles = [m.get_role_display() for m in memberships if current and m.clinic_id == current.pk]
-    return {"current_clinic": current, "user_clinics": clinics, "current_roles": roles}
+    role_labels = [
+        m.get_role_display() for m in memberships if current and m.clinic_id == current.pk
+    ]
+    can = {capability.value: allows(roles, capability) for capability in Capability}
+    return {
+        "current_clinic": current,
+        "user_clinics": clinics,
+        "current_roles": role_labels,
+        "can": can,
+    }

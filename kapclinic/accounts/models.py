@@ -40,7 +40,12 @@ class UserManager(BaseUserManager["User"]):
 class User(PublicIdModel, AbstractBaseUser, PermissionsMixin):
     """A person who signs in. Users are deactivated, never deleted (audit rows point at them)."""
 
+    class Kind(models.TextChoices):
+        STAFF = "staff", "Staff"
+        PATIENT = "patient", "Patient (portal)"
+
     email = models.EmailField(unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.STAFF)
     full_name = models.CharField(max_length=150)
     # Professional credential shown next to the name, e.g. "MD", "NP", "RN", "LCSW".
     credentials = models.CharField(max_length=40, blank=True)
@@ -64,6 +69,10 @@ class User(PublicIdModel, AbstractBaseUser, PermissionsMixin):
     @property
     def display_name(self) -> str:
         return f"{self.full_name}, {self.credentials}" if self.credentials else self.full_name
+
+    @property
+    def is_patient(self) -> bool:
+        return self.kind == self.Kind.PATIENT
 
     def get_full_name(self) -> str:
         return self.full_name
@@ -106,6 +115,12 @@ class Clinic(PublicIdModel, TimeStampedModel):
     )
     phone = models.CharField(max_length=30, blank=True)
     time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    # HIPAA automatic logoff, 45 CFR 164.312(a)(2)(iii): sign staff out when idle.
+    idle_timeout_minutes = models.PositiveSmallIntegerField(
+        default=15, help_text="Staff are signed out after this many minutes without activity."
+    )
+    # How long a prescriber's emergency (break-glass) access to this clinic's patients lasts.
+    break_glass_minutes = models.PositiveSmallIntegerField(default=60)
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -113,6 +128,14 @@ class Clinic(PublicIdModel, TimeStampedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "name"], name="clinic_name_unique_in_org"
+            ),
+            models.CheckConstraint(
+                condition=Q(idle_timeout_minutes__gte=1, idle_timeout_minutes__lte=240),
+                name="clinic_idle_timeout_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(break_glass_minutes__gte=5, break_glass_minutes__lte=24 * 60),
+                name="clinic_break_glass_range",
             ),
         ]
 
@@ -244,3 +267,26 @@ class StaffMembership(PublicIdModel, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} at {self.clinic}"
+
+
+class StaffNotice(PublicIdModel):
+    """A message for one staff member in one clinic (e.g. a break-glass alert to its admins).
+
+    Shown on every staff page until read. Never sent with patient details outside the app.
+    """
+
+    recipient = models.ForeignKey(User, on_delete=models.PROTECT, related_name="notices")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="notices")
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    # A path inside the app (public ids only), e.g. the audit report filtered to the event.
+    link = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notice_unread_idx")]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
-from kapclinic.accounts.models import User
+from kapclinic.accounts.models import Clinic, Role, StaffNotice, User
+from kapclinic.accounts.tasks import send_attention_email
 
 CLINIC_ADMIN_GROUP = "Clinic admins"
 # What a clinic admin may manage in the Django admin: reference data only, never clinical records.
@@ -42,3 +43,30 @@ def grant_admin_site_access(users: Iterable[User]) -> None:
             user.is_staff = True
             user.save(update_fields=["is_staff"])
         user.groups.add(group)
+
+
+@transaction.atomic
+def notify_clinic_admins(*, clinic: Clinic, subject: str, body: str, link: str = "") -> int:
+    """Leave a notice for each active admin of ``clinic`` and e-mail them after commit.
+
+    The e-mail says only that something needs attention (no patient details leave the app).
+    Returns how many admins were notified.
+    """
+    admins = list(
+        User.objects.filter(
+            memberships__clinic=clinic,
+            memberships__role=Role.CLINIC_ADMIN,
+            memberships__is_active=True,
+            is_active=True,
+        ).distinct()
+    )
+    StaffNotice.objects.bulk_create(
+        StaffNotice(recipient=admin, clinic=clinic, subject=subject, body=body, link=link)
+        for admin in admins
+    )
+    emails = [admin.email for admin in admins]
+    if emails:
+        transaction.on_commit(
+            lambda: send_attention_email.enqueue(clinic_name=clinic.name, recipients=emails)
+        )
+    return len(admins)

@@ -11,4 +11,6 @@ class ClinicRequest(HttpRequest):
     user: User
     clinic: Clinic | None
     memberships: list[StaffMembership]
+    # The user's roles in the current clinic ({"patient"} for a portal user).
+    roles: frozenset[str]
     request_id: str

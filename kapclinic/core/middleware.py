@@ -6,8 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 
 from kapclinic.core.request_context import (
     RequestContext,
@@ -105,3 +106,18 @@ class QueryCountHeaderMiddleware:
             response = self.get_response(request)
         response["X-Query-Count"] = str(count)
         return response
+
+
+class LoginRequiredMiddleware(DjangoLoginRequired):
+    """Django's deny-by-default login check; the JSON API answers 401 instead of redirecting."""
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., Any],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> HttpResponseBase | None:
+        if request.path.startswith("/api/") and not request.user.is_authenticated:
+            return JsonResponse({"detail": "Sign in first."}, status=401)
+        return super().process_view(request, view_func, view_args, view_kwargs)

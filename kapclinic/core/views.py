@@ -32,7 +32,22 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 403, "Not allowed", "Your role does not allow this action.")
+    user = getattr(request, "user", None)
+    staff_without_clinic = (
+        user is not None and user.is_authenticated and not getattr(request, "roles", None)
+    )
+    if staff_without_clinic:
+        return _error(
+            request,
+            403,
+            "No clinic yet",
+            "Your account is not a member of any active clinic, so there is nothing "
+            "to show. Ask your clinic admin to add you to a clinic with a role.",
+        )
+    needed = str(exception) if exception and str(exception) else "this action"
+    return _error(
+        request, 403, "Not allowed", f"Your role in this clinic does not allow this ({needed})."
+    )
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

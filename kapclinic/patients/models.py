@@ -7,7 +7,7 @@ from datetime import date
 from django.db import models
 from django.db.models import Q
 
-from kapclinic.accounts.models import Clinic
+from kapclinic.accounts.models import Clinic, User
 from kapclinic.core.models import PublicIdModel, TimeStampedModel
 
 
@@ -30,6 +30,10 @@ class Patient(PublicIdModel, TimeStampedModel):
     sex = models.CharField(max_length=10, choices=Sex.choices)
     phone = models.CharField(max_length=30, blank=True)
     email = models.EmailField(blank=True)
+    # The patient's own sign-in for the portal (a User of kind "patient"), when they have one.
+    portal_user = models.OneToOneField(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="patient_record"
+    )
 
     class Meta:
         ordering = ["family_name", "given_name"]
@@ -82,3 +86,31 @@ class Diagnosis(PublicIdModel, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.icd10_code} {self.display}"
+
+
+class BreakGlassGrant(PublicIdModel):
+    """Emergency access by a prescriber to a patient of another clinic of the organisation.
+
+    Time-limited, with a stated reason; every page of the patient shows a banner while it
+    lasts, and the patient's clinic admins are alerted when it is opened.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="break_glass_grants")
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="break_glass_grants"
+    )
+    reason = models.TextField()
+    granted_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-granted_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("granted_at")),
+                name="break_glass_expires_after_grant",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"break-glass by {self.user} until {self.expires_at:%Y-%m-%d %H:%M}"

@@ -1,14 +1,30 @@
-"""Reads of patient data. Every read is scoped to a clinic the actor works in."""
+"""Reads of patient data. Every read is scoped to the clinics the actor works in.
+
+A patient of a clinic where the actor holds no suitable role answers 404, exactly like a
+patient that does not exist, so that ids cannot be probed. Every chart read is audited.
+"""
 
 from __future__ import annotations
 
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
 
-from kapclinic.accounts.models import Clinic
-from kapclinic.patients.models import Patient
+from django.core.paginator import Page, Paginator
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from kapclinic.accounts.models import Clinic, Role, StaffMembership, User
+from kapclinic.accounts.permissions import Capability, allows
+from kapclinic.audit import services as audit
+from kapclinic.audit.models import Operation
+from kapclinic.patients.models import BreakGlassGrant, Diagnosis, Patient
 
 PAGE_SIZE = 25
+# What emergency access lets a prescriber do with another clinic's patient: read, not change.
+BREAK_GLASS_CAPABILITIES = frozenset({Capability.VIEW_CHART})
 
 
 def list_clinic_patients(clinic: Clinic) -> QuerySet[Patient]:
@@ -18,3 +34,75 @@ def list_clinic_patients(clinic: Clinic) -> QuerySet[Patient]:
 def page_of_patients(clinic: Clinic, page_number: str | int | None) -> Page[Patient]:
     """One page of the clinic's patients, alphabetical: two queries (count + rows)."""
     return Paginator(list_clinic_patients(clinic), PAGE_SIZE).get_page(page_number)
+
+
+@dataclass(frozen=True)
+class PatientAccess:
+    patient: Patient
+    # The actor's roles for this patient: their roles in the patient's clinic, or the
+    # prescriber role lent by an active break-glass grant.
+    roles: frozenset[str]
+    break_glass: BreakGlassGrant | None
+
+
+def active_break_glass(actor: User, patient: Patient, now: datetime) -> BreakGlassGrant | None:
+    return (
+        BreakGlassGrant.objects.filter(
+            user=actor, patient=patient, granted_at__lte=now, expires_at__gt=now
+        )
+        .order_by("-expires_at")
+        .first()
+    )
+
+
+def access_patient(
+    *,
+    actor: User,
+    memberships: list[StaffMembership],
+    public_id: UUID,
+    capability: Capability,
+    action: str,
+    now: datetime | None = None,
+) -> PatientAccess:
+    """Return the patient if ``actor`` may use ``capability`` on them; otherwise raise Http404.
+
+    ``memberships`` are the actor's active memberships (already loaded per request).
+    Writes a READ audit entry named ``action`` (with the break-glass reason as its purpose).
+    """
+    now = now or timezone.now()
+    patient = Patient.objects.select_related("clinic").filter(public_id=public_id).first()
+    if patient is None:
+        raise Http404
+    roles = frozenset(m.role for m in memberships if m.clinic_id == patient.clinic_id)
+    grant = None
+    if not allows(roles, capability):
+        if capability not in BREAK_GLASS_CAPABILITIES:
+            raise Http404
+        grant = active_break_glass(actor, patient, now)
+        if grant is None:
+            raise Http404
+        roles = frozenset({Role.PRESCRIBER.value})
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            operation=Operation.READ,
+            action=action,
+            actor_roles=roles,
+            clinic_id=patient.clinic.public_id,
+            patient_id=patient.public_id,
+            target=audit.target_of(patient),
+            purpose=f"break-glass: {grant.reason}" if grant else "",
+        )
+    return PatientAccess(patient=patient, roles=roles, break_glass=grant)
+
+
+def list_diagnoses(patient: Patient) -> list[Diagnosis]:
+    return list(patient.diagnoses.exclude(status=Diagnosis.Status.ENTERED_IN_ERROR))
+
+
+def get_own_record(user: User) -> Patient:
+    """The portal user's own patient record (404 if the account is not linked to one)."""
+    patient = Patient.objects.select_related("clinic").filter(portal_user=user).first()
+    if patient is None:
+        raise Http404
+    return patient

@@ -7,4 +7,6 @@ from kapclinic.patients import views
 app_name = "patients"
 urlpatterns = [
     path("", views.patient_list, name="list"),
+    path("emergency-access/", views.break_glass, name="break-glass"),
+    path("<uuid:public_id>/", views.chart, name="chart"),
 ]

@@ -1,18 +1,91 @@
 from __future__ import annotations
 
-from django.http import HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from uuid import UUID
 
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from kapclinic.accounts.models import Clinic, Role
+from kapclinic.accounts.permissions import Capability, current_clinic, requires
 from kapclinic.accounts.types import ClinicRequest
-from kapclinic.patients.selectors import page_of_patients
+from kapclinic.patients.exceptions import BreakGlassRefusedError
+from kapclinic.patients.forms import BreakGlassForm
+from kapclinic.patients.selectors import access_patient, list_diagnoses, page_of_patients
+from kapclinic.patients.services import open_break_glass
 
 
 @require_GET
+@requires(Capability.VIEW_PATIENTS)
 def patient_list(request: ClinicRequest) -> HttpResponse:
-    if request.clinic is None:
-        return render(request, "no_clinic.html", status=403)
-    page = page_of_patients(request.clinic, request.GET.get("page"))
+    clinic = current_clinic(request)
+    page = page_of_patients(clinic, request.GET.get("page"))
     return render(
-        request, "patients/patient_list.html", {"page": page, "today": request.clinic.local_today()}
+        request, "patients/patient_list.html", {"page": page, "today": clinic.local_today()}
+    )
+
+
+@require_GET
+@requires(Capability.VIEW_CHART)
+def chart(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    access = access_patient(
+        actor=request.user,
+        memberships=request.memberships,
+        public_id=public_id,
+        capability=Capability.VIEW_CHART,
+        action="patients.chart_viewed",
+    )
+    patient = access.patient
+    return render(
+        request,
+        "patients/chart.html",
+        {
+            "patient": patient,
+            "access": access,
+            "diagnoses": list_diagnoses(patient),
+            "today": patient.clinic.local_today(),
+        },
+    )
+
+
+def _other_clinics(request: ClinicRequest) -> list[Clinic]:
+    """Clinics of the prescriber's organisations where they hold no role."""
+    mine = {m.clinic_id for m in request.memberships}
+    orgs = {m.clinic.organization_id for m in request.memberships if m.role == Role.PRESCRIBER}
+    return list(
+        Clinic.objects.filter(organization_id__in=orgs, is_active=True)
+        .exclude(pk__in=mine)
+        .order_by("name")
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Capability.BREAK_GLASS)
+def break_glass(request: ClinicRequest) -> HttpResponse:
+    clinics = _other_clinics(request)
+    form = BreakGlassForm(request.POST or None, clinics=clinics)
+    if request.method == "POST" and form.is_valid():
+        try:
+            grant = open_break_glass(
+                actor=request.user,
+                memberships=request.memberships,
+                clinic=form.cleaned_data["clinic"],
+                mrn=form.cleaned_data["mrn"],
+                reason=form.cleaned_data["reason"],
+                now=timezone.now(),
+            )
+        except BreakGlassRefusedError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.warning(
+                request,
+                "Emergency access opened. The clinic's admins were "
+                "alerted; your access ends automatically.",
+            )
+            return redirect("patients:chart", public_id=grant.patient.public_id)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request, "patients/break_glass.html", {"form": form, "clinics": clinics}, status=status
     )

@@ -6,9 +6,10 @@ from kapclinic.today import views
 
 app_name = "today"
 urlpatterns = [
-    path("", views.today, name="today"),
-    path("schedule/", views.upcoming_area, {"area": "schedule"}, name="schedule"),
-    path("monitoring/", views.upcoming_area, {"area": "monitoring"}, name="monitoring"),
-    path("outcomes/", views.upcoming_area, {"area": "outcomes"}, name="outcomes"),
-    path("ledger/", views.upcoming_area, {"area": "ledger"}, name="ledger"),
+    path("", views.home, name="home"),
+    path("today/", views.today, name="today"),
+    path("schedule/", views.schedule, name="schedule"),
+    path("monitoring/", views.monitoring, name="monitoring"),
+    path("outcomes/", views.outcomes, name="outcomes"),
+    path("ledger/", views.ledger, name="ledger"),
 ]

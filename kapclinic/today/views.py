@@ -3,48 +3,74 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from kapclinic.accounts.permissions import PATIENT, Capability, current_clinic, requires
 from kapclinic.accounts.selectors import get_clinic_day
 from kapclinic.accounts.types import ClinicRequest
 
-# Areas that later issues fill in; each already has its place in the navigation.
-UPCOMING_AREAS: dict[str, tuple[str, str]] = {
-    "schedule": (
-        "Schedule",
-        "Course planning and appointments: preparation, dosing, "
-        "integration and talk-therapy sessions, room by room.",
-    ),
-    "monitoring": (
-        "Monitoring",
-        "The live console for dosing sessions: vital signs, sedation "
-        "and dissociation scores, alerts and discharge readiness.",
-    ),
-    "outcomes": (
-        "Outcomes",
-        "Measurement-based care: questionnaires, scores, safety alerts and "
-        "each patient's trajectory, and comparisons between ketamine and talk therapy.",
-    ),
-    "ledger": (
-        "Ledger",
-        "The controlled-substance ledger: receipts, administrations, waste, "
-        "inventories and reconciliations.",
-    ),
-}
+
+@require_GET
+@requires(Capability.MANAGE_OWN_ACCOUNT)
+def home(request: ClinicRequest) -> HttpResponse:
+    """Where "/" and sign-in lead: the portal for patients, Today for staff."""
+    if PATIENT in request.roles:
+        return redirect("portal:home")
+    return redirect("today:today")
 
 
 @require_GET
+@requires(Capability.VIEW_TODAY)
 def today(request: ClinicRequest) -> HttpResponse:
-    if request.clinic is None:
-        return render(request, "no_clinic.html", status=403)
-    clinic_day = get_clinic_day(request.clinic, request.clinic.local_today())
+    clinic = current_clinic(request)
+    clinic_day = get_clinic_day(clinic, clinic.local_today())
     return render(request, "today/today.html", {"clinic_day": clinic_day})
 
 
+def _upcoming(request: ClinicRequest, title: str, description: str) -> HttpResponse:
+    return render(request, "today/upcoming.html", {"title": title, "description": description})
+
+
 @require_GET
-def upcoming_area(request: ClinicRequest, area: str) -> HttpResponse:
-    title, description = UPCOMING_AREAS[area]
-    return render(
-        request, "today/upcoming.html", {"area": area, "title": title, "description": description}
+@requires(Capability.VIEW_SCHEDULE)
+def schedule(request: ClinicRequest) -> HttpResponse:
+    return _upcoming(
+        request,
+        "Schedule",
+        "Course planning and appointments: preparation, dosing, "
+        "integration and talk-therapy sessions, room by room.",
+    )
+
+
+@require_GET
+@requires(Capability.VIEW_MONITORING)
+def monitoring(request: ClinicRequest) -> HttpResponse:
+    return _upcoming(
+        request,
+        "Monitoring",
+        "The live console for dosing sessions: vital signs, "
+        "sedation and dissociation scores, alerts and discharge readiness.",
+    )
+
+
+@require_GET
+@requires(Capability.VIEW_OUTCOMES)
+def outcomes(request: ClinicRequest) -> HttpResponse:
+    return _upcoming(
+        request,
+        "Outcomes",
+        "Measurement-based care: questionnaires, scores, safety "
+        "alerts and each patient's trajectory, compared with talk therapy.",
+    )
+
+
+@require_GET
+@requires(Capability.VIEW_LEDGER)
+def ledger(request: ClinicRequest) -> HttpResponse:
+    return _upcoming(
+        request,
+        "Ledger",
+        "The controlled-substance ledger: receipts, "
+        "administrations, waste, inventories and reconciliations.",
     )

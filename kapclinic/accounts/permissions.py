@@ -1,0 +1,123 @@
+"""The permission matrix: the single source of truth for who may do what.
+
+Deny by default. Every view and API operation declares the one capability it needs
+(``@requires``); a test fails when a route declares none, and another checks every route for
+every role against this matrix. docs/permissions.md is rendered from it
+(``manage.py render_permission_matrix``); a test keeps the two in step.
+Roles are held per clinic (StaffMembership); "patient" is the portal user's role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any, Final, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import HttpRequest, HttpResponse
+
+from kapclinic.accounts.models import Clinic, Role
+
+PATIENT: Final = "patient"
+ALL_ROLES: Final[tuple[str, ...]] = (*Role.values, PATIENT)
+ROLE_LABELS: Final[dict[str, str]] = {**dict(Role.choices), PATIENT: "Patient"}
+
+
+class Capability(models.TextChoices):
+    VIEW_TODAY = "view_today", "See the Today dashboard of their clinic"
+    VIEW_PATIENTS = "view_patients", "List and search the clinic's patients"
+    VIEW_CHART = "view_chart", "Open a patient's chart"
+    BREAK_GLASS = "break_glass", "Open a patient of another clinic in an emergency"
+    VIEW_SCHEDULE = "view_schedule", "See the schedule"
+    VIEW_MONITORING = "view_monitoring", "See the monitoring console"
+    VIEW_OUTCOMES = "view_outcomes", "See patients' outcomes"
+    VIEW_LEDGER = "view_ledger", "See the controlled-substance ledger"
+    VIEW_AGGREGATES = "view_aggregates", "See de-identified aggregate figures"
+    VIEW_AUDIT = "view_audit", "Read and export the clinic's audit report"
+    MANAGE_CLINIC = "manage_clinic", "Manage rooms, opening hours and staff (admin site)"
+    RESET_STAFF_2FA = "reset_staff_2fa", "Reset a staff member's two-factor authentication"
+    MANAGE_OWN_ACCOUNT = "manage_own_account", "Manage own password, 2FA and sessions"
+    VIEW_OWN_RECORD = "view_own_record", "See their own record in the patient portal"
+
+
+_CLINICAL: Final = frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST})
+_STAFF: Final = frozenset(Role.values)
+
+MATRIX: Final[dict[Capability, frozenset[str]]] = {
+    Capability.VIEW_TODAY: _STAFF,
+    Capability.VIEW_PATIENTS: _CLINICAL | {Role.CLINIC_ADMIN, Role.FRONT_DESK},
+    Capability.VIEW_CHART: _CLINICAL | {Role.CLINIC_ADMIN, Role.FRONT_DESK},
+    Capability.BREAK_GLASS: frozenset({Role.PRESCRIBER}),
+    Capability.VIEW_SCHEDULE: _CLINICAL | {Role.CLINIC_ADMIN, Role.FRONT_DESK},
+    Capability.VIEW_MONITORING: frozenset({Role.PRESCRIBER, Role.NURSE, Role.CLINIC_ADMIN}),
+    Capability.VIEW_OUTCOMES: _CLINICAL | {Role.CLINIC_ADMIN},
+    Capability.VIEW_LEDGER: frozenset({Role.PRESCRIBER, Role.NURSE, Role.CLINIC_ADMIN}),
+    Capability.VIEW_AGGREGATES: frozenset({Role.RESEARCHER, Role.CLINIC_ADMIN, Role.PRESCRIBER}),
+    Capability.VIEW_AUDIT: frozenset({Role.CLINIC_ADMIN}),
+    Capability.MANAGE_CLINIC: frozenset({Role.CLINIC_ADMIN}),
+    Capability.RESET_STAFF_2FA: frozenset({Role.CLINIC_ADMIN}),
+    Capability.MANAGE_OWN_ACCOUNT: frozenset(ALL_ROLES),
+    Capability.VIEW_OWN_RECORD: frozenset({PATIENT}),
+}
+
+
+def allows(roles: Iterable[str], capability: Capability) -> bool:
+    allowed = MATRIX[capability]
+    return any(role in allowed for role in roles)
+
+
+def roles_with(capability: Capability) -> list[str]:
+    return [role for role in ALL_ROLES if role in MATRIX[capability]]
+
+
+V = TypeVar("V", bound=Callable[..., HttpResponse])
+
+
+def requires(capability: Capability) -> Callable[[V], V]:
+    """Let the view run only for a user whose roles in the current clinic allow ``capability``.
+
+    Others get 403. Records the capability on the view for the route-coverage tests.
+    Object-level checks (is this patient in one of the user's clinics?) stay in selectors.
+    """
+
+    def decorator(view: V) -> V:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            roles: frozenset[str] = getattr(request, "roles", frozenset())
+            if not allows(roles, capability):
+                raise PermissionDenied(capability.label)
+            return view(request, *args, **kwargs)
+
+        wrapped.capability = capability  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def current_clinic(request: HttpRequest) -> Clinic:
+    """The clinic the request works in; views behind a staff capability always have one."""
+    clinic: Clinic | None = getattr(request, "clinic", None)
+    if clinic is None:
+        raise PermissionDenied
+    return clinic
+
+
+def render_markdown() -> str:
+    """The matrix as a Markdown table (docs/permissions.md)."""
+    header = "| capability | " + " | ".join(ROLE_LABELS[r] for r in ALL_ROLES) + " |"
+    rule = "| --- |" + " :---: |" * len(ALL_ROLES)
+    rows = [
+        f"| {capability.label} (`{capability.value}`) | "
+        + " | ".join("✔" if role in MATRIX[capability] else "" for role in ALL_ROLES)
+        + " |"
+        for capability in Capability
+    ]
+    intro = (
+        "# Permission matrix\n\n"
+        "Rendered from `kapclinic/accounts/permissions.py` by "
+        "`manage.py render_permission_matrix`; do not edit by hand.\n"
+        "Roles are held per clinic: a person who is a prescriber in one clinic and a therapist in "
+        "another has each role's rights in that clinic only. Anything not ticked is refused.\n\n"
+    )
+    return intro + "\n".join([header, rule, *rows]) + "\n"

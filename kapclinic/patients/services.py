@@ -1,0 +1,83 @@
+"""Writes about patients. Each service runs in a transaction and writes its audit entry."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from kapclinic.accounts.models import Clinic, Role, StaffMembership, User
+from kapclinic.accounts.services import notify_clinic_admins
+from kapclinic.audit import services as audit
+from kapclinic.audit.models import Operation
+from kapclinic.patients.exceptions import BreakGlassRefusedError
+from kapclinic.patients.models import BreakGlassGrant, Patient
+
+MIN_REASON_LENGTH = 15
+
+
+@transaction.atomic
+def open_break_glass(
+    *,
+    actor: User,
+    memberships: list[StaffMembership],
+    clinic: Clinic,
+    mrn: str,
+    reason: str,
+    now: datetime,
+) -> BreakGlassGrant:
+    """Give a prescriber time-limited read access to a patient of another clinic of the same
+    organisation, for an emergency, with a stated reason.
+
+    Raises BreakGlassRefusedError when the actor is no prescriber in the organisation, already works
+    in that clinic, the reason is too short, or no such patient exists there.
+    Writes: BreakGlassGrant, an ACCESS audit entry (purpose = reason), a notice to each of the
+    clinic's admins (and an e-mail without patient details, after commit).
+    """
+    reason = reason.strip()
+    prescriber_clinics = {m.clinic_id for m in memberships if m.role == Role.PRESCRIBER}
+    org_ids = {m.clinic.organization_id for m in memberships if m.role == Role.PRESCRIBER}
+    if not prescriber_clinics or clinic.organization_id not in org_ids:
+        msg = "Emergency access is for prescribers of this organisation only."
+        raise BreakGlassRefusedError(msg)
+    if any(m.clinic_id == clinic.pk for m in memberships):
+        msg = f"You already work at {clinic.name}: open the patient from the patient list."
+        raise BreakGlassRefusedError(msg)
+    if len(reason) < MIN_REASON_LENGTH:
+        msg = f"State the emergency in at least {MIN_REASON_LENGTH} characters."
+        raise BreakGlassRefusedError(msg)
+    patient = Patient.objects.filter(clinic=clinic, mrn=mrn.strip().upper()).first()
+    if patient is None:
+        msg = f"No patient with MRN {mrn.strip()!r} at {clinic.name}."
+        raise BreakGlassRefusedError(msg)
+    grant = BreakGlassGrant.objects.create(
+        user=actor,
+        patient=patient,
+        reason=reason,
+        granted_at=now,
+        expires_at=now + timedelta(minutes=clinic.break_glass_minutes),
+    )
+    audit.record(
+        actor=actor,
+        operation=Operation.ACCESS,
+        action="access.break_glass_opened",
+        actor_roles=[Role.PRESCRIBER],
+        clinic_id=clinic.public_id,
+        patient_id=patient.public_id,
+        target=audit.target_of(grant),
+        purpose=reason,
+        detail={"expires_at": grant.expires_at},
+    )
+    notify_clinic_admins(
+        clinic=clinic,
+        subject=f"Emergency access opened by {actor.display_name}",
+        body=(
+            f"{actor.display_name} opened emergency (break-glass) access to patient "
+            f"{patient.mrn} until {timezone.localtime(grant.expires_at, clinic.tzinfo):%H:%M %Z}"
+            f". Reason: {reason}"
+        ),
+        link=reverse("audit:report") + f"?patient={patient.public_id}",
+    )
+    return grant
