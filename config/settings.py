@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # serves Swagger UI from its bundled static files, not a CDN
     "kapclinic.core",
     "kapclinic.audit",
     "kapclinic.accounts",

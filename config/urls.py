@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from kapclinic.api.api import api
 from kapclinic.core import views as core_views
 
 urlpatterns = [
@@ -11,6 +12,7 @@ urlpatterns = [
     path("patients/", include("kapclinic.patients.urls")),
     path("audit/", include("kapclinic.accounts.audit_urls")),
     path("portal/", include("kapclinic.portal.urls")),
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
 ]

@@ -15,7 +15,7 @@ from typing import Any, Final, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
 from kapclinic.accounts.models import Clinic, Role
 
@@ -71,7 +71,7 @@ def roles_with(capability: Capability) -> list[str]:
     return [role for role in ALL_ROLES if role in MATRIX[capability]]
 
 
-V = TypeVar("V", bound=Callable[..., HttpResponse])
+V = TypeVar("V", bound=Callable[..., Any])
 
 
 def requires(capability: Capability) -> Callable[[V], V]:
@@ -83,7 +83,7 @@ def requires(capability: Capability) -> Callable[[V], V]:
 
     def decorator(view: V) -> V:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             roles: frozenset[str] = getattr(request, "roles", frozenset())
             if not allows(roles, capability):
                 raise PermissionDenied(capability.label)

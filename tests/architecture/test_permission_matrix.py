@@ -1,0 +1,238 @@
+"""The permission matrix is the single source of truth, and every route obeys it.
+
+1. Every URL pattern and API operation declares a capability (or is on the public list).
+2. For every route and every role, the response is exactly what the matrix allows:
+   allowed roles get their page, everyone else 403 (the admin site sends them to its login).
+3. docs/permissions.md is the rendering of the matrix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from kapclinic.accounts.models import Clinic, Role, User
+from kapclinic.accounts.permissions import (
+    ALL_ROLES,
+    MATRIX,
+    PATIENT,
+    Capability,
+    allows,
+    render_markdown,
+)
+from kapclinic.api.api import api
+from kapclinic.demo.generator import GenerationResult
+from kapclinic.patients.models import Patient
+from tests.architecture.test_urls import PUBLIC_VIEWS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _walk(patterns: list[Any], namespace: str = "") -> Iterator[tuple[str, Callable[..., Any]]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, ns)
+        elif isinstance(entry, URLPattern):
+            yield f"{namespace}{entry.name or entry.pattern}", entry.callback
+
+
+def _api_operations() -> Iterator[tuple[str, str, Callable[..., Any]]]:
+    for _prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                for method in operation.methods:
+                    yield method, path, operation.view_func
+
+
+def test_every_url_declares_a_capability_or_is_public() -> None:
+    uncovered = [
+        name
+        for name, view in _walk(get_resolver().url_patterns)
+        if not name.startswith(("admin:", "api:"))
+        or name in {"api:openapi-json", "api:openapi-view"}
+        if name not in PUBLIC_VIEWS
+        and not isinstance(getattr(view, "capability", None), Capability)
+    ]
+    assert uncovered == []
+
+
+def test_every_api_operation_declares_a_capability() -> None:
+    operations = list(_api_operations())
+    assert operations
+    uncovered = [
+        f"{m} {p}"
+        for m, p, view in operations
+        if not isinstance(getattr(view, "capability", None), Capability)
+    ]
+    assert uncovered == []
+
+
+def test_every_capability_is_granted_to_someone_and_roles_are_known() -> None:
+    for capability in Capability:
+        assert MATRIX[capability], capability
+        assert MATRIX[capability] <= set(ALL_ROLES)
+
+
+def test_the_docs_show_the_current_matrix() -> None:
+    path = ROOT / "docs" / "permissions.md"
+    assert path.read_text(encoding="utf-8") == render_markdown(), (
+        "docs/permissions.md is stale: run `manage.py render_permission_matrix`"
+    )
+
+
+def test_researchers_never_get_a_capability_that_shows_names() -> None:
+    named = {
+        Capability.VIEW_PATIENTS,
+        Capability.VIEW_CHART,
+        Capability.VIEW_OUTCOMES,
+        Capability.VIEW_AUDIT,
+        Capability.BREAK_GLASS,
+    }
+    assert not any(allows({Role.RESEARCHER}, c) for c in named)
+
+
+# --- every route x every role ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    url: str
+    capability: Capability
+    data: dict[str, str] | None = None
+    ok: frozenset[int] = frozenset({200})
+
+
+@dataclass(frozen=True)
+class World:
+    home: Clinic
+    patient: Patient
+
+
+def _routes(world: World) -> dict[str, Call]:
+    """One real request per route. A route missing here fails test_every_route_is_exercised."""
+    chart = reverse("patients:chart", args=[world.patient.public_id])
+    api_patient = f"/api/v1/patients/{world.patient.public_id}"
+    return {
+        "today:home": Call(
+            "GET", reverse("today:home"), Capability.MANAGE_OWN_ACCOUNT, ok=frozenset({302})
+        ),
+        "today:today": Call("GET", reverse("today:today"), Capability.VIEW_TODAY),
+        "today:schedule": Call("GET", reverse("today:schedule"), Capability.VIEW_SCHEDULE),
+        "today:monitoring": Call("GET", reverse("today:monitoring"), Capability.VIEW_MONITORING),
+        "today:outcomes": Call("GET", reverse("today:outcomes"), Capability.VIEW_OUTCOMES),
+        "today:ledger": Call("GET", reverse("today:ledger"), Capability.VIEW_LEDGER),
+        "patients:list": Call("GET", reverse("patients:list"), Capability.VIEW_PATIENTS),
+        "patients:chart": Call("GET", chart, Capability.VIEW_CHART),
+        "patients:break-glass": Call(
+            "GET", reverse("patients:break-glass"), Capability.BREAK_GLASS
+        ),
+        "audit:report": Call("GET", reverse("audit:report"), Capability.VIEW_AUDIT),
+        "audit:export": Call("GET", reverse("audit:export"), Capability.VIEW_AUDIT),
+        "portal:home": Call("GET", reverse("portal:home"), Capability.VIEW_OWN_RECORD),
+        "accounts:switch-clinic": Call(
+            "POST",
+            reverse("accounts:switch-clinic"),
+            Capability.MANAGE_OWN_ACCOUNT,
+            data={"clinic": str(world.home.public_id)},
+            ok=frozenset({302}),
+        ),
+        "accounts:logout": Call(
+            "POST", reverse("accounts:logout"), Capability.MANAGE_OWN_ACCOUNT, ok=frozenset({302})
+        ),
+        "api:openapi-json": Call("GET", "/api/v1/openapi.json", Capability.MANAGE_OWN_ACCOUNT),
+        "api:openapi-view": Call("GET", "/api/v1/docs", Capability.MANAGE_OWN_ACCOUNT),
+        "api GET /me": Call("GET", "/api/v1/me", Capability.MANAGE_OWN_ACCOUNT),
+        "api GET /patients": Call("GET", "/api/v1/patients", Capability.VIEW_PATIENTS),
+        "api GET /patients/{public_id}": Call("GET", api_patient, Capability.VIEW_CHART),
+    }
+
+
+def _route_names() -> set[str]:
+    names = {
+        name
+        for name, _ in _walk(get_resolver().url_patterns)
+        if not name.startswith(("admin:", "api:")) and name not in PUBLIC_VIEWS
+    }
+    names |= {"api:openapi-json", "api:openapi-view"}
+    names |= {f"api {m} {p}".replace("//", "/") for m, p, _ in _api_operations()}
+    return names
+
+
+@pytest.fixture
+def world(demo: GenerationResult, clinics: list[Clinic]) -> World:
+    home = clinics[0]
+    return World(home=home, patient=Patient.objects.filter(clinic=home).order_by("id")[0])
+
+
+def _client_for_role(role: str, world: World, demo_user: Callable[[Role], User]) -> Client:
+    client = Client()
+    if role == PATIENT:
+        user = User.objects.create_user(
+            "portal.patient@example.org",
+            "x" * 20,
+            full_name="Portal Patient",
+            kind=User.Kind.PATIENT,
+        )
+        Patient.objects.filter(pk=world.patient.pk).update(portal_user=user)
+    else:
+        user = demo_user(Role(role))
+    client.force_login(user)
+    return client
+
+
+def test_every_route_is_exercised(world: World) -> None:
+    routes = _routes(world)
+    assert set(routes) == _route_names()
+    for name, call in routes.items():
+        assert call.capability in MATRIX, name
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_each_role_gets_exactly_what_the_matrix_allows(
+    role: str, world: World, demo_user: Callable[[Role], User]
+) -> None:
+    client = _client_for_role(role, world, demo_user)
+    wrong = []
+    for name, call in _routes(world).items():
+        if name == "accounts:logout":
+            continue  # checked last: it ends the session
+        response = client.generic(
+            call.method,
+            call.url,
+            data=_form(call.data),
+            content_type="application/x-www-form-urlencoded",
+        )
+        expected = call.ok if allows({role}, call.capability) else frozenset({403})
+        if response.status_code not in expected:
+            wrong.append(f"{name}: {response.status_code}, expected {sorted(expected)}")
+    logout = _routes(world)["accounts:logout"]
+    response = client.post(logout.url)
+    assert response.status_code in logout.ok
+    assert wrong == []
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_the_admin_site_opens_only_for_roles_that_manage_the_clinic(
+    role: str, world: World, demo_user: Callable[[Role], User]
+) -> None:
+    client = _client_for_role(role, world, demo_user)
+    response = client.get(reverse("admin:index"))
+    if allows({role}, Capability.MANAGE_CLINIC):
+        assert response.status_code == 200
+        assert client.get(reverse("admin:accounts_room_changelist")).status_code == 200
+    else:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("admin:login"))
+
+
+def _form(data: dict[str, str] | None) -> str:
+    return urlencode(data or {})

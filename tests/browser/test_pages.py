@@ -1,0 +1,47 @@
+"""The app shell's pages pass axe-core (WCAG 2.2 A/AA) at phone, tablet and desktop sizes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import Page, expect
+
+from kapclinic.accounts.models import Clinic
+from kapclinic.demo.generator import GenerationResult
+from kapclinic.patients.models import Patient
+from kapclinic.patients.selectors import PAGE_SIZE
+from tests.browser.a11y import assert_accessible
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_login_page_is_accessible_to_an_anonymous_visitor(
+    page: Page, clinic: GenerationResult, base_url: str
+) -> None:
+    page.goto(reverse("today:today"))  # the app sends a stranger to sign in
+    expect(page).to_have_url(re.compile(re.escape(base_url + reverse("accounts:login")) + r"\?"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    expect(page.get_by_label("Email")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_the_patient_list_is_accessible(signed_in_page: Page, admin_clinic: Clinic) -> None:
+    page = signed_in_page
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Patients").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Patients")
+    count = Patient.objects.filter(clinic=admin_clinic).count()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Patients ({count})")
+    table = page.get_by_role("table", name=f"Patients of {admin_clinic.name}, alphabetical")
+    expect(table.get_by_role("rowheader")).to_have_count(min(count, PAGE_SIZE))
+    assert_accessible(page)
+
+
+def test_an_area_still_to_come_is_accessible(signed_in_page: Page) -> None:
+    page = signed_in_page
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Schedule").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Schedule")
+    main_nav = page.get_by_role("navigation", name="Main")
+    expect(main_nav.get_by_role("link", name="Schedule")).to_have_attribute("aria-current", "page")
+    assert_accessible(page)
