@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "kapclinic.accounts",
     "kapclinic.patients",
     "kapclinic.today",
+    "kapclinic.oversight",
     "kapclinic.portal",
     "kapclinic.api",
     "kapclinic.demo",

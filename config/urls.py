@@ -10,7 +10,7 @@ urlpatterns = [
     path("", include("kapclinic.today.urls")),
     path("accounts/", include("kapclinic.accounts.urls")),
     path("patients/", include("kapclinic.patients.urls")),
-    path("audit/", include("kapclinic.accounts.audit_urls")),
+    path("audit/", include("kapclinic.oversight.urls")),
     path("portal/", include("kapclinic.portal.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from uuid import UUID
 
 from django.db.models import Prefetch, QuerySet
 
-from kapclinic.accounts.models import Clinic, OpeningHours, Room, StaffMembership, User
+from kapclinic.accounts.models import (
+    Clinic,
+    OpeningHours,
+    Room,
+    StaffMembership,
+    StaffNotice,
+    User,
+)
 
 
 def list_active_memberships(user: User) -> list[StaffMembership]:
@@ -58,3 +66,15 @@ def list_clinics_with_rooms() -> QuerySet[Clinic]:
     return Clinic.objects.filter(is_active=True).prefetch_related(
         Prefetch("rooms", queryset=Room.objects.filter(is_active=True))
     )
+
+
+def list_unread_notices(user: User, clinic: Clinic, limit: int = 5) -> list[StaffNotice]:
+    return list(
+        StaffNotice.objects.filter(recipient=user, clinic=clinic, read_at__isnull=True).order_by(
+            "-created_at"
+        )[:limit]
+    )
+
+
+def get_own_notice(user: User, public_id: UUID) -> StaffNotice | None:
+    return StaffNotice.objects.filter(recipient=user, public_id=public_id).first()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
@@ -70,3 +71,11 @@ def notify_clinic_admins(*, clinic: Clinic, subject: str, body: str, link: str =
             lambda: send_attention_email.enqueue(clinic_name=clinic.name, recipients=emails)
         )
     return len(admins)
+
+
+@transaction.atomic
+def mark_notice_read(*, actor: User, notice: StaffNotice, now: datetime) -> None:
+    """The recipient has read ``notice``; it stops showing on their pages."""
+    if notice.read_at is None:
+        notice.read_at = now
+        notice.save(update_fields=["read_at"])

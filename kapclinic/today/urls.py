@@ -12,4 +12,5 @@ urlpatterns = [
     path("monitoring/", views.monitoring, name="monitoring"),
     path("outcomes/", views.outcomes, name="outcomes"),
     path("ledger/", views.ledger, name="ledger"),
+    path("notices/<uuid:public_id>/read/", views.dismiss_notice, name="dismiss-notice"),
 ]

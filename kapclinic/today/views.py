@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from uuid import UUID
+
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
 from kapclinic.accounts.permissions import PATIENT, Capability, current_clinic, requires
-from kapclinic.accounts.selectors import get_clinic_day
+from kapclinic.accounts.selectors import get_clinic_day, get_own_notice
+from kapclinic.accounts.services import mark_notice_read
 from kapclinic.accounts.types import ClinicRequest
 
 
@@ -74,3 +79,19 @@ def ledger(request: ClinicRequest) -> HttpResponse:
         "The controlled-substance ledger: receipts, "
         "administrations, waste, inventories and reconciliations.",
     )
+
+
+@require_POST
+@requires(Capability.MANAGE_OWN_ACCOUNT)
+def dismiss_notice(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    """Mark one of the user's own notices as read (another user's notice: 404)."""
+    notice = get_own_notice(request.user, public_id)
+    if notice is None:
+        raise Http404
+    mark_notice_read(actor=request.user, notice=notice, now=timezone.now())
+    back = request.headers.get("Referer", "")
+    if back and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(back)
+    return redirect("today:home")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from uuid import uuid4
 
 import pytest
 from django.test import Client
@@ -144,6 +145,13 @@ def _routes(world: World) -> dict[str, Call]:
             Capability.MANAGE_OWN_ACCOUNT,
             data={"clinic": str(world.home.public_id)},
             ok=frozenset({302}),
+        ),
+        # Someone else's (here: no) notice answers 404 to those allowed to dismiss their own.
+        "today:dismiss-notice": Call(
+            "POST",
+            reverse("today:dismiss-notice", args=[uuid4()]),
+            Capability.MANAGE_OWN_ACCOUNT,
+            ok=frozenset({404}),
         ),
         "accounts:logout": Call(
             "POST", reverse("accounts:logout"), Capability.MANAGE_OWN_ACCOUNT, ok=frozenset({302})

@@ -1,0 +1,70 @@
+"""Reads for the clinic admin's audit report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from uuid import UUID
+
+from django.db.models import Q, QuerySet
+
+from kapclinic.accounts.models import Clinic, StaffMembership, User
+from kapclinic.audit.models import AuditEvent
+from kapclinic.patients.models import Patient
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    user: UUID | None = None
+    patient: UUID | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    operation: str = ""
+    action: str = ""
+
+    def as_detail(self) -> dict[str, str]:
+        """The filters as audit detail (ids and dates only, no names)."""
+        return {key: str(value) for key, value in self.__dict__.items() if value}
+
+
+def clinic_audit_events(clinic: Clinic, filters: AuditFilters) -> QuerySet[AuditEvent]:
+    """Entries about this clinic: those recorded in it, and clinic-less entries (sign-ins) of
+    its staff. Newest first; one query with the actor joined."""
+    staff = StaffMembership.objects.filter(clinic=clinic).values("user_id")
+    events = AuditEvent.objects.filter(
+        Q(clinic_public_id=clinic.public_id) | Q(clinic_public_id__isnull=True, actor__in=staff)
+    )
+    if filters.user:
+        events = events.filter(actor__public_id=filters.user)
+    if filters.patient:
+        events = events.filter(patient_public_id=filters.patient)
+    if filters.date_from:
+        start = datetime.combine(filters.date_from, time.min, tzinfo=clinic.tzinfo)
+        events = events.filter(occurred_at__gte=start)
+    if filters.date_to:
+        end = datetime.combine(filters.date_to + timedelta(days=1), time.min, tzinfo=clinic.tzinfo)
+        events = events.filter(occurred_at__lt=end)
+    if filters.operation:
+        events = events.filter(operation=filters.operation)
+    if filters.action:
+        events = events.filter(action__icontains=filters.action)
+    return events.select_related("actor").order_by("-position")
+
+
+def mrns_by_public_id(clinic: Clinic, public_ids: Iterable[UUID | None]) -> dict[UUID, str]:
+    """MRNs of this clinic's patients among ``public_ids``, in one query."""
+    wanted = {pid for pid in public_ids if pid}
+    if not wanted:
+        return {}
+    return dict(
+        Patient.objects.filter(clinic=clinic, public_id__in=wanted).values_list("public_id", "mrn")
+    )
+
+
+def find_clinic_patient_by_mrn(clinic: Clinic, mrn: str) -> Patient | None:
+    return Patient.objects.filter(clinic=clinic, mrn=mrn.strip().upper()).first()
+
+
+def list_clinic_staff(clinic: Clinic) -> QuerySet[User]:
+    return User.objects.filter(memberships__clinic=clinic).distinct().order_by("full_name")

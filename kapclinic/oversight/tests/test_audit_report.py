@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.http import StreamingHttpResponse
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from kapclinic.accounts.models import Clinic, Role, User
+from kapclinic.audit.models import AuditEvent, Operation
+from kapclinic.patients.models import Patient
+
+pytestmark = pytest.mark.django_db
+
+
+def _body(response: object) -> str:
+    assert isinstance(response, StreamingHttpResponse)
+    return b"".join(response.streaming_content).decode()  # type: ignore[arg-type]
+
+
+def _view_charts(client: Client, patients: list[Patient]) -> None:
+    for patient in patients:
+        assert client.get(reverse("patients:chart", args=[patient.public_id])).status_code == 200
+
+
+@pytest.fixture
+def admin_client(client_for: Callable[[Role], Client]) -> Client:
+    return client_for(Role.CLINIC_ADMIN)
+
+
+@pytest.fixture
+def home_patients(clinics: list[Clinic]) -> list[Patient]:
+    return list(Patient.objects.filter(clinic=clinics[0]).order_by("id")[:3])
+
+
+@pytest.fixture
+def other_patient(clinics: list[Clinic]) -> Patient:
+    return Patient.objects.filter(clinic=clinics[1]).order_by("id")[0]
+
+
+def test_the_report_lists_this_clinics_entries_newest_first(
+    admin_client: Client,
+    client_for: Callable[[Role], Client],
+    home_patients: list[Patient],
+    other_patient: Patient,
+) -> None:
+    _view_charts(client_for(Role.NURSE), home_patients)
+    _view_charts(client_for(Role.PRESCRIBER), [other_patient])  # the other clinic's entry
+    response = admin_client.get(reverse("audit:report"))
+    assert response.status_code == 200
+    entries = response.context["entries"]
+    assert [e.patient_public_id for e in entries if e.action == "patients.chart_viewed"] == [
+        p.public_id for p in reversed(home_patients)
+    ]
+    html = response.content.decode()
+    for patient in home_patients:
+        assert patient.mrn in html
+    assert other_patient.mrn not in html
+
+
+def test_filtering_by_mrn_redirects_to_the_patients_opaque_id(
+    admin_client: Client, client_for: Callable[[Role], Client], home_patients: list[Patient]
+) -> None:
+    _view_charts(client_for(Role.NURSE), home_patients)
+    target = home_patients[1]
+    response = admin_client.post(reverse("audit:report"), {"patient_mrn": target.mrn})
+    assert response.status_code == 302
+    assert target.mrn not in response["Location"]
+    assert str(target.public_id) in response["Location"]
+    entries = admin_client.get(response["Location"]).context["entries"]
+    assert {e.patient_public_id for e in entries} == {target.public_id}
+
+
+def test_another_clinics_patient_cannot_be_reached_through_the_filters(
+    admin_client: Client,
+    client_for: Callable[[Role], Client],
+    other_patient: Patient,
+    clinics: list[Clinic],
+) -> None:
+    _view_charts(client_for(Role.PRESCRIBER), [other_patient])
+    # The demo admin also administers the second clinic: use one who does not.
+    admin = User.objects.filter(
+        memberships__clinic=clinics[0], memberships__role="clinic_admin"
+    ).exclude(memberships__clinic=clinics[1])[0]
+    client = Client()
+    client.force_login(admin)
+    by_id = client.get(reverse("audit:report"), {"patient": str(other_patient.public_id)})
+    assert by_id.context["page"].paginator.count == 0
+    by_mrn = client.post(reverse("audit:report"), {"patient_mrn": other_patient.mrn})
+    assert by_mrn.status_code == 422
+    assert "No patient with MRN" in by_mrn.content.decode()
+    export = client.get(reverse("audit:export"), {"patient": str(other_patient.public_id)})
+    rows = list(csv.reader(io.StringIO(_body(export))))
+    assert rows[1:] == []
+
+
+def test_bad_filters_are_explained_not_fatal(admin_client: Client) -> None:
+    response = admin_client.get(
+        reverse("audit:report"), {"date_from": "2026-11-20", "date_to": "2026-11-01"}
+    )
+    assert response.status_code == 422
+    assert "The end date is before the start date." in response.content.decode()
+    response = admin_client.get(
+        reverse("audit:report"),
+        {"date_from": "yesterday", "operation": "nonsense", "user": "not-a-uuid"},
+    )
+    assert response.status_code == 422
+
+
+def test_filters_by_user_date_and_kind(
+    admin_client: Client,
+    client_for: Callable[[Role], Client],
+    home_patients: list[Patient],
+    demo_user: Callable[[Role], User],
+) -> None:
+    _view_charts(client_for(Role.NURSE), home_patients[:1])
+    _view_charts(client_for(Role.THERAPIST), home_patients[1:2])
+    nurse = demo_user(Role.NURSE)
+    entries = admin_client.get(
+        reverse("audit:report"),
+        {"user": str(nurse.public_id), "operation": Operation.READ, "action": "chart_viewed"},
+    ).context["entries"]
+    assert [e.actor for e in entries] == [nurse]
+    today = AuditEvent.objects.get(actor=nurse).occurred_at.date()
+    tomorrow = (today + timedelta(days=2)).isoformat()
+    empty = admin_client.get(reverse("audit:report"), {"date_from": tomorrow}).context["page"]
+    assert empty.paginator.count == 0
+
+
+def test_export_is_a_complete_csv_and_is_itself_audited(
+    admin_client: Client, client_for: Callable[[Role], Client], home_patients: list[Patient]
+) -> None:
+    _view_charts(client_for(Role.NURSE), home_patients)
+    response = admin_client.get(
+        reverse("audit:export"), {"operation": Operation.READ, "action": "chart_viewed"}
+    )
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(_body(response))))
+    assert len(rows) == 3
+    assert {r["patient_mrn"] for r in rows} == {p.mrn for p in home_patients}
+    assert all(len(r["entry_hash"]) == 64 for r in rows)
+    export = AuditEvent.objects.get(action="audit.exported")
+    assert export.operation == Operation.EXPORT
+    assert export.detail["rows"] == 3
+
+
+def test_viewing_the_report_is_audited(admin_client: Client) -> None:
+    admin_client.get(reverse("audit:report"))
+    assert AuditEvent.objects.filter(action="audit.report_viewed").count() == 1
+
+
+def test_the_report_query_count_does_not_grow_with_entries(
+    admin_client: Client, client_for: Callable[[Role], Client], home_patients: list[Patient]
+) -> None:
+    nurse = client_for(Role.NURSE)
+    _view_charts(nurse, home_patients[:1])
+    with CaptureQueriesContext(connection) as few:
+        admin_client.get(reverse("audit:report"))
+    _view_charts(nurse, home_patients * 10)
+    with CaptureQueriesContext(connection) as many:
+        admin_client.get(reverse("audit:report"))
+    assert len(many.captured_queries) == len(few.captured_queries)

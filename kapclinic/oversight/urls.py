@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from kapclinic.oversight import views
+
+app_name = "audit"
+urlpatterns = [
+    path("", views.report, name="report"),
+    path("export.csv", views.export_csv, name="export"),
+]
