@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 
 from kapclinic.accounts.models import Clinic, Role, User
+from kapclinic.accounts.session_state import LAST_ACTIVITY_KEY, mark_verified
 from kapclinic.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, GenerationResult, generate_clinic
 
 # Live-server tests run the ORM from Playwright's event loop thread.
@@ -29,6 +30,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 DEMO_TODAY = date(2026, 11, 25)
+# A last-activity time (seconds since the epoch) in the year 2255: see force_login below.
+NEVER_IDLE = 9_000_000_000
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -66,11 +69,45 @@ def demo_user() -> Callable[[Role], User]:
     return get
 
 
+@pytest.fixture(autouse=True)
+def _force_login_is_a_full_sign_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Client.force_login`` (tests only) skips every sign-in step, the second one included,
+    and gives a session that never idles out.
+
+    Real sessions count as fully signed in only once marked verified (TwoFactorMiddleware);
+    force_login marks its session so, like a sign-in that passed 2FA. Its last activity lies in
+    the far future, so tests of other rules may travel in time without the staff idle timeout
+    signing them out. ``Client.login`` and the login form are untouched: the tests of sign-in,
+    2FA and idle timeout use those (or set the session keys themselves).
+    """
+    original = Client.force_login
+
+    def force_login(self: Client, user: Any, backend: str | None = None) -> None:
+        original(self, user, backend)
+        session = self.session
+        mark_verified(session, "test")
+        session[LAST_ACTIVITY_KEY] = NEVER_IDLE
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture(autouse=True)
+def _demo_profile_for_page_browser_tests(request: pytest.FixtureRequest) -> None:
+    """Browser tests of pages sign in as demo logins, as ``make run`` does: in the demo profile,
+    where demo logins skip 2FA (with a banner). tests/browser/test_auth.py turns it off again to
+    test the real sign-in; every other test runs without the demo profile."""
+    if request.node.get_closest_marker("browser") is None:
+        return
+    settings = request.getfixturevalue("settings")
+    settings.DEMO_MODE = True
+
+
 @pytest.fixture
 def client_for(
     demo: GenerationResult, demo_user: Callable[[Role], User]
 ) -> Callable[[Role], Client]:
-    """A test client signed in as the demo user of ``role``."""
+    """A test client signed in (both steps) as the demo user of ``role``."""
 
     def make(role: Role) -> Client:
         client = Client()

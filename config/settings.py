@@ -70,6 +70,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "kapclinic.accounts.middleware.ClinicMiddleware",
+    # After ClinicMiddleware (the idle limit is the current clinic's): sign idle staff out, then
+    # hold a session that has not passed the second sign-in step to that step.
+    "kapclinic.accounts.middleware.IdleTimeoutMiddleware",
+    "kapclinic.accounts.middleware.TwoFactorMiddleware",
 ]
 if env_bool("KAPCLINIC_QUERY_COUNT_HEADER", False):
     # Benchmarks read X-Query-Count from each response; never on in production.
@@ -120,13 +124,18 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("email", "full_name")},
+    },
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Clinic words (ketamine, Spravato, the clinics' names...), first guesses, season + year.
+    {"NAME": "kapclinic.accounts.passwords.ClinicContextPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "en-us"

@@ -37,6 +37,7 @@ def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
             "TASKS_BACKEND",
             "DJANGO_ALLOW_ASYNC_UNSAFE",
             "KAPCLINIC_VAR_DIR",
+            "KAPCLINIC_DEMO",
         }
     }
     return subprocess.run(
@@ -149,3 +150,9 @@ def test_env_time_zone_validates(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KAP_TZ", "Nowhere/Land")
     with pytest.raises(ImproperlyConfigured):
         env_time_zone("KAP_TZ", "UTC")
+
+
+def test_the_deploy_check_refuses_the_demo_profile() -> None:
+    result = _manage("check", "--deploy", env={**PRODUCTION_ENV, "KAPCLINIC_DEMO": "1"})
+    assert result.returncode != 0
+    assert "kapclinic.E001" in result.stderr

@@ -6,15 +6,18 @@ Every clinical record in later apps belongs to exactly one Clinic (a non-null fo
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Iterator
 from datetime import date, time
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from kapclinic.core.models import PublicIdModel, TimeStampedModel
 
@@ -53,6 +56,9 @@ class User(PublicIdModel, AbstractBaseUser, PermissionsMixin):
     # Django admin access (reference data); clinical writes never go through the admin.
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Folded into the session hash: rotating it ("sign out everywhere", a 2FA reset) ends every
+    # session of the user on its next request. Empty until first rotated.
+    session_salt = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -79,6 +85,21 @@ class User(PublicIdModel, AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ", 1)[0]
+
+    def get_session_auth_hash(self) -> str:
+        return self._session_auth_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_auth_hash(secret=fallback_secret)
+
+    def _session_auth_hash(self, *, secret: str | bytes | None) -> str:
+        # Django's own hash (HMAC of the password hash), with the session salt folded in. With
+        # an empty salt it equals Django's, so sessions from before the salt existed stay valid.
+        key_salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+        return salted_hmac(
+            key_salt, self.password + self.session_salt, secret=secret, algorithm="sha256"
+        ).hexdigest()
 
 
 class Organization(PublicIdModel, TimeStampedModel):
@@ -290,3 +311,112 @@ class StaffNotice(PublicIdModel):
 
     def __str__(self) -> str:
         return self.subject
+
+
+# --- Sign-in security: second factor, recovery codes, throttling, one-time links -------------
+
+
+class TwoFactorDevice(models.Model):
+    """A user's TOTP authenticator (RFC 6238), created only once a code from it was confirmed.
+
+    ``last_used_step`` is the 30-second time step of the newest accepted code, so that a code
+    cannot be used twice (replay). A reset by a clinic admin deletes the row.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="two_factor_device")
+    # Base32 shared secret; it must be readable to check codes, so it is not hashed.
+    secret = models.CharField(max_length=64)
+    confirmed_at = models.DateTimeField()
+    last_used_step = models.BigIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"authenticator of {self.user}"
+
+
+class RecoveryCode(models.Model):
+    """One single-use recovery code, stored as a salted SHA-256 (the code itself is shown once)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "code_hash"], name="recovery_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.user} ({'used' if self.used_at else 'unused'})"
+
+
+class AuthThrottleEvent(models.Model):
+    """A failed sign-in step or a sign-in-link request, counted for throttling and lockout.
+
+    Kept in the database so that every app server sees the same counts. The account is stored
+    as a keyed hash of the e-mail typed (existing account or not), never the e-mail itself.
+    """
+
+    class Kind(models.TextChoices):
+        PASSWORD_FAILED = "password_failed", "Wrong e-mail or password"
+        CODE_FAILED = "code_failed", "Wrong two-factor or recovery code"
+        LINK_FAILED = "link_failed", "Invalid sign-in link"
+        LINK_REQUESTED = "link_requested", "Sign-in link requested"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    account_key = models.CharField(max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    occurred_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["account_key", "occurred_at"], name="throttle_account_idx"),
+            models.Index(fields=["ip_address", "occurred_at"], name="throttle_address_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+
+class AuthLockout(models.Model):
+    """Signing in is refused for an account (keyed hash of its e-mail) or a client address."""
+
+    class Scope(models.TextChoices):
+        ACCOUNT = "account", "Account"
+        ADDRESS = "address", "Client address"
+
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    key = models.CharField(max_length=64)
+    locked_at = models.DateTimeField()
+    locked_until = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "key", "locked_until"], name="lockout_key_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(locked_until__gt=F("locked_at")), name="lockout_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()} locked until {self.locked_until:%Y-%m-%d %H:%M}"
+
+
+class SignInLink(models.Model):
+    """A one-time sign-in link e-mailed to a patient. Only a SHA-256 of its token is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_in_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("created_at")), name="sign_in_link_expires_later"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"sign-in link for {self.user} ({'used' if self.used_at else 'unused'})"

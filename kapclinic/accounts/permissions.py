@@ -85,7 +85,12 @@ def requires(capability: Capability) -> Callable[[V], V]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             roles: frozenset[str] = getattr(request, "roles", frozenset())
-            if not allows(roles, capability):
+            # A signed-in person without any clinic role may still manage their own account
+            # (sign out, 2FA); the login middleware has already refused anonymous requests.
+            own_account = capability == Capability.MANAGE_OWN_ACCOUNT and bool(
+                getattr(request, "user", None) and request.user.is_authenticated
+            )
+            if not own_account and not allows(roles, capability):
                 raise PermissionDenied(capability.label)
             return view(request, *args, **kwargs)
 
@@ -118,6 +123,8 @@ def render_markdown() -> str:
         "Rendered from `kapclinic/accounts/permissions.py` by "
         "`manage.py render_permission_matrix`; do not edit by hand.\n"
         "Roles are held per clinic: a person who is a prescriber in one clinic and a therapist in "
-        "another has each role's rights in that clinic only. Anything not ticked is refused.\n\n"
+        "another has each role's rights in that clinic only. Anything not ticked is refused. "
+        "Managing one's own account is open to every signed-in person, even one who holds no "
+        "role yet (so they can sign out and set up two-factor authentication).\n\n"
     )
     return intro + "\n".join([header, rule, *rows]) + "\n"

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.http import Http404
 
+from kapclinic.accounts.credentials import account_key, is_demo_account, normalise_email
 from kapclinic.accounts.models import (
+    AuthLockout,
+    AuthThrottleEvent,
     Clinic,
     OpeningHours,
+    RecoveryCode,
     Room,
     StaffMembership,
     StaffNotice,
+    TwoFactorDevice,
     User,
 )
 
@@ -78,3 +85,143 @@ def list_unread_notices(user: User, clinic: Clinic, limit: int = 5) -> list[Staf
 
 def get_own_notice(user: User, public_id: UUID) -> StaffNotice | None:
     return StaffNotice.objects.filter(recipient=user, public_id=public_id).first()
+
+
+# --- Sign-in security -------------------------------------------------------------------------
+
+
+def lockout_until(*, email: str | None, ip_address: str | None, now: datetime) -> datetime | None:
+    """When signing in is allowed again for this e-mail (typed, existing or not) or client
+    address; None when neither is locked."""
+    keys = Q()
+    if email:
+        keys |= Q(scope=AuthLockout.Scope.ACCOUNT, key=account_key(email))
+    if ip_address:
+        keys |= Q(scope=AuthLockout.Scope.ADDRESS, key=ip_address)
+    if not keys:
+        return None
+    latest: datetime | None = (
+        AuthLockout.objects.filter(keys, locked_until__gt=now)
+        .aggregate(until=Max("locked_until"))
+        .get("until")
+    )
+    return latest
+
+
+def count_throttle_events(
+    *,
+    kinds: Iterable[str],
+    since: datetime,
+    email: str | None = None,
+    ip_address: str | None = None,
+) -> int:
+    """Events of ``kinds`` since ``since`` for one account (e-mail typed) or one address."""
+    events = AuthThrottleEvent.objects.filter(kind__in=list(kinds), occurred_at__gte=since)
+    if email is not None:
+        events = events.filter(account_key=account_key(email))
+    if ip_address is not None:
+        events = events.filter(ip_address=ip_address)
+    return events.count()
+
+
+def get_two_factor_device(user: User) -> TwoFactorDevice | None:
+    return TwoFactorDevice.objects.filter(user=user).first()
+
+
+def has_two_factor(user: User) -> bool:
+    return TwoFactorDevice.objects.filter(user=user).exists()
+
+
+def count_unused_recovery_codes(user: User) -> int:
+    return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
+
+
+@dataclass(frozen=True)
+class TwoFactorStatus:
+    enrolled_at: datetime | None
+    recovery_codes_left: int
+
+    @property
+    def enrolled(self) -> bool:
+        return self.enrolled_at is not None
+
+    @property
+    def label(self) -> str:
+        return "on" if self.enrolled else "off"
+
+
+def two_factor_status(user: User) -> TwoFactorStatus:
+    device = get_two_factor_device(user)
+    return TwoFactorStatus(
+        enrolled_at=device.confirmed_at if device else None,
+        recovery_codes_left=count_unused_recovery_codes(user) if device else 0,
+    )
+
+
+@dataclass(frozen=True)
+class StaffTwoFactor:
+    user: User
+    roles: list[str]
+    status: TwoFactorStatus
+
+
+def list_staff_two_factor(clinic: Clinic) -> list[StaffTwoFactor]:
+    """The clinic's active staff with their 2FA status, by name: two queries."""
+    memberships = (
+        StaffMembership.objects.filter(clinic=clinic, is_active=True, user__is_active=True)
+        .select_related("user", "user__two_factor_device")
+        .annotate(
+            codes_left=Count(
+                "user__recovery_codes",
+                filter=Q(user__recovery_codes__used_at__isnull=True),
+                distinct=True,
+            )
+        )
+        .order_by("user__full_name", "user__id", "role")
+    )
+    rows: dict[int, StaffTwoFactor] = {}
+    for membership in memberships:
+        user = membership.user
+        if user.pk not in rows:
+            device = getattr(user, "two_factor_device", None)
+            status = TwoFactorStatus(
+                enrolled_at=device.confirmed_at if device else None,
+                recovery_codes_left=membership.codes_left if device else 0,
+            )
+            rows[user.pk] = StaffTwoFactor(user=user, roles=[], status=status)
+        rows[user.pk].roles.append(membership.get_role_display())
+    return list(rows.values())
+
+
+def access_clinic_staff_member(clinic: Clinic, public_id: UUID) -> User:
+    """A person with an active role in ``clinic``; Http404 for anyone else (missing or not)."""
+    user = (
+        User.objects.filter(
+            public_id=public_id,
+            is_active=True,
+            memberships__clinic=clinic,
+            memberships__is_active=True,
+        )
+        .distinct()
+        .first()
+    )
+    if user is None:
+        raise Http404
+    return user
+
+
+def find_active_user(email: str) -> User | None:
+    return User.objects.filter(email=normalise_email(email), is_active=True).first()
+
+
+def second_step_for(user: User, *, demo_mode: bool) -> str:
+    """What follows a right password (or sign-in link): "verify" a code when the user has an
+    authenticator, else "enrol" one (staff), "none" for a patient without 2FA, or "demo" for a
+    demo login while the demo profile is on (never otherwise)."""
+    if has_two_factor(user):
+        return "verify"
+    if user.is_patient:
+        return "none"
+    if demo_mode and is_demo_account(user.email):
+        return "demo"
+    return "enrol"

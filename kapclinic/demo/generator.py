@@ -19,6 +19,7 @@ from datetime import date, time, timedelta
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from kapclinic.accounts.credentials import DEMO_EMAIL_DOMAIN
 from kapclinic.accounts.models import (
     Clinic,
     OpeningHours,
@@ -33,7 +34,8 @@ from kapclinic.demo import names
 from kapclinic.patients.models import Diagnosis, Patient, Sex
 
 DEMO_PASSWORD = "kap-demo-2026"  # noqa: S105 - printed by `make run`; demo data only
-DEMO_DOMAIN = "demo.kapclinic.test"
+# Demo logins may skip 2FA in the demo profile only: accounts owns the domain that marks them.
+DEMO_DOMAIN = DEMO_EMAIL_DOMAIN
 # One named login per role, all in the first clinic (the admin and the prescriber also work
 # in the second clinic, to show clinic switching and different clinics' boundaries).
 DEMO_LOGINS: dict[Role, tuple[str, str, str]] = {
@@ -44,6 +46,8 @@ DEMO_LOGINS: dict[Role, tuple[str, str, str]] = {
     Role.FRONT_DESK: (f"frontdesk@{DEMO_DOMAIN}", "Felipe Front", ""),
     Role.RESEARCHER: (f"researcher@{DEMO_DOMAIN}", "Riley Research", "PhD"),
 }
+# The patient portal's demo login: the first patient of the first clinic.
+DEMO_PATIENT_LOGIN = f"patient@{DEMO_DOMAIN}"
 
 # name, code, address, city, region, postal code, time zone
 CLINIC_SITES = [
@@ -236,7 +240,26 @@ def generate_clinic(
         result.diagnoses += len(diagnoses)
         if progress is not None:
             progress(size)
+    portal_login = _create_demo_portal_login(ids, clinics[0], password_hash)
+    if portal_login:
+        result.logins["Patient"] = portal_login
     return result
+
+
+def _create_demo_portal_login(ids: _Ids, clinic: Clinic, password_hash: str) -> str:
+    """Give the clinic's first patient a portal login (drawn last: earlier rows stay the same)."""
+    patient = Patient.objects.filter(clinic=clinic).order_by("mrn").first()
+    if patient is None:
+        return ""
+    user = User.objects.create(
+        email=DEMO_PATIENT_LOGIN,
+        kind=User.Kind.PATIENT,
+        full_name=patient.full_name,
+        password=password_hash,
+        public_id=ids.next(),
+    )
+    Patient.objects.filter(pk=patient.pk).update(portal_user=user)
+    return DEMO_PATIENT_LOGIN
 
 
 def _create_clinics(rng: random.Random, ids: _Ids, org: Organization, count: int) -> list[Clinic]:

@@ -161,7 +161,53 @@ def _routes(world: World) -> dict[str, Call]:
         "api GET /me": Call("GET", "/api/v1/me", Capability.MANAGE_OWN_ACCOUNT),
         "api GET /patients": Call("GET", "/api/v1/patients", Capability.VIEW_PATIENTS),
         "api GET /patients/{public_id}": Call("GET", api_patient, Capability.VIEW_CHART),
+        # Signed in with both steps already: the code page sends the user on.
+        "accounts:two-factor": Call(
+            "GET",
+            reverse("accounts:two-factor"),
+            Capability.MANAGE_OWN_ACCOUNT,
+            ok=frozenset({302}),
+        ),
+        "accounts:two-factor-enrol": Call(
+            "GET", reverse("accounts:two-factor-enrol"), Capability.MANAGE_OWN_ACCOUNT
+        ),
+        "accounts:security": Call(
+            "GET", reverse("accounts:security"), Capability.MANAGE_OWN_ACCOUNT
+        ),
+        "accounts:password-change": Call(
+            "GET", reverse("accounts:password-change"), Capability.MANAGE_OWN_ACCOUNT
+        ),
+        # Without 2FA there are no recovery codes: back to the security page.
+        "accounts:recovery-codes": Call(
+            "GET",
+            reverse("accounts:recovery-codes"),
+            Capability.MANAGE_OWN_ACCOUNT,
+            ok=frozenset({302}),
+        ),
+        "accounts:staff-two-factor": Call(
+            "GET", reverse("accounts:staff-two-factor"), Capability.RESET_STAFF_2FA
+        ),
+        "accounts:staff-two-factor-reset": Call(
+            "GET",
+            reverse("accounts:staff-two-factor-reset", args=[_colleague(world).public_id]),
+            Capability.RESET_STAFF_2FA,
+        ),
+        # POSTed, it ends every session of the user: keep it last.
+        "accounts:sign-out-everywhere": Call(
+            "GET", reverse("accounts:sign-out-everywhere"), Capability.MANAGE_OWN_ACCOUNT
+        ),
     }
+
+
+def _colleague(world: World) -> User:
+    """A staff member of the home clinic who is not one of the demo logins."""
+    colleague = (
+        User.objects.filter(memberships__clinic=world.home, email__endswith="@staff.example.org")
+        .order_by("id")
+        .first()
+    )
+    assert colleague is not None
+    return colleague
 
 
 def _route_names() -> set[str]:

@@ -10,6 +10,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 # Pages anyone may open. Adding to this list is a security decision: say why next to the entry.
 PUBLIC_VIEWS = {
     "accounts:login",  # the way in
+    "accounts:sign-in-link-request",  # patients ask for a one-time link; same answer for anyone
+    "accounts:sign-in-link",  # the e-mailed one-time link itself (random token, single use)
     "healthz",  # load-balancer liveness; returns "ok" and touches no data
 }
 

@@ -116,3 +116,11 @@ def test_every_navigation_area_answers(client_for: Callable[[Role], Client], nam
     response = client_for(Role.CLINIC_ADMIN).get(reverse(name))
     assert response.status_code == 200
     assert 'aria-current="page"' in response.content.decode()
+
+
+def test_a_user_without_clinic_can_still_sign_out(client: Client, demo: object) -> None:
+    user = User.objects.create_user("roleless@staff.example.org", "x" * 20, full_name="Roleless")
+    client.force_login(user)
+    response = client.post(reverse("accounts:logout"))
+    assert response.status_code == 302
+    assert client.get(reverse("today:today")).status_code == 302  # back to the login page

@@ -9,7 +9,12 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from kapclinic.accounts.models import Organization
-from kapclinic.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, generate_clinic
+from kapclinic.demo.generator import (
+    DEMO_LOGINS,
+    DEMO_PASSWORD,
+    DEMO_PATIENT_LOGIN,
+    generate_clinic,
+)
 
 
 def _iso_date(value: str) -> date:
@@ -86,3 +91,4 @@ class Command(BaseCommand):
         self.stdout.write("\nDemo logins (password for all: " + DEMO_PASSWORD + "):")
         for role, (email, _name, _cred) in DEMO_LOGINS.items():
             self.stdout.write(f"  {role.label:<14} {email}")
+        self.stdout.write(f"  {'Patient':<14} {DEMO_PATIENT_LOGIN}  (portal)")

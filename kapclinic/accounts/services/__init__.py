@@ -1,4 +1,9 @@
-"""Writes about users and the organisation."""
+"""Writes about users and the organisation.
+
+A package by sub-domain: the organisation's writes live here, sign-in security in
+``signin`` (passwords, throttling, sessions), ``two_factor`` and ``links`` (patients' one-time
+sign-in links). Everything is re-exported, so callers import from ``kapclinic.accounts.services``.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,56 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from kapclinic.accounts.models import Clinic, Role, StaffNotice, User
+from kapclinic.accounts.services.links import (
+    LinkUse,
+    consume_sign_in_link,
+    request_sign_in_link,
+)
+from kapclinic.accounts.services.signin import (
+    PasswordCheck,
+    change_password,
+    check_password,
+    complete_sign_in,
+    record_idle_timeout,
+    record_password_accepted,
+    record_sign_in_failure,
+    record_sign_out,
+    sign_out_everywhere,
+)
+from kapclinic.accounts.services.two_factor import (
+    SecondFactorCheck,
+    confirm_two_factor,
+    regenerate_recovery_codes,
+    reset_two_factor,
+    verify_second_factor,
+)
 from kapclinic.accounts.tasks import send_attention_email
+
+__all__ = [
+    "CLINIC_ADMIN_GROUP",
+    "CLINIC_ADMIN_PERMISSIONS",
+    "LinkUse",
+    "PasswordCheck",
+    "SecondFactorCheck",
+    "change_password",
+    "check_password",
+    "complete_sign_in",
+    "confirm_two_factor",
+    "consume_sign_in_link",
+    "ensure_clinic_admin_group",
+    "grant_admin_site_access",
+    "mark_notice_read",
+    "notify_clinic_admins",
+    "record_idle_timeout",
+    "record_password_accepted",
+    "record_sign_in_failure",
+    "record_sign_out",
+    "regenerate_recovery_codes",
+    "request_sign_in_link",
+    "reset_two_factor",
+    "sign_out_everywhere",
+    "verify_second_factor",
+]
 
 CLINIC_ADMIN_GROUP = "Clinic admins"
 # What a clinic admin may manage in the Django admin: reference data only, never clinical records.

@@ -1,0 +1,40 @@
+"""What `make bench` loads. Adding a scenario is adding one line to SCENARIOS.
+
+A scenario is a request replayed by wrk over loopback: a method, a path (with an optional body)
+and who makes it. ``role`` is a kapclinic.accounts Role value ("clinic_admin", "prescriber",
+"nurse", "therapist", "front_desk", "researcher"): the request is made as that role's demo login
+(kapclinic.demo.generator.DEMO_LOGINS) with a session created directly in the database. It may
+also be a user's e-mail address; None means anonymous.
+
+Paths and bodies may name values looked up in the generated data, written {name}; the lookups
+live in bench.prepare.RESOLVERS (for example {patient}: a patient of the user's current clinic).
+A POST gets a CSRF cookie and the matching X-CSRFToken header automatically.
+
+Every scenario must answer ``expect_status`` (200 by default) before it is loaded: a page that
+redirects to the login form would otherwise be benchmarked as a fast redirect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    path: str
+    role: str | None = None
+    method: str = "GET"
+    body: str = ""
+    content_type: str = "application/x-www-form-urlencoded"
+    expect_status: int = 200
+
+
+# The framework floor: a view that touches no database, on the same server and middleware.
+# Each scenario's p50 is also printed as a multiple of the floor's.
+FLOOR = Scenario("floor (/healthz)", "/healthz")
+
+SCENARIOS: list[Scenario] = [
+    Scenario("login page", "/accounts/login/"),
+    Scenario("today", "/today/", role="clinic_admin"),
+]
