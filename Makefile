@@ -70,7 +70,7 @@ imports: .venv/.synced
 	$(UV) run --locked --no-sync lint-imports
 
 migrations-check: .venv/.synced
-	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run -v0
+	DEBUG=1 DATABASE_URL=sqlite://:memory: $(PY) manage.py makemigrations --check --dry-run -v0
 
 # Debian's Chromium for the Playwright tests (Playwright cannot download its own browser here).
 browser-deps:
