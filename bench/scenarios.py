@@ -37,4 +37,13 @@ FLOOR = Scenario("floor (/healthz)", "/healthz")
 SCENARIOS: list[Scenario] = [
     Scenario("login page", "/accounts/login/"),
     Scenario("today", "/today/", role="clinic_admin"),
+    Scenario("patients list", "/patients/", role="front_desk"),
+    # Issue 4 target: search under 100 ms p95 server time with 100,000 patients.
+    Scenario("search name", "/patients/search/", role="front_desk", method="POST", body="q=mart"),
+    Scenario(
+        "search 2 words", "/patients/search/", role="front_desk", method="POST", body="q=ana+gar"
+    ),
+    Scenario(
+        "search DOB", "/patients/search/", role="front_desk", method="POST", body="q=1985-06-15"
+    ),
 ]

@@ -30,8 +30,10 @@ def test_working_with_patients_logs_no_patient_details(
     nurse.get(reverse("patients:chart", args=[uuid.uuid4()]))  # 404
     nurse.get("/api/v1/patients")
     nurse.post(reverse("audit:report"), {"patient_mrn": mine.mrn})  # 403 for a nurse
-    client.post(reverse("accounts:login"), {"username": mine.email or "x@example.org",
-                                            "password": "wrong-password-123"})
+    client.post(
+        reverse("accounts:login"),
+        {"username": mine.email or "x@example.org", "password": "wrong-password-123"},
+    )
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert caplog.records  # the 404s and the 403 were logged
     for patient in (mine, theirs):

@@ -389,7 +389,7 @@ def _new_patient(
     email = ""
     if rng.random() < 0.6:
         email = f"{ascii_fold(given)}.{ascii_fold(family)}{rng.randint(1, 999)}@example.org"
-    return Patient(
+    patient = Patient(
         clinic=clinic,
         mrn=f"{clinic.code}-{number:06d}",
         given_name=given,
@@ -400,6 +400,8 @@ def _new_patient(
         email=email,
         public_id=ids.next(),
     )
+    patient.refresh_search_fields()  # bulk_create skips save()
+    return patient
 
 
 def _new_diagnoses(rng: random.Random, ids: _Ids, patient: Patient, today: date) -> list[Diagnosis]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
 
 from kapclinic.accounts.models import Clinic, User
 from kapclinic.core.models import PublicIdModel, TimeStampedModel
+from kapclinic.patients.search import phone_digits, search_key
 
 
 class Sex(models.TextChoices):
@@ -34,6 +36,9 @@ class Patient(PublicIdModel, TimeStampedModel):
     portal_user = models.OneToOneField(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="patient_record"
     )
+    # Derived for search (kapclinic.patients.search); kept in step by refresh_search_fields().
+    search_name = models.CharField(max_length=210, editable=False, default="")
+    phone_digits = models.CharField(max_length=30, editable=False, default="", db_index=True)
 
     class Meta:
         ordering = ["family_name", "given_name"]
@@ -44,6 +49,7 @@ class Patient(PublicIdModel, TimeStampedModel):
             models.Index(
                 fields=["clinic", "family_name", "given_name"], name="patient_clinic_name_idx"
             ),
+            models.Index(fields=["clinic", "birth_date"], name="patient_clinic_dob_idx"),
         ]
 
     def __str__(self) -> str:
@@ -52,6 +58,15 @@ class Patient(PublicIdModel, TimeStampedModel):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.refresh_search_fields()
+        super().save(*args, **kwargs)
+
+    def refresh_search_fields(self) -> None:
+        """Fill search_name and phone_digits (bulk inserts call this themselves)."""
+        self.search_name = search_key(self.given_name, self.family_name)
+        self.phone_digits = phone_digits(self.phone)
 
     def age_on(self, day: date) -> int:
         had_birthday = (day.month, day.day) >= (self.birth_date.month, self.birth_date.day)

@@ -21,6 +21,7 @@ from kapclinic.accounts.permissions import Capability, allows
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.patients.models import BreakGlassGrant, Diagnosis, Patient
+from kapclinic.patients.search import PatientQuery
 
 PAGE_SIZE = 25
 # What emergency access lets a prescriber do with another clinic's patient: read, not change.
@@ -106,3 +107,28 @@ def get_own_record(user: User) -> Patient:
     if patient is None:
         raise Http404
     return patient
+
+
+def search_clinic_patients(clinic: Clinic, query: PatientQuery) -> QuerySet[Patient]:
+    """The clinic's patients matching ``query`` (kapclinic.patients.search), alphabetical.
+
+    Names: every word must start a word of the folded name (accents and case ignored); on
+    PostgreSQL a trigram index serves the LIKE. Dates: exact birth date. MRNs: exact, or the
+    start of one. Phones: digits anywhere in the number.
+    """
+    patients = list_clinic_patients(clinic)
+    if query.birth_date:
+        return patients.filter(birth_date=query.birth_date)
+    if query.mrn:
+        return patients.filter(mrn__startswith=query.mrn)
+    if query.phone:
+        return patients.filter(phone_digits__contains=query.phone)
+    for word in query.name_words:
+        patients = patients.filter(search_name__contains=f" {word}")
+    return patients
+
+
+def page_of_search(
+    clinic: Clinic, query: PatientQuery, page_number: str | int | None
+) -> Page[Patient]:
+    return Paginator(search_clinic_patients(clinic, query), PAGE_SIZE).get_page(page_number)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -81,3 +82,29 @@ def open_break_glass(
         link=reverse("audit:report") + f"?patient={patient.public_id}",
     )
     return grant
+
+
+@transaction.atomic
+def record_search(
+    *,
+    actor: User,
+    roles: Iterable[str],
+    clinic: Clinic,
+    patients: list[Patient],
+    page_number: int,
+    total: int,
+) -> None:
+    """Audit a search that returned patients: which ones were shown (never the search text,
+    which may hold a name)."""
+    audit.record(
+        actor=actor,
+        operation=Operation.SEARCH,
+        action="patients.searched",
+        actor_roles=roles,
+        clinic_id=clinic.public_id,
+        detail={
+            "page": page_number,
+            "total": total,
+            "patients": [str(p.public_id) for p in patients],
+        },
+    )

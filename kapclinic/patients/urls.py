@@ -7,6 +7,7 @@ from kapclinic.patients import views
 app_name = "patients"
 urlpatterns = [
     path("", views.patient_list, name="list"),
+    path("search/", views.search, name="search"),
     path("emergency-access/", views.break_glass, name="break-glass"),
     path("<uuid:public_id>/", views.chart, name="chart"),
 ]

@@ -6,15 +6,21 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kapclinic.accounts.models import Clinic, Role
 from kapclinic.accounts.permissions import Capability, current_clinic, requires
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.patients.exceptions import BreakGlassRefusedError
 from kapclinic.patients.forms import BreakGlassForm
-from kapclinic.patients.selectors import access_patient, list_diagnoses, page_of_patients
-from kapclinic.patients.services import open_break_glass
+from kapclinic.patients.search import MAX_QUERY_LENGTH, read_query
+from kapclinic.patients.selectors import (
+    access_patient,
+    list_diagnoses,
+    page_of_patients,
+    page_of_search,
+)
+from kapclinic.patients.services import open_break_glass, record_search
 
 
 @require_GET
@@ -23,7 +29,44 @@ def patient_list(request: ClinicRequest) -> HttpResponse:
     clinic = current_clinic(request)
     page = page_of_patients(clinic, request.GET.get("page"))
     return render(
-        request, "patients/patient_list.html", {"page": page, "today": clinic.local_today()}
+        request,
+        "patients/patient_list.html",
+        {"page": page, "today": clinic.local_today(), "q": "", "searching": False},
+    )
+
+
+@require_POST
+@requires(Capability.VIEW_PATIENTS)
+def search(request: ClinicRequest) -> HttpResponse:
+    """Search the current clinic's patients. POST, so that names never appear in URLs or
+    access logs; htmx swaps the results in place, and without JavaScript the whole page
+    renders. Every search that returns patients is audited with their ids."""
+    clinic = current_clinic(request)
+    text = request.POST.get("q", "")[:MAX_QUERY_LENGTH]
+    query = read_query(text)
+    if query.is_empty:
+        page = page_of_patients(clinic, request.POST.get("page"))
+        searching = False
+    else:
+        page = page_of_search(clinic, query, request.POST.get("page"))
+        searching = True
+        record_search(
+            actor=request.user,
+            roles=request.roles,
+            clinic=clinic,
+            patients=list(page.object_list),
+            page_number=page.number,
+            total=page.paginator.count,
+        )
+    return render(
+        request,
+        "patients/patient_list.html",
+        {
+            "page": page,
+            "today": clinic.local_today(),
+            "q": text.strip(),
+            "searching": searching,
+        },
     )
 
 

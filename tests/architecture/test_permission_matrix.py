@@ -132,6 +132,9 @@ def _routes(world: World) -> dict[str, Call]:
         "today:outcomes": Call("GET", reverse("today:outcomes"), Capability.VIEW_OUTCOMES),
         "today:ledger": Call("GET", reverse("today:ledger"), Capability.VIEW_LEDGER),
         "patients:list": Call("GET", reverse("patients:list"), Capability.VIEW_PATIENTS),
+        "patients:search": Call(
+            "POST", reverse("patients:search"), Capability.VIEW_PATIENTS, data={"q": "a"}
+        ),
         "patients:chart": Call("GET", chart, Capability.VIEW_CHART),
         "patients:break-glass": Call(
             "GET", reverse("patients:break-glass"), Capability.BREAK_GLASS

@@ -30,11 +30,23 @@ def test_the_login_page_is_accessible_to_an_anonymous_visitor(
 def test_the_patient_list_is_accessible(signed_in_page: Page, admin_clinic: Clinic) -> None:
     page = signed_in_page
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Patients").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Patients")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Patients")
     count = Patient.objects.filter(clinic=admin_clinic).count()
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Patients ({count})")
+    expect(page.locator("#patients-caption")).to_have_text(f"{count} patients, alphabetical")
     table = page.get_by_role("table", name=f"Patients of {admin_clinic.name}, alphabetical")
     expect(table.get_by_role("rowheader")).to_have_count(min(count, PAGE_SIZE))
+    assert_accessible(page)
+    # Searching swaps the results in place (htmx) and keeps the name out of the URL.
+    target = Patient.objects.filter(clinic=admin_clinic).order_by("id")[0]
+    url_before = page.url
+    page.get_by_label("Find a patient").fill(target.family_name.upper())
+    page.get_by_role("button", name="Search").click()
+    found = page.get_by_role("table", name=f"Patients of {admin_clinic.name} matching the search")
+    expect(
+        found.get_by_role("link", name=f"{target.family_name}, {target.given_name}")
+    ).to_be_visible()
+    assert page.url == url_before
+    assert target.family_name not in page.url
     assert_accessible(page)
 
 
