@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "kapclinic.audit",
     "kapclinic.accounts",
     "kapclinic.patients",
+    "kapclinic.screening",
     "kapclinic.today",
     "kapclinic.oversight",
     "kapclinic.portal",

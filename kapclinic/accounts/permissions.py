@@ -28,6 +28,7 @@ class Capability(models.TextChoices):
     VIEW_TODAY = "view_today", "See the Today dashboard of their clinic"
     VIEW_PATIENTS = "view_patients", "List and search the clinic's patients"
     VIEW_CHART = "view_chart", "Open a patient's chart"
+    EDIT_PATIENT = "edit_patient", "Register patients and change their demographics"
     BREAK_GLASS = "break_glass", "Open a patient of another clinic in an emergency"
     VIEW_SCHEDULE = "view_schedule", "See the schedule"
     VIEW_MONITORING = "view_monitoring", "See the monitoring console"
@@ -48,6 +49,9 @@ MATRIX: Final[dict[Capability, frozenset[str]]] = {
     Capability.VIEW_TODAY: _STAFF,
     Capability.VIEW_PATIENTS: _CLINICAL | {Role.CLINIC_ADMIN, Role.FRONT_DESK},
     Capability.VIEW_CHART: _CLINICAL | {Role.CLINIC_ADMIN, Role.FRONT_DESK},
+    Capability.EDIT_PATIENT: frozenset(
+        {Role.FRONT_DESK, Role.CLINIC_ADMIN, Role.NURSE, Role.PRESCRIBER}
+    ),
     Capability.BREAK_GLASS: frozenset({Role.PRESCRIBER}),
     Capability.VIEW_SCHEDULE: _CLINICAL | {Role.CLINIC_ADMIN, Role.FRONT_DESK},
     Capability.VIEW_MONITORING: frozenset({Role.PRESCRIBER, Role.NURSE, Role.CLINIC_ADMIN}),

@@ -5,3 +5,14 @@ from kapclinic.core.exceptions import DomainError
 
 class BreakGlassRefusedError(DomainError):
     pass
+
+
+class PossibleDuplicateError(DomainError):
+    """A patient with the same name and birth date exists: the user must choose."""
+
+    def __init__(self, candidates: list[object]) -> None:
+        super().__init__(
+            "A patient with the same name and date of birth is already registered. Open the "
+            "existing record, or confirm that this is a different person."
+        )
+        self.candidates = candidates

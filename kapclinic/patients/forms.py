@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from django import forms
 
 from kapclinic.accounts.models import Clinic
+from kapclinic.patients.models import Sex
+from kapclinic.patients.search import fold, phone_digits
+from kapclinic.patients.services import PatientDetails
 
 
 class BreakGlassForm(forms.Form):
@@ -26,4 +32,75 @@ class BreakGlassForm(forms.Form):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["clinic"].queryset = Clinic.objects.filter(  # type: ignore[attr-defined]
             pk__in=[c.pk for c in clinics]
+        )
+
+
+OLDEST_AGE_YEARS = 120
+
+
+class PatientForm(forms.Form):
+    given_name = forms.CharField(label="Given name", max_length=100)
+    family_name = forms.CharField(label="Family name", max_length=100)
+    birth_date = forms.DateField(
+        label="Date of birth",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="As on an identity document.",
+    )
+    sex = forms.ChoiceField(label="Sex", choices=[("", "Choose"), *Sex.choices])
+    phone = forms.CharField(
+        label="Phone",
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+    )
+    email = forms.EmailField(label="E-mail", required=False)
+    confirm_different_person = forms.BooleanField(
+        required=False,
+        label="This is a different person with the same name and birth date",
+        widget=forms.HiddenInput,
+    )
+
+    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def _clean_name(self, field: str) -> str:
+        value = " ".join(str(self.cleaned_data[field]).split())
+        if not fold(value):
+            raise forms.ValidationError("Enter a name with at least one letter.")
+        return value
+
+    def clean_given_name(self) -> str:
+        return self._clean_name("given_name")
+
+    def clean_family_name(self) -> str:
+        return self._clean_name("family_name")
+
+    def clean_birth_date(self) -> date:
+        value: date = self.cleaned_data["birth_date"]
+        if value > self.today:
+            raise forms.ValidationError("The date of birth cannot be in the future.")
+        if value.year < self.today.year - OLDEST_AGE_YEARS:
+            raise forms.ValidationError(
+                f"A date of birth more than {OLDEST_AGE_YEARS} years ago is not plausible."
+            )
+        return value
+
+    def clean_phone(self) -> str:
+        value = str(self.cleaned_data["phone"]).strip()
+        if value and not set(value) <= set("0123456789+-() ."):
+            raise forms.ValidationError("Use digits, spaces and + - ( ) only.")
+        if value and not 7 <= len(phone_digits(value)) <= 15:
+            raise forms.ValidationError("A phone number has 7 to 15 digits.")
+        return value
+
+    def details(self) -> PatientDetails:
+        data = self.cleaned_data
+        return PatientDetails(
+            given_name=data["given_name"],
+            family_name=data["family_name"],
+            birth_date=data["birth_date"],
+            sex=data["sex"],
+            phone=data["phone"],
+            email=data["email"].lower(),
         )

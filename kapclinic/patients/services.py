@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.urls import reverse
@@ -13,8 +14,9 @@ from kapclinic.accounts.models import Clinic, Role, StaffMembership, User
 from kapclinic.accounts.services import notify_clinic_admins
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
-from kapclinic.patients.exceptions import BreakGlassRefusedError
+from kapclinic.patients.exceptions import BreakGlassRefusedError, PossibleDuplicateError
 from kapclinic.patients.models import BreakGlassGrant, Patient
+from kapclinic.patients.search import search_key
 
 MIN_REASON_LENGTH = 15
 
@@ -108,3 +110,110 @@ def record_search(
             "patients": [str(p.public_id) for p in patients],
         },
     )
+
+
+@dataclass(frozen=True)
+class PatientDetails:
+    """Demographics as entered (validated by PatientForm)."""
+
+    given_name: str
+    family_name: str
+    birth_date: date
+    sex: str
+    phone: str = ""
+    email: str = ""
+
+
+DEMOGRAPHIC_FIELDS = ("given_name", "family_name", "birth_date", "sex", "phone", "email")
+
+
+def _next_mrn(clinic: Clinic) -> str:
+    # Called with the clinic row locked, so two registrations never get the same number.
+    numbers = [
+        int(mrn.rsplit("-", 1)[1])
+        for mrn in Patient.objects.filter(clinic=clinic, mrn__startswith=f"{clinic.code}-")
+        .order_by("-mrn")
+        .values_list("mrn", flat=True)[:1]
+        if mrn.rsplit("-", 1)[1].isdigit()
+    ]
+    return f"{clinic.code}-{(numbers[0] if numbers else 0) + 1:06d}"
+
+
+def find_possible_duplicates(clinic: Clinic, details: PatientDetails) -> list[Patient]:
+    """Patients of the clinic with the same folded name and birth date."""
+    key = search_key(details.given_name, details.family_name)
+    return list(
+        Patient.objects.filter(
+            clinic=clinic, search_name=key, birth_date=details.birth_date
+        ).order_by("mrn")
+    )
+
+
+@transaction.atomic
+def register_patient(
+    *,
+    actor: User,
+    roles: Iterable[str],
+    clinic: Clinic,
+    details: PatientDetails,
+    confirmed_different_person: bool = False,
+) -> Patient:
+    """Register a new patient in ``clinic`` with the next MRN.
+
+    Raises PossibleDuplicateError (nothing written) when a patient with the same name and birth
+    date exists, unless the user confirmed this is a different person (recorded in the audit).
+    Writes: Patient, a CREATE audit entry with every field as None → value.
+    """
+    locked = Clinic.objects.select_for_update().get(pk=clinic.pk)
+    duplicates = find_possible_duplicates(locked, details)
+    if duplicates and not confirmed_different_person:
+        raise PossibleDuplicateError(list(duplicates))
+    patient = Patient(clinic=locked, mrn=_next_mrn(locked), **asdict(details))
+    patient.full_clean()
+    patient.save()
+    audit.record(
+        actor=actor,
+        operation=Operation.CREATE,
+        action="patients.registered",
+        actor_roles=roles,
+        clinic_id=locked.public_id,
+        patient_id=patient.public_id,
+        target=audit.target_of(patient),
+        changes={
+            "mrn": (None, patient.mrn),
+            **{f: (None, getattr(patient, f)) for f in DEMOGRAPHIC_FIELDS},
+        },
+        detail={"same_name_and_birth_date_as": [str(d.public_id) for d in duplicates]}
+        if duplicates
+        else {},
+    )
+    return patient
+
+
+@transaction.atomic
+def update_demographics(
+    *, actor: User, roles: Iterable[str], patient: Patient, details: PatientDetails
+) -> Patient:
+    """Change a patient's demographics. Writes an UPDATE audit entry with old → new values
+    (nothing when nothing changed)."""
+    patient = Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
+    before = {f: getattr(patient, f) for f in DEMOGRAPHIC_FIELDS}
+    after = asdict(details)
+    changes = audit.diff(before, after)
+    if not changes:
+        return patient
+    for field, value in after.items():
+        setattr(patient, field, value)
+    patient.full_clean()
+    patient.save()
+    audit.record(
+        actor=actor,
+        operation=Operation.UPDATE,
+        action="patients.demographics_changed",
+        actor_roles=roles,
+        clinic_id=patient.clinic.public_id,
+        patient_id=patient.public_id,
+        target=audit.target_of(patient),
+        changes=changes,
+    )
+    return patient

@@ -8,6 +8,8 @@ app_name = "patients"
 urlpatterns = [
     path("", views.patient_list, name="list"),
     path("search/", views.search, name="search"),
+    path("new/", views.register, name="register"),
+    path("<uuid:public_id>/edit/", views.edit, name="edit"),
     path("emergency-access/", views.break_glass, name="break-glass"),
     path("<uuid:public_id>/", views.chart, name="chart"),
 ]

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kapclinic.accounts.models import Clinic, Role
 from kapclinic.accounts.permissions import Capability, current_clinic, requires
 from kapclinic.accounts.types import ClinicRequest
-from kapclinic.patients.exceptions import BreakGlassRefusedError
-from kapclinic.patients.forms import BreakGlassForm
+from kapclinic.patients.exceptions import BreakGlassRefusedError, PossibleDuplicateError
+from kapclinic.patients.forms import BreakGlassForm, PatientForm
 from kapclinic.patients.search import MAX_QUERY_LENGTH, read_query
 from kapclinic.patients.selectors import (
     access_patient,
@@ -20,7 +20,13 @@ from kapclinic.patients.selectors import (
     page_of_patients,
     page_of_search,
 )
-from kapclinic.patients.services import open_break_glass, record_search
+from kapclinic.patients.services import (
+    DEMOGRAPHIC_FIELDS,
+    open_break_glass,
+    record_search,
+    register_patient,
+    update_demographics,
+)
 
 
 @require_GET
@@ -131,4 +137,65 @@ def break_glass(request: ClinicRequest) -> HttpResponse:
     status = 422 if request.method == "POST" else 200
     return render(
         request, "patients/break_glass.html", {"form": form, "clinics": clinics}, status=status
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Capability.EDIT_PATIENT)
+def register(request: ClinicRequest) -> HttpResponse:
+    """Register a patient. A same-name, same-birth-date patient is never created silently: the
+    user sees the existing records and must confirm it is a different person."""
+    clinic = current_clinic(request)
+    form = PatientForm(request.POST or None, today=clinic.local_today())
+    duplicates: list[object] = []
+    if request.method == "POST" and form.is_valid():
+        confirmed = request.POST.get("confirm_different_person") == "on"
+        try:
+            patient = register_patient(
+                actor=request.user,
+                roles=request.roles,
+                clinic=clinic,
+                details=form.details(),
+                confirmed_different_person=confirmed,
+            )
+        except PossibleDuplicateError as error:
+            duplicates = error.candidates
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"Registered {patient.full_name} as {patient.mrn}.")
+            return redirect("patients:chart", public_id=patient.public_id)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "patients/patient_form.html",
+        {"form": form, "duplicates": duplicates, "creating": True},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Capability.EDIT_PATIENT)
+def edit(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    access = access_patient(
+        actor=request.user,
+        memberships=request.memberships,
+        public_id=public_id,
+        capability=Capability.EDIT_PATIENT,
+        action="patients.demographics_opened",
+    )
+    patient = access.patient
+    initial = {f: getattr(patient, f) for f in DEMOGRAPHIC_FIELDS}
+    form = PatientForm(request.POST or None, initial=initial, today=patient.clinic.local_today())
+    if request.method == "POST" and form.is_valid():
+        update_demographics(
+            actor=request.user, roles=access.roles, patient=patient, details=form.details()
+        )
+        messages.success(request, "Demographics saved.")
+        return redirect("patients:chart", public_id=patient.public_id)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "patients/patient_form.html",
+        {"form": form, "patient": patient, "creating": False},
+        status=status,
     )

@@ -136,6 +136,12 @@ def _routes(world: World) -> dict[str, Call]:
             "POST", reverse("patients:search"), Capability.VIEW_PATIENTS, data={"q": "a"}
         ),
         "patients:chart": Call("GET", chart, Capability.VIEW_CHART),
+        "patients:register": Call("GET", reverse("patients:register"), Capability.EDIT_PATIENT),
+        "patients:edit": Call(
+            "GET",
+            reverse("patients:edit", args=[world.patient.public_id]),
+            Capability.EDIT_PATIENT,
+        ),
         "patients:break-glass": Call(
             "GET", reverse("patients:break-glass"), Capability.BREAK_GLASS
         ),
