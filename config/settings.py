@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "kapclinic.accounts",
     "kapclinic.patients",
     "kapclinic.screening",
+    "kapclinic.consent",
     "kapclinic.today",
     "kapclinic.oversight",
     "kapclinic.portal",

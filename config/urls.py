@@ -11,6 +11,8 @@ urlpatterns = [
     path("accounts/", include("kapclinic.accounts.urls")),
     path("patients/", include("kapclinic.patients.urls")),
     path("audit/", include("kapclinic.oversight.urls")),
+    path("screening/", include("kapclinic.screening.urls")),
+    path("consent/", include("kapclinic.consent.urls")),
     path("portal/", include("kapclinic.portal.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

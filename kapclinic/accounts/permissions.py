@@ -30,6 +30,10 @@ class Capability(models.TextChoices):
     VIEW_CHART = "view_chart", "Open a patient's chart"
     EDIT_PATIENT = "edit_patient", "Register patients and change their demographics"
     BREAK_GLASS = "break_glass", "Open a patient of another clinic in an emergency"
+    SCREEN_PATIENT = "screen_patient", "Record an eligibility screening"
+    DECIDE_ELIGIBILITY = "decide_eligibility", "Override screening flags and sign eligibility"
+    RECORD_CONSENT = "record_consent", "Record, countersign and withdraw informed consent"
+    MANAGE_CONSENT_DOCUMENTS = "manage_consent_documents", "Publish consent document versions"
     VIEW_SCHEDULE = "view_schedule", "See the schedule"
     VIEW_MONITORING = "view_monitoring", "See the monitoring console"
     VIEW_OUTCOMES = "view_outcomes", "See patients' outcomes"
@@ -53,6 +57,10 @@ MATRIX: Final[dict[Capability, frozenset[str]]] = {
         {Role.FRONT_DESK, Role.CLINIC_ADMIN, Role.NURSE, Role.PRESCRIBER}
     ),
     Capability.BREAK_GLASS: frozenset({Role.PRESCRIBER}),
+    Capability.SCREEN_PATIENT: frozenset({Role.PRESCRIBER, Role.NURSE}),
+    Capability.DECIDE_ELIGIBILITY: frozenset({Role.PRESCRIBER}),
+    Capability.RECORD_CONSENT: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+    Capability.MANAGE_CONSENT_DOCUMENTS: frozenset({Role.CLINIC_ADMIN}),
     Capability.VIEW_SCHEDULE: _CLINICAL | {Role.CLINIC_ADMIN, Role.FRONT_DESK},
     Capability.VIEW_MONITORING: frozenset({Role.PRESCRIBER, Role.NURSE, Role.CLINIC_ADMIN}),
     Capability.VIEW_OUTCOMES: _CLINICAL | {Role.CLINIC_ADMIN},

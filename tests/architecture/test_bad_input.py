@@ -12,7 +12,8 @@ from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.accounts.permissions import ALL_ROLES, allows
 from kapclinic.demo.generator import GenerationResult
 from kapclinic.patients.models import BreakGlassGrant, Patient
-from tests.architecture.test_permission_matrix import World, _routes
+from tests.architecture.routing import World
+from tests.architecture.test_permission_matrix import _routes
 
 GARBAGE = [
     {"page": "-1", "q": "' OR 1=1 --", "clinic": "<script>alert(1)</script>"},

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -31,6 +30,9 @@ from kapclinic.accounts.permissions import (
 from kapclinic.api.api import api
 from kapclinic.demo.generator import GenerationResult
 from kapclinic.patients.models import Patient
+from tests.architecture.routes_consent import consent_routes
+from tests.architecture.routes_screening import screening_routes
+from tests.architecture.routing import Call, World
 from tests.architecture.test_urls import PUBLIC_VIEWS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,26 +105,11 @@ def test_researchers_never_get_a_capability_that_shows_names() -> None:
 # --- every route x every role ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Call:
-    method: str
-    url: str
-    capability: Capability
-    data: dict[str, str] | None = None
-    ok: frozenset[int] = frozenset({200})
-
-
-@dataclass(frozen=True)
-class World:
-    home: Clinic
-    patient: Patient
-
-
 def _routes(world: World) -> dict[str, Call]:
     """One real request per route. A route missing here fails test_every_route_is_exercised."""
     chart = reverse("patients:chart", args=[world.patient.public_id])
     api_patient = f"/api/v1/patients/{world.patient.public_id}"
-    return {
+    routes = {
         "today:home": Call(
             "GET", reverse("today:home"), Capability.MANAGE_OWN_ACCOUNT, ok=frozenset({302})
         ),
@@ -206,6 +193,9 @@ def _routes(world: World) -> dict[str, Call]:
             "GET", reverse("accounts:sign-out-everywhere"), Capability.MANAGE_OWN_ACCOUNT
         ),
     }
+    routes.update(screening_routes(world))
+    routes.update(consent_routes(world))
+    return routes
 
 
 def _colleague(world: World) -> User:

@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class ConsentConfig(AppConfig):
+    name = "kapclinic.consent"
+    label = "consent"
+    verbose_name = "Informed consent"
