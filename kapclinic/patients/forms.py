@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 
 from kapclinic.accounts.models import Clinic
+from kapclinic.patients.bmi import HEIGHT_RANGE_CM, WEIGHT_RANGE_KG
 from kapclinic.patients.models import Sex
 from kapclinic.patients.search import fold, phone_digits
 from kapclinic.patients.services import PatientDetails
@@ -104,3 +105,40 @@ class PatientForm(forms.Form):
             phone=data["phone"],
             email=data["email"].lower(),
         )
+
+
+class MeasurementForm(forms.Form):
+    measured_on = forms.DateField(
+        label="Measured on", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    weight_kg = forms.DecimalField(
+        label="Weight (kg)",
+        max_digits=5,
+        decimal_places=1,
+        min_value=WEIGHT_RANGE_KG[0],
+        max_value=WEIGHT_RANGE_KG[1],
+        widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
+    )
+    height_cm = forms.DecimalField(
+        label="Height (cm)",
+        max_digits=4,
+        decimal_places=1,
+        required=False,
+        min_value=HEIGHT_RANGE_CM[0],
+        max_value=HEIGHT_RANGE_CM[1],
+        help_text="Leave empty to keep the last recorded height.",
+        widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
+    )
+
+    def __init__(self, *args: Any, today: date, birth_date: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.birth_date = birth_date
+
+    def clean_measured_on(self) -> date:
+        value: date = self.cleaned_data["measured_on"]
+        if value > self.today:
+            raise forms.ValidationError("A measurement cannot be dated in the future.")
+        if value < self.birth_date:
+            raise forms.ValidationError("A measurement cannot be dated before birth.")
+        return value

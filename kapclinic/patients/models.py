@@ -129,3 +129,33 @@ class BreakGlassGrant(PublicIdModel):
 
     def __str__(self) -> str:
         return f"break-glass by {self.user} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class BodyMeasurement(PublicIdModel):
+    """Weight (and height, when measured) on a date: the history behind BMI and mg/kg dosing.
+
+    LOINC 29463-7 body weight, 8302-2 body height, 39156-5 BMI (clinical-reference §7.2).
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="measurements")
+    measured_on = models.DateField()
+    weight_kg = models.DecimalField(max_digits=5, decimal_places=1)
+    height_cm = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-measured_on", "-recorded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weight_kg__gte=20, weight_kg__lte=300),
+                name="measurement_weight_plausible",
+            ),
+            models.CheckConstraint(
+                condition=Q(height_cm__isnull=True) | Q(height_cm__gte=100, height_cm__lte=250),
+                name="measurement_height_plausible",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.weight_kg} kg on {self.measured_on}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from uuid import UUID
 
 from django.core.paginator import Page, Paginator
@@ -20,7 +21,8 @@ from kapclinic.accounts.models import Clinic, Role, StaffMembership, User
 from kapclinic.accounts.permissions import Capability, allows
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
-from kapclinic.patients.models import BreakGlassGrant, Diagnosis, Patient
+from kapclinic.patients.bmi import bmi
+from kapclinic.patients.models import BodyMeasurement, BreakGlassGrant, Diagnosis, Patient
 from kapclinic.patients.search import PatientQuery
 
 PAGE_SIZE = 25
@@ -132,3 +134,30 @@ def page_of_search(
     clinic: Clinic, query: PatientQuery, page_number: str | int | None
 ) -> Page[Patient]:
     return Paginator(search_clinic_patients(clinic, query), PAGE_SIZE).get_page(page_number)
+
+
+@dataclass(frozen=True)
+class MeasurementRow:
+    measurement: BodyMeasurement
+    height_cm: Decimal | None  # measured then, or the latest earlier height
+    bmi: Decimal | None
+
+
+def list_measurements(patient: Patient, limit: int = 20) -> list[MeasurementRow]:
+    """Newest first, each with a BMI from its own height or the latest earlier one (one query)."""
+    rows = list(
+        patient.measurements.select_related("recorded_by").order_by("measured_on", "recorded_at")
+    )
+    result: list[MeasurementRow] = []
+    height: Decimal | None = None
+    for m in rows:
+        height = m.height_cm or height
+        value = bmi(weight_kg=m.weight_kg, height_cm=height) if height else None
+        result.append(MeasurementRow(m, height, value))
+    return list(reversed(result))[:limit]
+
+
+def latest_weight_kg(patient: Patient) -> Decimal | None:
+    """The newest recorded weight, for mg/kg dosing (None when none is recorded)."""
+    latest = patient.measurements.order_by("-measured_on", "-recorded_at").first()
+    return latest.weight_kg if latest else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.urls import reverse
@@ -15,7 +16,7 @@ from kapclinic.accounts.services import notify_clinic_admins
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.patients.exceptions import BreakGlassRefusedError, PossibleDuplicateError
-from kapclinic.patients.models import BreakGlassGrant, Patient
+from kapclinic.patients.models import BodyMeasurement, BreakGlassGrant, Patient
 from kapclinic.patients.search import search_key
 
 MIN_REASON_LENGTH = 15
@@ -217,3 +218,41 @@ def update_demographics(
         changes=changes,
     )
     return patient
+
+
+@transaction.atomic
+def record_measurement(
+    *,
+    actor: User,
+    roles: Iterable[str],
+    patient: Patient,
+    measured_on: date,
+    weight_kg: Decimal,
+    height_cm: Decimal | None,
+) -> BodyMeasurement:
+    """Add a weight (and height) to the patient's history; the newest weight feeds mg/kg
+    dosing. Writes BodyMeasurement and a CREATE audit entry."""
+    measurement = BodyMeasurement(
+        patient=patient,
+        measured_on=measured_on,
+        weight_kg=weight_kg,
+        height_cm=height_cm,
+        recorded_by=actor,
+    )
+    measurement.full_clean()
+    measurement.save()
+    audit.record(
+        actor=actor,
+        operation=Operation.CREATE,
+        action="patients.measurement_recorded",
+        actor_roles=roles,
+        clinic_id=patient.clinic.public_id,
+        patient_id=patient.public_id,
+        target=audit.target_of(measurement),
+        changes={
+            "measured_on": (None, measured_on),
+            "weight_kg": (None, weight_kg),
+            "height_cm": (None, height_cm),
+        },
+    )
+    return measurement

@@ -10,6 +10,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("new/", views.register, name="register"),
     path("<uuid:public_id>/edit/", views.edit, name="edit"),
+    path("<uuid:public_id>/measurements/", views.measurements, name="measurements"),
     path("emergency-access/", views.break_glass, name="break-glass"),
     path("<uuid:public_id>/", views.chart, name="chart"),
 ]

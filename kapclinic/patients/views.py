@@ -12,17 +12,19 @@ from kapclinic.accounts.models import Clinic, Role
 from kapclinic.accounts.permissions import Capability, current_clinic, requires
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.patients.exceptions import BreakGlassRefusedError, PossibleDuplicateError
-from kapclinic.patients.forms import BreakGlassForm, PatientForm
+from kapclinic.patients.forms import BreakGlassForm, MeasurementForm, PatientForm
 from kapclinic.patients.search import MAX_QUERY_LENGTH, read_query
 from kapclinic.patients.selectors import (
     access_patient,
     list_diagnoses,
+    list_measurements,
     page_of_patients,
     page_of_search,
 )
 from kapclinic.patients.services import (
     DEMOGRAPHIC_FIELDS,
     open_break_glass,
+    record_measurement,
     record_search,
     register_patient,
     update_demographics,
@@ -197,5 +199,47 @@ def edit(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         request,
         "patients/patient_form.html",
         {"form": form, "patient": patient, "creating": False},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Capability.RECORD_MEASUREMENTS)
+def measurements(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    access = access_patient(
+        actor=request.user,
+        memberships=request.memberships,
+        public_id=public_id,
+        capability=Capability.RECORD_MEASUREMENTS,
+        action="patients.measurements_opened",
+    )
+    patient = access.patient
+    today = patient.clinic.local_today()
+    form = MeasurementForm(
+        request.POST or None,
+        initial={"measured_on": today},
+        today=today,
+        birth_date=patient.birth_date,
+    )
+    if request.method == "POST" and form.is_valid():
+        record_measurement(
+            actor=request.user,
+            roles=access.roles,
+            patient=patient,
+            measured_on=form.cleaned_data["measured_on"],
+            weight_kg=form.cleaned_data["weight_kg"],
+            height_cm=form.cleaned_data["height_cm"],
+        )
+        messages.success(request, "Measurement recorded.")
+        return redirect("patients:measurements", public_id=patient.public_id)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "patients/measurements.html",
+        {
+            "form": form,
+            "patient": patient,
+            "rows": list_measurements(patient),
+        },
         status=status,
     )

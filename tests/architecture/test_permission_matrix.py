@@ -124,6 +124,11 @@ def _routes(world: World) -> dict[str, Call]:
         ),
         "patients:chart": Call("GET", chart, Capability.VIEW_CHART),
         "patients:register": Call("GET", reverse("patients:register"), Capability.EDIT_PATIENT),
+        "patients:measurements": Call(
+            "GET",
+            reverse("patients:measurements", args=[world.patient.public_id]),
+            Capability.RECORD_MEASUREMENTS,
+        ),
         "patients:edit": Call(
             "GET",
             reverse("patients:edit", args=[world.patient.public_id]),
