@@ -7,7 +7,8 @@ from django import forms
 
 from kapclinic.accounts.models import Clinic
 from kapclinic.patients.bmi import HEIGHT_RANGE_CM, WEIGHT_RANGE_KG
-from kapclinic.patients.models import Sex
+from kapclinic.patients.interactions import InteractionClass
+from kapclinic.patients.models import Allergy, RecordStatus, Sex
 from kapclinic.patients.search import fold, phone_digits
 from kapclinic.patients.services import PatientDetails
 
@@ -142,3 +143,32 @@ class MeasurementForm(forms.Form):
         if value < self.birth_date:
             raise forms.ValidationError("A measurement cannot be dated before birth.")
         return value
+
+
+class MedicationForm(forms.Form):
+    name = forms.CharField(
+        label="Medication",
+        max_length=200,
+        help_text="Generic or brand name, e.g. lorazepam or Ativan (lorazepam).",
+    )
+    dose = forms.CharField(label="Dose and frequency", max_length=100, required=False)
+    interaction_class = forms.ChoiceField(
+        label="Ketamine-relevant class",
+        required=False,
+        choices=InteractionClass.choices,
+        help_text="Leave on “No ketamine-relevant class” to let kapclinic recognise the name.",
+    )
+
+
+class AllergyForm(forms.Form):
+    substance = forms.CharField(label="Substance", max_length=200)
+    reaction = forms.CharField(label="Reaction", max_length=200, required=False)
+    severity = forms.ChoiceField(
+        label="Severity", choices=[("", "Choose"), *Allergy.Severity.choices]
+    )
+
+
+class HistoryStatusForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("medication", "medication"), ("allergy", "allergy")])
+    record = forms.UUIDField()
+    status = forms.ChoiceField(choices=RecordStatus.choices)

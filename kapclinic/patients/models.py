@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from kapclinic.accounts.models import Clinic, User
 from kapclinic.core.models import PublicIdModel, TimeStampedModel
+from kapclinic.patients.interactions import InteractionClass
 from kapclinic.patients.search import phone_digits, search_key
 
 
@@ -159,3 +160,61 @@ class BodyMeasurement(PublicIdModel):
 
     def __str__(self) -> str:
         return f"{self.weight_kg} kg on {self.measured_on}"
+
+
+class RecordStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    STOPPED = "stopped", "Stopped / resolved"
+    ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
+
+
+class Medication(PublicIdModel, TimeStampedModel):
+    """A medication the patient takes (FHIR MedicationStatement), with its ketamine-relevant
+    interaction class (kapclinic.patients.interactions)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="medications")
+    name = models.CharField(max_length=200)
+    dose = models.CharField(max_length=100, blank=True)
+    interaction_class = models.CharField(
+        max_length=20, blank=True, choices=InteractionClass.choices
+    )
+    status = models.CharField(
+        max_length=20, choices=RecordStatus.choices, default=RecordStatus.ACTIVE
+    )
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["status", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Allergy(PublicIdModel, TimeStampedModel):
+    """An allergy or intolerance (FHIR AllergyIntolerance). Ketamine hypersensitivity is a
+    contraindication (R-SCR-1)."""
+
+    class Severity(models.TextChoices):
+        MILD = "mild", "Mild"
+        MODERATE = "moderate", "Moderate"
+        SEVERE = "severe", "Severe"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="allergies")
+    substance = models.CharField(max_length=200)
+    reaction = models.CharField(max_length=200, blank=True)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    status = models.CharField(
+        max_length=20, choices=RecordStatus.choices, default=RecordStatus.ACTIVE
+    )
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["status", "substance"]
+        verbose_name_plural = "allergies"
+
+    def __str__(self) -> str:
+        return self.substance
+
+    @property
+    def is_ketamine_hypersensitivity(self) -> bool:
+        return "ketamine" in self.substance.casefold()

@@ -22,7 +22,15 @@ from kapclinic.accounts.permissions import Capability, allows
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.patients.bmi import bmi
-from kapclinic.patients.models import BodyMeasurement, BreakGlassGrant, Diagnosis, Patient
+from kapclinic.patients.models import (
+    Allergy,
+    BodyMeasurement,
+    BreakGlassGrant,
+    Diagnosis,
+    Medication,
+    Patient,
+    RecordStatus,
+)
 from kapclinic.patients.search import PatientQuery
 
 PAGE_SIZE = 25
@@ -161,3 +169,27 @@ def latest_weight_kg(patient: Patient) -> Decimal | None:
     """The newest recorded weight, for mg/kg dosing (None when none is recorded)."""
     latest = patient.measurements.order_by("-measured_on", "-recorded_at").first()
     return latest.weight_kg if latest else None
+
+
+def list_medications(patient: Patient) -> list[Medication]:
+    """Active first, then stopped; entries made in error are left out."""
+    return list(
+        patient.medications.exclude(status=RecordStatus.ENTERED_IN_ERROR).order_by("status", "name")
+    )
+
+
+def list_allergies(patient: Patient) -> list[Allergy]:
+    return list(
+        patient.allergies.exclude(status=RecordStatus.ENTERED_IN_ERROR).order_by(
+            "status", "substance"
+        )
+    )
+
+
+def get_history_record(patient: Patient, kind: str, public_id: UUID) -> Medication | Allergy | None:
+    model: type[Medication] | type[Allergy] = Medication if kind == "medication" else Allergy
+    return (
+        model.objects.filter(patient=patient, public_id=public_id)
+        .select_related("patient__clinic")
+        .first()
+    )

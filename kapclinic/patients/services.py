@@ -16,7 +16,15 @@ from kapclinic.accounts.services import notify_clinic_admins
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.patients.exceptions import BreakGlassRefusedError, PossibleDuplicateError
-from kapclinic.patients.models import BodyMeasurement, BreakGlassGrant, Patient
+from kapclinic.patients.interactions import classify
+from kapclinic.patients.models import (
+    Allergy,
+    BodyMeasurement,
+    BreakGlassGrant,
+    Medication,
+    Patient,
+    RecordStatus,
+)
 from kapclinic.patients.search import search_key
 
 MIN_REASON_LENGTH = 15
@@ -256,3 +264,102 @@ def record_measurement(
         },
     )
     return measurement
+
+
+@transaction.atomic
+def add_medication(
+    *,
+    actor: User,
+    roles: Iterable[str],
+    patient: Patient,
+    name: str,
+    dose: str,
+    interaction_class: str | None = None,
+) -> Medication:
+    """Record a current medication; its ketamine interaction class is recognised from the name
+    unless the user chose one. Writes Medication and a CREATE audit entry."""
+    chosen = interaction_class if interaction_class else classify(name).value
+    medication = Medication(
+        patient=patient,
+        name=name.strip(),
+        dose=dose.strip(),
+        interaction_class=chosen,
+        recorded_by=actor,
+    )
+    medication.full_clean()
+    medication.save()
+    audit.record(
+        actor=actor,
+        operation=Operation.CREATE,
+        action="patients.medication_added",
+        actor_roles=roles,
+        clinic_id=patient.clinic.public_id,
+        patient_id=patient.public_id,
+        target=audit.target_of(medication),
+        changes={
+            "name": (None, medication.name),
+            "dose": (None, medication.dose),
+            "interaction_class": (None, medication.interaction_class),
+        },
+    )
+    return medication
+
+
+@transaction.atomic
+def add_allergy(
+    *,
+    actor: User,
+    roles: Iterable[str],
+    patient: Patient,
+    substance: str,
+    reaction: str,
+    severity: str,
+) -> Allergy:
+    """Record an allergy or intolerance. Writes Allergy and a CREATE audit entry."""
+    allergy = Allergy(
+        patient=patient,
+        substance=substance.strip(),
+        reaction=reaction.strip(),
+        severity=severity,
+        recorded_by=actor,
+    )
+    allergy.full_clean()
+    allergy.save()
+    audit.record(
+        actor=actor,
+        operation=Operation.CREATE,
+        action="patients.allergy_added",
+        actor_roles=roles,
+        clinic_id=patient.clinic.public_id,
+        patient_id=patient.public_id,
+        target=audit.target_of(allergy),
+        changes={
+            "substance": (None, allergy.substance),
+            "reaction": (None, allergy.reaction),
+            "severity": (None, allergy.severity),
+        },
+    )
+    return allergy
+
+
+@transaction.atomic
+def change_history_status(
+    *, actor: User, roles: Iterable[str], record: Medication | Allergy, status: str
+) -> None:
+    """Stop a medication / resolve an allergy, or mark it entered in error (never deleted).
+    Writes an UPDATE audit entry with old → new status."""
+    if status not in RecordStatus.values or status == record.status:
+        return
+    old = record.status
+    record.status = status
+    record.save(update_fields=["status", "updated_at"])
+    audit.record(
+        actor=actor,
+        operation=Operation.UPDATE,
+        action="patients.history_status_changed",
+        actor_roles=roles,
+        clinic_id=record.patient.clinic.public_id,
+        patient_id=record.patient.public_id,
+        target=audit.target_of(record),
+        changes={"status": (old, status)},
+    )

@@ -11,6 +11,7 @@ urlpatterns = [
     path("new/", views.register, name="register"),
     path("<uuid:public_id>/edit/", views.edit, name="edit"),
     path("<uuid:public_id>/measurements/", views.measurements, name="measurements"),
+    path("<uuid:public_id>/history/", views.history, name="history"),
     path("emergency-access/", views.break_glass, name="break-glass"),
     path("<uuid:public_id>/", views.chart, name="chart"),
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -12,17 +12,31 @@ from kapclinic.accounts.models import Clinic, Role
 from kapclinic.accounts.permissions import Capability, current_clinic, requires
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.patients.exceptions import BreakGlassRefusedError, PossibleDuplicateError
-from kapclinic.patients.forms import BreakGlassForm, MeasurementForm, PatientForm
+from kapclinic.patients.forms import (
+    AllergyForm,
+    BreakGlassForm,
+    HistoryStatusForm,
+    MeasurementForm,
+    MedicationForm,
+    PatientForm,
+)
+from kapclinic.patients.models import RecordStatus
 from kapclinic.patients.search import MAX_QUERY_LENGTH, read_query
 from kapclinic.patients.selectors import (
     access_patient,
+    get_history_record,
+    list_allergies,
     list_diagnoses,
     list_measurements,
+    list_medications,
     page_of_patients,
     page_of_search,
 )
 from kapclinic.patients.services import (
     DEMOGRAPHIC_FIELDS,
+    add_allergy,
+    add_medication,
+    change_history_status,
     open_break_glass,
     record_measurement,
     record_search,
@@ -96,6 +110,8 @@ def chart(request: ClinicRequest, public_id: UUID) -> HttpResponse:
             "patient": patient,
             "access": access,
             "diagnoses": list_diagnoses(patient),
+            "medications": list_medications(patient),
+            "allergies": list_allergies(patient),
             "today": patient.clinic.local_today(),
         },
     )
@@ -240,6 +256,72 @@ def measurements(request: ClinicRequest, public_id: UUID) -> HttpResponse:
             "form": form,
             "patient": patient,
             "rows": list_measurements(patient),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Capability.RECORD_HISTORY)
+def history(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    """Medications and allergies: add either, stop/resolve or mark entered in error."""
+    access = access_patient(
+        actor=request.user,
+        memberships=request.memberships,
+        public_id=public_id,
+        capability=Capability.RECORD_HISTORY,
+        action="patients.history_opened",
+    )
+    patient = access.patient
+    which = request.POST.get("form", "") if request.method == "POST" else ""
+    med_form = MedicationForm(request.POST if which == "medication" else None)
+    allergy_form = AllergyForm(request.POST if which == "allergy" else None)
+    status_form = HistoryStatusForm(request.POST if which == "status" else None)
+    if which == "medication" and med_form.is_valid():
+        data = med_form.cleaned_data
+        add_medication(
+            actor=request.user,
+            roles=access.roles,
+            patient=patient,
+            name=data["name"],
+            dose=data["dose"],
+            interaction_class=data["interaction_class"] or None,
+        )
+        messages.success(request, "Medication recorded.")
+        return redirect("patients:history", public_id=patient.public_id)
+    if which == "allergy" and allergy_form.is_valid():
+        data = allergy_form.cleaned_data
+        add_allergy(
+            actor=request.user,
+            roles=access.roles,
+            patient=patient,
+            substance=data["substance"],
+            reaction=data["reaction"],
+            severity=data["severity"],
+        )
+        messages.success(request, "Allergy recorded.")
+        return redirect("patients:history", public_id=patient.public_id)
+    if which == "status" and status_form.is_valid():
+        data = status_form.cleaned_data
+        record = get_history_record(patient, data["kind"], data["record"])
+        if record is None:
+            raise Http404
+        change_history_status(
+            actor=request.user, roles=access.roles, record=record, status=data["status"]
+        )
+        messages.success(request, "Status changed.")
+        return redirect("patients:history", public_id=patient.public_id)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "patients/history.html",
+        {
+            "patient": patient,
+            "med_form": med_form,
+            "allergy_form": allergy_form,
+            "medications": list_medications(patient),
+            "allergies": list_allergies(patient),
+            "statuses": RecordStatus.choices,
         },
         status=status,
     )

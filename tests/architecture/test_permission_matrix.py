@@ -129,6 +129,11 @@ def _routes(world: World) -> dict[str, Call]:
             reverse("patients:measurements", args=[world.patient.public_id]),
             Capability.RECORD_MEASUREMENTS,
         ),
+        "patients:history": Call(
+            "GET",
+            reverse("patients:history", args=[world.patient.public_id]),
+            Capability.RECORD_HISTORY,
+        ),
         "patients:edit": Call(
             "GET",
             reverse("patients:edit", args=[world.patient.public_id]),
