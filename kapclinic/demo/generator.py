@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
+from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -31,7 +32,15 @@ from kapclinic.accounts.models import (
 )
 from kapclinic.accounts.services import grant_admin_site_access
 from kapclinic.demo import names
-from kapclinic.patients.models import Diagnosis, Patient, Sex
+from kapclinic.patients.interactions import classify
+from kapclinic.patients.models import (
+    Allergy,
+    BodyMeasurement,
+    Diagnosis,
+    Medication,
+    Patient,
+    Sex,
+)
 
 DEMO_PASSWORD = "kap-demo-2026"  # noqa: S105 - printed by `make run`; demo data only
 # Demo logins may skip 2FA in the demo profile only: accounts owns the domain that marks them.
@@ -130,6 +139,9 @@ class GenerationResult:
     memberships: int = 0
     patients: int = 0
     diagnoses: int = 0
+    measurements: int = 0
+    medications: int = 0
+    allergies: int = 0
     logins: dict[str, str] = field(default_factory=dict)
 
 
@@ -224,6 +236,16 @@ def generate_clinic(
         rng, ids, clinics, password_hash
     )
 
+    # Clinical history comes from its own PRNG stream, so adding kinds of history later does not
+    # change the patients (or their public ids) that a seed gives.
+    history_rng = random.Random(seed * 7919 + 1)
+    history_ids = _Ids(history_rng)
+    recorder = {
+        m.clinic_id: m.user
+        for m in StaffMembership.objects.filter(role=Role.NURSE)
+        .select_related("user")
+        .order_by("-id")
+    }
     # Clinics near the organisation's founding site see more patients.
     weights = [1.0 / (1 + 0.15 * i) for i in range(len(clinics))]
     next_mrn = dict.fromkeys((c.pk for c in clinics), 0)
@@ -236,8 +258,20 @@ def generate_clinic(
         created = Patient.objects.bulk_create(batch)
         diagnoses = [d for p in created for d in _new_diagnoses(rng, ids, p, today)]
         Diagnosis.objects.bulk_create(diagnoses, batch_size=batch_size)
+        history = [
+            _new_history(history_rng, history_ids, p, recorder[p.clinic_id], today) for p in created
+        ]
+        measurements = [m for h in history for m in h[0]]
+        medications = [m for h in history for m in h[1]]
+        allergies = [a for h in history for a in h[2]]
+        BodyMeasurement.objects.bulk_create(measurements, batch_size=batch_size)
+        Medication.objects.bulk_create(medications, batch_size=batch_size)
+        Allergy.objects.bulk_create(allergies, batch_size=batch_size)
         result.patients += len(created)
         result.diagnoses += len(diagnoses)
+        result.measurements += len(measurements)
+        result.medications += len(medications)
+        result.allergies += len(allergies)
         if progress is not None:
             progress(size)
     portal_login = _create_demo_portal_login(ids, clinics[0], password_hash)
@@ -402,6 +436,92 @@ def _new_patient(
     )
     patient.refresh_search_fields()  # bulk_create skips save()
     return patient
+
+
+# (name, dose, relative weight) of medications seen in people referred for ketamine therapy.
+MEDICATIONS: list[tuple[str, str, int]] = [
+    ("Sertraline", "100 mg daily", 18),
+    ("Escitalopram", "20 mg daily", 15),
+    ("Bupropion XL", "300 mg daily", 12),
+    ("Venlafaxine XR", "150 mg daily", 8),
+    ("Duloxetine", "60 mg daily", 6),
+    ("Mirtazapine", "15 mg at night", 5),
+    ("Aripiprazole", "5 mg daily", 4),
+    ("Lithium carbonate", "600 mg daily", 3),
+    ("Lorazepam", "0.5 mg as needed", 6),
+    ("Clonazepam", "0.5 mg twice daily", 4),
+    ("Zolpidem", "5 mg at night", 4),
+    ("Lamotrigine", "200 mg daily", 3),
+    ("Methylphenidate ER", "36 mg daily", 3),
+    ("Lisdexamfetamine", "40 mg daily", 2),
+    ("Buprenorphine/naloxone", "8/2 mg daily", 1),
+    ("Tramadol", "50 mg as needed", 1),
+    ("Phenelzine", "45 mg daily", 1),
+    ("Lisinopril", "10 mg daily", 5),
+    ("Levothyroxine", "75 mcg daily", 4),
+]
+ALLERGIES: list[tuple[str, str, str, int]] = [
+    ("Penicillin", "hives", "moderate", 50),
+    ("Sulfonamides", "rash", "mild", 20),
+    ("Latex", "contact dermatitis", "mild", 10),
+    ("Codeine", "nausea, vomiting", "mild", 10),
+    ("Ketamine", "anaphylaxis", "severe", 1),
+]
+
+
+def _new_history(
+    rng: random.Random, ids: _Ids, patient: Patient, recorder: User, today: date
+) -> tuple[list[BodyMeasurement], list[Medication], list[Allergy]]:
+    """Weights over the last months (height once), current medications, allergies."""
+    measurements: list[BodyMeasurement] = []
+    if rng.random() < 0.75:
+        male = patient.sex == Sex.MALE
+        height = Decimal(str(round(rng.gauss(177 if male else 163, 7), 1)))
+        weight = rng.gauss(86 if male else 72, 15)
+        for number in range(rng.randint(1, 3)):
+            weight = min(250.0, max(40.0, weight + rng.gauss(0, 1.5)))
+            measurements.append(
+                BodyMeasurement(
+                    patient=patient,
+                    measured_on=today - timedelta(days=30 * (2 - number) + 1),
+                    weight_kg=Decimal(str(round(weight, 1))),
+                    height_cm=height if number == 0 else None,
+                    recorded_by=recorder,
+                    public_id=ids.next(),
+                )
+            )
+    medications = [
+        Medication(
+            patient=patient,
+            name=name,
+            dose=dose,
+            interaction_class=classify(name).value,
+            recorded_by=recorder,
+            public_id=ids.next(),
+        )
+        for name, dose, _ in {
+            m[0]: m
+            for m in rng.choices(
+                MEDICATIONS, weights=[w for *_, w in MEDICATIONS], k=rng.choice([0, 1, 1, 2, 2, 3])
+            )
+        }.values()
+    ]
+    allergies = []
+    if rng.random() < 0.2:
+        substance, reaction, severity, _ = rng.choices(
+            ALLERGIES, weights=[a[3] for a in ALLERGIES]
+        )[0]
+        allergies.append(
+            Allergy(
+                patient=patient,
+                substance=substance,
+                reaction=reaction,
+                severity=severity,
+                recorded_by=recorder,
+                public_id=ids.next(),
+            )
+        )
+    return measurements, medications, allergies
 
 
 def _new_diagnoses(rng: random.Random, ids: _Ids, patient: Patient, today: date) -> list[Diagnosis]:

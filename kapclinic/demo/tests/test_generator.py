@@ -22,7 +22,15 @@ from kapclinic.demo.generator import (
     clinic_count_for,
     generate_clinic,
 )
-from kapclinic.patients.models import Diagnosis, Patient, Sex
+from kapclinic.patients.models import (
+    Allergy,
+    BodyMeasurement,
+    Diagnosis,
+    Medication,
+    Patient,
+    Sex,
+)
+from kapclinic.patients.selectors import latest_weight_kg
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 25)
@@ -40,6 +48,9 @@ def _fingerprint() -> list[tuple[object, ...]]:
 
 
 def _wipe() -> None:
+    BodyMeasurement.objects.all().delete()
+    Medication.objects.all().delete()
+    Allergy.objects.all().delete()
     Diagnosis.objects.all().delete()
     Patient.objects.all().delete()
     StaffMembership.objects.all().delete()
@@ -148,3 +159,17 @@ def test_clinic_admins_can_manage_reference_data_in_the_admin_site() -> None:
     assert not admin.has_perm("patients.view_patient")
     nurse = User.objects.get(email=DEMO_LOGINS[Role.NURSE][0])
     assert not nurse.is_staff
+
+
+def test_patients_get_plausible_weights_medications_and_allergies() -> None:
+    result = generate_clinic(patients=400, seed=3, today=TODAY)
+    assert result.measurements == BodyMeasurement.objects.count() > 250
+    weights = list(BodyMeasurement.objects.values_list("weight_kg", flat=True))
+    assert all(40 <= w <= 250 for w in weights)
+    assert all(m.measured_on <= TODAY for m in BodyMeasurement.objects.all())
+    patient = BodyMeasurement.objects.order_by("id").first().patient  # type: ignore[union-attr]
+    assert latest_weight_kg(patient) is not None
+    classes = set(Medication.objects.values_list("interaction_class", flat=True))
+    assert {"benzodiazepine", ""} <= classes
+    assert Medication.objects.count() == result.medications > 300
+    assert 40 < Allergy.objects.count() == result.allergies < 140

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 import pytest
 from django.test import Client
@@ -32,7 +33,15 @@ def test_drug_names_are_classed_for_ketamine_interactions(
 
 @pytest.fixture
 def patient(clinics: list[Clinic]) -> Patient:
-    return Patient.objects.filter(clinic=clinics[0]).order_by("id")[0]
+    """A newly registered patient: no history yet (generated patients have some)."""
+    return Patient.objects.create(
+        clinic=clinics[0],
+        mrn="BOS-777001",
+        given_name="Noa",
+        family_name="Fresh",
+        birth_date=date(1988, 4, 2),
+        sex="other",
+    )
 
 
 def _url(patient: Patient) -> str:
@@ -49,7 +58,7 @@ def test_a_benzodiazepine_is_flagged_on_the_chart(
         {"form": "medication", "name": "Klonopin (clonazepam)", "dose": "0.5 mg twice daily"},
     )
     assert response.status_code == 302
-    medication = Medication.objects.get()
+    medication = Medication.objects.get(patient=patient)
     assert medication.interaction_class == InteractionClass.BENZODIAZEPINE
     chart = nurse.get(reverse("patients:chart", args=[patient.public_id])).content.decode()
     assert "Benzodiazepine (more sedation)" in chart
@@ -65,7 +74,7 @@ def test_a_chosen_class_wins_over_name_recognition(
         _url(patient),
         {"form": "medication", "name": "Compounded sleep aid", "interaction_class": "hypnotic"},
     )
-    assert Medication.objects.get().interaction_class == InteractionClass.HYPNOTIC
+    assert Medication.objects.get(patient=patient).interaction_class == InteractionClass.HYPNOTIC
 
 
 @pytest.mark.django_db
@@ -92,7 +101,7 @@ def test_records_are_stopped_or_marked_in_error_never_deleted(
 ) -> None:
     nurse = client_for(Role.NURSE)
     nurse.post(_url(patient), {"form": "medication", "name": "Methylphenidate"})
-    medication = Medication.objects.get()
+    medication = Medication.objects.get(patient=patient)
     nurse.post(
         _url(patient),
         {
@@ -114,9 +123,16 @@ def test_another_patients_record_cannot_be_changed_through_this_page(
     client_for: Callable[[Role], Client], patient: Patient, clinics: list[Clinic]
 ) -> None:
     nurse = client_for(Role.NURSE)
-    other = Patient.objects.filter(clinic=clinics[0]).order_by("id")[1]
+    other = Patient.objects.create(
+        clinic=clinics[0],
+        mrn="BOS-777002",
+        given_name="Ola",
+        family_name="Other",
+        birth_date=date(1970, 1, 1),
+        sex="male",
+    )
     nurse.post(_url(other), {"form": "allergy", "substance": "Penicillin", "severity": "mild"})
-    allergy = Allergy.objects.get()
+    allergy = Allergy.objects.get(patient=other)
     response = nurse.post(
         _url(patient),
         {
@@ -146,5 +162,5 @@ def test_bad_history_input_is_refused(
     response = client_for(Role.NURSE).post(_url(patient), data)
     assert response.status_code == 422
     assert message in response.content.decode()
-    assert not Medication.objects.exists()
-    assert not Allergy.objects.exists()
+    assert not Medication.objects.filter(patient=patient).exists()
+    assert not Allergy.objects.filter(patient=patient).exists()

@@ -33,7 +33,15 @@ def test_bmi_is_kilograms_per_square_metre_to_one_decimal(
 
 @pytest.fixture
 def patient(clinics: list[Clinic]) -> Patient:
-    return Patient.objects.filter(clinic=clinics[0]).order_by("id")[0]
+    """A newly registered patient: no history yet (generated patients have some)."""
+    return Patient.objects.create(
+        clinic=clinics[0],
+        mrn="BOS-777001",
+        given_name="Noa",
+        family_name="Fresh",
+        birth_date=date(1988, 4, 2),
+        sex="other",
+    )
 
 
 def _url(patient: Patient) -> str:
@@ -88,7 +96,7 @@ def test_impossible_measurements_are_refused(
     response = client_for(Role.NURSE).post(_url(patient), {**base, **data})
     assert response.status_code == 422
     assert message in response.content.decode()
-    assert not BodyMeasurement.objects.exists()
+    assert not BodyMeasurement.objects.filter(patient=patient).exists()
 
 
 @pytest.mark.django_db
@@ -129,4 +137,4 @@ def test_only_clinical_measurers_record_weight(
         _url(patient), {"measured_on": "2026-01-01", "weight_kg": "70"}
     )
     assert response.status_code == 403
-    assert not BodyMeasurement.objects.exists()
+    assert not BodyMeasurement.objects.filter(patient=patient).exists()

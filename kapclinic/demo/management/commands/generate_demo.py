@@ -81,7 +81,9 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Generated {result.clinics} clinics, {result.rooms} rooms, {result.staff} staff "
                 f"({result.memberships} memberships), {result.patients} patients and "
-                f"{result.diagnoses} diagnoses in {elapsed:.1f} s (seed {options['seed']}, "
+                f"{result.diagnoses} diagnoses, {result.measurements} weights, "
+                f"{result.medications} medications, {result.allergies} allergies "
+                f"in {elapsed:.1f} s (seed {options['seed']}, "
                 f"today {today.isoformat()})."
             )
         )
