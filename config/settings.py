@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "kapclinic.patients",
     "kapclinic.screening",
     "kapclinic.consent",
+    "kapclinic.referrals",
     "kapclinic.today",
     "kapclinic.oversight",
     "kapclinic.portal",

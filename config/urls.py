@@ -5,12 +5,15 @@ from django.urls import include, path
 
 from kapclinic.api.api import api
 from kapclinic.core import views as core_views
+from kapclinic.referrals import views as referral_views
 
 urlpatterns = [
     path("", include("kapclinic.today.urls")),
     path("accounts/", include("kapclinic.accounts.urls")),
     path("patients/", include("kapclinic.patients.urls")),
     path("audit/", include("kapclinic.oversight.urls")),
+    path("referrals/", include("kapclinic.referrals.urls")),
+    path("refer/", referral_views.self_check, name="self-check"),
     path("screening/", include("kapclinic.screening.urls")),
     path("consent/", include("kapclinic.consent.urls")),
     path("portal/", include("kapclinic.portal.urls")),

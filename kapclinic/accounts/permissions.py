@@ -31,6 +31,7 @@ class Capability(models.TextChoices):
     EDIT_PATIENT = "edit_patient", "Register patients and change their demographics"
     RECORD_MEASUREMENTS = "record_measurements", "Record weight and height"
     RECORD_HISTORY = "record_history", "Record medications and allergies"
+    TRIAGE_REFERRALS = "triage_referrals", "Work the referral queue and record referrals"
     BREAK_GLASS = "break_glass", "Open a patient of another clinic in an emergency"
     SCREEN_PATIENT = "screen_patient", "Record an eligibility screening"
     DECIDE_ELIGIBILITY = "decide_eligibility", "Override screening flags and sign eligibility"
@@ -60,6 +61,9 @@ MATRIX: Final[dict[Capability, frozenset[str]]] = {
     ),
     Capability.RECORD_MEASUREMENTS: frozenset({Role.NURSE, Role.PRESCRIBER}),
     Capability.RECORD_HISTORY: frozenset({Role.NURSE, Role.PRESCRIBER}),
+    Capability.TRIAGE_REFERRALS: frozenset(
+        {Role.FRONT_DESK, Role.CLINIC_ADMIN, Role.NURSE, Role.PRESCRIBER}
+    ),
     Capability.BREAK_GLASS: frozenset({Role.PRESCRIBER}),
     Capability.SCREEN_PATIENT: frozenset({Role.PRESCRIBER, Role.NURSE}),
     Capability.DECIDE_ELIGIBILITY: frozenset({Role.PRESCRIBER}),

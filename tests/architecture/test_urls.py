@@ -13,6 +13,7 @@ PUBLIC_VIEWS = {
     "accounts:sign-in-link-request",  # patients ask for a one-time link; same answer for anyone
     "accounts:sign-in-link",  # the e-mailed one-time link itself (random token, single use)
     "healthz",  # load-balancer liveness; returns "ok" and touches no data
+    "self-check",  # the public "could ketamine suit me?" page and appointment request
 }
 
 

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.core.paginator import Page, Paginator
+from django.http import Http404
+
+from kapclinic.accounts.models import Clinic
+from kapclinic.referrals.models import Referral
+
+OPEN_STATUSES = (Referral.Status.NEW, Referral.Status.CONTACTED)
+
+
+def page_of_queue(clinic: Clinic, page_number: str | None, *, show_all: bool) -> Page[Referral]:
+    """The clinic's referrals, open ones (new, contacted) unless ``show_all``; oldest first so
+    nobody waits longest."""
+    referrals = Referral.objects.filter(clinic=clinic)
+    if not show_all:
+        referrals = referrals.filter(status__in=OPEN_STATUSES)
+    return Paginator(referrals.order_by("created_at", "id"), 25).get_page(page_number)
+
+
+def access_referral(clinic_ids: set[int], public_id: UUID) -> Referral:
+    """A referral of one of the user's clinics, else 404 (as for none)."""
+    referral = (
+        Referral.objects.select_related("clinic", "patient")
+        .filter(public_id=public_id, clinic_id__in=clinic_ids)
+        .first()
+    )
+    if referral is None:
+        raise Http404
+    return referral

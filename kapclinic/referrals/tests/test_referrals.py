@@ -1,0 +1,198 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from kapclinic.accounts.models import Clinic, Role
+from kapclinic.audit.models import AuditEvent, Operation
+from kapclinic.patients.models import Patient
+from kapclinic.referrals.models import Referral
+from kapclinic.referrals.prescreen import QUESTIONS, assess
+from kapclinic.referrals.services import MAX_REQUESTS_PER_HOUR
+
+pytestmark = pytest.mark.django_db
+
+
+def test_no_answers_raise_no_concern_and_never_a_diagnosis() -> None:
+    result = assess({q.key: None for q in QUESTIONS})
+    assert result.concerns == []
+    assert result.may_be_worth_discussing
+
+
+def test_contraindication_answers_raise_plain_concerns() -> None:
+    result = assess({"adult": False, "vascular": True, "pregnant": True, "psychosis": False})
+    assert len(result.concerns) == 3
+    assert any("aneurysm" in c for c in result.concerns)
+    assert any("adults only" in c for c in result.concerns)
+
+
+def _request(home: Clinic, **extra: Any) -> dict[str, Any]:
+    return {
+        "action": "request",
+        "clinic": home.pk,
+        "given_name": "Maya",
+        "family_name": "Sánchez",
+        "phone": "+1 555 201 0001",
+        "contact_preference": "phone",
+        "consent_to_contact": "on",
+        "q_adult": "yes",
+        "q_pregnant": "no",
+        **extra,
+    }
+
+
+def test_the_self_check_always_recommends_a_professional(client: Client, demo: object) -> None:
+    page = client.post(reverse("self-check"), {"action": "check", "q_vascular": "yes"})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "may not be suitable" in html
+    assert "qualified mental-health professional" in html
+    calm = client.post(reverse("self-check"), {"action": "check", "q_adult": "yes"})
+    assert "may be worth discussing with a clinician" in calm.content.decode()
+    assert "qualified mental-health professional" in calm.content.decode()
+    assert not Referral.objects.exists()
+
+
+def test_a_request_lands_in_the_queue_and_keeps_answers_only_if_shared(
+    client: Client, clinics: list[Clinic], client_for: Callable[[Role], Client]
+) -> None:
+    response = client.post(reverse("self-check"), _request(clinics[0]))
+    assert response.status_code == 200
+    assert "Thank you" in response.content.decode()
+    private = Referral.objects.get()
+    assert private.prescreen_answers is None
+    assert len(private.sender_key) == 64
+    assert "127.0.0.1" not in private.sender_key
+    client.post(reverse("self-check"), _request(clinics[0], given_name="Ana", share_answers="on"))
+    shared = Referral.objects.get(given_name="Ana")
+    assert shared.prescreen_answers == {**dict.fromkeys(q.key for q in QUESTIONS),
+                                        "adult": True, "pregnant": False}
+    queue = client_for(Role.FRONT_DESK).get(reverse("referrals:queue"))
+    assert list(queue.context["page"].object_list) == [private, shared]  # oldest first
+    assert (
+        AuditEvent.objects.filter(
+            action="referrals.self_submitted", operation=Operation.CREATE
+        ).count()
+        == 2
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"consent_to_contact": ""}, "Tick this box"),
+        ({"phone": "", "contact_preference": "phone"}, "Give a phone number"),
+        ({"email": "", "contact_preference": "email"}, "Give an e-mail address"),
+        ({"birth_date": "2999-01-01"}, "cannot be in the future"),
+        ({"clinic": "999999"}, "Select a valid choice"),
+    ],
+)
+def test_bad_requests_are_explained_and_not_stored(
+    client: Client, clinics: list[Clinic], extra: dict[str, str], message: str
+) -> None:
+    response = client.post(reverse("self-check"), _request(clinics[0], **extra))
+    assert response.status_code == 422
+    assert message in response.content.decode()
+    assert not Referral.objects.exists()
+
+
+def test_requests_are_rate_limited_per_sender(client: Client, clinics: list[Clinic]) -> None:
+    for number in range(MAX_REQUESTS_PER_HOUR):
+        client.post(reverse("self-check"), _request(clinics[0], given_name=f"N{number}"))
+    refused = client.post(reverse("self-check"), _request(clinics[0], given_name="Extra"))
+    assert refused.status_code == 422
+    assert "Too many requests" in refused.content.decode()
+    assert Referral.objects.count() == MAX_REQUESTS_PER_HOUR
+
+
+def test_front_desk_registers_a_referral_as_a_patient(
+    client: Client, clinics: list[Clinic], client_for: Callable[[Role], Client]
+) -> None:
+    client.post(reverse("self-check"), _request(clinics[0], birth_date="1990-07-04"))
+    referral = Referral.objects.get()
+    desk = client_for(Role.FRONT_DESK)
+    detail = desk.get(reverse("referrals:detail", args=[referral.public_id]))
+    assert detail.status_code == 200
+    response = desk.post(
+        reverse("referrals:register", args=[referral.public_id]),
+        {
+            "given_name": "Maya",
+            "family_name": "Sánchez",
+            "birth_date": "1990-07-04",
+            "sex": "female",
+            "phone": "+1 555 201 0001",
+            "email": "",
+        },
+    )
+    patient = Patient.objects.get(family_name="Sánchez", given_name="Maya")
+    assert response["Location"] == reverse("patients:chart", args=[patient.public_id])
+    referral.refresh_from_db()
+    assert (referral.status, referral.patient) == (Referral.Status.REGISTERED, patient)
+    again = desk.post(
+        reverse("referrals:register", args=[referral.public_id]),
+        {
+            "given_name": "Maya",
+            "family_name": "Sánchez",
+            "birth_date": "1990-07-04",
+            "sex": "female",
+        },
+    )
+    assert again.status_code == 422
+    assert "already led to a registered patient" in again.content.decode()
+
+
+def test_clinician_referrals_and_triage(
+    clinics: list[Clinic], client_for: Callable[[Role], Client]
+) -> None:
+    nurse = client_for(Role.NURSE)
+    response = nurse.post(
+        reverse("referrals:new"),
+        {
+            "clinic": clinics[0].pk,
+            "given_name": "Ken",
+            "family_name": "Ito",
+            "email": "ken.ito@example.org",
+            "contact_preference": "email",
+            "referring_clinician": "Dr. A. Example",
+            "referring_contact": "+1-555-300-1234",
+        },
+    )
+    referral = Referral.objects.get(source=Referral.Source.CLINICIAN)
+    assert response.status_code == 302
+    assert referral.recorded_by is not None
+    nurse.post(
+        reverse("referrals:detail", args=[referral.public_id]),
+        {"status": "declined", "note": "Active psychosis; referred to psychiatry."},
+    )
+    referral.refresh_from_db()
+    assert referral.status == Referral.Status.DECLINED
+    assert "psychiatry" in referral.triage_note
+    open_queue = nurse.get(reverse("referrals:queue")).context["page"]
+    assert referral not in open_queue.object_list
+
+
+def test_another_clinics_referral_is_not_found(
+    clinics: list[Clinic], client_for: Callable[[Role], Client]
+) -> None:
+    other = Referral.objects.create(
+        clinic=clinics[1],
+        source=Referral.Source.SELF,
+        given_name="X",
+        family_name="Y",
+        phone="+15552010000",
+        contact_preference="phone",
+    )
+    desk = client_for(Role.FRONT_DESK)  # works in the first clinic only
+    assert desk.get(reverse("referrals:detail", args=[other.public_id])).status_code == 404
+    assert (
+        desk.post(
+            reverse("referrals:detail", args=[other.public_id]), {"status": "declined"}
+        ).status_code
+        == 404
+    )
+    other.refresh_from_db()
+    assert other.status == Referral.Status.NEW

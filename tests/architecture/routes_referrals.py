@@ -1,0 +1,35 @@
+"""One real request per referral route, for the route-by-role tests."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from kapclinic.accounts.models import Clinic
+from kapclinic.accounts.permissions import Capability
+from kapclinic.referrals.models import Referral
+from tests.architecture.routing import Call
+
+
+def referral_routes() -> dict[str, Call]:
+    clinic = Clinic.objects.order_by("id")[0]
+    referral = Referral.objects.create(
+        clinic=clinic,
+        source=Referral.Source.SELF,
+        given_name="Rae",
+        family_name="Route",
+        phone="+1-555-200-1000",
+        contact_preference=Referral.ContactPreference.PHONE,
+    )
+    detail = reverse("referrals:detail", args=[referral.public_id])
+    return {
+        "referrals:queue": Call("GET", reverse("referrals:queue"), Capability.TRIAGE_REFERRALS),
+        "referrals:new": Call("GET", reverse("referrals:new"), Capability.TRIAGE_REFERRALS),
+        "referrals:detail": Call("GET", detail, Capability.TRIAGE_REFERRALS),
+        # An empty form: allowed roles get the form back with its errors.
+        "referrals:register": Call(
+            "POST",
+            reverse("referrals:register", args=[referral.public_id]),
+            Capability.EDIT_PATIENT,
+            ok=frozenset({422}),
+        ),
+    }
