@@ -1,6 +1,14 @@
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import path
+
+from kapclinic.screening import views
 
 app_name = "screening"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("patients/<uuid:public_id>/new/", views.new, name="new"),
+    path("patients/<uuid:public_id>/", views.history, name="history"),
+    path("<uuid:public_id>/", views.detail, name="detail"),
+    path("<uuid:public_id>/override/", views.override, name="override"),
+    path("<uuid:public_id>/sign/", views.sign, name="sign"),
+]

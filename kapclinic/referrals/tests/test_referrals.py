@@ -69,8 +69,11 @@ def test_a_request_lands_in_the_queue_and_keeps_answers_only_if_shared(
     assert "127.0.0.1" not in private.sender_key
     client.post(reverse("self-check"), _request(clinics[0], given_name="Ana", share_answers="on"))
     shared = Referral.objects.get(given_name="Ana")
-    assert shared.prescreen_answers == {**dict.fromkeys(q.key for q in QUESTIONS),
-                                        "adult": True, "pregnant": False}
+    assert shared.prescreen_answers == {
+        **dict.fromkeys(q.key for q in QUESTIONS),
+        "adult": True,
+        "pregnant": False,
+    }
     queue = client_for(Role.FRONT_DESK).get(reverse("referrals:queue"))
     assert list(queue.context["page"].object_list) == [private, shared]  # oldest first
     assert (

@@ -1,0 +1,73 @@
+"""May a dosing session start? The one check the dosing workflow calls before it begins.
+
+Every blocking reason is listed in plain language; the answer is never "ready" by default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from kapclinic.consent.models import TreatmentType
+from kapclinic.consent.selectors import ConsentStatus, consent_status
+from kapclinic.patients.models import Patient
+from kapclinic.screening import selectors as screening_selectors
+
+# The screening protocol family that decides eligibility for each treatment type
+# (kapclinic.screening ProtocolFamily values; KAP uses racemic ketamine).
+ELIGIBILITY_FAMILY: Final[dict[TreatmentType, str]] = {
+    TreatmentType.ESKETAMINE_REMS: "esketamine",
+    TreatmentType.RACEMIC_KETAMINE_OFF_LABEL: "racemic_ketamine",
+    TreatmentType.KETAMINE_ASSISTED_PSYCHOTHERAPY: "racemic_ketamine",
+    TreatmentType.TALK_THERAPY: "talk_therapy",
+}
+ELIGIBLE_OUTCOMES: Final = frozenset({"eligible", "eligible_with_precautions"})
+# R-REMS-1 (clinical-reference §1.2, §11.B): patient REMS enrolment and setting certification
+# must be recorded before the first esketamine treatment. kapclinic does not record them yet.
+REMS_NOT_RECORDED: Final = (
+    "REMS: the patient's Spravato REMS enrolment and the setting's certification are not "
+    "recorded in kapclinic yet."
+)
+
+
+@dataclass(frozen=True)
+class Readiness:
+    ready: bool
+    blocking_reasons: tuple[str, ...]
+    consent: ConsentStatus
+
+
+def _eligibility_reasons(patient: Patient, treatment_type: TreatmentType) -> list[str]:
+    # Looked up at call time, so this works before and after screening provides it.
+    current_eligibility: Callable[[Patient, str], object] | None = getattr(
+        screening_selectors, "current_eligibility", None
+    )
+    if current_eligibility is None:
+        return ["Eligibility not recorded: no screening decision can be read yet."]
+    decision = current_eligibility(patient, ELIGIBILITY_FAMILY[treatment_type])
+    if decision is None:
+        return ["Eligibility not recorded: no signed eligibility decision for this treatment."]
+    outcome = getattr(decision, "outcome", None)
+    if outcome in ELIGIBLE_OUTCOMES:
+        return []
+    if outcome == "not_eligible":
+        return ["Not eligible: the signed eligibility decision says the patient is not eligible."]
+    return [f"Eligibility unclear: the signed decision's outcome ({outcome!r}) is not known."]
+
+
+def can_start_dosing(
+    patient: Patient, treatment_type: TreatmentType, *, now: datetime
+) -> Readiness:
+    """Whether a dosing session of ``treatment_type`` may start for ``patient`` at ``now``:
+    valid consent to the latest document version, a signed eligible decision and, for
+    esketamine, the REMS records. Read-only."""
+    consent = consent_status(patient, treatment_type, now=now)
+    reasons: list[str] = []
+    if not consent.valid:
+        reasons.append(f"Consent: {consent.reason}")
+    reasons.extend(_eligibility_reasons(patient, treatment_type))
+    if treatment_type == TreatmentType.ESKETAMINE_REMS:
+        reasons.append(REMS_NOT_RECORDED)
+    return Readiness(ready=not reasons, blocking_reasons=tuple(reasons), consent=consent)

@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+from kapclinic.core.exceptions import DomainError
+
+
+class ScreeningRefusedError(DomainError):
+    """A screening write the rules do not allow (wrong role, wrong state, bad override)."""

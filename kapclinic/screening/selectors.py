@@ -1,0 +1,86 @@
+"""Reads of screening data. Every screening is reached through its patient's access check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.http import Http404
+
+from kapclinic.accounts.models import StaffMembership, User
+from kapclinic.accounts.permissions import Capability
+from kapclinic.patients.models import Patient
+from kapclinic.patients.selectors import PatientAccess, access_patient
+from kapclinic.screening.models import EligibilityDecision, FlagOverride, Screening
+
+CHART_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class ScreeningAccess:
+    screening: Screening
+    access: PatientAccess
+
+
+def access_screening(
+    *,
+    actor: User,
+    memberships: list[StaffMembership],
+    public_id: UUID,
+    capability: Capability,
+    action: str,
+) -> ScreeningAccess:
+    """The screening if ``actor`` may use ``capability`` on its patient; Http404 otherwise (also
+    for another clinic's screening). Writes the READ audit entry of access_patient."""
+    screening = (
+        Screening.objects.select_related("patient__clinic", "clinic", "recorded_by")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if screening is None:
+        raise Http404
+    access = access_patient(
+        actor=actor,
+        memberships=memberships,
+        public_id=screening.patient.public_id,
+        capability=capability,
+        action=action,
+    )
+    if access.break_glass is not None:
+        raise Http404  # emergency access reads the chart only
+    return ScreeningAccess(screening=screening, access=access)
+
+
+def list_screenings(patient: Patient, limit: int | None = None) -> list[Screening]:
+    """Newest first, each with its decision and who recorded it (one query)."""
+    rows = (
+        Screening.objects.filter(patient=patient)
+        .select_related("decision__signed_by", "recorded_by")
+        .order_by("-recorded_at", "-id")
+    )
+    return list(rows[:limit] if limit else rows)
+
+
+def list_overrides(screening: Screening) -> list[FlagOverride]:
+    return list(screening.overrides.select_related("prescriber").order_by("at", "id"))
+
+
+def get_decision(screening: Screening) -> EligibilityDecision | None:
+    return (
+        EligibilityDecision.objects.filter(screening=screening).select_related("signed_by").first()
+    )
+
+
+def current_eligibility(patient: Patient, family: str) -> EligibilityDecision | None:
+    """The latest signed eligibility decision of ``patient`` for a protocol family (None if
+    none is signed). Screenings entered in error do not count."""
+    return (
+        EligibilityDecision.objects.filter(
+            screening__patient=patient,
+            screening__family=family,
+            screening__status=Screening.Status.SIGNED,
+        )
+        .select_related("screening", "signed_by")
+        .order_by("-signed_at", "-id")
+        .first()
+    )

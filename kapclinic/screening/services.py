@@ -1,0 +1,304 @@
+"""Writes of screening: record (and evaluate), override a flag, sign the decision.
+
+Each service runs in one transaction with its audit entry. The engine (rules.py) decides a
+suggested outcome; only a prescriber of the patient's clinic overrides flags and signs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+
+from kapclinic.accounts.models import Clinic, Role, StaffMembership, User
+from kapclinic.accounts.permissions import Capability, allows
+from kapclinic.audit import services as audit
+from kapclinic.audit.models import Operation
+from kapclinic.patients.models import Patient
+from kapclinic.screening.exceptions import ScreeningRefusedError
+from kapclinic.screening.models import (
+    DecisionOutcome,
+    EligibilityDecision,
+    FlagOverride,
+    Screening,
+    ScreeningOutcome,
+)
+from kapclinic.screening.rules import (
+    MIN_OVERRIDE_REASON_CHARS,
+    Family,
+    Finding,
+    MedicationClass,
+    Outcome,
+    PregnancyStatus,
+    RuleSet,
+    ScreeningFacts,
+    ScreeningPolicy,
+    ScreeningResult,
+    Severity,
+    Sex,
+    evaluate,
+)
+from kapclinic.screening.rulesets import get_ruleset, ruleset_for
+
+# Outcomes a prescriber may sign, and what the signed decision then says.
+SIGNABLE: dict[str, DecisionOutcome] = {
+    Outcome.ELIGIBLE: DecisionOutcome.ELIGIBLE,
+    Outcome.ELIGIBLE_WITH_PRECAUTIONS: DecisionOutcome.ELIGIBLE_WITH_PRECAUTIONS,
+    Outcome.NOT_ELIGIBLE: DecisionOutcome.NOT_ELIGIBLE,
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScreeningInput:
+    """The answers of one screening, as validated by ScreeningForm."""
+
+    family: Family
+    pregnancy_status: PregnancyStatus | None = None
+    findings: frozenset[Finding] = frozenset()
+    medication_classes: frozenset[MedicationClass] = frozenset()
+    medical_history_reviewed: bool = False
+    medications_reviewed: bool = False
+    weight_kg: Decimal | None = None
+    systolic_mmhg: int | None = None
+    diastolic_mmhg: int | None = None
+    heart_rate_bpm: int | None = None
+    spo2_percent: int | None = None
+    has_psychiatric_diagnosis: bool | None = None
+    substance_use_history_answered: bool = False
+    psychosis_history_answered: bool = False
+    cssrs_screener_completed: bool = False
+    ecg_recorded: bool = False
+    renal_function_recorded: bool = False
+    liver_function_recorded: bool = False
+    phq9_answers: tuple[int, ...] | None = None
+    gad7_answers: tuple[int, ...] | None = None
+
+
+def policy_for(clinic: Clinic, ruleset: RuleSet) -> ScreeningPolicy:
+    """The clinic's screening policy for ``ruleset``. No clinic configures one yet, so every
+    clinic uses the defaults (the one place to change when clinics get settings)."""
+    return ScreeningPolicy()
+
+
+def facts_of(screening: Screening) -> ScreeningFacts:
+    """The engine's view of a stored screening."""
+    sex = screening.patient.sex
+    return ScreeningFacts(
+        age_years=screening.age_years,
+        sex=Sex(sex) if sex in {s.value for s in Sex} else None,
+        pregnancy_status=PregnancyStatus(screening.pregnancy_status)
+        if screening.pregnancy_status
+        else None,
+        findings=frozenset(Finding(f) for f in screening.findings),
+        medication_classes=frozenset(MedicationClass(m) for m in screening.medication_classes),
+        medical_history_reviewed=screening.medical_history_reviewed,
+        medications_reviewed=screening.medications_reviewed,
+        weight_kg=screening.weight_kg,
+        systolic_mmhg=screening.systolic_mmhg,
+        diastolic_mmhg=screening.diastolic_mmhg,
+        heart_rate_bpm=screening.heart_rate_bpm,
+        spo2_percent=screening.spo2_percent,
+        has_psychiatric_diagnosis=screening.has_psychiatric_diagnosis,
+        substance_use_history_answered=screening.substance_use_history_answered,
+        psychosis_history_answered=screening.psychosis_history_answered,
+        phq9_baseline=screening.phq9_total,
+        gad7_baseline=screening.gad7_total,
+        cssrs_screener_completed=screening.cssrs_screener_completed,
+        ecg_recorded=screening.ecg_recorded,
+        renal_function_recorded=screening.renal_function_recorded,
+        liver_function_recorded=screening.liver_function_recorded,
+    )
+
+
+def _store_result(screening: Screening, result: ScreeningResult) -> None:
+    screening.outcome = ScreeningOutcome(result.outcome.value)
+    screening.explanation = result.explanation
+    screening.result = [
+        {
+            key: (str(value) if key in ("severity", "status", "evidence_label") else value)
+            for key, value in asdict(finding).items()
+        }
+        for finding in result.findings
+    ]
+
+
+def _evaluate(screening: Screening) -> ScreeningResult:
+    ruleset = get_ruleset(Family(screening.family), screening.ruleset_version)
+    overrides = {o.rule_id: o.reason for o in screening.overrides.all()}
+    return evaluate(facts_of(screening), ruleset, policy_for(screening.clinic, ruleset), overrides)
+
+
+@transaction.atomic
+def record_screening(
+    *,
+    actor: User,
+    roles: Iterable[str],
+    patient: Patient,
+    answers: ScreeningInput,
+    now: datetime,
+) -> Screening:
+    """Record a screening of ``patient`` and evaluate it with the rule set in force today.
+
+    Raises ScreeningRefusedError unless the actor may screen patients of that clinic.
+    Writes: Screening (status evaluated, with the engine's result), a CREATE audit entry with
+    every recorded value and the outcome.
+    """
+    roles = frozenset(roles)
+    if not allows(roles, Capability.SCREEN_PATIENT):
+        raise ScreeningRefusedError("Only nurses and prescribers record screenings.")
+    clinic = patient.clinic
+    today = clinic.local_today()
+    ruleset = ruleset_for(answers.family, today)
+    values = asdict(answers)
+    values["findings"] = sorted(f.value for f in answers.findings)
+    values["medication_classes"] = sorted(m.value for m in answers.medication_classes)
+    values["family"] = answers.family.value
+    values["pregnancy_status"] = answers.pregnancy_status.value if answers.pregnancy_status else ""
+    values["phq9_answers"] = list(answers.phq9_answers) if answers.phq9_answers else None
+    values["gad7_answers"] = list(answers.gad7_answers) if answers.gad7_answers else None
+    screening = Screening(
+        patient=patient,
+        clinic=clinic,
+        ruleset_version=ruleset.version,
+        status=Screening.Status.EVALUATED,
+        age_years=patient.age_on(today),
+        recorded_by=actor,
+        recorded_at=now,
+        **values,
+    )
+    result = evaluate(facts_of(screening), ruleset, policy_for(clinic, ruleset))
+    _store_result(screening, result)
+    screening.full_clean()
+    screening.save()
+    audit.record(
+        actor=actor,
+        operation=Operation.CREATE,
+        action="screening.recorded",
+        actor_roles=roles,
+        clinic_id=clinic.public_id,
+        patient_id=patient.public_id,
+        target=audit.target_of(screening),
+        changes={
+            **{name: (None, value) for name, value in values.items()},
+            "ruleset_version": (None, ruleset.version),
+            "outcome": (None, screening.outcome),
+        },
+    )
+    return screening
+
+
+def _require_prescriber_of(actor: User, roles: Iterable[str], clinic: Clinic) -> None:
+    """Only a prescriber holding an active role in the screening's clinic decides."""
+    is_member = StaffMembership.objects.filter(
+        user=actor, clinic=clinic, role=Role.PRESCRIBER, is_active=True
+    ).exists()
+    if not (allows(frozenset(roles), Capability.DECIDE_ELIGIBILITY) and is_member):
+        raise ScreeningRefusedError("Only a prescriber of this clinic can do this.")
+
+
+def _locked(screening: Screening) -> Screening:
+    locked = (
+        Screening.objects.select_for_update()
+        .select_related("patient", "clinic")
+        .get(pk=screening.pk)
+    )
+    if locked.status != Screening.Status.EVALUATED:
+        raise ScreeningRefusedError(
+            f"This screening is {locked.get_status_display().lower()}: it can no longer change."
+        )
+    return locked
+
+
+@transaction.atomic
+def override_flag(
+    *,
+    actor: User,
+    roles: Iterable[str],
+    screening: Screening,
+    rule_id: str,
+    reason: str,
+    now: datetime,
+) -> Screening:
+    """Override a fired, not yet overridden R-SCR-2 flag with a written reason; re-evaluate.
+
+    Raises ScreeningRefusedError for a non-prescriber, a signed screening, a rule that is not
+    an open flag (hard stops never are), or a reason shorter than MIN_OVERRIDE_REASON_CHARS.
+    Writes: FlagOverride, the new result on the Screening, a CREATE audit entry.
+    """
+    _require_prescriber_of(actor, roles, screening.clinic)
+    locked = _locked(screening)
+    reason = reason.strip()
+    if len(reason) < MIN_OVERRIDE_REASON_CHARS:
+        raise ScreeningRefusedError(
+            f"Give the reason in at least {MIN_OVERRIDE_REASON_CHARS} characters."
+        )
+    open_flags = {
+        r["rule_id"]
+        for r in locked.result
+        if r["status"] == "fired" and r["severity"] == Severity.FLAG and not r["overridden"]
+    }
+    if rule_id not in open_flags:
+        raise ScreeningRefusedError(f"{rule_id} is not an open flag of this screening.")
+    override = FlagOverride.objects.create(
+        screening=locked, rule_id=rule_id, reason=reason, prescriber=actor, at=now
+    )
+    before = locked.outcome
+    _store_result(locked, _evaluate(locked))
+    locked.save(update_fields=["outcome", "explanation", "result", "updated_at"])
+    audit.record(
+        actor=actor,
+        operation=Operation.CREATE,
+        action="screening.flag_overridden",
+        actor_roles=roles,
+        clinic_id=locked.clinic.public_id,
+        patient_id=locked.patient.public_id,
+        target=audit.target_of(override),
+        changes={"outcome": (before, locked.outcome)},
+        detail={"screening": str(locked.public_id), "rule_id": rule_id, "reason": reason},
+    )
+    return locked
+
+
+@transaction.atomic
+def sign_decision(
+    *,
+    actor: User,
+    roles: Iterable[str],
+    screening: Screening,
+    notes: str,
+    now: datetime,
+) -> EligibilityDecision:
+    """Sign the eligibility decision of an evaluated screening, as its outcome says.
+
+    Raises ScreeningRefusedError for a non-prescriber, a screening already signed or entered in
+    error, and an outcome that is incomplete or still needs a prescriber's review.
+    Writes: EligibilityDecision, the Screening's status (signed), a CREATE audit entry.
+    """
+    _require_prescriber_of(actor, roles, screening.clinic)
+    locked = _locked(screening)
+    outcome = SIGNABLE.get(locked.outcome)
+    if outcome is None:
+        raise ScreeningRefusedError(
+            f"A screening that is {locked.get_outcome_display().lower()} cannot be signed: "
+            "complete it or override its flags first."
+        )
+    decision = EligibilityDecision.objects.create(
+        screening=locked, outcome=outcome, signed_by=actor, signed_at=now, notes=notes.strip()
+    )
+    locked.status = Screening.Status.SIGNED
+    locked.save(update_fields=["status", "updated_at"])
+    audit.record(
+        actor=actor,
+        operation=Operation.CREATE,
+        action="screening.decision_signed",
+        actor_roles=roles,
+        clinic_id=locked.clinic.public_id,
+        patient_id=locked.patient.public_id,
+        target=audit.target_of(decision),
+        changes={"outcome": (None, outcome.value), "notes": (None, decision.notes)},
+        detail={"screening": str(locked.public_id), "family": locked.family},
+    )
+    return decision

@@ -1,0 +1,178 @@
+"""Screening pages: record from the chart, read with every rule result, override, sign."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kapclinic.accounts.permissions import Capability, allows, requires
+from kapclinic.accounts.types import ClinicRequest
+from kapclinic.patients.selectors import access_patient
+from kapclinic.screening.exceptions import ScreeningRefusedError
+from kapclinic.screening.forms import FINDING_GROUPS, OverrideForm, ScreeningForm, SignForm
+from kapclinic.screening.models import Screening
+from kapclinic.screening.selectors import (
+    access_screening,
+    get_decision,
+    list_overrides,
+    list_screenings,
+)
+from kapclinic.screening.services import SIGNABLE, override_flag, record_screening, sign_decision
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Capability.SCREEN_PATIENT)
+def new(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    access = access_patient(
+        actor=request.user,
+        memberships=request.memberships,
+        public_id=public_id,
+        capability=Capability.SCREEN_PATIENT,
+        action="screening.form_opened",
+    )
+    patient = access.patient
+    form = ScreeningForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            screening = record_screening(
+                actor=request.user,
+                roles=access.roles,
+                patient=patient,
+                answers=form.answers(),
+                now=timezone.now(),
+            )
+        except (ScreeningRefusedError, LookupError) as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Screening recorded and evaluated.")
+            return redirect("screening:detail", public_id=screening.public_id)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "screening/screening_form.html",
+        {"form": form, "patient": patient, "groups": FINDING_GROUPS},
+        status=status,
+    )
+
+
+@require_GET
+@requires(Capability.SCREEN_PATIENT)
+def history(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    access = access_patient(
+        actor=request.user,
+        memberships=request.memberships,
+        public_id=public_id,
+        capability=Capability.SCREEN_PATIENT,
+        action="screening.history_viewed",
+    )
+    return render(
+        request,
+        "screening/history.html",
+        {"patient": access.patient, "screenings": list_screenings(access.patient)},
+    )
+
+
+def _detail(
+    request: ClinicRequest,
+    screening: Screening,
+    *,
+    override_form: OverrideForm | None = None,
+    sign_form: SignForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    prescriber = allows(request.roles, Capability.DECIDE_ELIGIBILITY)
+    open_flags = {
+        r["rule_id"]
+        for r in screening.result
+        if r["status"] == "fired" and r["severity"] == "flag" and not r["overridden"]
+    }
+    evaluated = screening.status == Screening.Status.EVALUATED
+    context: dict[str, Any] = {
+        "screening": screening,
+        "patient": screening.patient,
+        "results": screening.result,
+        "overrides": list_overrides(screening),
+        "decision": get_decision(screening),
+        "can_override": prescriber and evaluated,
+        "open_flags": open_flags,
+        "override_form": override_form,
+        "can_sign": prescriber and evaluated and screening.outcome in SIGNABLE,
+        "sign_form": sign_form or SignForm(),
+    }
+    return render(request, "screening/screening_detail.html", context, status=status)
+
+
+@require_GET
+@requires(Capability.SCREEN_PATIENT)
+def detail(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    found = access_screening(
+        actor=request.user,
+        memberships=request.memberships,
+        public_id=public_id,
+        capability=Capability.SCREEN_PATIENT,
+        action="screening.viewed",
+    )
+    return _detail(request, found.screening)
+
+
+@require_POST
+@requires(Capability.DECIDE_ELIGIBILITY)
+def override(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    found = access_screening(
+        actor=request.user,
+        memberships=request.memberships,
+        public_id=public_id,
+        capability=Capability.DECIDE_ELIGIBILITY,
+        action="screening.override_opened",
+    )
+    form = OverrideForm(request.POST)
+    if form.is_valid():
+        try:
+            override_flag(
+                actor=request.user,
+                roles=found.access.roles,
+                screening=found.screening,
+                rule_id=form.cleaned_data["rule_id"],
+                reason=form.cleaned_data["reason"],
+                now=timezone.now(),
+            )
+        except ScreeningRefusedError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Override recorded; the screening was re-evaluated.")
+            return redirect("screening:detail", public_id=found.screening.public_id)
+    return _detail(request, found.screening, override_form=form, status=422)
+
+
+@require_POST
+@requires(Capability.DECIDE_ELIGIBILITY)
+def sign(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    found = access_screening(
+        actor=request.user,
+        memberships=request.memberships,
+        public_id=public_id,
+        capability=Capability.DECIDE_ELIGIBILITY,
+        action="screening.sign_opened",
+    )
+    form = SignForm(request.POST)
+    if form.is_valid():
+        try:
+            sign_decision(
+                actor=request.user,
+                roles=found.access.roles,
+                screening=found.screening,
+                notes=form.cleaned_data["notes"],
+                now=timezone.now(),
+            )
+        except ScreeningRefusedError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Eligibility decision signed.")
+            return redirect("screening:detail", public_id=found.screening.public_id)
+    return _detail(request, found.screening, sign_form=form, status=422)
