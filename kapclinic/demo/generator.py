@@ -14,7 +14,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
@@ -31,6 +31,7 @@ from kapclinic.accounts.models import (
     User,
 )
 from kapclinic.accounts.services import grant_admin_site_access
+from kapclinic.consent.demo import seed_consent_documents
 from kapclinic.demo import names
 from kapclinic.patients.interactions import classify
 from kapclinic.patients.models import (
@@ -550,3 +551,22 @@ def _new_diagnoses(rng: random.Random, ids: _Ids, patient: Patient, today: date)
                 )
             )
     return result
+
+
+def publish_demo_consent_documents(*, today: date) -> int:
+    """Version 1 of every consent document in every clinic, published by its admin 90 days
+    before ``today`` (audited like any publication). The demo command calls this after
+    generate_clinic; tests that need documents call it themselves."""
+    published_at = datetime.combine(today, time(8), tzinfo=UTC) - timedelta(days=90)
+    admins = {
+        m.clinic_id: m.user
+        for m in StaffMembership.objects.filter(role=Role.CLINIC_ADMIN)
+        .select_related("user")
+        .order_by("-id")
+    }
+    count = 0
+    for clinic in Clinic.objects.order_by("id"):
+        count += len(
+            seed_consent_documents(clinic=clinic, published_by=admins[clinic.pk], now=published_at)
+        )
+    return count

@@ -6,7 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from kapclinic.accounts.models import Organization
+from kapclinic.accounts.models import Clinic, Organization
+from kapclinic.consent.models import ConsentDocument
 from kapclinic.demo.generator import DEMO_PASSWORD
 from kapclinic.patients.models import Patient
 
@@ -19,6 +20,9 @@ def test_generate_demo_builds_the_clinic_and_prints_the_logins() -> None:
         "generate_demo", "--patients", "25", "--seed", "4", "--today", "2026-11-25", stdout=out
     )
     assert Patient.objects.count() == 25
+    # Every clinic can take consent from day one: one current document per treatment type.
+    for clinic in Clinic.objects.all():
+        assert ConsentDocument.objects.filter(clinic=clinic).count() == 4
     text = out.getvalue()
     assert "25 patients" in text
     assert DEMO_PASSWORD in text

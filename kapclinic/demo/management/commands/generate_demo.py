@@ -14,6 +14,7 @@ from kapclinic.demo.generator import (
     DEMO_PASSWORD,
     DEMO_PATIENT_LOGIN,
     generate_clinic,
+    publish_demo_consent_documents,
 )
 
 
@@ -76,13 +77,15 @@ class Command(BaseCommand):
                 progress=bar.update,
                 batch_size=options["batch_size"],
             )
+        documents = publish_demo_consent_documents(today=today)
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
                 f"Generated {result.clinics} clinics, {result.rooms} rooms, {result.staff} staff "
                 f"({result.memberships} memberships), {result.patients} patients and "
                 f"{result.diagnoses} diagnoses, {result.measurements} weights, "
-                f"{result.medications} medications, {result.allergies} allergies "
+                f"{result.medications} medications, {result.allergies} allergies, "
+                f"{documents} consent documents "
                 f"in {elapsed:.1f} s (seed {options['seed']}, "
                 f"today {today.isoformat()})."
             )
