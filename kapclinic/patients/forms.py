@@ -5,10 +5,10 @@ from typing import Any
 
 from django import forms
 
-from kapclinic.accounts.models import Clinic
+from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.patients.bmi import HEIGHT_RANGE_CM, WEIGHT_RANGE_KG
 from kapclinic.patients.interactions import InteractionClass
-from kapclinic.patients.models import Allergy, RecordStatus, Sex
+from kapclinic.patients.models import Allergy, PregnancyPotential, RecordStatus, Sex
 from kapclinic.patients.search import fold, phone_digits
 from kapclinic.patients.services import PatientDetails
 
@@ -172,3 +172,85 @@ class HistoryStatusForm(forms.Form):
     kind = forms.ChoiceField(choices=[("medication", "medication"), ("allergy", "allergy")])
     record = forms.UUIDField()
     status = forms.ChoiceField(choices=RecordStatus.choices)
+
+
+class StaffChoice(forms.ModelChoiceField[User]):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.display_name
+
+
+class ContactsForm(forms.Form):
+    address_line = forms.CharField(label="Street address", max_length=200, required=False)
+    city = forms.CharField(max_length=100, required=False)
+    region = forms.CharField(label="State / region", max_length=100, required=False)
+    postal_code = forms.CharField(label="Postal code", max_length=20, required=False)
+    emergency_contact_name = forms.CharField(
+        label="Emergency contact", max_length=150, required=False
+    )
+    emergency_contact_relationship = forms.CharField(
+        label="Relationship", max_length=60, required=False
+    )
+    emergency_contact_phone = forms.CharField(
+        label="Emergency contact phone", max_length=30, required=False
+    )
+    escort_name = forms.CharField(
+        label="Usual escort",
+        max_length=150,
+        required=False,
+        help_text="The responsible adult who drives the patient home after a dosing session.",
+    )
+    escort_phone = forms.CharField(label="Escort phone", max_length=30, required=False)
+    pregnancy_potential = forms.ChoiceField(
+        label="Pregnancy potential", choices=PregnancyPotential.choices
+    )
+    care_prescriber = StaffChoice(
+        queryset=User.objects.none(), required=False, label="Prescriber", empty_label="Not assigned"
+    )
+    care_therapist = StaffChoice(
+        queryset=User.objects.none(), required=False, label="Therapist", empty_label="Not assigned"
+    )
+    care_nurse = StaffChoice(
+        queryset=User.objects.none(), required=False, label="Nurse", empty_label="Not assigned"
+    )
+
+    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field, role in (
+            ("care_prescriber", Role.PRESCRIBER),
+            ("care_therapist", Role.THERAPIST),
+            ("care_nurse", Role.NURSE),
+        ):
+            self.fields[field].queryset = (  # type: ignore[attr-defined]
+                User.objects.filter(
+                    memberships__clinic=clinic,
+                    memberships__role=role,
+                    memberships__is_active=True,
+                    is_active=True,
+                )
+                .distinct()
+                .order_by("full_name")
+            )
+
+    def _phone(self, field: str) -> str:
+        value = str(self.cleaned_data[field]).strip()
+        if value and not set(value) <= set("0123456789+-() ."):
+            raise forms.ValidationError("Use digits, spaces and + - ( ) only.")
+        if value and not 7 <= len(phone_digits(value)) <= 15:
+            raise forms.ValidationError("A phone number has 7 to 15 digits.")
+        return value
+
+    def clean_emergency_contact_phone(self) -> str:
+        return self._phone("emergency_contact_phone")
+
+    def clean_escort_phone(self) -> str:
+        return self._phone("escort_phone")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("escort_name") and not data.get("escort_phone"):
+            self.add_error("escort_phone", "Give the escort's phone number too.")
+        if data.get("emergency_contact_name") and not data.get("emergency_contact_phone"):
+            self.add_error(
+                "emergency_contact_phone", "Give the emergency contact's phone number too."
+            )
+        return data

@@ -23,6 +23,12 @@ class Sex(models.TextChoices):
     UNKNOWN = "unknown", "Unknown"
 
 
+class PregnancyPotential(models.TextChoices):
+    YES = "yes", "Could become pregnant"
+    NO = "no", "Cannot become pregnant"
+    UNKNOWN = "unknown", "Not yet asked"
+
+
 class Patient(PublicIdModel, TimeStampedModel):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
     # Medical record number, unique within the clinic ("BOS-000123").
@@ -36,6 +42,28 @@ class Patient(PublicIdModel, TimeStampedModel):
     # The patient's own sign-in for the portal (a User of kind "patient"), when they have one.
     portal_user = models.OneToOneField(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="patient_record"
+    )
+    address_line = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField("state / region", max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    emergency_contact_name = models.CharField(max_length=150, blank=True)
+    emergency_contact_relationship = models.CharField(max_length=60, blank=True)
+    emergency_contact_phone = models.CharField(max_length=30, blank=True)
+    # The responsible adult who usually drives the patient home after dosing (R-DC-1).
+    escort_name = models.CharField("usual escort", max_length=150, blank=True)
+    escort_phone = models.CharField(max_length=30, blank=True)
+    pregnancy_potential = models.CharField(
+        max_length=10, choices=PregnancyPotential.choices, default=PregnancyPotential.UNKNOWN
+    )
+    care_prescriber = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    care_therapist = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    care_nurse = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     # Derived for search (kapclinic.patients.search); kept in step by refresh_search_fields().
     search_name = models.CharField(max_length=210, editable=False, default="")

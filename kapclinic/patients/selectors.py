@@ -81,7 +81,11 @@ def access_patient(
     Writes a READ audit entry named ``action`` (with the break-glass reason as its purpose).
     """
     now = now or timezone.now()
-    patient = Patient.objects.select_related("clinic").filter(public_id=public_id).first()
+    patient = (
+        Patient.objects.select_related("clinic", "care_prescriber", "care_therapist", "care_nurse")
+        .filter(public_id=public_id)
+        .first()
+    )
     if patient is None:
         raise Http404
     roles = frozenset(m.role for m in memberships if m.clinic_id == patient.clinic_id)

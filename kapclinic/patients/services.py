@@ -363,3 +363,53 @@ def change_history_status(
         target=audit.target_of(record),
         changes={"status": (old, status)},
     )
+
+
+CONTACT_FIELDS = (
+    "address_line",
+    "city",
+    "region",
+    "postal_code",
+    "emergency_contact_name",
+    "emergency_contact_relationship",
+    "emergency_contact_phone",
+    "escort_name",
+    "escort_phone",
+    "pregnancy_potential",
+    "care_prescriber",
+    "care_therapist",
+    "care_nurse",
+)
+
+
+@transaction.atomic
+def update_contacts(
+    *, actor: User, roles: Iterable[str], patient: Patient, values: dict[str, object]
+) -> Patient:
+    """Change address, emergency contact, usual escort, pregnancy potential and care team.
+    Writes an UPDATE audit entry with old → new values (care-team members by e-mail)."""
+    patient = Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
+    before = {f: getattr(patient, f) for f in CONTACT_FIELDS}
+    after = {f: values[f] for f in CONTACT_FIELDS}
+    changes = audit.diff(before, after)
+    if not changes:
+        return patient
+    for field, value in after.items():
+        setattr(patient, field, value)
+    patient.full_clean()
+    patient.save()
+    readable = {
+        field: tuple(v.email if isinstance(v, User) else v for v in pair)
+        for field, pair in changes.items()
+    }
+    audit.record(
+        actor=actor,
+        operation=Operation.UPDATE,
+        action="patients.contacts_changed",
+        actor_roles=roles,
+        clinic_id=patient.clinic.public_id,
+        patient_id=patient.public_id,
+        target=audit.target_of(patient),
+        changes=readable,  # type: ignore[arg-type]
+    )
+    return patient

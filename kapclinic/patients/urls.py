@@ -12,6 +12,7 @@ urlpatterns = [
     path("<uuid:public_id>/edit/", views.edit, name="edit"),
     path("<uuid:public_id>/measurements/", views.measurements, name="measurements"),
     path("<uuid:public_id>/history/", views.history, name="history"),
+    path("<uuid:public_id>/contacts/", views.contacts, name="contacts"),
     path("emergency-access/", views.break_glass, name="break-glass"),
     path("<uuid:public_id>/", views.chart, name="chart"),
 ]

@@ -15,6 +15,7 @@ from kapclinic.patients.exceptions import BreakGlassRefusedError, PossibleDuplic
 from kapclinic.patients.forms import (
     AllergyForm,
     BreakGlassForm,
+    ContactsForm,
     HistoryStatusForm,
     MeasurementForm,
     MedicationForm,
@@ -33,6 +34,7 @@ from kapclinic.patients.selectors import (
     page_of_search,
 )
 from kapclinic.patients.services import (
+    CONTACT_FIELDS,
     DEMOGRAPHIC_FIELDS,
     add_allergy,
     add_medication,
@@ -41,6 +43,7 @@ from kapclinic.patients.services import (
     record_measurement,
     record_search,
     register_patient,
+    update_contacts,
     update_demographics,
 )
 
@@ -324,4 +327,30 @@ def history(request: ClinicRequest, public_id: UUID) -> HttpResponse:
             "statuses": RecordStatus.choices,
         },
         status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Capability.EDIT_PATIENT)
+def contacts(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    """Address, emergency contact, usual escort, pregnancy potential and care team."""
+    access = access_patient(
+        actor=request.user,
+        memberships=request.memberships,
+        public_id=public_id,
+        capability=Capability.EDIT_PATIENT,
+        action="patients.contacts_opened",
+    )
+    patient = access.patient
+    initial = {f: getattr(patient, f) for f in CONTACT_FIELDS}
+    form = ContactsForm(request.POST or None, initial=initial, clinic=patient.clinic)
+    if request.method == "POST" and form.is_valid():
+        update_contacts(
+            actor=request.user, roles=access.roles, patient=patient, values=form.cleaned_data
+        )
+        messages.success(request, "Contacts and care team saved.")
+        return redirect("patients:chart", public_id=patient.public_id)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request, "patients/contacts.html", {"form": form, "patient": patient}, status=status
     )

@@ -130,6 +130,11 @@ def _routes(world: World) -> dict[str, Call]:
             reverse("patients:measurements", args=[world.patient.public_id]),
             Capability.RECORD_MEASUREMENTS,
         ),
+        "patients:contacts": Call(
+            "GET",
+            reverse("patients:contacts", args=[world.patient.public_id]),
+            Capability.EDIT_PATIENT,
+        ),
         "patients:history": Call(
             "GET",
             reverse("patients:history", args=[world.patient.public_id]),
