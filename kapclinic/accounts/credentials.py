@@ -136,7 +136,7 @@ def clean_code(raw: str) -> str:
 
 
 def new_recovery_codes(count: int = RECOVERY_CODE_COUNT) -> list[str]:
-    """Fresh codes, formatted for reading: XXXX-XXXX-XXXX."""
+    """Fresh codes, formatted for reading: three groups of four characters joined by hyphens."""
     codes = []
     for _ in range(count):
         raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(RECOVERY_CODE_LENGTH))
