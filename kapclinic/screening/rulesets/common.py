@@ -1,5 +1,7 @@
 """Rules shared by the esketamine and racemic ketamine rule sets.
 
+The R-SCR-2 clinical flags below read the same for both families (ref §2.2, §11.C R-SCR-2).
+
 R-SCR-3 baseline data (ref §2.3, §11.C) and the concomitant-medication precautions of the
 Spravato label warnings (ref §2.1), which the racemic ketamine set applies by analogy.
 """
@@ -9,6 +11,8 @@ from __future__ import annotations
 from kapclinic.screening.rules import (
     EvidenceLabel,
     FactField,
+    Finding,
+    FindingPresent,
     MedicationClass,
     MedicationClassPresent,
     Rule,
@@ -17,6 +21,7 @@ from kapclinic.screening.rules import (
 )
 
 _DATA = Severity.REQUIRED_DATA
+_SECTION_2_2 = "ref §2.2, §11.C R-SCR-2"
 _SANACORA = "APA task-force consensus (Sanacora 2017) pre-procedural evaluation"
 
 BASELINE_BLOOD_PRESSURE = Rule(
@@ -209,4 +214,68 @@ CONCOMITANT_MEDICATIONS: tuple[Rule, ...] = (
         evidence_label=EvidenceLabel.LABEL,
         explanation=_BLOOD_PRESSURE,
     ),
+)
+
+
+# --- R-SCR-2 flags common to both ketamine families ---
+
+PSYCHOSIS = Rule(
+    rule_id="R-SCR-2.psychosis",
+    title="Psychosis (current or history)",
+    severity=Severity.FLAG,
+    condition=FindingPresent(Finding.PSYCHOSIS),
+    source=f"Sanacora 2017 consensus; clinic exclusion lists — {_SECTION_2_2}",
+    evidence_label=EvidenceLabel.CONSENSUS,
+    explanation="Ketamine can worsen psychosis; a prescriber must weigh it.",
+    configurable=True,
+)
+MANIA_RECENT = Rule(
+    rule_id="R-SCR-2.mania_recent",
+    title="Bipolar disorder with recent mania",
+    severity=Severity.FLAG,
+    condition=FindingPresent(Finding.MANIA_RECENT),
+    source=f"Oxford Health NHS; Mindbloom — {_SECTION_2_2}",
+    evidence_label=EvidenceLabel.CLINIC,
+    explanation="Recent mania is an exclusion in several services.",
+    configurable=True,
+)
+GLAUCOMA = Rule(
+    rule_id="R-SCR-2.glaucoma",
+    title="Glaucoma",
+    severity=Severity.FLAG,
+    condition=FindingPresent(Finding.GLAUCOMA),
+    source=f"Oxford Health NHS; procedural sedation pathway — {_SECTION_2_2}",
+    evidence_label=EvidenceLabel.CLINIC,
+    explanation="Ketamine raises intra-ocular pressure.",
+    configurable=True,
+)
+RECENT_SEIZURES = Rule(
+    rule_id="R-SCR-2.recent_seizures",
+    title="Recent epilepsy or seizures",
+    severity=Severity.FLAG,
+    condition=FindingPresent(Finding.RECENT_SEIZURES),
+    source=f"Oxford Health NHS — {_SECTION_2_2}",
+    evidence_label=EvidenceLabel.CLINIC,
+    explanation="Recent seizures are an exclusion in at least one service.",
+    configurable=True,
+)
+NEUROCOGNITIVE_DISORDER = Rule(
+    rule_id="R-SCR-2.neurocognitive_disorder",
+    title="Neurocognitive disorder",
+    severity=Severity.FLAG,
+    condition=FindingPresent(Finding.NEUROCOGNITIVE_DISORDER),
+    source=f"Toronto Ketamine Clinic — {_SECTION_2_2}",
+    evidence_label=EvidenceLabel.CLINIC,
+    explanation="Excluded by at least one clinic; a prescriber must weigh it.",
+    configurable=True,
+)
+TBI_SYMPTOMATIC = Rule(
+    rule_id="R-SCR-2.tbi_symptomatic",
+    title="Symptomatic traumatic brain injury",
+    severity=Severity.FLAG,
+    condition=FindingPresent(Finding.TBI_SYMPTOMATIC),
+    source=f"Toronto Ketamine Clinic — {_SECTION_2_2}",
+    evidence_label=EvidenceLabel.CLINIC,
+    explanation="Excluded by at least one clinic; a prescriber must weigh it.",
+    configurable=True,
 )
