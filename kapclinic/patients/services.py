@@ -205,27 +205,13 @@ def update_demographics(
 ) -> Patient:
     """Change a patient's demographics. Writes an UPDATE audit entry with old → new values
     (nothing when nothing changed)."""
-    patient = Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
-    before = {f: getattr(patient, f) for f in DEMOGRAPHIC_FIELDS}
-    after = asdict(details)
-    changes = audit.diff(before, after)
-    if not changes:
-        return patient
-    for field, value in after.items():
-        setattr(patient, field, value)
-    patient.full_clean()
-    patient.save()
-    audit.record(
+    return _update_patient(
         actor=actor,
-        operation=Operation.UPDATE,
+        roles=roles,
+        patient=patient,
+        after=asdict(details),
         action="patients.demographics_changed",
-        actor_roles=roles,
-        clinic_id=patient.clinic.public_id,
-        patient_id=patient.public_id,
-        target=audit.target_of(patient),
-        changes=changes,
     )
-    return patient
 
 
 @transaction.atomic
@@ -247,21 +233,13 @@ def record_measurement(
         height_cm=height_cm,
         recorded_by=actor,
     )
-    measurement.full_clean()
-    measurement.save()
-    audit.record(
+    _add_record(
+        measurement,
         actor=actor,
-        operation=Operation.CREATE,
+        roles=roles,
+        patient=patient,
         action="patients.measurement_recorded",
-        actor_roles=roles,
-        clinic_id=patient.clinic.public_id,
-        patient_id=patient.public_id,
-        target=audit.target_of(measurement),
-        changes={
-            "measured_on": (None, measured_on),
-            "weight_kg": (None, weight_kg),
-            "height_cm": (None, height_cm),
-        },
+        fields=("measured_on", "weight_kg", "height_cm"),
     )
     return measurement
 
@@ -286,21 +264,13 @@ def add_medication(
         interaction_class=chosen,
         recorded_by=actor,
     )
-    medication.full_clean()
-    medication.save()
-    audit.record(
+    _add_record(
+        medication,
         actor=actor,
-        operation=Operation.CREATE,
+        roles=roles,
+        patient=patient,
         action="patients.medication_added",
-        actor_roles=roles,
-        clinic_id=patient.clinic.public_id,
-        patient_id=patient.public_id,
-        target=audit.target_of(medication),
-        changes={
-            "name": (None, medication.name),
-            "dose": (None, medication.dose),
-            "interaction_class": (None, medication.interaction_class),
-        },
+        fields=("name", "dose", "interaction_class"),
     )
     return medication
 
@@ -323,21 +293,13 @@ def add_allergy(
         severity=severity,
         recorded_by=actor,
     )
-    allergy.full_clean()
-    allergy.save()
-    audit.record(
+    _add_record(
+        allergy,
         actor=actor,
-        operation=Operation.CREATE,
+        roles=roles,
+        patient=patient,
         action="patients.allergy_added",
-        actor_roles=roles,
-        clinic_id=patient.clinic.public_id,
-        patient_id=patient.public_id,
-        target=audit.target_of(allergy),
-        changes={
-            "substance": (None, allergy.substance),
-            "reaction": (None, allergy.reaction),
-            "severity": (None, allergy.severity),
-        },
+        fields=("substance", "reaction", "severity"),
     )
     return allergy
 
@@ -388,9 +350,47 @@ def update_contacts(
 ) -> Patient:
     """Change address, emergency contact, usual escort, pregnancy potential and care team.
     Writes an UPDATE audit entry with old → new values (care-team members by e-mail)."""
+    return _update_patient(
+        actor=actor,
+        roles=roles,
+        patient=patient,
+        after={f: values[f] for f in CONTACT_FIELDS},
+        action="patients.contacts_changed",
+    )
+
+
+def _add_record(
+    record: BodyMeasurement | Medication | Allergy,
+    *,
+    actor: User,
+    roles: Iterable[str],
+    patient: Patient,
+    action: str,
+    fields: tuple[str, ...],
+) -> None:
+    """Validate and save a new piece of the patient's history, with a CREATE audit entry
+    listing ``fields`` as None → value (in the caller's transaction)."""
+    record.full_clean()
+    record.save()
+    audit.record(
+        actor=actor,
+        operation=Operation.CREATE,
+        action=action,
+        actor_roles=roles,
+        clinic_id=patient.clinic.public_id,
+        patient_id=patient.public_id,
+        target=audit.target_of(record),
+        changes={field: (None, getattr(record, field)) for field in fields},
+    )
+
+
+def _update_patient(
+    *, actor: User, roles: Iterable[str], patient: Patient, after: dict[str, object], action: str
+) -> Patient:
+    """Set ``after`` on the (locked) patient and audit old → new values; staff members are
+    named by e-mail. Writes nothing when nothing changed."""
     patient = Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
-    before = {f: getattr(patient, f) for f in CONTACT_FIELDS}
-    after = {f: values[f] for f in CONTACT_FIELDS}
+    before = {field: getattr(patient, field) for field in after}
     changes = audit.diff(before, after)
     if not changes:
         return patient
@@ -398,18 +398,18 @@ def update_contacts(
         setattr(patient, field, value)
     patient.full_clean()
     patient.save()
-    readable = {
-        field: tuple(v.email if isinstance(v, User) else v for v in pair)
-        for field, pair in changes.items()
-    }
     audit.record(
         actor=actor,
         operation=Operation.UPDATE,
-        action="patients.contacts_changed",
+        action=action,
         actor_roles=roles,
         clinic_id=patient.clinic.public_id,
         patient_id=patient.public_id,
         target=audit.target_of(patient),
-        changes=readable,  # type: ignore[arg-type]
+        changes={field: (_named(old), _named(new)) for field, (old, new) in changes.items()},
     )
     return patient
+
+
+def _named(value: object) -> object:
+    return value.email if isinstance(value, User) else value
