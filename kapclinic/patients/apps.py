@@ -7,3 +7,8 @@ class PatientsConfig(AppConfig):
     name = "kapclinic.patients"
     label = "patients"
     verbose_name = "Patients"
+
+    def ready(self) -> None:
+        from kapclinic.patients import timeline_sources
+
+        timeline_sources.register()

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<uuid:public_id>/measurements/", views.measurements, name="measurements"),
     path("<uuid:public_id>/history/", views.history, name="history"),
     path("<uuid:public_id>/contacts/", views.contacts, name="contacts"),
+    path("<uuid:public_id>/timeline/", views.timeline, name="timeline"),
     path("emergency-access/", views.break_glass, name="break-glass"),
     path("<uuid:public_id>/", views.chart, name="chart"),
 ]

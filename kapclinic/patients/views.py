@@ -24,6 +24,7 @@ from kapclinic.patients.forms import (
 from kapclinic.patients.models import RecordStatus
 from kapclinic.patients.search import MAX_QUERY_LENGTH, read_query
 from kapclinic.patients.selectors import (
+    PatientAccess,
     access_patient,
     get_history_record,
     list_allergies,
@@ -45,6 +46,12 @@ from kapclinic.patients.services import (
     register_patient,
     update_contacts,
     update_demographics,
+)
+from kapclinic.patients.timeline import (
+    CHART_LIMIT,
+    FULL_LIMIT,
+    build_timeline,
+    without_forbidden_links,
 )
 
 
@@ -116,6 +123,40 @@ def chart(request: ClinicRequest, public_id: UUID) -> HttpResponse:
             "medications": list_medications(patient),
             "allergies": list_allergies(patient),
             "today": patient.clinic.local_today(),
+            "timeline": _timeline(access, CHART_LIMIT),
+        },
+    )
+
+
+def _timeline(access: PatientAccess, limit: int) -> dict[str, object]:
+    timeline = build_timeline(access.patient, limit=limit)
+    entries = without_forbidden_links(
+        timeline.entries,
+        roles=access.roles,
+        read_only=access.break_glass is not None,
+    )
+    return {"entries": entries, "truncated": timeline.truncated, "limit": limit}
+
+
+@require_GET
+@requires(Capability.VIEW_CHART)
+def timeline(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    """Everything on the patient's timeline (the chart shows the newest entries only)."""
+    access = access_patient(
+        actor=request.user,
+        memberships=request.memberships,
+        public_id=public_id,
+        capability=Capability.VIEW_CHART,
+        action="patients.timeline_viewed",
+    )
+    return render(
+        request,
+        "patients/timeline.html",
+        {
+            "patient": access.patient,
+            "access": access,
+            "today": access.patient.clinic.local_today(),
+            "timeline": _timeline(access, FULL_LIMIT),
         },
     )
 

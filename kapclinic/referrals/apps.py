@@ -7,3 +7,8 @@ class ReferralsConfig(AppConfig):
     name = "kapclinic.referrals"
     label = "referrals"
     verbose_name = "Referrals and self-check"
+
+    def ready(self) -> None:
+        from kapclinic.referrals import timeline_sources
+
+        timeline_sources.register()

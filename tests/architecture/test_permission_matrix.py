@@ -124,6 +124,11 @@ def _routes(world: World) -> dict[str, Call]:
             "POST", reverse("patients:search"), Capability.VIEW_PATIENTS, data={"q": "a"}
         ),
         "patients:chart": Call("GET", chart, Capability.VIEW_CHART),
+        "patients:timeline": Call(
+            "GET",
+            reverse("patients:timeline", args=[world.patient.public_id]),
+            Capability.VIEW_CHART,
+        ),
         "patients:register": Call("GET", reverse("patients:register"), Capability.EDIT_PATIENT),
         "patients:measurements": Call(
             "GET",
