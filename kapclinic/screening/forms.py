@@ -7,15 +7,17 @@ from typing import Any, Final
 
 from django import forms
 
-from kapclinic.screening.models import GAD7_ITEMS, PHQ9_ITEMS, PregnancyChoice, ProtocolFamily
-from kapclinic.screening.rules import (
+from kapclinic.screening.facts import (
     FINDING_LABELS,
     MEDICATION_LABELS,
-    MIN_OVERRIDE_REASON_CHARS,
-    Family,
     Finding,
     MedicationClass,
     PregnancyStatus,
+)
+from kapclinic.screening.models import GAD7_ITEMS, PHQ9_ITEMS, PregnancyChoice, ProtocolFamily
+from kapclinic.screening.rules import (
+    MIN_OVERRIDE_REASON_CHARS,
+    Family,
 )
 from kapclinic.screening.services import ScreeningInput
 

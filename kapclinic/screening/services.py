@@ -19,6 +19,13 @@ from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.patients.models import Patient
 from kapclinic.screening.exceptions import ScreeningRefusedError
+from kapclinic.screening.facts import (
+    Finding,
+    MedicationClass,
+    PregnancyStatus,
+    ScreeningFacts,
+    Sex,
+)
 from kapclinic.screening.models import (
     DecisionOutcome,
     EligibilityDecision,
@@ -29,16 +36,11 @@ from kapclinic.screening.models import (
 from kapclinic.screening.rules import (
     MIN_OVERRIDE_REASON_CHARS,
     Family,
-    Finding,
-    MedicationClass,
     Outcome,
-    PregnancyStatus,
     RuleSet,
-    ScreeningFacts,
     ScreeningPolicy,
     ScreeningResult,
     Severity,
-    Sex,
     evaluate,
 )
 from kapclinic.screening.rulesets import get_ruleset, ruleset_for

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from kapclinic.screening.rules import Family, RuleSet
+from kapclinic.screening.rules import (
+    Family,
+    RuleSet,
+)
 from kapclinic.screening.rulesets.esketamine import ESKETAMINE_V1 as ESKETAMINE_V1
 from kapclinic.screening.rulesets.racemic_ketamine import (
     RACEMIC_KETAMINE_V1 as RACEMIC_KETAMINE_V1,
