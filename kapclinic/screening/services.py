@@ -334,7 +334,7 @@ def may_mark_entered_in_error(*, actor: User, roles: Iterable[str], screening: S
     ones included: signing is theirs, so retracting a signed decision is theirs too. The
     clinician who recorded it (SCREEN_PATIENT: a nurse or prescriber still active in that
     clinic) may mark their own screening while it is unsigned, as one corrects one's own entry
-    before anyone has relied on it.
+    before anyone has relied on it. Why: docs/adr/0004-screening-entered-in-error.md.
     """
     roles = frozenset(roles)
     clinic = screening.clinic
