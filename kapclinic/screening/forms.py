@@ -1,4 +1,4 @@
-"""Input shapes of screening: the encounter, a flag override, the signature."""
+"""Input shapes of screening: the encounter, a flag override, the signature, entered in error."""
 
 from __future__ import annotations
 
@@ -7,17 +7,25 @@ from typing import Any, Final
 
 from django import forms
 
-from kapclinic.screening.models import GAD7_ITEMS, PHQ9_ITEMS, PregnancyChoice, ProtocolFamily
-from kapclinic.screening.rules import (
+from kapclinic.screening.facts import (
     FINDING_LABELS,
     MEDICATION_LABELS,
-    MIN_OVERRIDE_REASON_CHARS,
-    Family,
     Finding,
     MedicationClass,
     PregnancyStatus,
 )
-from kapclinic.screening.services import ScreeningInput
+from kapclinic.screening.models import (
+    GAD7_ITEMS,
+    MIN_ENTERED_IN_ERROR_REASON_CHARS,
+    PHQ9_ITEMS,
+    PregnancyChoice,
+    ProtocolFamily,
+)
+from kapclinic.screening.rules import (
+    MIN_OVERRIDE_REASON_CHARS,
+    Family,
+)
+from kapclinic.screening.services import ScreeningInput, written_reason
 
 # Findings grouped as a clinician asks about them (the template shows one fieldset per group).
 FINDING_GROUPS: Final[tuple[tuple[str, str, tuple[Finding, ...]], ...]] = (
@@ -285,3 +293,21 @@ class SignForm(forms.Form):
         label="I have reviewed every rule result and sign this eligibility decision.",
         error_messages={"required": "Confirm that you reviewed the results before signing."},
     )
+
+
+class EnteredInErrorForm(forms.Form):
+    reason = forms.CharField(
+        label="Why was this screening entered in error?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "Give the reason why this screening was entered in error."},
+    )
+
+    def clean_reason(self) -> str:
+        reason = written_reason(self.cleaned_data["reason"])
+        if len(reason) < MIN_ENTERED_IN_ERROR_REASON_CHARS:
+            raise forms.ValidationError(
+                f"Give the reason in at least {MIN_ENTERED_IN_ERROR_REASON_CHARS} characters "
+                f"(this one has {len(reason)})."
+            )
+        return reason

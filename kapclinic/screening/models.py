@@ -19,6 +19,9 @@ from kapclinic.screening.rules import MIN_OVERRIDE_REASON_CHARS
 
 PHQ9_ITEMS = 9
 GAD7_ITEMS = 7
+# A screening marked entered in error keeps a written reason of at least this many characters,
+# as a flag override does (the same bar for every written clinical justification here).
+MIN_ENTERED_IN_ERROR_REASON_CHARS = MIN_OVERRIDE_REASON_CHARS
 
 
 class ProtocolFamily(models.TextChoices):
@@ -48,6 +51,15 @@ class DecisionOutcome(models.TextChoices):
     NOT_ELIGIBLE = "not_eligible", "Not eligible"
 
 
+class ScreeningStatus(models.TextChoices):
+    """Also ``Screening.Status``; module level so Screening's constraints can name a member."""
+
+    DRAFT = "draft", "Draft"
+    EVALUATED = "evaluated", "Evaluated"
+    SIGNED = "signed", "Signed"
+    ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
+
+
 def _between(field: str, low: int, high: int) -> Q:
     return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": low, f"{field}__lte": high})
 
@@ -55,11 +67,7 @@ def _between(field: str, low: int, high: int) -> Q:
 class Screening(PublicIdModel, TimeStampedModel):
     """One screening encounter. Re-screening creates a new one; old ones are kept."""
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        EVALUATED = "evaluated", "Evaluated"
-        SIGNED = "signed", "Signed"
-        ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
+    Status = ScreeningStatus
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="screenings")
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
@@ -93,6 +101,12 @@ class Screening(PublicIdModel, TimeStampedModel):
     result = models.JSONField(default=list, blank=True)  # one dict per RuleOutcome
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
+    # --- set once, by services.mark_entered_in_error (the row itself is never deleted) ---
+    entered_in_error_reason = models.TextField(blank=True)
+    entered_in_error_at = models.DateTimeField(null=True, blank=True)
+    entered_in_error_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-recorded_at", "-id"]
@@ -123,10 +137,34 @@ class Screening(PublicIdModel, TimeStampedModel):
             models.CheckConstraint(
                 condition=_between("spo2_percent", 50, 100), name="screening_spo2_plausible"
             ),
+            # Entered in error always says who, when and why; any other status says none of it.
+            models.CheckConstraint(
+                condition=Q(
+                    GreaterThanOrEqual(
+                        Length("entered_in_error_reason"), MIN_ENTERED_IN_ERROR_REASON_CHARS
+                    ),
+                    status=ScreeningStatus.ENTERED_IN_ERROR,
+                    entered_in_error_at__isnull=False,
+                    entered_in_error_by__isnull=False,
+                )
+                | (
+                    ~Q(status=ScreeningStatus.ENTERED_IN_ERROR)
+                    & Q(
+                        entered_in_error_reason="",
+                        entered_in_error_at__isnull=True,
+                        entered_in_error_by__isnull=True,
+                    )
+                ),
+                name="screening_entered_in_error_has_reason_time_and_author",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Screening {self.family} {self.recorded_at:%Y-%m-%d}"
+
+    @property
+    def is_entered_in_error(self) -> bool:
+        return self.status == self.Status.ENTERED_IN_ERROR
 
     @property
     def phq9_total(self) -> int | None:

@@ -33,7 +33,9 @@ def access_screening(
     """The screening if ``actor`` may use ``capability`` on its patient; Http404 otherwise (also
     for another clinic's screening). Writes the READ audit entry of access_patient."""
     screening = (
-        Screening.objects.select_related("patient__clinic", "clinic", "recorded_by")
+        Screening.objects.select_related(
+            "patient__clinic", "clinic", "recorded_by", "entered_in_error_by"
+        )
         .filter(public_id=public_id)
         .first()
     )
@@ -52,10 +54,11 @@ def access_screening(
 
 
 def list_screenings(patient: Patient, limit: int | None = None) -> list[Screening]:
-    """Newest first, each with its decision and who recorded it (one query)."""
+    """Newest first, each with its decision, who recorded it and, for one entered in error, who
+    marked it (one query). Screenings entered in error stay in the list, labelled."""
     rows = (
         Screening.objects.filter(patient=patient)
-        .select_related("decision__signed_by", "recorded_by")
+        .select_related("decision__signed_by", "recorded_by", "entered_in_error_by")
         .order_by("-recorded_at", "-id")
     )
     return list(rows[:limit] if limit else rows)
@@ -73,7 +76,8 @@ def get_decision(screening: Screening) -> EligibilityDecision | None:
 
 def current_eligibility(patient: Patient, family: str) -> EligibilityDecision | None:
     """The latest signed eligibility decision of ``patient`` for a protocol family (None if
-    none is signed). Screenings entered in error do not count."""
+    none is signed). A screening entered in error does not count, nor does the decision signed on
+    it: only screenings whose status is still ``signed`` are read."""
     return (
         EligibilityDecision.objects.filter(
             screening__patient=patient,

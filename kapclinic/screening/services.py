@@ -1,4 +1,5 @@
-"""Writes of screening: record (and evaluate), override a flag, sign the decision.
+"""Writes of screening: record (and evaluate), override a flag, sign the decision, mark a
+screening entered in error.
 
 Each service runs in one transaction with its audit entry. The engine (rules.py) decides a
 suggested outcome; only a prescriber of the patient's clinic overrides flags and signs.
@@ -10,16 +11,25 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
+from unicodedata import category
 
 from django.db import transaction
 
 from kapclinic.accounts.models import Clinic, Role, StaffMembership, User
-from kapclinic.accounts.permissions import Capability, allows
+from kapclinic.accounts.permissions import Capability, allows, roles_with
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.patients.models import Patient
-from kapclinic.screening.exceptions import ScreeningRefusedError
+from kapclinic.screening.exceptions import ScreeningForbiddenError, ScreeningRefusedError
+from kapclinic.screening.facts import (
+    Finding,
+    MedicationClass,
+    PregnancyStatus,
+    ScreeningFacts,
+    Sex,
+)
 from kapclinic.screening.models import (
+    MIN_ENTERED_IN_ERROR_REASON_CHARS,
     DecisionOutcome,
     EligibilityDecision,
     FlagOverride,
@@ -29,16 +39,11 @@ from kapclinic.screening.models import (
 from kapclinic.screening.rules import (
     MIN_OVERRIDE_REASON_CHARS,
     Family,
-    Finding,
-    MedicationClass,
     Outcome,
-    PregnancyStatus,
     RuleSet,
-    ScreeningFacts,
     ScreeningPolicy,
     ScreeningResult,
     Severity,
-    Sex,
     evaluate,
 )
 from kapclinic.screening.rulesets import get_ruleset, ruleset_for
@@ -302,3 +307,119 @@ def sign_decision(
         detail={"screening": str(locked.public_id), "family": locked.family},
     )
     return decision
+
+
+def written_reason(text: str) -> str:
+    """``text`` without invisible characters (control and format characters such as bidi
+    overrides, except line breaks and tabs) and surrounding whitespace: what is left is what a
+    reader sees, so that is what the minimum length counts."""
+    visible = "".join(ch for ch in text if ch in "\n\t" or category(ch) not in {"Cc", "Cf"})
+    return visible.strip()
+
+
+# The states in which the clinician who recorded a screening may still retract it themselves.
+RECORDER_MAY_MARK: frozenset[str] = frozenset({Screening.Status.DRAFT, Screening.Status.EVALUATED})
+
+
+def _active_member(actor: User, clinic: Clinic, roles: Iterable[str]) -> bool:
+    return StaffMembership.objects.filter(
+        user=actor, clinic=clinic, role__in=list(roles), is_active=True
+    ).exists()
+
+
+def may_mark_entered_in_error(*, actor: User, roles: Iterable[str], screening: Screening) -> bool:
+    """Whether ``actor`` may mark ``screening`` entered in error (its state aside).
+
+    A prescriber of the screening's clinic (DECIDE_ELIGIBILITY) may mark any screening, signed
+    ones included: signing is theirs, so retracting a signed decision is theirs too. The
+    clinician who recorded it (SCREEN_PATIENT: a nurse or prescriber still active in that
+    clinic) may mark their own screening while it is unsigned, as one corrects one's own entry
+    before anyone has relied on it. Why: docs/adr/0004-screening-entered-in-error.md.
+    """
+    roles = frozenset(roles)
+    clinic = screening.clinic
+    if allows(roles, Capability.DECIDE_ELIGIBILITY) and _active_member(
+        actor, clinic, {Role.PRESCRIBER}
+    ):
+        return True
+    return (
+        allows(roles, Capability.SCREEN_PATIENT)
+        and screening.recorded_by_id == actor.pk
+        and screening.status in RECORDER_MAY_MARK
+        and _active_member(actor, clinic, roles_with(Capability.SCREEN_PATIENT))
+    )
+
+
+@transaction.atomic
+def mark_entered_in_error(
+    *,
+    actor: User,
+    roles: Iterable[str],
+    screening: Screening,
+    reason: str,
+    now: datetime,
+) -> Screening:
+    """Mark ``screening`` entered in error with a written reason. It is kept, never deleted, and
+    no longer counts: ``current_eligibility`` skips it, and with it any decision signed on it.
+
+    Who may: see ``may_mark_entered_in_error``.
+    Raises ScreeningForbiddenError for anyone else, ScreeningRefusedError for a screening already
+    entered in error or a reason shorter than MIN_ENTERED_IN_ERROR_REASON_CHARS visible
+    characters.
+    Writes: the Screening's status and entered_in_error_reason/_at/_by, an UPDATE audit entry
+    with old → new status, the reason and the decision that stopped counting (if any).
+    """
+    roles = frozenset(roles)
+    locked = (
+        Screening.objects.select_for_update()
+        .select_related("patient", "clinic")
+        .get(pk=screening.pk)
+    )
+    if locked.is_entered_in_error:
+        raise ScreeningRefusedError("This screening is already marked entered in error.")
+    if not may_mark_entered_in_error(actor=actor, roles=roles, screening=locked):
+        raise ScreeningForbiddenError(
+            "Only a prescriber of this clinic, or the clinician who recorded this screening "
+            "while it is unsigned, can mark it entered in error."
+        )
+    reason = written_reason(reason)
+    if len(reason) < MIN_ENTERED_IN_ERROR_REASON_CHARS:
+        raise ScreeningRefusedError(
+            f"Give the reason in at least {MIN_ENTERED_IN_ERROR_REASON_CHARS} characters."
+        )
+    old_status = locked.status
+    decision = EligibilityDecision.objects.filter(screening=locked).first()
+    locked.status = Screening.Status.ENTERED_IN_ERROR
+    locked.entered_in_error_reason = reason
+    locked.entered_in_error_at = now
+    locked.entered_in_error_by = actor
+    locked.full_clean()
+    locked.save(
+        update_fields=[
+            "status",
+            "entered_in_error_reason",
+            "entered_in_error_at",
+            "entered_in_error_by",
+            "updated_at",
+        ]
+    )
+    audit.record(
+        actor=actor,
+        operation=Operation.UPDATE,
+        action="screening.entered_in_error",
+        actor_roles=roles,
+        clinic_id=locked.clinic.public_id,
+        patient_id=locked.patient.public_id,
+        target=audit.target_of(locked),
+        changes={
+            "status": (old_status, locked.status),
+            "entered_in_error_reason": ("", reason),
+        },
+        detail={
+            "family": locked.family,
+            "outcome": locked.outcome,
+            "decision": str(decision.public_id) if decision else None,
+            "decision_outcome": decision.outcome if decision else None,
+        },
+    )
+    return locked

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<uuid:public_id>/", views.detail, name="detail"),
     path("<uuid:public_id>/override/", views.override, name="override"),
     path("<uuid:public_id>/sign/", views.sign, name="sign"),
+    path("<uuid:public_id>/entered-in-error/", views.entered_in_error, name="entered-in-error"),
 ]

@@ -1,4 +1,5 @@
-"""Screening pages: record from the chart, read with every rule result, override, sign."""
+"""Screening pages: record from the chart, read with every rule result, override, sign, mark
+entered in error."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,8 +16,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kapclinic.accounts.permissions import Capability, allows, requires
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.patients.selectors import access_patient
-from kapclinic.screening.exceptions import ScreeningRefusedError
-from kapclinic.screening.forms import FINDING_GROUPS, OverrideForm, ScreeningForm, SignForm
+from kapclinic.screening.exceptions import ScreeningForbiddenError, ScreeningRefusedError
+from kapclinic.screening.forms import (
+    FINDING_GROUPS,
+    EnteredInErrorForm,
+    OverrideForm,
+    ScreeningForm,
+    SignForm,
+)
 from kapclinic.screening.models import Screening
 from kapclinic.screening.selectors import (
     access_screening,
@@ -23,7 +31,14 @@ from kapclinic.screening.selectors import (
     list_overrides,
     list_screenings,
 )
-from kapclinic.screening.services import SIGNABLE, override_flag, record_screening, sign_decision
+from kapclinic.screening.services import (
+    SIGNABLE,
+    mark_entered_in_error,
+    may_mark_entered_in_error,
+    override_flag,
+    record_screening,
+    sign_decision,
+)
 
 
 @require_http_methods(["GET", "POST"])
@@ -84,6 +99,8 @@ def _detail(
     *,
     override_form: OverrideForm | None = None,
     sign_form: SignForm | None = None,
+    error_form: EnteredInErrorForm | None = None,
+    roles: frozenset[str],
     status: int = 200,
 ) -> HttpResponse:
     prescriber = allows(request.roles, Capability.DECIDE_ELIGIBILITY)
@@ -104,6 +121,9 @@ def _detail(
         "override_form": override_form,
         "can_sign": prescriber and evaluated and screening.outcome in SIGNABLE,
         "sign_form": sign_form or SignForm(),
+        "can_mark_entered_in_error": not screening.is_entered_in_error
+        and may_mark_entered_in_error(actor=request.user, roles=roles, screening=screening),
+        "error_form": error_form or EnteredInErrorForm(),
     }
     return render(request, "screening/screening_detail.html", context, status=status)
 
@@ -118,7 +138,7 @@ def detail(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         capability=Capability.SCREEN_PATIENT,
         action="screening.viewed",
     )
-    return _detail(request, found.screening)
+    return _detail(request, found.screening, roles=found.access.roles)
 
 
 @require_POST
@@ -147,7 +167,9 @@ def override(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         else:
             messages.success(request, "Override recorded; the screening was re-evaluated.")
             return redirect("screening:detail", public_id=found.screening.public_id)
-    return _detail(request, found.screening, override_form=form, status=422)
+    return _detail(
+        request, found.screening, override_form=form, roles=found.access.roles, status=422
+    )
 
 
 @require_POST
@@ -175,4 +197,42 @@ def sign(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         else:
             messages.success(request, "Eligibility decision signed.")
             return redirect("screening:detail", public_id=found.screening.public_id)
-    return _detail(request, found.screening, sign_form=form, status=422)
+    return _detail(request, found.screening, sign_form=form, roles=found.access.roles, status=422)
+
+
+@require_POST
+@requires(Capability.SCREEN_PATIENT)
+def entered_in_error(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    found = access_screening(
+        actor=request.user,
+        memberships=request.memberships,
+        public_id=public_id,
+        capability=Capability.SCREEN_PATIENT,
+        action="screening.entered_in_error_opened",
+    )
+    roles = found.access.roles
+    screening = found.screening
+    # Who may is decided before the reason is read: someone who may not gets 403 whatever they
+    # typed, and an already retracted screening answers with its own message below.
+    if not screening.is_entered_in_error and not may_mark_entered_in_error(
+        actor=request.user, roles=roles, screening=screening
+    ):
+        raise PermissionDenied("Marking this screening entered in error")
+    form = EnteredInErrorForm(request.POST)
+    if form.is_valid():
+        try:
+            mark_entered_in_error(
+                actor=request.user,
+                roles=roles,
+                screening=screening,
+                reason=form.cleaned_data["reason"],
+                now=timezone.now(),
+            )
+        except ScreeningForbiddenError as error:
+            raise PermissionDenied(error.message) from error
+        except ScreeningRefusedError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Screening marked entered in error; it no longer counts.")
+            return redirect("screening:detail", public_id=screening.public_id)
+    return _detail(request, screening, error_form=form, roles=roles, status=422)

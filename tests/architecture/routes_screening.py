@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils import timezone
 
-from kapclinic.accounts.models import Role, StaffMembership
+from kapclinic.accounts.models import Role, StaffMembership, User
 from kapclinic.accounts.permissions import Capability
+from kapclinic.demo.generator import DEMO_LOGINS
 from kapclinic.screening.models import Screening
 from kapclinic.screening.rules import Family
 from kapclinic.screening.services import ScreeningInput, record_screening
@@ -34,8 +35,27 @@ def _screening(world: World) -> Screening:
     )
 
 
+def _own_screening(world: World) -> Screening:
+    """A screening the demo nurse recorded, so the recorder's own right applies to them (created
+    once per test). The demo prescriber may mark any screening of the clinic."""
+    nurse = User.objects.get(email=DEMO_LOGINS[Role.NURSE][0])
+    existing = (
+        Screening.objects.filter(patient=world.patient, recorded_by=nurse).order_by("id").first()
+    )
+    if existing is not None:
+        return existing
+    return record_screening(
+        actor=nurse,
+        roles={Role.NURSE},
+        patient=world.patient,
+        answers=ScreeningInput(family=Family.RACEMIC_KETAMINE),
+        now=timezone.now(),
+    )
+
+
 def screening_routes(world: World) -> dict[str, Call]:
     screening = _screening(world)
+    own = _own_screening(world)
     patient = world.patient.public_id
     return {
         "screening:new": Call(
@@ -63,6 +83,15 @@ def screening_routes(world: World) -> dict[str, Call]:
             reverse("screening:sign", args=[screening.public_id]),
             Capability.DECIDE_ELIGIBILITY,
             data={"confirm": "on"},
+            ok=frozenset({422}),
+        ),
+        # Allowed to mark it (the nurse recorded it, the prescriber works in the clinic), but
+        # the reason is too short: refused with a message next to the field, nothing written.
+        "screening:entered-in-error": Call(
+            "POST",
+            reverse("screening:entered-in-error", args=[own.public_id]),
+            Capability.SCREEN_PATIENT,
+            data={"reason": "wrong"},
             ok=frozenset({422}),
         ),
     }

@@ -12,6 +12,7 @@ from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.accounts.permissions import ALL_ROLES, allows
 from kapclinic.demo.generator import GenerationResult
 from kapclinic.patients.models import BreakGlassGrant, Patient
+from kapclinic.screening.models import Screening
 from tests.architecture.routing import World
 from tests.architecture.test_permission_matrix import _routes
 
@@ -47,3 +48,5 @@ def test_garbage_never_causes_a_server_error(
                     failures.append(f"{method} {name} {params}: {response.status_code}")
     assert failures == []
     assert not BreakGlassGrant.objects.exists()
+    # Among the garbage: a "reason" of 20 invisible bidi overrides, which must not pass as one.
+    assert not Screening.objects.filter(status=Screening.Status.ENTERED_IN_ERROR).exists()

@@ -12,6 +12,8 @@ from kapclinic.consent.services import countersign, record_patient_signature
 from kapclinic.consent.tests.conftest import NOW
 from kapclinic.patients.models import Patient
 from kapclinic.screening import selectors as screening_selectors
+from kapclinic.screening.services import mark_entered_in_error, record_screening, sign_decision
+from kapclinic.screening.tests.factories import answers
 
 pytestmark = pytest.mark.django_db
 RACEMIC = TreatmentType.RACEMIC_KETAMINE_OFF_LABEL
@@ -120,3 +122,28 @@ def test_esketamine_is_blocked_until_rems_enrolment_is_recorded(
     assert result.consent.valid
     assert result.blocking_reasons == (REMS_NOT_RECORDED,)
     assert calls == [(patient, "esketamine")]
+
+
+def test_a_signed_decision_whose_screening_is_entered_in_error_blocks_dosing_again(
+    patient: Patient, documents: list[ConsentDocument], demo_user: Callable[[Role], User]
+) -> None:
+    # The real selector this time: readiness must follow what screening says counts.
+    nurse, prescriber = demo_user(Role.NURSE), demo_user(Role.PRESCRIBER)
+    _consent(patient, documents, nurse, RACEMIC)
+    screening = record_screening(
+        actor=nurse, roles={Role.NURSE}, patient=patient, answers=answers(), now=NOW
+    )
+    sign_decision(actor=prescriber, roles={Role.PRESCRIBER}, screening=screening, notes="", now=NOW)
+    assert can_start_dosing(patient, RACEMIC, now=NOW).ready
+    mark_entered_in_error(
+        actor=prescriber,
+        roles={Role.PRESCRIBER},
+        screening=screening,
+        reason="Screened the wrong patient: same name and birth year.",
+        now=NOW,
+    )
+    result = can_start_dosing(patient, RACEMIC, now=NOW)
+    assert not result.ready
+    assert result.blocking_reasons == (
+        "Eligibility not recorded: no signed eligibility decision for this treatment.",
+    )

@@ -2,13 +2,21 @@
 
 A new version is a new RuleSet (never an edit of a shipped one, so past results stay
 explainable); ``ruleset_for`` picks the one in force on a date the caller passes in.
+
+Where the clinical reference is ambiguous (concomitant medications without an R-SCR id, lamotrigine
+without a source, "not approved < 18 y" as an esketamine hard stop, label warnings as fixed
+esketamine flags, R-SCR-4 at baseline, and more), the choice the sets make, its consequences and
+how a clinic changes it are in docs/adr/0003-screening-reference-ambiguities.md.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from kapclinic.screening.rules import Family, RuleSet
+from kapclinic.screening.rules import (
+    Family,
+    RuleSet,
+)
 from kapclinic.screening.rulesets.esketamine import ESKETAMINE_V1 as ESKETAMINE_V1
 from kapclinic.screening.rulesets.racemic_ketamine import (
     RACEMIC_KETAMINE_V1 as RACEMIC_KETAMINE_V1,

@@ -8,12 +8,14 @@ Spravato label warnings (ref §2.1), which the racemic ketamine set applies by a
 
 from __future__ import annotations
 
-from kapclinic.screening.rules import (
-    EvidenceLabel,
+from kapclinic.screening.facts import (
     FactField,
     Finding,
-    FindingPresent,
     MedicationClass,
+)
+from kapclinic.screening.rules import (
+    EvidenceLabel,
+    FindingPresent,
     MedicationClassPresent,
     Rule,
     Severity,

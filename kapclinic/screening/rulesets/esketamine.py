@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from kapclinic.screening.facts import Finding
 from kapclinic.screening.rules import (
     AgeBelow,
     BloodPressureAbove,
     EvidenceLabel,
     Family,
-    Finding,
     FindingPresent,
     PregnancyPossible,
     Rule,

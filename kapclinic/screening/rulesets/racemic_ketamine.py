@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from datetime import date
 
+from kapclinic.screening.facts import (
+    FactField,
+    Finding,
+)
 from kapclinic.screening.rules import (
     AgeBelow,
     BloodPressureAbove,
     EvidenceLabel,
-    FactField,
     Family,
-    Finding,
     FindingPresent,
     PregnancyPossible,
     Rule,

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from kapclinic.screening.facts import FactField
 from kapclinic.screening.rules import (
     EvidenceLabel,
-    FactField,
     Family,
     Rule,
     RuleSet,

@@ -4,7 +4,8 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from kapclinic.screening.rules import Family, PregnancyStatus
+from kapclinic.screening.facts import PregnancyStatus
+from kapclinic.screening.rules import Family
 from kapclinic.screening.services import ScreeningInput
 
 COMPLETE = ScreeningInput(

@@ -14,32 +14,34 @@ from decimal import Decimal
 
 import pytest
 
-from kapclinic.screening.rules import (
+from kapclinic.screening.facts import (
     FACT_LABELS,
     FINDING_ASKED_IN,
     FINDING_LABELS,
     MEDICATION_LABELS,
+    FactField,
+    Finding,
+    MedicationClass,
+    PregnancyStatus,
+    ScreeningFacts,
+    Sex,
+)
+from kapclinic.screening.rules import (
     RULE_ID_PATTERN,
     AgeBelow,
     EvidenceLabel,
-    FactField,
     Family,
-    Finding,
     FindingPresent,
-    MedicationClass,
     MedicationClassPresent,
     Outcome,
     OverrideError,
-    PregnancyStatus,
     Rule,
     RuleSet,
     RuleStatus,
-    ScreeningFacts,
     ScreeningPolicy,
     ScreeningPolicyError,
     ScreeningResult,
     Severity,
-    Sex,
     evaluate,
 )
 from kapclinic.screening.rulesets import (

@@ -11,8 +11,9 @@ from kapclinic.accounts.models import Clinic, Role, StaffMembership, User
 from kapclinic.audit.models import AuditEvent
 from kapclinic.patients.models import Patient
 from kapclinic.screening.exceptions import ScreeningRefusedError
+from kapclinic.screening.facts import Finding
 from kapclinic.screening.models import EligibilityDecision, FlagOverride, Screening
-from kapclinic.screening.rules import Family, Finding
+from kapclinic.screening.rules import Family
 from kapclinic.screening.selectors import current_eligibility, list_screenings
 from kapclinic.screening.services import override_flag, record_screening, sign_decision
 from kapclinic.screening.tests.factories import answers

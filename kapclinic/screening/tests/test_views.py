@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.patients.models import Patient
+from kapclinic.screening.facts import Finding
 from kapclinic.screening.models import EligibilityDecision, FlagOverride, Screening
-from kapclinic.screening.rules import Finding
 from kapclinic.screening.services import override_flag, record_screening
 from kapclinic.screening.tests.factories import answers, form_data
 
