@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from kapclinic.patients.exceptions import DiagnosisError
 from kapclinic.patients.search import fold
 
 CODE_LIST = Path(__file__).resolve().parent / "data" / "icd10cm_fy2026.tsv"
@@ -77,6 +78,29 @@ def all_codes() -> tuple[Icd10Code, ...]:
 def lookup(code: str) -> Icd10Code | None:
     """The listed code (billable or not), or None when the list has no such code."""
     return _by_key().get(compact(code[:MAX_QUERY_LENGTH]))
+
+
+def billable(text: str) -> Icd10Code:
+    """The listed code typed in ``text`` if a diagnosis may carry it (a billable code).
+
+    Raises DiagnosisError, with a message for the form, for a code the list lacks or a
+    category header (naming its first billable code as an example).
+    """
+    code = lookup(text)
+    if code is None:
+        typed = " ".join(text.split())[:12]
+        msg = f"“{typed}” is not an ICD-10-CM code in kapclinic's list ({RELEASE})."
+        raise DiagnosisError(msg)
+    if not code.billable:
+        example = next(
+            e.code for e in _entries() if e.key.startswith(code.compact) and e.code.billable
+        )
+        msg = (
+            f"{code.code} ({code.description}) is a category, not a code to record: choose a "
+            f"more specific one, e.g. {example.code} ({example.description})."
+        )
+        raise DiagnosisError(msg)
+    return code
 
 
 def _read(text: str) -> tuple[list[str], list[str]]:
