@@ -31,6 +31,7 @@ class Capability(models.TextChoices):
     EDIT_PATIENT = "edit_patient", "Register patients and change their demographics"
     RECORD_MEASUREMENTS = "record_measurements", "Record weight and height"
     RECORD_HISTORY = "record_history", "Record medications and allergies"
+    RECORD_DIAGNOSES = "record_diagnoses", "Record and change diagnoses (ICD-10-CM)"
     TRIAGE_REFERRALS = "triage_referrals", "Work the referral queue and record referrals"
     BREAK_GLASS = "break_glass", "Open a patient of another clinic in an emergency"
     SCREEN_PATIENT = "screen_patient", "Record an eligibility screening"
@@ -61,6 +62,9 @@ MATRIX: Final[dict[Capability, frozenset[str]]] = {
     ),
     Capability.RECORD_MEASUREMENTS: frozenset({Role.NURSE, Role.PRESCRIBER}),
     Capability.RECORD_HISTORY: frozenset({Role.NURSE, Role.PRESCRIBER}),
+    # Diagnosing is within the prescriber's and the licensed therapist's scope of practice, not
+    # the nurse's: nurses read diagnoses on the chart (VIEW_CHART).
+    Capability.RECORD_DIAGNOSES: frozenset({Role.PRESCRIBER, Role.THERAPIST}),
     Capability.TRIAGE_REFERRALS: frozenset(
         {Role.FRONT_DESK, Role.CLINIC_ADMIN, Role.NURSE, Role.PRESCRIBER}
     ),

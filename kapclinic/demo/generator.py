@@ -33,6 +33,7 @@ from kapclinic.accounts.models import (
 from kapclinic.accounts.services import grant_admin_site_access
 from kapclinic.consent.demo import seed_consent_documents
 from kapclinic.demo import names
+from kapclinic.patients import icd10
 from kapclinic.patients.interactions import classify
 from kapclinic.patients.models import (
     Allergy,
@@ -87,31 +88,33 @@ CLINIC_SITES = [
     ("Puget KAP Clinic", "SEA", "61 Harbor Blvd", "Seattle", "WA", "98101", "America/Los_Angeles"),
 ]
 
-# ICD-10-CM primary diagnoses of people referred to a KAP programme, with relative weights.
-PRIMARY_DIAGNOSES: list[tuple[str, str, int]] = [
-    ("F33.1", "Major depressive disorder, recurrent, moderate", 30),
-    ("F33.2", "Major depressive disorder, recurrent severe without psychotic features", 15),
-    ("F32.1", "Major depressive disorder, single episode, moderate", 10),
-    ("F32.2", "Major depressive disorder, single episode, severe without psychotic features", 8),
-    ("F32.A", "Depression, unspecified", 4),
-    ("F33.9", "Major depressive disorder, recurrent, unspecified", 4),
-    ("F43.10", "Post-traumatic stress disorder, unspecified", 10),
-    ("F43.12", "Post-traumatic stress disorder, chronic", 5),
-    ("F41.1", "Generalized anxiety disorder", 8),
-    ("F31.81", "Bipolar II disorder", 3),
-    ("F31.4", "Bipolar disorder, current episode depressed, severe, without psychotic features", 2),
-    ("F42.2", "Mixed obsessional thoughts and acts", 1),
+# ICD-10-CM primary diagnoses of people referred to a KAP programme, with relative weights. The
+# titles come from the shipped code list (kapclinic.patients.icd10); a code it lacks, or a
+# category that is no billable code, fails generation rather than making up a diagnosis.
+PRIMARY_DIAGNOSES: list[tuple[str, int]] = [
+    ("F33.1", 30),  # Major depressive disorder, recurrent, moderate
+    ("F33.2", 15),  # Major depressive disorder, recurrent severe without psychotic features
+    ("F32.1", 10),  # Major depressive disorder, single episode, moderate
+    ("F32.2", 8),  # Major depressive disorder, single episode, severe without psychotic features
+    ("F32.A", 4),  # Depression, unspecified
+    ("F33.9", 4),  # Major depressive disorder, recurrent, unspecified
+    ("F43.10", 10),  # Post-traumatic stress disorder, unspecified
+    ("F43.12", 5),  # Post-traumatic stress disorder, chronic
+    ("F41.1", 8),  # Generalized anxiety disorder
+    ("F31.81", 3),  # Bipolar II disorder
+    ("F31.4", 2),  # Bipolar disorder, current episode depressed, severe, without psychotic ...
+    ("F42.2", 1),  # Mixed obsessional thoughts and acts
 ]
-SECONDARY_DIAGNOSES: list[tuple[str, str, int]] = [
-    ("F41.1", "Generalized anxiety disorder", 25),
-    ("G47.00", "Insomnia, unspecified", 20),
-    ("F41.0", "Panic disorder without agoraphobia", 10),
-    ("F10.20", "Alcohol dependence, uncomplicated", 8),
-    ("F12.20", "Cannabis dependence, uncomplicated", 5),
-    ("I10", "Essential (primary) hypertension", 15),
-    ("E66.9", "Obesity, unspecified", 10),
-    ("H40.9", "Unspecified glaucoma", 2),
-    ("G40.909", "Epilepsy, unspecified, not intractable, without status epilepticus", 1),
+SECONDARY_DIAGNOSES: list[tuple[str, int]] = [
+    ("F41.1", 25),  # Generalized anxiety disorder
+    ("G47.00", 20),  # Insomnia, unspecified
+    ("F41.0", 10),  # Panic disorder [episodic paroxysmal anxiety]
+    ("F10.20", 8),  # Alcohol dependence, uncomplicated
+    ("F12.20", 5),  # Cannabis dependence, uncomplicated
+    ("I10", 15),  # Essential (primary) hypertension
+    ("E66.9", 10),  # Obesity, unspecified
+    ("H40.9", 2),  # Unspecified glaucoma
+    ("G40.909", 1),  # Epilepsy, unspecified, not intractable, without status epilepticus
 ]
 
 StaffPlan = list[tuple[Role, str]]  # (role, credential)
@@ -166,9 +169,11 @@ class _Ids:
         return uuid.UUID(int=self._rng.getrandbits(128), version=4)
 
 
-def _weighted(rng: random.Random, table: list[tuple[str, str, int]]) -> tuple[str, str]:
-    code, display, _ = rng.choices(table, weights=[w for *_, w in table])[0]
-    return code, display
+def _weighted(rng: random.Random, table: list[tuple[str, int]]) -> tuple[str, str]:
+    """A code drawn by weight, with its title from the code list."""
+    code, _ = rng.choices(table, weights=[w for _, w in table])[0]
+    listed = icd10.billable(code)
+    return listed.code, listed.description
 
 
 def _birth_date(rng: random.Random, today: date) -> date:

@@ -16,3 +16,7 @@ class PossibleDuplicateError(DomainError):
             "existing record, or confirm that this is a different person."
         )
         self.candidates = candidates
+
+
+class DiagnosisError(DomainError):
+    """A diagnosis that cannot be recorded or changed as asked; nothing was written."""

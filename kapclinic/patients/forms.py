@@ -4,13 +4,17 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.db import models
 
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.patients.bmi import HEIGHT_RANGE_CM, WEIGHT_RANGE_KG
+from kapclinic.patients.exceptions import DiagnosisError
+from kapclinic.patients.icd10 import billable
 from kapclinic.patients.interactions import InteractionClass
 from kapclinic.patients.models import Allergy, PregnancyPotential, RecordStatus, Sex
 from kapclinic.patients.search import fold, phone_digits
 from kapclinic.patients.services import PatientDetails
+from kapclinic.patients.services.diagnoses import MAX_ERROR_REASON_LENGTH
 
 
 class BreakGlassForm(forms.Form):
@@ -172,6 +176,52 @@ class HistoryStatusForm(forms.Form):
     kind = forms.ChoiceField(choices=[("medication", "medication"), ("allergy", "allergy")])
     record = forms.UUIDField()
     status = forms.ChoiceField(choices=RecordStatus.choices)
+
+
+class DiagnosisForm(forms.Form):
+    """Add a diagnosis. The code is chosen among the search results (radio buttons rendered by
+    patients/partials/_code_results.html); its title comes from the code list."""
+
+    icd10_code = forms.CharField(
+        label="ICD-10-CM code",
+        max_length=20,
+        error_messages={"required": "Search for a code, then choose one of the results."},
+    )
+    noted_on = forms.DateField(label="Noted on", widget=forms.DateInput(attrs={"type": "date"}))
+    is_primary = forms.BooleanField(
+        label="Primary diagnosis (replaces the current primary)", required=False
+    )
+
+    def __init__(self, *args: Any, today: date, birth_date: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.birth_date = birth_date
+
+    def clean_icd10_code(self) -> str:
+        try:
+            return billable(self.cleaned_data["icd10_code"]).code
+        except DiagnosisError as error:
+            raise forms.ValidationError(error.message) from error
+
+    def clean_noted_on(self) -> date:
+        value: date = self.cleaned_data["noted_on"]
+        if value > self.today:
+            raise forms.ValidationError("A diagnosis cannot be noted in the future.")
+        if value < self.birth_date:
+            raise forms.ValidationError("A diagnosis cannot be noted before the patient's birth.")
+        return value
+
+
+class DiagnosisChange(models.TextChoices):
+    PRIMARY = "primary", "Make primary"
+    RESOLVE = "resolve", "Resolved"
+    ERROR = "error", "Entered in error"
+
+
+class DiagnosisChangeForm(forms.Form):
+    diagnosis = forms.UUIDField()
+    change = forms.ChoiceField(choices=DiagnosisChange.choices)
+    reason = forms.CharField(max_length=MAX_ERROR_REASON_LENGTH, required=False)
 
 
 class StaffChoice(forms.ModelChoiceField[User]):

@@ -112,7 +112,21 @@ def access_patient(
 
 
 def list_diagnoses(patient: Patient) -> list[Diagnosis]:
-    return list(patient.diagnoses.exclude(status=Diagnosis.Status.ENTERED_IN_ERROR))
+    """Active first (the primary leading), then resolved; entries made in error are left out."""
+    return list(
+        patient.diagnoses.exclude(status=Diagnosis.Status.ENTERED_IN_ERROR).order_by(
+            "status", "-is_primary", "icd10_code"
+        )
+    )
+
+
+def get_diagnosis(patient: Patient, public_id: UUID) -> Diagnosis | None:
+    """One of ``patient``'s diagnoses (None for another patient's or no such diagnosis)."""
+    return (
+        Diagnosis.objects.filter(patient=patient, public_id=public_id)
+        .select_related("patient__clinic")
+        .first()
+    )
 
 
 def get_own_record(user: User) -> Patient:

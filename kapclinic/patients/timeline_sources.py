@@ -75,6 +75,8 @@ def diagnoses(patient: Patient, limit: int) -> Iterator[TimelineEntry]:
             kind="Diagnosis",
             title=f"{dx.icd10_code} {dx.display}" + (" (primary)" if dx.is_primary else ""),
             detail=detail,
+            url=reverse("patients:diagnoses", args=[patient.public_id]),
+            link_capability=Capability.RECORD_DIAGNOSES,
             struck=struck,
         )
 

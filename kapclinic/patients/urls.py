@@ -14,6 +14,8 @@ urlpatterns = [
     path("<uuid:public_id>/history/", views.history, name="history"),
     path("<uuid:public_id>/contacts/", views.contacts, name="contacts"),
     path("<uuid:public_id>/timeline/", views.timeline, name="timeline"),
+    path("<uuid:public_id>/diagnoses/", views.diagnoses, name="diagnoses"),
+    path("diagnosis-codes/", views.diagnosis_codes, name="diagnosis-codes"),
     path("emergency-access/", views.break_glass, name="break-glass"),
     path("<uuid:public_id>/", views.chart, name="chart"),
 ]

@@ -11,21 +11,30 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kapclinic.accounts.models import Clinic, Role
 from kapclinic.accounts.permissions import Capability, current_clinic, requires
 from kapclinic.accounts.types import ClinicRequest
-from kapclinic.patients.exceptions import BreakGlassRefusedError, PossibleDuplicateError
+from kapclinic.patients import icd10
+from kapclinic.patients.exceptions import (
+    BreakGlassRefusedError,
+    DiagnosisError,
+    PossibleDuplicateError,
+)
 from kapclinic.patients.forms import (
     AllergyForm,
     BreakGlassForm,
     ContactsForm,
+    DiagnosisChange,
+    DiagnosisChangeForm,
+    DiagnosisForm,
     HistoryStatusForm,
     MeasurementForm,
     MedicationForm,
     PatientForm,
 )
-from kapclinic.patients.models import RecordStatus
+from kapclinic.patients.models import Diagnosis, Patient, RecordStatus
 from kapclinic.patients.search import MAX_QUERY_LENGTH, read_query
 from kapclinic.patients.selectors import (
     PatientAccess,
     access_patient,
+    get_diagnosis,
     get_history_record,
     list_allergies,
     list_diagnoses,
@@ -38,12 +47,16 @@ from kapclinic.patients.services import (
     CONTACT_FIELDS,
     DEMOGRAPHIC_FIELDS,
     add_allergy,
+    add_diagnosis,
     add_medication,
     change_history_status,
+    enter_diagnosis_in_error,
     open_break_glass,
     record_measurement,
     record_search,
     register_patient,
+    resolve_diagnosis,
+    set_primary_diagnosis,
     update_contacts,
     update_demographics,
 )
@@ -395,3 +408,126 @@ def contacts(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     return render(
         request, "patients/contacts.html", {"form": form, "patient": patient}, status=status
     )
+
+
+CODE_RESULTS = 25
+
+
+def _code_search(text: str) -> dict[str, object]:
+    """The context of patients/partials/_code_results.html for the search text ``text``."""
+    q = " ".join(text.split())[: icd10.MAX_QUERY_LENGTH]
+    codes = icd10.search(q, limit=CODE_RESULTS + 1)
+    return {"q": q, "codes": codes[:CODE_RESULTS], "more": len(codes) > CODE_RESULTS}
+
+
+@require_GET
+@requires(Capability.RECORD_DIAGNOSES)
+def diagnosis_codes(request: ClinicRequest) -> HttpResponse:
+    """Code suggestions for the diagnosis form, swapped in by htmx as the user types. The text
+    is a code or words of a code's title, not about a patient: GET, and nothing is audited."""
+    return render(
+        request, "patients/partials/_code_results.html", _code_search(request.GET.get("q", ""))
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Capability.RECORD_DIAGNOSES)
+def diagnoses(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    """The problem list: add a coded diagnosis, change the primary, resolve, or mark one
+    entered in error (with a reason). Every change is audited by its service."""
+    access = access_patient(
+        actor=request.user,
+        memberships=request.memberships,
+        public_id=public_id,
+        capability=Capability.RECORD_DIAGNOSES,
+        action="patients.diagnoses_opened",
+    )
+    patient = access.patient
+    today = patient.clinic.local_today()
+    which = request.POST.get("form", "") if request.method == "POST" else ""
+    add_form = DiagnosisForm(
+        request.POST if which == "add" else None,
+        initial={"noted_on": today},
+        today=today,
+        birth_date=patient.birth_date,
+    )
+    change_form = DiagnosisChangeForm(request.POST if which == "change" else None)
+    change_error = ""
+    if which == "add" and add_form.is_valid():
+        data = add_form.cleaned_data
+        try:
+            diagnosis = add_diagnosis(
+                actor=request.user,
+                roles=access.roles,
+                patient=patient,
+                icd10_code=data["icd10_code"],
+                noted_on=data["noted_on"],
+                is_primary=data["is_primary"],
+                today=today,
+            )
+        except DiagnosisError as error:
+            add_form.add_error(None, error.message)
+        else:
+            messages.success(request, f"{diagnosis.icd10_code} {diagnosis.display} added.")
+            return redirect("patients:diagnoses", public_id=patient.public_id)
+    if which == "change" and change_form.is_valid():
+        try:
+            data = change_form.cleaned_data
+            message = _change_diagnosis(
+                request,
+                access.roles,
+                patient,
+                diagnosis_id=data["diagnosis"],
+                change=data["change"],
+                reason=data["reason"],
+            )
+        except DiagnosisError as error:
+            change_error = error.message
+        else:
+            messages.success(request, message)
+            return redirect("patients:diagnoses", public_id=patient.public_id)
+    elif which == "change":
+        change_error = "Choose a diagnosis and what to do with it."
+    text = request.POST.get("q", "") if which == "add" else request.GET.get("q", "")
+    rows = list_diagnoses(patient)
+    active = [d for d in rows if d.status == Diagnosis.Status.ACTIVE]
+    return render(
+        request,
+        "patients/diagnoses.html",
+        {
+            "patient": patient,
+            "form": add_form,
+            "diagnoses": rows,
+            "has_active": bool(active),
+            "has_primary": any(d.is_primary for d in active),
+            "change_error": change_error,
+            "chosen": request.POST.get("icd10_code", "") if which == "add" else "",
+            "release": icd10.RELEASE,
+            **_code_search(text),
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+def _change_diagnosis(
+    request: ClinicRequest,
+    roles: frozenset[str],
+    patient: Patient,
+    *,
+    diagnosis_id: UUID,
+    change: str,
+    reason: str,
+) -> str:
+    """Apply the change chosen on one of the patient's diagnoses (404 for any other); the
+    message to show once it is done."""
+    diagnosis = get_diagnosis(patient, diagnosis_id)
+    if diagnosis is None:
+        raise Http404
+    if change == DiagnosisChange.PRIMARY:
+        set_primary_diagnosis(actor=request.user, roles=roles, diagnosis=diagnosis)
+        return f"{diagnosis.icd10_code} is now the primary diagnosis."
+    if change == DiagnosisChange.RESOLVE:
+        resolve_diagnosis(actor=request.user, roles=roles, diagnosis=diagnosis)
+        return f"{diagnosis.icd10_code} marked resolved."
+    enter_diagnosis_in_error(actor=request.user, roles=roles, diagnosis=diagnosis, reason=reason)
+    return f"{diagnosis.icd10_code} marked entered in error; it no longer shows on the chart."

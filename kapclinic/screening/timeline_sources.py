@@ -22,7 +22,9 @@ def screenings(patient: Patient, limit: int) -> Iterator[TimelineEntry]:
             kind="Screening",
             title=f"Eligibility screening ({s.get_family_display()}): "
             f"{s.get_outcome_display() or 'not evaluated'}",
-            detail="entered in error" if in_error else f"recorded by {s.recorded_by.display_name}",
+            detail=f"entered in error: {s.entered_in_error_reason}"
+            if in_error
+            else f"recorded by {s.recorded_by.display_name}",
             url=reverse("screening:detail", args=[s.public_id]),
             link_capability=Capability.SCREEN_PATIENT,
             struck=in_error,

@@ -11,7 +11,7 @@ from django.test import Client
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.accounts.permissions import ALL_ROLES, allows
 from kapclinic.demo.generator import GenerationResult
-from kapclinic.patients.models import BreakGlassGrant, Patient
+from kapclinic.patients.models import BreakGlassGrant, Diagnosis, Patient
 from kapclinic.screening.models import Screening
 from tests.architecture.routing import World
 from tests.architecture.test_permission_matrix import _routes
@@ -21,6 +21,8 @@ GARBAGE = [
     {"page": "99999999999999999999", "date_from": "31/02/2026", "user": "nan"},
     {"patient": "00000000-0000-0000-0000-000000000000", "operation": "\x00", "action": "x" * 500},
     {"patient_mrn": "😀" * 30, "clinic": "9" * 40, "mrn": "", "reason": "\u202e" * 20},
+    {"form": "add", "icd10_code": "F33.1\x00", "noted_on": "2026-02-31", "diagnosis": "1"},
+    {"form": "change", "diagnosis": "nan", "change": "\x00", "q": "F" * 5000},
 ]
 
 
@@ -36,6 +38,7 @@ def test_garbage_never_causes_a_server_error(
 ) -> None:
     client = Client(raise_request_exception=False)
     client.force_login(demo_user(Role(role)))
+    diagnoses = Diagnosis.objects.count()
     failures = []
     for name, call in _routes(world).items():
         if name == "accounts:logout" or not allows({role}, call.capability):
@@ -50,3 +53,4 @@ def test_garbage_never_causes_a_server_error(
     assert not BreakGlassGrant.objects.exists()
     # Among the garbage: a "reason" of 20 invisible bidi overrides, which must not pass as one.
     assert not Screening.objects.filter(status=Screening.Status.ENTERED_IN_ERROR).exists()
+    assert Diagnosis.objects.count() == diagnoses

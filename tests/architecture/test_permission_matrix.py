@@ -31,6 +31,7 @@ from kapclinic.api.api import api
 from kapclinic.demo.generator import GenerationResult
 from kapclinic.patients.models import Patient
 from tests.architecture.routes_consent import consent_routes
+from tests.architecture.routes_diagnoses import diagnosis_routes
 from tests.architecture.routes_referrals import referral_routes
 from tests.architecture.routes_screening import screening_routes
 from tests.architecture.routing import Call, World
@@ -217,6 +218,7 @@ def _routes(world: World) -> dict[str, Call]:
     routes.update(referral_routes())
     routes.update(screening_routes(world))
     routes.update(consent_routes(world))
+    routes.update(diagnosis_routes(world))
     return routes
 
 

@@ -18,10 +18,13 @@ from kapclinic.accounts.models import (
 from kapclinic.demo.generator import (
     DEMO_LOGINS,
     DEMO_PASSWORD,
+    PRIMARY_DIAGNOSES,
+    SECONDARY_DIAGNOSES,
     ascii_fold,
     clinic_count_for,
     generate_clinic,
 )
+from kapclinic.patients.icd10 import lookup
 from kapclinic.patients.models import (
     Allergy,
     BodyMeasurement,
@@ -128,6 +131,18 @@ def test_every_patient_has_one_primary_diagnosis_coded_in_icd10() -> None:
     codes = set(Diagnosis.objects.values_list("icd10_code", flat=True))
     assert {"F33.1", "F43.10"} <= codes
     assert all((code[0] in "FGIEH" and "." in code) or code == "I10" for code in codes)
+
+
+def test_demo_diagnoses_are_billable_codes_of_the_shipped_list_with_its_titles() -> None:
+    for code, _weight in [*PRIMARY_DIAGNOSES, *SECONDARY_DIAGNOSES]:
+        listed = lookup(code)
+        assert listed is not None, code
+        assert listed.billable, code
+    generate_clinic(patients=200, seed=3, today=TODAY)
+    for code, display in Diagnosis.objects.values_list("icd10_code", "display").distinct():
+        listed = lookup(code)
+        assert listed is not None
+        assert (listed.code, listed.description) == (code, display)
 
 
 def test_mrns_are_unique_within_each_clinic_and_carry_its_code() -> None:

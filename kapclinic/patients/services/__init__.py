@@ -1,4 +1,9 @@
-"""Writes about patients. Each service runs in a transaction and writes its audit entry."""
+"""Writes about patients. Each service runs in a transaction and writes its audit entry.
+
+A package by sub-domain: registration, demographics, history and emergency access live here,
+the problem list in ``diagnoses``. Everything is re-exported, so callers import from
+``kapclinic.patients.services``.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +31,20 @@ from kapclinic.patients.models import (
     RecordStatus,
 )
 from kapclinic.patients.search import search_key
+
+# Re-exported (explicitly, for mypy) so callers import every write from one place.
+from kapclinic.patients.services.diagnoses import (
+    add_diagnosis as add_diagnosis,
+)
+from kapclinic.patients.services.diagnoses import (
+    enter_diagnosis_in_error as enter_diagnosis_in_error,
+)
+from kapclinic.patients.services.diagnoses import (
+    resolve_diagnosis as resolve_diagnosis,
+)
+from kapclinic.patients.services.diagnoses import (
+    set_primary_diagnosis as set_primary_diagnosis,
+)
 
 MIN_REASON_LENGTH = 15
 
