@@ -5,7 +5,6 @@ Every blocking reason is listed in plain language; the answer is never "ready" b
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -13,7 +12,7 @@ from typing import Final
 from kapclinic.consent.models import TreatmentType
 from kapclinic.consent.selectors import ConsentStatus, consent_status
 from kapclinic.patients.models import Patient
-from kapclinic.screening import selectors as screening_selectors
+from kapclinic.screening.selectors import current_eligibility
 
 # The screening protocol family that decides eligibility for each treatment type
 # (kapclinic.screening ProtocolFamily values; KAP uses racemic ketamine).
@@ -40,16 +39,10 @@ class Readiness:
 
 
 def _eligibility_reasons(patient: Patient, treatment_type: TreatmentType) -> list[str]:
-    # Looked up at call time, so this works before and after screening provides it.
-    current_eligibility: Callable[[Patient, str], object] | None = getattr(
-        screening_selectors, "current_eligibility", None
-    )
-    if current_eligibility is None:
-        return ["Eligibility not recorded: no screening decision can be read yet."]
     decision = current_eligibility(patient, ELIGIBILITY_FAMILY[treatment_type])
     if decision is None:
         return ["Eligibility not recorded: no signed eligibility decision for this treatment."]
-    outcome = getattr(decision, "outcome", None)
+    outcome = decision.outcome
     if outcome in ELIGIBLE_OUTCOMES:
         return []
     if outcome == "not_eligible":

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from types import SimpleNamespace
 
 import pytest
 
@@ -11,7 +10,8 @@ from kapclinic.consent.readiness import REMS_NOT_RECORDED, can_start_dosing
 from kapclinic.consent.services import countersign, record_patient_signature
 from kapclinic.consent.tests.conftest import NOW
 from kapclinic.patients.models import Patient
-from kapclinic.screening import selectors as screening_selectors
+from kapclinic.screening.facts import Finding
+from kapclinic.screening.rules import Family
 from kapclinic.screening.services import mark_entered_in_error, record_screening, sign_decision
 from kapclinic.screening.tests.factories import answers
 
@@ -35,75 +35,75 @@ def _consent(
     countersign(actor=user, roles=[], record=record, now=NOW)
 
 
-def _eligibility(monkeypatch: pytest.MonkeyPatch, outcome: str | None) -> list[tuple[Patient, str]]:
-    calls: list[tuple[Patient, str]] = []
-
-    def current_eligibility(patient: Patient, family: str) -> object:
-        calls.append((patient, family))
-        return None if outcome is None else SimpleNamespace(outcome=outcome)
-
-    monkeypatch.setattr(
-        screening_selectors, "current_eligibility", current_eligibility, raising=False
+def _eligibility(
+    patient: Patient, demo_user: Callable[[Role], User], family: Family, *findings: Finding
+) -> str:
+    """A real screening of ``family`` with ``findings``, signed by the demo prescriber; returns
+    the signed outcome."""
+    screening = record_screening(
+        actor=demo_user(Role.NURSE),
+        roles={Role.NURSE},
+        patient=patient,
+        answers=answers(family=family, findings=frozenset(findings)),
+        now=NOW,
     )
-    return calls
+    decision = sign_decision(
+        actor=demo_user(Role.PRESCRIBER),
+        roles={Role.PRESCRIBER},
+        screening=screening,
+        notes="",
+        now=NOW,
+    )
+    return decision.outcome
 
 
-def test_nothing_recorded_lists_every_blocking_reason(
-    patient: Patient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delattr(screening_selectors, "current_eligibility", raising=False)
+def test_nothing_recorded_lists_every_blocking_reason(patient: Patient) -> None:
     result = can_start_dosing(patient, RACEMIC, now=NOW)
     assert not result.ready
     assert result.blocking_reasons == (
         "Consent: No consent document for Racemic ketamine (off-label use) has been published.",
-        "Eligibility not recorded: no screening decision can be read yet.",
+        "Eligibility not recorded: no signed eligibility decision for this treatment.",
     )
 
 
 def test_ready_with_valid_consent_and_an_eligible_decision(
-    patient: Patient,
-    documents: list[ConsentDocument],
-    demo_user: Callable[[Role], User],
-    monkeypatch: pytest.MonkeyPatch,
+    patient: Patient, documents: list[ConsentDocument], demo_user: Callable[[Role], User]
 ) -> None:
     _consent(patient, documents, demo_user(Role.NURSE), RACEMIC)
-    calls = _eligibility(monkeypatch, "eligible_with_precautions")
+    assert _eligibility(patient, demo_user, Family.RACEMIC_KETAMINE) == "eligible"
     result = can_start_dosing(patient, RACEMIC, now=NOW)
     assert result.ready
     assert result.blocking_reasons == ()
-    assert calls == [(patient, "racemic_ketamine")]
 
 
-@pytest.mark.parametrize(
-    ("outcome", "reason"),
-    [
-        (None, "Eligibility not recorded: no signed eligibility decision for this treatment."),
-        (
-            "not_eligible",
-            "Not eligible: the signed eligibility decision says the patient is not eligible.",
-        ),
-        ("pending", "Eligibility unclear: the signed decision's outcome ('pending') is not known."),
-    ],
-)
-def test_each_eligibility_answer_that_blocks(
-    patient: Patient,
-    documents: list[ConsentDocument],
-    demo_user: Callable[[Role], User],
-    monkeypatch: pytest.MonkeyPatch,
-    outcome: str | None,
-    reason: str,
+def test_a_decision_for_another_family_does_not_count(
+    patient: Patient, documents: list[ConsentDocument], demo_user: Callable[[Role], User]
 ) -> None:
     _consent(patient, documents, demo_user(Role.NURSE), RACEMIC)
-    _eligibility(monkeypatch, outcome)
+    _eligibility(patient, demo_user, Family.TALK_THERAPY)
+    result = can_start_dosing(patient, RACEMIC, now=NOW)
+    assert result.blocking_reasons == (
+        "Eligibility not recorded: no signed eligibility decision for this treatment.",
+    )
+
+
+def test_a_signed_not_eligible_decision_blocks(
+    patient: Patient, documents: list[ConsentDocument], demo_user: Callable[[Role], User]
+) -> None:
+    _consent(patient, documents, demo_user(Role.NURSE), RACEMIC)
+    outcome = _eligibility(patient, demo_user, Family.RACEMIC_KETAMINE, Finding.AVM)
+    assert outcome == "not_eligible"
     result = can_start_dosing(patient, RACEMIC, now=NOW)
     assert not result.ready
-    assert result.blocking_reasons == (reason,)
+    assert result.blocking_reasons == (
+        "Not eligible: the signed eligibility decision says the patient is not eligible.",
+    )
 
 
 def test_unsigned_consent_blocks(
-    patient: Patient, documents: list[ConsentDocument], monkeypatch: pytest.MonkeyPatch
+    patient: Patient, documents: list[ConsentDocument], demo_user: Callable[[Role], User]
 ) -> None:
-    _eligibility(monkeypatch, "eligible")
+    _eligibility(patient, demo_user, Family.RACEMIC_KETAMINE)
     result = can_start_dosing(patient, RACEMIC, now=NOW)
     assert result.blocking_reasons == (
         "Consent: Not signed: the patient has not consented to Racemic ketamine (off-label use).",
@@ -111,17 +111,13 @@ def test_unsigned_consent_blocks(
 
 
 def test_esketamine_is_blocked_until_rems_enrolment_is_recorded(
-    patient: Patient,
-    documents: list[ConsentDocument],
-    demo_user: Callable[[Role], User],
-    monkeypatch: pytest.MonkeyPatch,
+    patient: Patient, documents: list[ConsentDocument], demo_user: Callable[[Role], User]
 ) -> None:
     _consent(patient, documents, demo_user(Role.NURSE), TreatmentType.ESKETAMINE_REMS)
-    calls = _eligibility(monkeypatch, "eligible")
+    assert _eligibility(patient, demo_user, Family.ESKETAMINE) == "eligible"
     result = can_start_dosing(patient, TreatmentType.ESKETAMINE_REMS, now=NOW)
     assert result.consent.valid
     assert result.blocking_reasons == (REMS_NOT_RECORDED,)
-    assert calls == [(patient, "esketamine")]
 
 
 def test_a_signed_decision_whose_screening_is_entered_in_error_blocks_dosing_again(
