@@ -29,6 +29,7 @@ class Capability(models.TextChoices):
     VIEW_PATIENTS = "view_patients", "List and search the clinic's patients"
     VIEW_CHART = "view_chart", "Open a patient's chart"
     EDIT_PATIENT = "edit_patient", "Register patients and change their demographics"
+    MERGE_PATIENTS = "merge_patients", "Merge a duplicate patient record into another"
     RECORD_MEASUREMENTS = "record_measurements", "Record weight and height"
     RECORD_HISTORY = "record_history", "Record medications and allergies"
     RECORD_DIAGNOSES = "record_diagnoses", "Record and change diagnoses (ICD-10-CM)"
@@ -73,6 +74,9 @@ MATRIX: Final[dict[Capability, frozenset[str]]] = {
     Capability.DECIDE_ELIGIBILITY: frozenset({Role.PRESCRIBER}),
     Capability.RECORD_CONSENT: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     Capability.MANAGE_CONSENT_DOCUMENTS: frozenset({Role.CLINIC_ADMIN}),
+    # Merging moves clinical records between charts: the clinic's administrator (the record
+    # keeper), not the desk that registers.
+    Capability.MERGE_PATIENTS: frozenset({Role.CLINIC_ADMIN}),
     Capability.VIEW_SCHEDULE: _CLINICAL | {Role.CLINIC_ADMIN, Role.FRONT_DESK},
     Capability.VIEW_MONITORING: frozenset({Role.PRESCRIBER, Role.NURSE, Role.CLINIC_ADMIN}),
     Capability.VIEW_OUTCOMES: _CLINICAL | {Role.CLINIC_ADMIN},

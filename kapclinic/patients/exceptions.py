@@ -20,3 +20,12 @@ class PossibleDuplicateError(DomainError):
 
 class DiagnosisError(DomainError):
     """A diagnosis that cannot be recorded or changed as asked; nothing was written."""
+
+
+class MergeError(DomainError):
+    """Two patient records that cannot be merged as asked; nothing was written. ``field`` names
+    the form field the message belongs to, when there is one."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field

@@ -304,3 +304,27 @@ class ContactsForm(forms.Form):
                 "emergency_contact_phone", "Give the emergency contact's phone number too."
             )
         return data
+
+
+class MergeForm(forms.Form):
+    """Step 1 names the duplicate by MRN; step 2 (``confirm`` present) gives the reason."""
+
+    mrn = forms.CharField(
+        label="MRN of the duplicate record",
+        max_length=20,
+        help_text="The duplicate is merged into this record and then kept only as history.",
+    )
+    reason = forms.CharField(
+        label="Why these records are the same person",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        required=False,
+    )
+    confirm = forms.BooleanField(
+        label="I compared both records: they are the same person. Merge the duplicate into "
+        "this record.",
+        required=False,
+    )
+
+    def clean_mrn(self) -> str:
+        return str(self.cleaned_data["mrn"]).strip().upper()

@@ -65,6 +65,16 @@ class Patient(PublicIdModel, TimeStampedModel):
     care_nurse = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # A duplicate record merged into another (kapclinic.patients.services.merge): kept for the
+    # record and its audit trail, left out of lists, searches and duplicate checks.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_records"
+    )
+    merged_at = models.DateTimeField(null=True, blank=True)
+    merged_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    merge_reason = models.TextField(blank=True)
     # Derived for search (kapclinic.patients.search); kept in step by refresh_search_fields().
     search_name = models.CharField(max_length=210, editable=False, default="")
     phone_digits = models.CharField(max_length=30, editable=False, default="", db_index=True)
@@ -73,6 +83,11 @@ class Patient(PublicIdModel, TimeStampedModel):
         ordering = ["family_name", "given_name"]
         constraints = [
             models.UniqueConstraint(fields=["clinic", "mrn"], name="patient_mrn_unique_in_clinic"),
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True, merged_at__isnull=True, merge_reason="")
+                | Q(merged_into__isnull=False, merged_at__isnull=False) & ~Q(merge_reason=""),
+                name="patient_merge_recorded_with_time_and_reason",
+            ),
         ]
         indexes = [
             models.Index(
@@ -83,6 +98,10 @@ class Patient(PublicIdModel, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.family_name}, {self.given_name} ({self.mrn})"
+
+    @property
+    def is_merged(self) -> bool:
+        return self.merged_into_id is not None
 
     @property
     def full_name(self) -> str:

@@ -39,7 +39,10 @@ BREAK_GLASS_CAPABILITIES = frozenset({Capability.VIEW_CHART})
 
 
 def list_clinic_patients(clinic: Clinic) -> QuerySet[Patient]:
-    return Patient.objects.filter(clinic=clinic).order_by("family_name", "given_name", "id")
+    """The clinic's current records (merged duplicates left out), alphabetical."""
+    return Patient.objects.filter(clinic=clinic, merged_into=None).order_by(
+        "family_name", "given_name", "id"
+    )
 
 
 def page_of_patients(clinic: Clinic, page_number: str | int | None) -> Page[Patient]:
@@ -87,6 +90,10 @@ def access_patient(
         .first()
     )
     if patient is None:
+        raise Http404
+    if patient.is_merged and capability is not Capability.VIEW_CHART:
+        # A merged duplicate is read-only history: its chart says where the record went, and
+        # every page that changes something answers as for a record that does not exist.
         raise Http404
     roles = frozenset(m.role for m in memberships if m.clinic_id == patient.clinic_id)
     grant = None

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from kapclinic.patients import views
+from kapclinic.patients import merge_views, views
 
 app_name = "patients"
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     path("<uuid:public_id>/history/", views.history, name="history"),
     path("<uuid:public_id>/contacts/", views.contacts, name="contacts"),
     path("<uuid:public_id>/timeline/", views.timeline, name="timeline"),
+    path("<uuid:public_id>/merge/", merge_views.merge, name="merge"),
     path("<uuid:public_id>/diagnoses/", views.diagnoses, name="diagnoses"),
     path("diagnosis-codes/", views.diagnosis_codes, name="diagnosis-codes"),
     path("emergency-access/", views.break_glass, name="break-glass"),

@@ -126,6 +126,12 @@ def chart(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         action="patients.chart_viewed",
     )
     patient = access.patient
+    if patient.is_merged:
+        return render(
+            request,
+            "patients/merged.html",
+            {"patient": patient, "survivor": patient.merged_into, "access": access},
+        )
     return render(
         request,
         "patients/chart.html",

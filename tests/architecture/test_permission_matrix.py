@@ -125,6 +125,11 @@ def _routes(world: World) -> dict[str, Call]:
             "POST", reverse("patients:search"), Capability.VIEW_PATIENTS, data={"q": "a"}
         ),
         "patients:chart": Call("GET", chart, Capability.VIEW_CHART),
+        "patients:merge": Call(
+            "GET",
+            reverse("patients:merge", args=[world.patient.public_id]),
+            Capability.MERGE_PATIENTS,
+        ),
         "patients:timeline": Call(
             "GET",
             reverse("patients:timeline", args=[world.patient.public_id]),

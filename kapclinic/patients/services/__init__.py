@@ -45,6 +45,8 @@ from kapclinic.patients.services.diagnoses import (
 from kapclinic.patients.services.diagnoses import (
     set_primary_diagnosis as set_primary_diagnosis,
 )
+from kapclinic.patients.services.merge import merge_patients as merge_patients
+from kapclinic.patients.services.merge import merge_preview as merge_preview
 
 MIN_REASON_LENGTH = 15
 
@@ -172,7 +174,7 @@ def find_possible_duplicates(clinic: Clinic, details: PatientDetails) -> list[Pa
     key = search_key(details.given_name, details.family_name)
     return list(
         Patient.objects.filter(
-            clinic=clinic, search_name=key, birth_date=details.birth_date
+            clinic=clinic, search_name=key, birth_date=details.birth_date, merged_into=None
         ).order_by("mrn")
     )
 
