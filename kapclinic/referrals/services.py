@@ -191,3 +191,33 @@ def register_from_referral(
         changes={"status": (old, referral.status)},
     )
     return patient
+
+
+@transaction.atomic
+def link_to_existing_patient(
+    *, actor: User, roles: Iterable[str], referral: Referral, patient: Patient
+) -> Referral:
+    """The referred person is already a patient (found by the duplicate check): close the
+    referral as registered, pointing at their existing record, instead of a second record."""
+    if referral.status == Referral.Status.REGISTERED:
+        msg = "This referral already led to a registered patient."
+        raise DomainError(msg)
+    if patient.clinic_id != referral.clinic_id or patient.is_merged:
+        msg = "That record is not a current patient of the referral's clinic."
+        raise DomainError(msg)
+    old = referral.status
+    referral.status = Referral.Status.REGISTERED
+    referral.patient = patient
+    referral.handled_by = actor
+    referral.save(update_fields=["status", "patient", "handled_by", "updated_at"])
+    audit.record(
+        actor=actor,
+        operation=Operation.UPDATE,
+        action="referrals.linked_to_existing_patient",
+        actor_roles=roles,
+        clinic_id=referral.clinic.public_id,
+        patient_id=patient.public_id,
+        target=audit.target_of(referral),
+        changes={"status": (old, referral.status), "patient": (None, patient.mrn)},
+    )
+    return referral

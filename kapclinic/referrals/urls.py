@@ -10,4 +10,5 @@ urlpatterns = [
     path("new/", views.new_clinician_referral, name="new"),
     path("<uuid:public_id>/", views.detail, name="detail"),
     path("<uuid:public_id>/register/", views.register, name="register"),
+    path("<uuid:public_id>/link/", views.link, name="link"),
 ]

@@ -16,6 +16,7 @@ from kapclinic.core.exceptions import DomainError
 from kapclinic.core.request_context import current_request_context
 from kapclinic.patients.exceptions import PossibleDuplicateError
 from kapclinic.patients.forms import PatientForm
+from kapclinic.patients.models import Patient
 from kapclinic.referrals.forms import (
     AppointmentRequestForm,
     ClinicianReferralForm,
@@ -28,6 +29,7 @@ from kapclinic.referrals.selectors import access_referral, page_of_queue
 from kapclinic.referrals.services import (
     ContactDetails,
     TooManyRequestsError,
+    link_to_existing_patient,
     record_clinician_referral,
     register_from_referral,
     sender_key,
@@ -201,6 +203,37 @@ def register(request: ClinicRequest, public_id: UUID) -> HttpResponse:
             "form": form,
             "duplicates": duplicates,
             "creating": True,
+            "referral": referral,
         },
         status=422,
     )
+
+
+@require_POST
+@requires(Capability.EDIT_PATIENT)
+def link(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    """The duplicate check found the referred person's record: link the referral to it."""
+    referral = access_referral(_triage_clinic_ids(request), public_id)
+    try:
+        patient_id = UUID(request.POST.get("patient", ""))
+    except ValueError:
+        patient_id = None
+    patient = (
+        Patient.objects.filter(public_id=patient_id, clinic=referral.clinic, merged_into=None)
+        .select_related("clinic")
+        .first()
+        if patient_id
+        else None
+    )
+    if patient is None:
+        messages.error(request, "Choose one of the existing records listed to link the referral.")
+        return redirect("referrals:detail", public_id=referral.public_id)
+    try:
+        link_to_existing_patient(
+            actor=request.user, roles=request.roles, referral=referral, patient=patient
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("referrals:detail", public_id=referral.public_id)
+    messages.success(request, f"The referral is linked to the existing record {patient.mrn}.")
+    return redirect("patients:chart", public_id=patient.public_id)

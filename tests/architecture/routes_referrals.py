@@ -32,4 +32,11 @@ def referral_routes() -> dict[str, Call]:
             Capability.EDIT_PATIENT,
             ok=frozenset({422}),
         ),
+        # No record chosen: allowed roles are sent back to the referral with the reason.
+        "referrals:link": Call(
+            "POST",
+            reverse("referrals:link", args=[referral.public_id]),
+            Capability.EDIT_PATIENT,
+            ok=frozenset({302}),
+        ),
     }

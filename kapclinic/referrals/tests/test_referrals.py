@@ -199,3 +199,43 @@ def test_another_clinics_referral_is_not_found(
     )
     other.refresh_from_db()
     assert other.status == Referral.Status.NEW
+
+
+def test_a_referral_of_someone_already_registered_is_linked_to_their_record(
+    client: Client, clinics: list[Clinic], client_for: Callable[[Role], Client]
+) -> None:
+    existing = Patient.objects.filter(clinic=clinics[0]).order_by("id")[0]
+    client.post(
+        reverse("self-check"),
+        _request(
+            clinics[0],
+            given_name=existing.given_name,
+            family_name=existing.family_name,
+            birth_date=existing.birth_date.isoformat(),
+        ),
+    )
+    referral = Referral.objects.get()
+    desk = client_for(Role.FRONT_DESK)
+    details = {
+        "given_name": existing.given_name,
+        "family_name": existing.family_name,
+        "birth_date": existing.birth_date.isoformat(),
+        "sex": existing.sex,
+    }
+    offered = desk.post(reverse("referrals:register", args=[referral.public_id]), details)
+    assert offered.status_code == 422
+    link = reverse("referrals:link", args=[referral.public_id])
+    assert f'formaction="{link}"' in offered.content.decode()
+    assert f'value="{existing.public_id}"' in offered.content.decode()
+
+    patients_before = Patient.objects.count()
+    other_clinic = Patient.objects.filter(clinic=clinics[1]).order_by("id")[0]
+    refused = desk.post(link, {"patient": str(other_clinic.public_id)}, follow=True)
+    assert "Choose one of the existing records listed" in refused.content.decode()
+    assert Referral.objects.filter(pk=referral.pk, patient=None).exists()
+
+    linked = desk.post(link, {**details, "patient": str(existing.public_id)})
+    assert linked["Location"] == reverse("patients:chart", args=[existing.public_id])
+    referral.refresh_from_db()
+    assert (referral.status, referral.patient) == (Referral.Status.REGISTERED, existing)
+    assert Patient.objects.count() == patients_before  # no second record
