@@ -37,6 +37,7 @@ class Capability(models.TextChoices):
     BREAK_GLASS = "break_glass", "Open a patient of another clinic in an emergency"
     SCREEN_PATIENT = "screen_patient", "Record an eligibility screening"
     DECIDE_ELIGIBILITY = "decide_eligibility", "Override screening flags and sign eligibility"
+    CONFIGURE_SCREENING = "configure_screening", "Set the clinic's screening thresholds and rules"
     RECORD_CONSENT = "record_consent", "Record, countersign and withdraw informed consent"
     MANAGE_CONSENT_DOCUMENTS = "manage_consent_documents", "Publish consent document versions"
     VIEW_SCHEDULE = "view_schedule", "See the schedule"
@@ -77,6 +78,8 @@ MATRIX: Final[dict[Capability, frozenset[str]]] = {
     # Merging moves clinical records between charts: the clinic's administrator (the record
     # keeper), not the desk that registers.
     Capability.MERGE_PATIENTS: frozenset({Role.CLINIC_ADMIN}),
+    # Clinical policy (which rules apply, BP limits) is a prescriber's (medical) decision.
+    Capability.CONFIGURE_SCREENING: frozenset({Role.PRESCRIBER}),
     Capability.VIEW_SCHEDULE: _CLINICAL | {Role.CLINIC_ADMIN, Role.FRONT_DESK},
     Capability.VIEW_MONITORING: frozenset({Role.PRESCRIBER, Role.NURSE, Role.CLINIC_ADMIN}),
     Capability.VIEW_OUTCOMES: _CLINICAL | {Role.CLINIC_ADMIN},

@@ -99,6 +99,9 @@ class Screening(PublicIdModel, TimeStampedModel):
     outcome = models.CharField(max_length=30, choices=ScreeningOutcome.choices, blank=True)
     explanation = models.TextField(blank=True)
     result = models.JSONField(default=list, blank=True)  # one dict per RuleOutcome
+    # The clinic's policy as applied when recorded (kapclinic.screening.policy), so later
+    # re-evaluations (overrides) use the same thresholds; {} means the defaults.
+    policy = models.JSONField(default=dict, blank=True)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
     # --- set once, by services.mark_entered_in_error (the row itself is never deleted) ---
@@ -218,3 +221,34 @@ class EligibilityDecision(PublicIdModel):
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} ({self.signed_at:%Y-%m-%d})"
+
+
+class ClinicScreeningPolicy(PublicIdModel, TimeStampedModel):
+    """A clinic's settings for one protocol family's rule set (kapclinic.screening.policy):
+    thresholds the clinical reference leaves unverified, and the rules its evidence lets a
+    clinic turn on, off or soften. No row means the defaults."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    family = models.CharField(max_length=20, choices=ProtocolFamily.choices)
+    bp_systolic_max_mmhg = models.PositiveSmallIntegerField()
+    bp_diastolic_max_mmhg = models.PositiveSmallIntegerField()
+    home_programme = models.BooleanField(default=False)
+    enabled_rules = models.JSONField(default=list, blank=True)
+    disabled_rules = models.JSONField(default=list, blank=True)
+    softened_rules = models.JSONField(default=list, blank=True)
+    updated_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "family"], name="screening_policy_one_per_clinic_family"
+            ),
+            models.CheckConstraint(
+                condition=Q(bp_systolic_max_mmhg__gt=F("bp_diastolic_max_mmhg"))
+                & Q(bp_diastolic_max_mmhg__gte=40, bp_systolic_max_mmhg__lte=260),
+                name="screening_policy_bp_plausible",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Screening policy {self.family} of clinic {self.clinic_id}"

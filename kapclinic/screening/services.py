@@ -36,12 +36,11 @@ from kapclinic.screening.models import (
     Screening,
     ScreeningOutcome,
 )
+from kapclinic.screening.policy import policy_for, policy_from_json, policy_to_json
 from kapclinic.screening.rules import (
     MIN_OVERRIDE_REASON_CHARS,
     Family,
     Outcome,
-    RuleSet,
-    ScreeningPolicy,
     ScreeningResult,
     Severity,
     evaluate,
@@ -80,12 +79,6 @@ class ScreeningInput:
     liver_function_recorded: bool = False
     phq9_answers: tuple[int, ...] | None = None
     gad7_answers: tuple[int, ...] | None = None
-
-
-def policy_for(clinic: Clinic, ruleset: RuleSet) -> ScreeningPolicy:
-    """The clinic's screening policy for ``ruleset``. No clinic configures one yet, so every
-    clinic uses the defaults (the one place to change when clinics get settings)."""
-    return ScreeningPolicy()
 
 
 def facts_of(screening: Screening) -> ScreeningFacts:
@@ -133,7 +126,9 @@ def _store_result(screening: Screening, result: ScreeningResult) -> None:
 def _evaluate(screening: Screening) -> ScreeningResult:
     ruleset = get_ruleset(Family(screening.family), screening.ruleset_version)
     overrides = {o.rule_id: o.reason for o in screening.overrides.all()}
-    return evaluate(facts_of(screening), ruleset, policy_for(screening.clinic, ruleset), overrides)
+    # The policy the screening was recorded under: a later policy change never alters it.
+    policy = policy_from_json(screening.policy)
+    return evaluate(facts_of(screening), ruleset, policy, overrides)
 
 
 @transaction.atomic
@@ -174,7 +169,9 @@ def record_screening(
         recorded_at=now,
         **values,
     )
-    result = evaluate(facts_of(screening), ruleset, policy_for(clinic, ruleset))
+    policy = policy_for(clinic, ruleset)
+    screening.policy = policy_to_json(policy)
+    result = evaluate(facts_of(screening), ruleset, policy)
     _store_result(screening, result)
     screening.full_clean()
     screening.save()

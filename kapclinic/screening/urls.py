@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from django.urls import path
 
-from kapclinic.screening import views
+from kapclinic.screening import policy_views, views
 
 app_name = "screening"
 urlpatterns = [
+    path("policy/", policy_views.policy, name="policy"),
     path("patients/<uuid:public_id>/new/", views.new, name="new"),
     path("patients/<uuid:public_id>/", views.history, name="history"),
     path("<uuid:public_id>/", views.detail, name="detail"),

@@ -58,6 +58,9 @@ def screening_routes(world: World) -> dict[str, Call]:
     own = _own_screening(world)
     patient = world.patient.public_id
     return {
+        "screening:policy": Call(
+            "GET", reverse("screening:policy"), Capability.CONFIGURE_SCREENING
+        ),
         "screening:new": Call(
             "GET", reverse("screening:new", args=[patient]), Capability.SCREEN_PATIENT
         ),
