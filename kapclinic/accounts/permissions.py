@@ -50,6 +50,7 @@ class Capability(models.TextChoices):
     RESET_STAFF_2FA = "reset_staff_2fa", "Reset a staff member's two-factor authentication"
     MANAGE_OWN_ACCOUNT = "manage_own_account", "Manage own password, 2FA and sessions"
     VIEW_OWN_RECORD = "view_own_record", "See their own record in the patient portal"
+    SIGN_OWN_CONSENT = "sign_own_consent", "Read and sign their own consent documents"
 
 
 _CLINICAL: Final = frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST})
@@ -90,6 +91,7 @@ MATRIX: Final[dict[Capability, frozenset[str]]] = {
     Capability.RESET_STAFF_2FA: frozenset({Role.CLINIC_ADMIN}),
     Capability.MANAGE_OWN_ACCOUNT: frozenset(ALL_ROLES),
     Capability.VIEW_OWN_RECORD: frozenset({PATIENT}),
+    Capability.SIGN_OWN_CONSENT: frozenset({PATIENT}),
 }
 
 

@@ -7,4 +7,5 @@ from kapclinic.portal import views
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("consent/<str:treatment_type>/", views.sign_consent, name="sign-consent"),
 ]

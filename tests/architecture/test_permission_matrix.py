@@ -32,6 +32,7 @@ from kapclinic.demo.generator import GenerationResult
 from kapclinic.patients.models import Patient
 from tests.architecture.routes_consent import consent_routes
 from tests.architecture.routes_diagnoses import diagnosis_routes
+from tests.architecture.routes_portal import portal_routes
 from tests.architecture.routes_referrals import referral_routes
 from tests.architecture.routes_screening import screening_routes
 from tests.architecture.routing import Call, World
@@ -161,7 +162,6 @@ def _routes(world: World) -> dict[str, Call]:
         ),
         "audit:report": Call("GET", reverse("audit:report"), Capability.VIEW_AUDIT),
         "audit:export": Call("GET", reverse("audit:export"), Capability.VIEW_AUDIT),
-        "portal:home": Call("GET", reverse("portal:home"), Capability.VIEW_OWN_RECORD),
         "accounts:switch-clinic": Call(
             "POST",
             reverse("accounts:switch-clinic"),
@@ -224,6 +224,7 @@ def _routes(world: World) -> dict[str, Call]:
     routes.update(screening_routes(world))
     routes.update(consent_routes(world))
     routes.update(diagnosis_routes(world))
+    routes.update(portal_routes(world))
     return routes
 
 

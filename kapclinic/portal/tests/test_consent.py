@@ -1,0 +1,104 @@
+"""Patients read and sign their consent documents in the portal; staff countersign."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from kapclinic.accounts.models import Clinic, Role, User
+from kapclinic.consent.demo import seed_consent_documents
+from kapclinic.consent.models import ConsentRecord, SignedVia, TreatmentType
+from kapclinic.patients.models import Patient
+from kapclinic.screening.services import record_screening, sign_decision
+from kapclinic.screening.tests.factories import COMPLETE
+
+pytestmark = pytest.mark.django_db
+RACEMIC = TreatmentType.RACEMIC_KETAMINE_OFF_LABEL
+
+
+@pytest.fixture
+def patient(clinics: list[Clinic], demo_user: Callable[[Role], User]) -> Patient:
+    """A patient with a portal sign-in, in a clinic that published its consent documents."""
+    patient = Patient.objects.filter(clinic=clinics[0], portal_user=None).order_by("id")[0]
+    user = User.objects.create_user(
+        "portal.consent@example.org", "x" * 20, full_name=patient.full_name, kind="patient"
+    )
+    Patient.objects.filter(pk=patient.pk).update(portal_user=user)
+    seed_consent_documents(
+        clinic=clinics[0], published_by=demo_user(Role.CLINIC_ADMIN), now=timezone.now()
+    )
+    patient.refresh_from_db()
+    return patient
+
+
+def _portal(patient: Patient) -> Client:
+    client = Client()
+    assert patient.portal_user is not None
+    client.force_login(patient.portal_user)
+    return client
+
+
+def _eligible(patient: Patient, demo_user: Callable[[Role], User]) -> None:
+    screening = record_screening(
+        actor=demo_user(Role.NURSE),
+        roles={Role.NURSE},
+        patient=patient,
+        answers=COMPLETE,
+        now=timezone.now(),
+    )
+    sign_decision(
+        actor=demo_user(Role.PRESCRIBER),
+        roles={Role.PRESCRIBER},
+        screening=screening,
+        notes="",
+        now=timezone.now(),
+    )
+
+
+def test_nothing_is_offered_before_a_prescriber_found_the_patient_eligible(
+    patient: Patient,
+) -> None:
+    client = _portal(patient)
+    home = client.get(reverse("portal:home")).content.decode()
+    assert "Nothing to sign at the moment" in home
+    assert client.get(reverse("portal:sign-consent", args=[RACEMIC])).status_code == 404
+
+
+def test_the_patient_signs_in_the_portal_and_it_awaits_countersignature(
+    patient: Patient, demo_user: Callable[[Role], User]
+) -> None:
+    _eligible(patient, demo_user)
+    client = _portal(patient)
+    url = reverse("portal:sign-consent", args=[RACEMIC])
+    assert url in client.get(reverse("portal:home")).content.decode()
+    # Only the racemic consent was planned: talk therapy is not offered.
+    talk = reverse("portal:sign-consent", args=[TreatmentType.TALK_THERAPY])
+    assert client.get(talk).status_code == 404
+
+    wrong = client.post(url, {"typed_name": "Somebody Else", "agreed": "on"})
+    assert wrong.status_code == 422
+    assert "Type your full name as your clinic has it" in wrong.content.decode()
+    unticked = client.post(url, {"typed_name": patient.full_name})
+    assert unticked.status_code == 422
+    assert not ConsentRecord.objects.filter(patient=patient).exists()
+
+    signed = client.post(url, {"typed_name": patient.full_name.upper(), "agreed": "on"})
+    assert signed["Location"] == reverse("portal:home")
+    record = ConsentRecord.objects.get(patient=patient)
+    assert record.signed_via == SignedVia.PORTAL
+    assert record.countersigned_at is None
+    assert "the care team countersigns it" in client.get(reverse("portal:home")).content.decode()
+    again = client.post(url, {"typed_name": patient.full_name, "agreed": "on"})
+    assert again["Location"] == reverse("portal:home")  # signed and awaiting: nothing to sign
+    assert ConsentRecord.objects.filter(patient=patient).count() == 1
+
+
+def test_a_patient_cannot_open_another_patients_form_or_staff_pages(patient: Patient) -> None:
+    client = _portal(patient)
+    other = Patient.objects.exclude(pk=patient.pk).order_by("id")[0]
+    staff_sign = reverse("consent:sign", args=[other.public_id, RACEMIC])
+    assert client.get(staff_sign).status_code == 403

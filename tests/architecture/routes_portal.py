@@ -1,0 +1,57 @@
+"""One real request per portal route, for the route-by-role tests."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils import timezone
+
+from kapclinic.accounts.models import Role, StaffMembership
+from kapclinic.accounts.permissions import Capability
+from kapclinic.consent.demo import seed_consent_documents
+from kapclinic.consent.models import ConsentDocument, TreatmentType
+from kapclinic.patients.models import Patient
+from kapclinic.screening.selectors import current_eligibility
+from kapclinic.screening.services import record_screening, sign_decision
+from kapclinic.screening.tests.factories import COMPLETE
+from tests.architecture.routing import Call, World
+
+
+def _offer_racemic_consent(patient: Patient) -> None:
+    """Published documents and a signed eligible screening: the portal then offers the racemic
+    ketamine consent to the world's patient, the one signed in as the patient role (once per
+    test)."""
+    if current_eligibility(patient, "racemic_ketamine") is not None:
+        return
+    staff = {
+        m.role: m.user
+        for m in StaffMembership.objects.filter(clinic=patient.clinic, is_active=True)
+        .select_related("user")
+        .order_by("-id")
+    }
+    now = timezone.now()
+    if not ConsentDocument.objects.filter(clinic=patient.clinic).exists():
+        seed_consent_documents(
+            clinic=patient.clinic, published_by=staff[Role.CLINIC_ADMIN], now=now
+        )
+    screening = record_screening(
+        actor=staff[Role.NURSE], roles={Role.NURSE}, patient=patient, answers=COMPLETE, now=now
+    )
+    sign_decision(
+        actor=staff[Role.PRESCRIBER],
+        roles={Role.PRESCRIBER},
+        screening=screening,
+        notes="",
+        now=now,
+    )
+
+
+def portal_routes(world: World) -> dict[str, Call]:
+    _offer_racemic_consent(world.patient)
+    return {
+        "portal:home": Call("GET", reverse("portal:home"), Capability.VIEW_OWN_RECORD),
+        "portal:sign-consent": Call(
+            "GET",
+            reverse("portal:sign-consent", args=[TreatmentType.RACEMIC_KETAMINE_OFF_LABEL]),
+            Capability.SIGN_OWN_CONSENT,
+        ),
+    }
