@@ -17,8 +17,9 @@ from kapclinic.measurement.instruments import (
     with_licensed_texts,
 )
 from kapclinic.measurement.instruments.definition import LicenceStatus
-from kapclinic.measurement.instruments.loader import VERIFIED_LOINC, parse_instrument
+from kapclinic.measurement.instruments.loader import parse_instrument
 from kapclinic.measurement.instruments.registry import DATA_DIR
+from kapclinic.measurement.instruments.validation import VERIFIED_LOINC
 from kapclinic.measurement.scoring import score
 from kapclinic.measurement.tests.helpers import numbered
 
