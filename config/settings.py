@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "kapclinic.screening",
     "kapclinic.consent",
     "kapclinic.referrals",
+    "kapclinic.measurement",
     "kapclinic.today",
     "kapclinic.oversight",
     "kapclinic.portal",

@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class MeasurementConfig(AppConfig):
+    name = "kapclinic.measurement"
+    label = "measurement"
+    verbose_name = "Measurement"
