@@ -36,3 +36,16 @@ class InvalidAnswersError(MeasurementError):
         self.instrument = instrument
         self.problems = tuple(problems)
         super().__init__(f"{instrument}: " + "; ".join(self.problems))
+
+
+class AssessmentError(MeasurementError):
+    """A response that cannot be changed as asked; nothing was written. ``items`` names the
+    questions the message is about, for the form."""
+
+    def __init__(self, message: str, *, items: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.items = tuple(items)
+
+
+class LinkRefusedError(AssessmentError):
+    """A one-time link that does not (or no longer) work; the message never says why."""

@@ -1,0 +1,195 @@
+"""Stored questionnaire responses, their one-time links, and the safety tasks they raise.
+
+The instruments themselves are data files (instruments/data/*.json), not rows: a response names
+its instrument by code and version, and keeps the raw answers and the engine's derived scores
+side by side, so a later instrument version never changes what was recorded.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from kapclinic.accounts.models import Clinic, User
+from kapclinic.core.models import PublicIdModel, TimeStampedModel
+from kapclinic.patients.models import Patient
+
+
+class Mode(models.TextChoices):
+    STAFF = "staff", "With staff in the clinic"
+    LINK = "link", "By the patient, through a one-time link"
+    PORTAL = "portal", "By the patient, in the portal"
+
+
+class Occasion(models.TextChoices):
+    """Why the response was taken: the time axis of onset and durability (R-OUT-*)."""
+
+    BASELINE = "baseline", "Baseline"
+    PRE_SESSION = "pre_session", "Before a session"
+    POST_SESSION = "post_session", "Right after a session"
+    DAY_AFTER = "day_after", "24 hours after a session"
+    END_OF_COURSE = "end_of_course", "End of course"
+    FOLLOW_UP = "follow_up", "Follow-up"
+    AD_HOC = "ad_hoc", "Unscheduled"
+
+
+class Assessment(PublicIdModel, TimeStampedModel):
+    """One response to one instrument version.
+
+    In progress: answers are saved as they come (partial answers are kept). Completed: scored,
+    immutable; a correction is a new Assessment that ``amends`` it (the original turns
+    ``amended`` and stays). Entered in error: kept, no longer counts.
+    """
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETED = "completed", "Completed"
+        AMENDED = "amended", "Replaced by an amended version"
+        ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
+        EXPIRED = "expired", "Expired unanswered"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="assessments")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    instrument_code = models.CharField(max_length=40)
+    instrument_version = models.CharField(max_length=20)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.IN_PROGRESS)
+    mode = models.CharField(max_length=10, choices=Mode.choices)
+    occasion = models.CharField(max_length=20, choices=Occasion.choices, default=Occasion.AD_HOC)
+    # Raw answers {item id: value}, exactly as given.
+    answers = models.JSONField(default=dict, blank=True)
+    # Derived, from kapclinic.measurement.scoring.score at completion: total (also a column for
+    # charts), named scores, band, category, flags, refused reason and the rule that scored it.
+    total = models.IntegerField(null=True, blank=True)
+    band = models.CharField(max_length=40, blank=True)
+    category = models.CharField(max_length=40, blank=True)
+    scores = models.JSONField(default=dict, blank=True)
+    started_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    # A dosing or therapy session this response belongs to (public id; the session apps come
+    # later and link back by this id so measurement never imports them).
+    session_ref = models.UUIDField(null=True, blank=True)
+    amends = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="amended_by"
+    )
+    amendment_reason = models.TextField(blank=True)
+    status_reason = models.TextField(blank=True)  # entered in error: why
+
+    class Meta:
+        ordering = ["-completed_at", "-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["patient", "instrument_code", "completed_at"],
+                name="assessment_patient_series_idx",
+            ),
+            models.Index(fields=["clinic", "status"], name="assessment_clinic_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="in_progress", completed_at__isnull=True)
+                | Q(status="expired", completed_at__isnull=True)
+                | (~Q(status__in=["in_progress", "expired"]) & Q(completed_at__isnull=False)),
+                name="assessment_completed_when_finished",
+            ),
+            models.CheckConstraint(
+                condition=Q(amends__isnull=True) | ~Q(amendment_reason=""),
+                name="assessment_amendment_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_code} v{self.instrument_version} ({self.status})"
+
+    @property
+    def counts(self) -> bool:
+        """Whether this response counts for outcomes (completed, not replaced or withdrawn)."""
+        return self.status == self.Status.COMPLETED
+
+
+class AssessmentLink(PublicIdModel):
+    """A one-time link that lets the patient answer one in-progress assessment on their phone
+    without signing in. Only a hash of the token is stored; the URL holds nothing else."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    # Set when the link is first opened: from then on only that browser session continues.
+    opened_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")), name="link_expires_after_issue"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Link for assessment {self.assessment_id}"
+
+
+class SafetyTask(PublicIdModel):
+    """An urgent task for the patient's care team raised by a safety alert rule (R-OUT-*:
+    PHQ-9 item 9 > 0, QIDS-SR16 item 12 > 0, a positive ASQ, a high-risk C-SSRS).
+
+    Open until a clinician acknowledges it with the action taken; escalated to the clinic's
+    admins when not acknowledged in time; blocks dosing until a clinician records their
+    evaluation (kapclinic.measurement.safety)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        RESOLVED = "resolved", "Evaluated and resolved"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="safety_tasks")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.PROTECT, related_name="safety_tasks"
+    )
+    rule_id = models.CharField(max_length=80)
+    severity = models.CharField(max_length=20)  # kapclinic.measurement AlertSeverity value
+    message = models.TextField()
+    triggered_by = models.JSONField(default=list, blank=True)  # [[item id, answer], ...]
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=40, blank=True)
+    action_note = models.TextField(blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    evaluated_at = models.DateTimeField(null=True, blank=True)
+    evaluated_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    evaluation_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["clinic", "status"], name="safety_task_clinic_status_idx"),
+            models.Index(fields=["patient", "status"], name="safety_task_patient_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open")
+                | Q(acknowledged_at__isnull=False, acknowledged_by__isnull=False) & ~Q(action=""),
+                name="safety_task_acknowledged_with_action",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="resolved")
+                | Q(evaluated_at__isnull=False, evaluated_by__isnull=False)
+                & ~Q(evaluation_note=""),
+                name="safety_task_resolved_with_evaluation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Safety task {self.rule_id} ({self.status})"

@@ -1,0 +1,431 @@
+"""Writes about questionnaire responses: start, save answers, complete (score, store, raise
+safety tasks), amend, mark entered in error, and one-time links for the patient's phone.
+
+Every write runs in one transaction with its audit entry. A completed response is immutable:
+corrections create an amended version that points at the original.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+from uuid import UUID
+
+from django.db import transaction
+
+from kapclinic.accounts.models import User
+from kapclinic.audit import services as audit
+from kapclinic.audit.models import Operation
+from kapclinic.measurement.alerts import alerts
+from kapclinic.measurement.exceptions import (
+    AssessmentError,
+    InvalidAnswersError,
+    LinkRefusedError,
+)
+from kapclinic.measurement.instruments import Instrument, get_instrument
+from kapclinic.measurement.instruments.definition import AlertSeverity
+from kapclinic.measurement.models import Assessment, AssessmentLink, Mode, Occasion, SafetyTask
+from kapclinic.measurement.scoring import ScoreResult, score
+from kapclinic.measurement.skiplogic import check_answers, visible_items
+from kapclinic.patients.models import Patient
+
+LINK_LIFETIME: Final = timedelta(hours=72)
+MIN_REASON_LENGTH: Final = 10
+
+
+def instrument_of(assessment: Assessment) -> Instrument:
+    return get_instrument(assessment.instrument_code, assessment.instrument_version)
+
+
+def _audit(
+    assessment: Assessment,
+    *,
+    actor: User | None,
+    roles: Iterable[str],
+    operation: Operation,
+    action: str,
+    changes: dict[str, tuple[Any, Any]] | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    audit.record(
+        actor=actor,
+        operation=operation,
+        action=action,
+        actor_roles=roles,
+        clinic_id=assessment.clinic.public_id,
+        patient_id=assessment.patient.public_id,
+        target=audit.target_of(assessment),
+        changes=changes,
+        detail=detail,
+    )
+
+
+@transaction.atomic
+def start_assessment(
+    *,
+    actor: User | None,
+    roles: Iterable[str],
+    patient: Patient,
+    instrument_code: str,
+    mode: Mode,
+    occasion: Occasion = Occasion.AD_HOC,
+    session_ref: UUID | None = None,
+) -> Assessment:
+    """Open an empty response to the current version of ``instrument_code`` for ``patient``.
+
+    Raises AssessmentError when the instrument's item texts are licensed and not loaded (it
+    cannot be shown to anyone) or the patient record was merged away."""
+    instrument = get_instrument(instrument_code)
+    if not instrument.has_texts:
+        raise AssessmentError(
+            f"{instrument.title} needs its licensed item texts before it can be administered "
+            "(see docs/measurement.md)."
+        )
+    if patient.merged_into_id is not None:
+        raise AssessmentError("This record was merged into another: use the surviving record.")
+    assessment = Assessment.objects.create(
+        patient=patient,
+        clinic=patient.clinic,
+        instrument_code=instrument.code,
+        instrument_version=instrument.version,
+        mode=mode,
+        occasion=occasion,
+        session_ref=session_ref,
+        started_by=actor,
+    )
+    _audit(
+        assessment,
+        actor=actor,
+        roles=roles,
+        operation=Operation.CREATE,
+        action="measurement.started",
+        detail={"instrument": instrument.code, "version": instrument.version, "mode": mode},
+    )
+    return assessment
+
+
+def _locked(assessment: Assessment) -> Assessment:
+    return (
+        Assessment.objects.select_for_update()
+        .select_related("patient", "clinic")
+        .get(pk=assessment.pk)
+    )
+
+
+def parse_answers(instrument: Instrument, raw: Mapping[str, str]) -> dict[str, int]:
+    """Form values {item id: "2"} → {item id: 2}; blanks are left out. Raises AssessmentError
+    for text that is not a whole number (the engine checks the values themselves)."""
+    answers: dict[str, int] = {}
+    bad: list[str] = []
+    for item in instrument.items:
+        value = raw.get(item.id, "")
+        if value == "":
+            continue
+        try:
+            answers[item.id] = int(value)
+        except ValueError:
+            bad.append(item.id)
+    if bad:
+        raise AssessmentError("Choose one of the answers offered.", items=bad)
+    return answers
+
+
+def _checked(instrument: Instrument, answers: Mapping[str, int]) -> dict[str, int]:
+    """Only the answers the skip logic still asks (a changed gate question drops the answers
+    it no longer asks), each one checked against its options."""
+    asked = {item.id for item in visible_items(instrument, answers)}
+    kept = {k: v for k, v in answers.items() if k in asked}
+    try:
+        check_answers(instrument, kept)
+    except InvalidAnswersError as error:
+        raise AssessmentError(str(error)) from error
+    return kept
+
+
+@transaction.atomic
+def save_answers(
+    *,
+    actor: User | None,
+    roles: Iterable[str],
+    assessment: Assessment,
+    answers: Mapping[str, int],
+) -> Assessment:
+    """Merge ``answers`` into an in-progress response (partial answers are kept).
+
+    Raises AssessmentError for a response that is no longer in progress or an invalid answer."""
+    assessment = _locked(assessment)
+    if assessment.status != Assessment.Status.IN_PROGRESS:
+        raise AssessmentError("This questionnaire is already finished: it cannot be changed.")
+    instrument = instrument_of(assessment)
+    merged = _checked(instrument, {**assessment.answers, **answers})
+    if merged == assessment.answers:
+        return assessment
+    old = dict(assessment.answers)
+    assessment.answers = merged
+    assessment.save(update_fields=["answers", "updated_at"])
+    _audit(
+        assessment,
+        actor=actor,
+        roles=roles,
+        operation=Operation.UPDATE,
+        action="measurement.answers_saved",
+        changes={k: (old.get(k), v) for k, v in merged.items() if old.get(k) != v},
+    )
+    return assessment
+
+
+def unanswered(instrument: Instrument, answers: Mapping[str, int]) -> list[str]:
+    """Asked, required items still blank (what stops a response from being completed)."""
+    return [
+        item.id
+        for item in visible_items(instrument, answers)
+        if item.id not in answers and not item.optional
+    ]
+
+
+def _store_score(assessment: Assessment, result: ScoreResult) -> None:
+    assessment.total = result.total
+    assessment.band = result.band.code if result.band else ""
+    assessment.category = result.category or ""
+    assessment.scores = {
+        "scores": dict(result.scores),
+        "band_label": result.band.label if result.band else "",
+        "flags": dict(result.flags),
+        "missing_items": list(result.missing_items),
+        "refused_reason": result.refused_reason,
+        "rule": {"id": result.rule.id, "text": result.rule.text},
+    }
+
+
+def _raise_safety_tasks(assessment: Assessment, instrument: Instrument, now: datetime) -> int:
+    fired = alerts(instrument, assessment.answers)
+    tasks = [
+        SafetyTask(
+            patient=assessment.patient,
+            clinic=assessment.clinic,
+            assessment=assessment,
+            rule_id=a.rule_id,
+            severity=str(a.severity),
+            message=a.message,
+            triggered_by=[list(pair) for pair in a.triggered_by],
+            created_at=now,
+        )
+        for a in fired
+    ]
+    SafetyTask.objects.bulk_create(tasks)
+    return sum(1 for a in fired if a.severity is AlertSeverity.URGENT)
+
+
+@dataclass(frozen=True)
+class Completion:
+    assessment: Assessment
+    urgent_alerts: int  # how many urgent safety tasks the answers raised
+
+
+@transaction.atomic
+def complete_assessment(
+    *,
+    actor: User | None,
+    roles: Iterable[str],
+    assessment: Assessment,
+    answers: Mapping[str, int] | None = None,
+    now: datetime,
+) -> Completion:
+    """Save the last ``answers``, score the response and freeze it; raise a safety task for
+    every alert rule the answers fire (in this transaction, so no alert is ever lost).
+
+    Raises AssessmentError naming the required items still unanswered (nothing is completed)."""
+    assessment = _locked(assessment)
+    if assessment.status != Assessment.Status.IN_PROGRESS:
+        raise AssessmentError("This questionnaire is already finished.")
+    instrument = instrument_of(assessment)
+    merged = _checked(instrument, {**assessment.answers, **(answers or {})})
+    missing = unanswered(instrument, merged)
+    if missing:
+        labels = ", ".join(instrument.item(i).label for i in missing)
+        raise AssessmentError(f"Please answer every question: {labels}.", items=missing)
+    assessment.answers = merged
+    _store_score(assessment, score(instrument, merged))
+    assessment.status = Assessment.Status.COMPLETED
+    assessment.completed_at = now
+    assessment.save()
+    urgent = _raise_safety_tasks(assessment, instrument, now)
+    _audit(
+        assessment,
+        actor=actor,
+        roles=roles,
+        operation=Operation.UPDATE,
+        action="measurement.completed",
+        changes={"status": (Assessment.Status.IN_PROGRESS, Assessment.Status.COMPLETED)},
+        detail={"total": assessment.total, "band": assessment.band, "urgent_alerts": urgent},
+    )
+    return Completion(assessment=assessment, urgent_alerts=urgent)
+
+
+@transaction.atomic
+def amend_assessment(
+    *,
+    actor: User,
+    roles: Iterable[str],
+    original: Assessment,
+    answers: Mapping[str, int],
+    reason: str,
+    now: datetime,
+) -> Assessment:
+    """Correct a completed response: a new completed response with the corrected answers that
+    ``amends`` the original (which turns ``amended`` and stays). Alerts are raised anew for the
+    corrected answers.
+
+    Raises AssessmentError for a response that is not completed, a short reason, or answers
+    that do not complete the instrument."""
+    reason = reason.strip()
+    if len(reason) < MIN_REASON_LENGTH:
+        raise AssessmentError(f"Give the reason in at least {MIN_REASON_LENGTH} characters.")
+    original = _locked(original)
+    if original.status != Assessment.Status.COMPLETED:
+        raise AssessmentError("Only a completed response can be amended.")
+    instrument = instrument_of(original)
+    merged = _checked(instrument, dict(answers))
+    missing = unanswered(instrument, merged)
+    if missing:
+        labels = ", ".join(instrument.item(i).label for i in missing)
+        raise AssessmentError(f"Please answer every question: {labels}.", items=missing)
+    original.status = Assessment.Status.AMENDED
+    original.save(update_fields=["status", "updated_at"])
+    amended = Assessment(
+        patient=original.patient,
+        clinic=original.clinic,
+        instrument_code=original.instrument_code,
+        instrument_version=original.instrument_version,
+        status=Assessment.Status.COMPLETED,
+        mode=original.mode,
+        occasion=original.occasion,
+        session_ref=original.session_ref,
+        answers=merged,
+        started_by=actor,
+        completed_at=original.completed_at,  # the answers describe that moment, not now
+        amends=original,
+        amendment_reason=reason,
+    )
+    _store_score(amended, score(instrument, merged))
+    amended.save()
+    _raise_safety_tasks(amended, instrument, now)
+    _audit(
+        amended,
+        actor=actor,
+        roles=roles,
+        operation=Operation.CREATE,
+        action="measurement.amended",
+        changes={k: (original.answers.get(k), v) for k, v in merged.items()},
+        detail={"amends": str(original.public_id), "reason": reason},
+    )
+    return amended
+
+
+@transaction.atomic
+def enter_in_error(
+    *, actor: User, roles: Iterable[str], assessment: Assessment, reason: str
+) -> Assessment:
+    """Withdraw a response recorded by mistake (wrong patient, test entry): kept, not counted."""
+    reason = reason.strip()
+    if len(reason) < MIN_REASON_LENGTH:
+        raise AssessmentError(f"Give the reason in at least {MIN_REASON_LENGTH} characters.")
+    assessment = _locked(assessment)
+    if assessment.status in (Assessment.Status.ENTERED_IN_ERROR, Assessment.Status.AMENDED):
+        raise AssessmentError("This response no longer counts already.")
+    old = assessment.status
+    assessment.status = Assessment.Status.ENTERED_IN_ERROR
+    assessment.status_reason = reason
+    if assessment.completed_at is None:
+        assessment.completed_at = assessment.updated_at
+    assessment.save(update_fields=["status", "status_reason", "completed_at", "updated_at"])
+    _audit(
+        assessment,
+        actor=actor,
+        roles=roles,
+        operation=Operation.UPDATE,
+        action="measurement.entered_in_error",
+        changes={"status": (old, assessment.status)},
+        detail={"reason": reason},
+    )
+    return assessment
+
+
+# --- one-time links --------------------------------------------------------------------------
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def issue_link(
+    *,
+    actor: User | None,
+    roles: Iterable[str],
+    assessment: Assessment,
+    now: datetime,
+    lifetime: timedelta = LINK_LIFETIME,
+) -> str:
+    """A new one-time link token for an in-progress response (earlier links to it stop
+    working). Returns the token, which is shown or sent once and stored only as a hash."""
+    assessment = _locked(assessment)
+    if assessment.status != Assessment.Status.IN_PROGRESS:
+        raise AssessmentError("This questionnaire is already finished: no link is needed.")
+    AssessmentLink.objects.filter(assessment=assessment, revoked_at=None).update(revoked_at=now)
+    token = secrets.token_urlsafe(32)
+    link = AssessmentLink.objects.create(
+        assessment=assessment,
+        token_hash=hash_token(token),
+        created_by=actor,
+        created_at=now,
+        expires_at=now + lifetime,
+    )
+    _audit(
+        assessment,
+        actor=actor,
+        roles=roles,
+        operation=Operation.CREATE,
+        action="measurement.link_issued",
+        detail={"link": str(link.public_id), "expires_at": link.expires_at.isoformat()},
+    )
+    return token
+
+
+@transaction.atomic
+def open_link(token: str, *, now: datetime) -> Assessment:
+    """The response a one-time link leads to, marking the link used on first opening.
+
+    Raises LinkRefusedError, with the same words for every case so a guess learns nothing,
+    when the token is unknown, revoked, expired, already opened, or its response finished."""
+    link = (
+        AssessmentLink.objects.select_for_update()
+        .select_related("assessment__patient", "assessment__clinic")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+    if (
+        link is None
+        or link.revoked_at is not None
+        or link.opened_at is not None
+        or link.expires_at <= now
+        or link.assessment.status != Assessment.Status.IN_PROGRESS
+    ):
+        raise LinkRefusedError(
+            "This link no longer works: links work once and expire. Ask the clinic for a new one."
+        )
+    link.opened_at = now
+    link.save(update_fields=["opened_at"])
+    _audit(
+        link.assessment,
+        actor=None,
+        roles=("patient",),
+        operation=Operation.READ,
+        action="measurement.link_opened",
+        detail={"link": str(link.public_id)},
+    )
+    return link.assessment
