@@ -16,6 +16,7 @@ urlpatterns = [
     path("refer/", referral_views.self_check, name="self-check"),
     path("screening/", include("kapclinic.screening.urls")),
     path("consent/", include("kapclinic.consent.urls")),
+    path("measurement/", include("kapclinic.measurement.urls")),
     path("portal/", include("kapclinic.portal.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
