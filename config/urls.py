@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from kapclinic.api.api import api
 from kapclinic.core import views as core_views
+from kapclinic.measurement import views as measurement_views
 from kapclinic.referrals import views as referral_views
 
 urlpatterns = [
@@ -14,6 +15,10 @@ urlpatterns = [
     path("audit/", include("kapclinic.oversight.urls")),
     path("referrals/", include("kapclinic.referrals.urls")),
     path("refer/", referral_views.self_check, name="self-check"),
+    # A one-time questionnaire link (no sign-in): the token is spent on first opening, then the
+    # browser session carries on at /q/ so the token does not stay in the address bar.
+    path("q/<str:token>/", measurement_views.link_entry, name="questionnaire-link"),
+    path("q/", measurement_views.questionnaire, name="questionnaire"),
     path("screening/", include("kapclinic.screening.urls")),
     path("consent/", include("kapclinic.consent.urls")),
     path("measurement/", include("kapclinic.measurement.urls")),

@@ -40,6 +40,10 @@ class Capability(models.TextChoices):
     CONFIGURE_SCREENING = "configure_screening", "Set the clinic's screening thresholds and rules"
     RECORD_CONSENT = "record_consent", "Record, countersign and withdraw informed consent"
     MANAGE_CONSENT_DOCUMENTS = "manage_consent_documents", "Publish consent document versions"
+    ADMINISTER_QUESTIONNAIRES = (
+        "administer_questionnaires",
+        "Give questionnaires in the clinic, send one-time links, amend responses",
+    )
     VIEW_SCHEDULE = "view_schedule", "See the schedule"
     VIEW_MONITORING = "view_monitoring", "See the monitoring console"
     VIEW_OUTCOMES = "view_outcomes", "See patients' outcomes"
@@ -81,6 +85,8 @@ MATRIX: Final[dict[Capability, frozenset[str]]] = {
     Capability.MERGE_PATIENTS: frozenset({Role.CLINIC_ADMIN}),
     # Clinical policy (which rules apply, BP limits) is a prescriber's (medical) decision.
     Capability.CONFIGURE_SCREENING: frozenset({Role.PRESCRIBER}),
+    # Answers include suicide-risk items: clinicians give and read them, not the desk.
+    Capability.ADMINISTER_QUESTIONNAIRES: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     Capability.VIEW_SCHEDULE: _CLINICAL | {Role.CLINIC_ADMIN, Role.FRONT_DESK},
     Capability.VIEW_MONITORING: frozenset({Role.PRESCRIBER, Role.NURSE, Role.CLINIC_ADMIN}),
     Capability.VIEW_OUTCOMES: _CLINICAL | {Role.CLINIC_ADMIN},

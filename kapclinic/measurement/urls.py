@@ -1,11 +1,24 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, path  # noqa: F401  (sections below add their paths)
+from django.urls import URLPattern, path
+
+from kapclinic.measurement import views
 
 app_name = "measurement"
 urlpatterns: list[URLPattern] = []
 
 # --- administration by staff (views.py) -------------------------------------------------------
+urlpatterns += [
+    path("patients/<uuid:public_id>/", views.patient_questionnaires, name="patient"),
+    path("responses/<uuid:public_id>/", views.administer, name="administer"),
+    path("responses/<uuid:public_id>/link/", views.new_link, name="new-link"),
+    path("responses/<uuid:public_id>/amend/", views.amend, name="amend"),
+    path(
+        "responses/<uuid:public_id>/entered-in-error/",
+        views.entered_in_error,
+        name="entered-in-error",
+    ),
+]
 
 # --- safety tasks (safety_views.py) -----------------------------------------------------------
 

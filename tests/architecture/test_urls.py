@@ -14,6 +14,8 @@ PUBLIC_VIEWS = {
     "accounts:sign-in-link",  # the e-mailed one-time link itself (random token, single use)
     "healthz",  # load-balancer liveness; returns "ok" and touches no data
     "self-check",  # the public "could ketamine suit me?" page and appointment request
+    "questionnaire-link",  # a one-time questionnaire link (random token, single use, expires)
+    "questionnaire",  # the questionnaire that link opened, bound to that browser session only
 }
 
 

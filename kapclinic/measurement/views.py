@@ -1,0 +1,352 @@
+"""Questionnaires given by staff in the clinic (tablet-friendly), one-time links for the
+patient's phone, and the public page those links open (no sign-in)."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kapclinic.accounts.permissions import Capability, requires
+from kapclinic.accounts.types import ClinicRequest
+from kapclinic.measurement.exceptions import AssessmentError, LinkRefusedError
+from kapclinic.measurement.instruments import Instrument, all_instruments
+from kapclinic.measurement.instruments.definition import Item
+from kapclinic.measurement.models import Assessment, Mode, Occasion, SafetyTask
+from kapclinic.measurement.services import (
+    amend_assessment,
+    complete_assessment,
+    enter_in_error,
+    instrument_of,
+    issue_link,
+    open_link,
+    parse_answers,
+    save_answers,
+    start_assessment,
+)
+from kapclinic.measurement.skiplogic import visible_items
+from kapclinic.patients.selectors import PatientAccess, access_patient
+
+# The browser session key that carries an opened one-time link's response (never in the URL).
+LINK_SESSION_KEY = "questionnaire_link_assessment"
+
+
+@dataclass(frozen=True)
+class Question:
+    item: Item
+    number: int
+    value: int | None
+    error: bool
+
+
+def questions(
+    instrument: Instrument, answers: dict[str, int], errors: tuple[str, ...] = ()
+) -> list[Question]:
+    """The items asked with these answers (skip logic), numbered as shown."""
+    return [
+        Question(item=item, number=n, value=answers.get(item.id), error=item.id in errors)
+        for n, item in enumerate(visible_items(instrument, answers), start=1)
+    ]
+
+
+def administrable() -> list[Instrument]:
+    """Instruments that can be shown to a patient (licensed ones only with their texts)."""
+    return [i for i in all_instruments() if i.has_texts]
+
+
+def _access(request: ClinicRequest, public_id: UUID, action: str) -> PatientAccess:
+    return access_patient(
+        actor=request.user,
+        memberships=request.memberships,
+        public_id=public_id,
+        capability=Capability.ADMINISTER_QUESTIONNAIRES,
+        action=action,
+    )
+
+
+def _assessment(request: ClinicRequest, public_id: UUID) -> tuple[Assessment, PatientAccess]:
+    """An assessment of a patient the user may give questionnaires to, else 404."""
+    assessment = (
+        Assessment.objects.select_related("patient", "clinic").filter(public_id=public_id).first()
+    )
+    if assessment is None:
+        raise Http404
+    access = _access(request, assessment.patient.public_id, "measurement.assessment_opened")
+    return assessment, access
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Capability.ADMINISTER_QUESTIONNAIRES)
+def patient_questionnaires(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    """The patient's questionnaires: start one in the clinic or for a link."""
+    access = _access(request, public_id, "measurement.questionnaires_opened")
+    patient = access.patient
+    error = ""
+    if request.method == "POST":
+        code = request.POST.get("instrument", "")
+        occasion = request.POST.get("occasion", Occasion.AD_HOC)
+        mode = Mode.LINK if request.POST.get("mode") == "link" else Mode.STAFF
+        if code not in {i.code for i in administrable()}:
+            error = "Choose a questionnaire from the list."
+        elif occasion not in Occasion.values:
+            error = "Choose when the questionnaire is taken."
+        else:
+            try:
+                assessment = start_assessment(
+                    actor=request.user,
+                    roles=access.roles,
+                    patient=patient,
+                    instrument_code=code,
+                    mode=mode,
+                    occasion=Occasion(occasion),
+                )
+            except AssessmentError as refused:
+                error = refused.message
+            else:
+                if mode == Mode.LINK:
+                    return _show_new_link(request, access, assessment)
+                return redirect("measurement:administer", public_id=assessment.public_id)
+    rows = list(
+        Assessment.objects.filter(patient=patient).select_related("started_by")[:100]
+    )  # newest first; the outcome chart shows the whole series
+    return render(
+        request,
+        "measurement/patient_questionnaires.html",
+        {
+            "patient": patient,
+            "access": access,
+            "instruments": administrable(),
+            "occasions": Occasion.choices,
+            "rows": rows,
+            "error": error,
+        },
+        status=422 if error else 200,
+    )
+
+
+def _show_new_link(
+    request: ClinicRequest, access: PatientAccess, assessment: Assessment
+) -> HttpResponse:
+    token = issue_link(
+        actor=request.user, roles=access.roles, assessment=assessment, now=timezone.now()
+    )
+    url = request.build_absolute_uri(reverse("questionnaire-link", args=[token]))
+    # Shown once (only its hash is kept): never redirect with it, never log it.
+    response = render(
+        request,
+        "measurement/link_issued.html",
+        {"patient": access.patient, "assessment": assessment, "url": url},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@requires(Capability.ADMINISTER_QUESTIONNAIRES)
+def new_link(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    """A fresh link for an unfinished questionnaire (the earlier links stop working)."""
+    assessment, access = _assessment(request, public_id)
+    if assessment.status != Assessment.Status.IN_PROGRESS:
+        messages.error(request, "This questionnaire is already finished: no link is needed.")
+        return redirect("measurement:administer", public_id=assessment.public_id)
+    return _show_new_link(request, access, assessment)
+
+
+def _form_context(assessment: Assessment, answers: dict[str, int], errors: tuple[str, ...]) -> Any:
+    instrument = instrument_of(assessment)
+    return {
+        "assessment": assessment,
+        "instrument": instrument,
+        "questions": questions(instrument, answers, errors),
+    }
+
+
+def _answer(
+    request: HttpRequest, assessment: Assessment, *, actor: Any, roles: Any
+) -> tuple[str, dict[str, int], tuple[str, ...], str]:
+    """Apply a POST of the questionnaire form: ("saved" | "completed" | "error", answers shown,
+    items in error, message)."""
+    instrument = instrument_of(assessment)
+    raw = {k: v for k, v in request.POST.items() if isinstance(v, str)}
+    try:
+        posted = parse_answers(instrument, raw)
+        if request.POST.get("action") == "complete":
+            done = complete_assessment(
+                actor=actor, roles=roles, assessment=assessment, answers=posted, now=timezone.now()
+            )
+            return "completed", done.assessment.answers, (), ""
+        saved = save_answers(actor=actor, roles=roles, assessment=assessment, answers=posted)
+        return "saved", saved.answers, (), ""
+    except AssessmentError as error:
+        shown = {**assessment.answers}
+        with contextlib.suppress(AssessmentError):
+            shown.update(parse_answers(instrument, raw))
+        return "error", shown, error.items, error.message
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Capability.ADMINISTER_QUESTIONNAIRES)
+def administer(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    """Give a questionnaire in the clinic (tablet): answers save as they are chosen (htmx) or
+    with Save; Complete scores it. A finished one shows its result."""
+    assessment, access = _assessment(request, public_id)
+    if assessment.status != Assessment.Status.IN_PROGRESS:
+        return _result(request, assessment, access)
+    errors: tuple[str, ...] = ()
+    status, answers, message = "shown", dict(assessment.answers), ""
+    if request.method == "POST":
+        status, answers, errors, message = _answer(
+            request, assessment, actor=request.user, roles=access.roles
+        )
+        if status == "completed":
+            return redirect("measurement:administer", public_id=assessment.public_id)
+    context = {
+        **_form_context(assessment, answers, errors),
+        "patient": access.patient,
+        "access": access,
+        "message": message,
+        "saved": status == "saved",
+        "form_action": reverse("measurement:administer", args=[assessment.public_id]),
+    }
+    template = (
+        "measurement/partials/_questionnaire_form.html"
+        if request.headers.get("HX-Request")
+        else "measurement/administer.html"
+    )
+    return render(request, template, context, status=422 if status == "error" else 200)
+
+
+def _result(request: ClinicRequest, assessment: Assessment, access: PatientAccess) -> HttpResponse:
+    instrument = instrument_of(assessment)
+    tasks = list(SafetyTask.objects.filter(assessment=assessment))
+    return render(
+        request,
+        "measurement/result.html",
+        {
+            "patient": access.patient,
+            "access": access,
+            "assessment": assessment,
+            "instrument": instrument,
+            "questions": questions(instrument, dict(assessment.answers)),
+            "tasks": tasks,
+            "amended_by": getattr(assessment, "amended_by", None)
+            if assessment.status == Assessment.Status.AMENDED
+            else None,
+        },
+    )
+
+
+@require_POST
+@requires(Capability.ADMINISTER_QUESTIONNAIRES)
+def amend(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    assessment, access = _assessment(request, public_id)
+    instrument = instrument_of(assessment)
+    try:
+        answers = parse_answers(instrument, {k: str(v) for k, v in request.POST.items()})
+        amended = amend_assessment(
+            actor=request.user,
+            roles=access.roles,
+            original=assessment,
+            answers=answers,
+            reason=request.POST.get("reason", ""),
+            now=timezone.now(),
+        )
+    except AssessmentError as error:
+        messages.error(request, error.message)
+        return redirect("measurement:administer", public_id=assessment.public_id)
+    messages.success(request, "Amended: the corrected response replaces the original.")
+    return redirect("measurement:administer", public_id=amended.public_id)
+
+
+@require_POST
+@requires(Capability.ADMINISTER_QUESTIONNAIRES)
+def entered_in_error(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    assessment, access = _assessment(request, public_id)
+    try:
+        enter_in_error(
+            actor=request.user,
+            roles=access.roles,
+            assessment=assessment,
+            reason=request.POST.get("reason", ""),
+        )
+    except AssessmentError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Marked entered in error: it no longer counts.")
+    return redirect("measurement:administer", public_id=assessment.public_id)
+
+
+# --- the patient's side of a one-time link (no sign-in) -------------------------------------
+
+
+@login_not_required
+@require_GET
+def link_entry(request: HttpRequest, token: str) -> HttpResponse:
+    """Open a one-time link: the link is spent, this browser session carries on at /q/."""
+    try:
+        assessment = open_link(token, now=timezone.now())
+    except LinkRefusedError as error:
+        return render(
+            request, "measurement/link_refused.html", {"message": error.message}, status=410
+        )
+    request.session.cycle_key()
+    request.session[LINK_SESSION_KEY] = str(assessment.public_id)
+    return redirect("questionnaire")
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def questionnaire(request: HttpRequest) -> HttpResponse:
+    """The questionnaire a link opened in this browser session (phone-sized, no sign-in)."""
+    public_id = request.session.get(LINK_SESSION_KEY)
+    assessment = (
+        Assessment.objects.select_related("patient", "clinic").filter(public_id=public_id).first()
+        if public_id
+        else None
+    )
+    if assessment is None:
+        message = "This page works only from the link the clinic sent you. Ask for a new link."
+        return render(request, "measurement/link_refused.html", {"message": message}, status=410)
+    if assessment.status != Assessment.Status.IN_PROGRESS:
+        return _thanks(request, assessment)
+    errors: tuple[str, ...] = ()
+    status, answers, message = "shown", dict(assessment.answers), ""
+    if request.method == "POST":
+        status, answers, errors, message = _answer(
+            request, assessment, actor=None, roles=("patient",)
+        )
+        if status == "completed":
+            return redirect("questionnaire")
+    context = {
+        **_form_context(assessment, answers, errors),
+        "clinic": assessment.clinic,
+        "message": message,
+        "saved": status == "saved",
+        "form_action": reverse("questionnaire"),
+        "public": True,
+    }
+    template = (
+        "measurement/partials/_questionnaire_form.html"
+        if request.headers.get("HX-Request")
+        else "measurement/questionnaire_public.html"
+    )
+    return render(request, template, context, status=422 if status == "error" else 200)
+
+
+def _thanks(request: HttpRequest, assessment: Assessment) -> HttpResponse:
+    urgent = SafetyTask.objects.filter(assessment=assessment, severity="urgent").exists()
+    request.session.pop(LINK_SESSION_KEY, None)  # finished: the session no longer opens it
+    return render(
+        request,
+        "measurement/questionnaire_thanks.html",
+        {"clinic": assessment.clinic, "urgent": urgent},
+    )

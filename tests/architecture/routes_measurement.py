@@ -1,0 +1,66 @@
+"""One real request per questionnaire-administration route, for the route-by-role tests."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from kapclinic.accounts.models import Role, StaffMembership
+from kapclinic.accounts.permissions import Capability
+from kapclinic.measurement.models import Assessment, Mode
+from kapclinic.measurement.services import start_assessment
+from tests.architecture.routing import Call, World
+
+
+def _assessment(world: World) -> Assessment:
+    """An in-progress PHQ-9 of the world's patient (created once per test)."""
+    existing = Assessment.objects.filter(patient=world.patient).order_by("id").first()
+    if existing is not None:
+        return existing
+    nurse = (
+        StaffMembership.objects.filter(clinic=world.home, role=Role.NURSE, is_active=True)
+        .select_related("user")
+        .order_by("id")[0]
+    )
+    return start_assessment(
+        actor=nurse.user,
+        roles={Role.NURSE},
+        patient=world.patient,
+        instrument_code="phq9",
+        mode=Mode.STAFF,
+    )
+
+
+def measurement_routes(world: World) -> dict[str, Call]:
+    response = _assessment(world).public_id
+    return {
+        "measurement:patient": Call(
+            "GET",
+            reverse("measurement:patient", args=[world.patient.public_id]),
+            Capability.ADMINISTER_QUESTIONNAIRES,
+        ),
+        "measurement:administer": Call(
+            "GET",
+            reverse("measurement:administer", args=[response]),
+            Capability.ADMINISTER_QUESTIONNAIRES,
+        ),
+        # An unfinished response: a fresh link is shown once.
+        "measurement:new-link": Call(
+            "POST",
+            reverse("measurement:new-link", args=[response]),
+            Capability.ADMINISTER_QUESTIONNAIRES,
+        ),
+        # Not completed, so nothing to amend: back to the response with the reason.
+        "measurement:amend": Call(
+            "POST",
+            reverse("measurement:amend", args=[response]),
+            Capability.ADMINISTER_QUESTIONNAIRES,
+            ok=frozenset({302}),
+        ),
+        # No reason given: back to the response with the message; nothing changes.
+        "measurement:entered-in-error": Call(
+            "POST",
+            reverse("measurement:entered-in-error", args=[response]),
+            Capability.ADMINISTER_QUESTIONNAIRES,
+            ok=frozenset({302}),
+        ),
+    }
