@@ -203,6 +203,7 @@ def administer(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         return _result(request, assessment, access)
     errors: tuple[str, ...] = ()
     status, answers, message = "shown", dict(assessment.answers), ""
+    before = _asked(assessment, answers)
     if request.method == "POST":
         status, answers, errors, message = _answer(
             request, assessment, actor=request.user, roles=access.roles
@@ -217,12 +218,33 @@ def administer(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         "saved": status == "saved",
         "form_action": reverse("measurement:administer", args=[assessment.public_id]),
     }
-    template = (
-        "measurement/partials/_questionnaire_form.html"
-        if request.headers.get("HX-Request")
-        else "measurement/administer.html"
-    )
-    return render(request, template, context, status=422 if status == "error" else 200)
+    return _respond(request, context, status, before, "measurement/administer.html")
+
+
+def _asked(assessment: Assessment, answers: dict[str, int]) -> list[str]:
+    return [item.id for item in visible_items(instrument_of(assessment), answers)]
+
+
+def _respond(
+    request: HttpRequest,
+    context: dict[str, Any],
+    status: str,
+    asked_before: list[str],
+    page_template: str,
+) -> HttpResponse:
+    """A whole page; or, to an htmx save, only the "saved" line, unless the answer changed which
+    questions are asked or was refused, when the whole form goes back (retargeted)."""
+    code = 422 if status == "error" else 200
+    if not request.headers.get("HX-Request"):
+        return render(request, page_template, context, status=code)
+    asked_now = [q.item.id for q in context["questions"]]
+    if status == "saved" and asked_now == asked_before:
+        return render(request, "measurement/partials/_save_status.html", context)
+    # htmx swaps 200 responses only; a refused answer is shown in the form all the same.
+    response = render(request, "measurement/partials/_questionnaire_form.html", context)
+    response["HX-Retarget"] = "#questionnaire-form"
+    response["HX-Reswap"] = "outerHTML"
+    return response
 
 
 def _result(request: ClinicRequest, assessment: Assessment, access: PatientAccess) -> HttpResponse:
@@ -320,6 +342,7 @@ def questionnaire(request: HttpRequest) -> HttpResponse:
         return _thanks(request, assessment)
     errors: tuple[str, ...] = ()
     status, answers, message = "shown", dict(assessment.answers), ""
+    before = _asked(assessment, answers)
     if request.method == "POST":
         status, answers, errors, message = _answer(
             request, assessment, actor=None, roles=("patient",)
@@ -334,12 +357,7 @@ def questionnaire(request: HttpRequest) -> HttpResponse:
         "form_action": reverse("questionnaire"),
         "public": True,
     }
-    template = (
-        "measurement/partials/_questionnaire_form.html"
-        if request.headers.get("HX-Request")
-        else "measurement/questionnaire_public.html"
-    )
-    return render(request, template, context, status=422 if status == "error" else 200)
+    return _respond(request, context, status, before, "measurement/questionnaire_public.html")
 
 
 def _thanks(request: HttpRequest, assessment: Assessment) -> HttpResponse:

@@ -129,3 +129,20 @@ def test_another_clinics_response_is_not_found(
     nurse = client_for(Role.NURSE)  # the demo nurse only in the first
     url = reverse("measurement:administer", args=[assessment.public_id])
     assert nurse.get(url).status_code == 404
+
+
+def test_an_answer_that_opens_a_question_sends_the_whole_form_back(
+    patient: Patient, client_for: Callable[[Role], Client]
+) -> None:
+    client = client_for(Role.NURSE)
+    response = client.post(
+        reverse("measurement:patient", args=[patient.public_id]),
+        {"instrument": "asq", "occasion": "ad_hoc", "mode": "staff"},
+    )
+    url = response["Location"]
+    quiet = client.post(url, {"asq_1": "0"}, headers={"HX-Request": "true"})
+    assert "HX-Retarget" not in quiet
+    assert 'id="save-status"' in quiet.content.decode()
+    opens = client.post(url, {"asq_1": "1"}, headers={"HX-Request": "true"})
+    assert opens["HX-Retarget"] == "#questionnaire-form"
+    assert 'name="asq_5"' in opens.content.decode()  # the acuity question now asked
