@@ -12,7 +12,8 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from django.utils import timezone
+from ninja import NinjaAPI, Status
 from ninja.security import django_auth
 
 from kapclinic.accounts.models import Clinic
@@ -26,9 +27,14 @@ from kapclinic.api.schemas import (
     PatientOut,
     PatientPageOut,
     PatientSummaryOut,
+    QuestionnaireResponseIn,
+    QuestionnaireResponseOut,
 )
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
+from kapclinic.measurement.exceptions import MeasurementError
+from kapclinic.measurement.models import Mode, Occasion
+from kapclinic.measurement.services import complete_assessment, start_assessment
 from kapclinic.patients.selectors import access_patient, list_diagnoses, page_of_patients
 
 api = NinjaAPI(
@@ -42,6 +48,7 @@ api = NinjaAPI(
     "authenticates API calls, and unsafe methods need the CSRF token.",
 )
 ERRORS: dict[int, type[ErrorOut]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+WRITE_ERRORS: dict[int, type[ErrorOut]] = {**ERRORS, 422: ErrorOut}
 
 
 @api.exception_handler(PermissionDenied)
@@ -138,4 +145,61 @@ def get_patient(request: ClinicRequest, public_id: UUID) -> PatientOut:
             for d in list_diagnoses(p)
         ],
         break_glass_until=access.break_glass.expires_at.isoformat() if access.break_glass else None,
+    )
+
+
+@api.post(
+    "/patients/{public_id}/questionnaire-responses",
+    response={201: QuestionnaireResponseOut, **WRITE_ERRORS},
+    tags=["measurement"],
+)
+@requires(Capability.ADMINISTER_QUESTIONNAIRES)
+def post_questionnaire_response(
+    request: ClinicRequest, public_id: UUID, payload: QuestionnaireResponseIn
+) -> Status[QuestionnaireResponseOut | ErrorOut]:
+    """Record a complete response given in the clinic (e.g. from a tablet app): scored and
+    stored with the instrument version; urgent safety tasks are raised at once. Incomplete or
+    invalid answers are refused with the reason (422) and nothing is stored."""
+    access = access_patient(
+        actor=request.user,
+        memberships=request.memberships,
+        public_id=public_id,
+        capability=Capability.ADMINISTER_QUESTIONNAIRES,
+        action="measurement.response_posted_by_api",
+    )
+    if payload.occasion not in Occasion.values:
+        return Status(422, ErrorOut(detail=f"Unknown occasion {payload.occasion!r}."))
+    try:
+        with transaction.atomic():
+            assessment = start_assessment(
+                actor=request.user,
+                roles=access.roles,
+                patient=access.patient,
+                instrument_code=payload.instrument,
+                mode=Mode.STAFF,
+                occasion=Occasion(payload.occasion),
+            )
+            done = complete_assessment(
+                actor=request.user,
+                roles=access.roles,
+                assessment=assessment,
+                answers=payload.answers,
+                now=timezone.now(),
+            )
+    except MeasurementError as error:
+        return Status(422, ErrorOut(detail=error.message))
+    a = done.assessment
+    return Status(
+        201,
+        QuestionnaireResponseOut(
+            id=a.public_id,
+            instrument=a.instrument_code,
+            version=a.instrument_version,
+            status=a.status,
+            total=a.total,
+            band=a.band,
+            category=a.category,
+            rule=a.scores["rule"]["id"],
+            urgent_alerts=done.urgent_alerts,
+        ),
     )

@@ -54,3 +54,21 @@ class PatientOut(PatientSummaryOut):
     clinic: ClinicOut
     diagnoses: list[DiagnosisOut]
     break_glass_until: str | None
+
+
+class QuestionnaireResponseIn(Schema):
+    instrument: str  # an instrument code, e.g. "phq9" (see docs/measurement.md)
+    occasion: str = "ad_hoc"  # baseline, pre_session, post_session, day_after, ...
+    answers: dict[str, int]  # {item id: answer value}
+
+
+class QuestionnaireResponseOut(Schema):
+    id: UUID
+    instrument: str
+    version: str
+    status: str
+    total: int | None
+    band: str
+    category: str
+    rule: str  # the scoring rule id that produced the result
+    urgent_alerts: int  # urgent safety tasks raised for the care team

@@ -33,6 +33,13 @@ def _assessment(world: World) -> Assessment:
 def measurement_routes(world: World) -> dict[str, Call]:
     response = _assessment(world).public_id
     return {
+        "api POST /patients/{public_id}/questionnaire-responses": Call(
+            "POST",
+            f"/api/v1/patients/{world.patient.public_id}/questionnaire-responses",
+            Capability.ADMINISTER_QUESTIONNAIRES,
+            json={"instrument": "gad7", "answers": {f"gad7_{n}": 1 for n in range(1, 8)}},
+            ok=frozenset({201}),
+        ),
         "measurement:patient": Call(
             "GET",
             reverse("measurement:patient", args=[world.patient.public_id]),

@@ -17,6 +17,7 @@ class Call:
     capability: Capability
     data: dict[str, str] | None = None
     ok: frozenset[int] = frozenset({200})
+    json: dict[str, object] | None = None  # sent as a JSON body (API writes) instead of data
 
 
 @dataclass(frozen=True)

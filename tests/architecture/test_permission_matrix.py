@@ -8,14 +8,18 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 from uuid import uuid4
 
 import pytest
 from django.test import Client
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kapclinic.accounts.models import Clinic, Role, User
@@ -290,12 +294,7 @@ def test_each_role_gets_exactly_what_the_matrix_allows(
     for name, call in _routes(world).items():
         if name == "accounts:logout":
             continue  # checked last: it ends the session
-        response = client.generic(
-            call.method,
-            call.url,
-            data=_form(call.data),
-            content_type="application/x-www-form-urlencoded",
-        )
+        response = _send(client, call)
         expected = call.ok if allows({role}, call.capability) else frozenset({403})
         if response.status_code not in expected:
             wrong.append(f"{name}: {response.status_code}, expected {sorted(expected)}")
@@ -317,6 +316,19 @@ def test_the_admin_site_opens_only_for_roles_that_manage_the_clinic(
     else:
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("admin:login"))
+
+
+def _send(client: Client, call: Call) -> _MonkeyPatchedWSGIResponse:
+    if call.json is not None:
+        return client.generic(
+            call.method, call.url, data=json.dumps(call.json), content_type="application/json"
+        )
+    return client.generic(
+        call.method,
+        call.url,
+        data=_form(call.data),
+        content_type="application/x-www-form-urlencoded",
+    )
 
 
 def _form(data: dict[str, str] | None) -> str:

@@ -1,0 +1,71 @@
+"""POST /api/v1/patients/{id}/questionnaire-responses: score and store in one request."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from kapclinic.accounts.models import Clinic, Role
+from kapclinic.measurement.models import Assessment, SafetyTask
+from kapclinic.patients.models import Patient
+
+pytestmark = pytest.mark.django_db
+
+
+def _post(
+    client: Client, patient: Patient, body: dict[str, object]
+) -> tuple[int, dict[str, object]]:
+    response = client.post(
+        f"/api/v1/patients/{patient.public_id}/questionnaire-responses",
+        data=json.dumps(body),
+        content_type="application/json",
+    )
+    return response.status_code, response.json()
+
+
+@pytest.fixture
+def patient(clinics: list[Clinic]) -> Patient:
+    return Patient.objects.filter(clinic=clinics[0]).order_by("id")[0]
+
+
+def test_a_complete_response_is_scored_stored_and_raises_its_alerts(
+    patient: Patient, client_for: Callable[[Role], Client]
+) -> None:
+    answers = {f"phq9_{n}": 2 for n in range(1, 10)}  # 18, item 9 = 2
+    status, body = _post(
+        client_for(Role.NURSE), patient, {"instrument": "phq9", "answers": answers}
+    )
+    assert status == 201
+    assert (body["total"], body["band"], body["urgent_alerts"]) == (18, "moderately_severe", 1)
+    stored = Assessment.objects.get(patient=patient)
+    assert stored.answers == answers
+    assert SafetyTask.objects.filter(assessment=stored, severity="urgent").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"instrument": "phq9", "answers": {"phq9_1": 1}}, "Please answer every question"),
+        ({"instrument": "nope", "answers": {}}, "nope"),
+        ({"instrument": "gad7", "answers": {"gad7_1": 9}}, "not one of its answers"),
+        ({"instrument": "gad7", "occasion": "someday", "answers": {}}, "Unknown occasion"),
+    ],
+)
+def test_a_refused_response_says_why_and_stores_nothing(
+    patient: Patient, client_for: Callable[[Role], Client], body: dict[str, object], message: str
+) -> None:
+    status, answer = _post(client_for(Role.NURSE), patient, body)
+    assert status == 422
+    assert message in str(answer["detail"])
+    assert not Assessment.objects.filter(patient=patient).exists()
+
+
+def test_another_clinics_patient_is_not_found(
+    clinics: list[Clinic], client_for: Callable[[Role], Client]
+) -> None:
+    other = Patient.objects.filter(clinic=clinics[1]).order_by("id")[0]
+    status, _ = _post(client_for(Role.NURSE), other, {"instrument": "gad7", "answers": {}})
+    assert status == 404
