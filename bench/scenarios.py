@@ -46,4 +46,17 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         "search DOB", "/patients/search/", role="front_desk", method="POST", body="q=1985-06-15"
     ),
+    # Issue 5 target: scoring and storing a response under 20 ms p95 server time. Every request
+    # creates, scores and stores a new PHQ-9 (item 9 = 0: no safety task) through the API.
+    Scenario(
+        "score+store PHQ-9",
+        "/api/v1/patients/{patient}/questionnaire-responses",
+        role="nurse",
+        method="POST",
+        body='{"instrument": "phq9", "occasion": "pre_session", "answers": {"phq9_1": 2, '
+        '"phq9_2": 2, "phq9_3": 1, "phq9_4": 2, "phq9_5": 1, "phq9_6": 1, "phq9_7": 1, '
+        '"phq9_8": 0, "phq9_9": 0}}',
+        content_type="application/json",
+        expect_status=201,
+    ),
 ]
