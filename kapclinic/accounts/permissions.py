@@ -55,6 +55,10 @@ class Capability(models.TextChoices):
     MANAGE_OWN_ACCOUNT = "manage_own_account", "Manage own password, 2FA and sessions"
     VIEW_OWN_RECORD = "view_own_record", "See their own record in the patient portal"
     SIGN_OWN_CONSENT = "sign_own_consent", "Read and sign their own consent documents"
+    ANSWER_OWN_QUESTIONNAIRES = (
+        "answer_own_questionnaires",
+        "Answer their own questionnaires in the portal",
+    )
 
 
 _CLINICAL: Final = frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST})
@@ -98,6 +102,7 @@ MATRIX: Final[dict[Capability, frozenset[str]]] = {
     Capability.MANAGE_OWN_ACCOUNT: frozenset(ALL_ROLES),
     Capability.VIEW_OWN_RECORD: frozenset({PATIENT}),
     Capability.SIGN_OWN_CONSENT: frozenset({PATIENT}),
+    Capability.ANSWER_OWN_QUESTIONNAIRES: frozenset({PATIENT}),
 }
 
 

@@ -161,7 +161,9 @@ def new_link(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     return _show_new_link(request, access, assessment)
 
 
-def _form_context(assessment: Assessment, answers: dict[str, int], errors: tuple[str, ...]) -> Any:
+def questionnaire_context(
+    assessment: Assessment, answers: dict[str, int], errors: tuple[str, ...]
+) -> Any:
     instrument = instrument_of(assessment)
     return {
         "assessment": assessment,
@@ -170,7 +172,7 @@ def _form_context(assessment: Assessment, answers: dict[str, int], errors: tuple
     }
 
 
-def _answer(
+def apply_answers(
     request: HttpRequest, assessment: Assessment, *, actor: Any, roles: Any
 ) -> tuple[str, dict[str, int], tuple[str, ...], str]:
     """Apply a POST of the questionnaire form: ("saved" | "completed" | "error", answers shown,
@@ -203,29 +205,29 @@ def administer(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         return _result(request, assessment, access)
     errors: tuple[str, ...] = ()
     status, answers, message = "shown", dict(assessment.answers), ""
-    before = _asked(assessment, answers)
+    before = asked_items(assessment, answers)
     if request.method == "POST":
-        status, answers, errors, message = _answer(
+        status, answers, errors, message = apply_answers(
             request, assessment, actor=request.user, roles=access.roles
         )
         if status == "completed":
             return redirect("measurement:administer", public_id=assessment.public_id)
     context = {
-        **_form_context(assessment, answers, errors),
+        **questionnaire_context(assessment, answers, errors),
         "patient": access.patient,
         "access": access,
         "message": message,
         "saved": status == "saved",
         "form_action": reverse("measurement:administer", args=[assessment.public_id]),
     }
-    return _respond(request, context, status, before, "measurement/administer.html")
+    return render_questionnaire(request, context, status, before, "measurement/administer.html")
 
 
-def _asked(assessment: Assessment, answers: dict[str, int]) -> list[str]:
+def asked_items(assessment: Assessment, answers: dict[str, int]) -> list[str]:
     return [item.id for item in visible_items(instrument_of(assessment), answers)]
 
 
-def _respond(
+def render_questionnaire(
     request: HttpRequest,
     context: dict[str, Any],
     status: str,
@@ -342,22 +344,24 @@ def questionnaire(request: HttpRequest) -> HttpResponse:
         return _thanks(request, assessment)
     errors: tuple[str, ...] = ()
     status, answers, message = "shown", dict(assessment.answers), ""
-    before = _asked(assessment, answers)
+    before = asked_items(assessment, answers)
     if request.method == "POST":
-        status, answers, errors, message = _answer(
+        status, answers, errors, message = apply_answers(
             request, assessment, actor=None, roles=("patient",)
         )
         if status == "completed":
             return redirect("questionnaire")
     context = {
-        **_form_context(assessment, answers, errors),
+        **questionnaire_context(assessment, answers, errors),
         "clinic": assessment.clinic,
         "message": message,
         "saved": status == "saved",
         "form_action": reverse("questionnaire"),
         "public": True,
     }
-    return _respond(request, context, status, before, "measurement/questionnaire_public.html")
+    return render_questionnaire(
+        request, context, status, before, "measurement/questionnaire_public.html"
+    )
 
 
 def _thanks(request: HttpRequest, assessment: Assessment) -> HttpResponse:

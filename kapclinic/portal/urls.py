@@ -8,4 +8,5 @@ app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("consent/<str:treatment_type>/", views.sign_consent, name="sign-consent"),
+    path("questionnaires/<uuid:public_id>/", views.questionnaire, name="questionnaire"),
 ]

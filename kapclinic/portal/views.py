@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -16,6 +19,13 @@ from kapclinic.consent.models import ConsentStatusCode, SignedVia, TreatmentType
 from kapclinic.consent.readiness import ELIGIBILITY_FAMILY
 from kapclinic.consent.selectors import ConsentStatus, consent_overview
 from kapclinic.consent.services import record_patient_signature
+from kapclinic.measurement.models import Assessment, SafetyTask
+from kapclinic.measurement.views import (
+    apply_answers,
+    asked_items,
+    questionnaire_context,
+    render_questionnaire,
+)
 from kapclinic.patients.models import Patient
 from kapclinic.patients.selectors import get_own_record
 from kapclinic.screening.selectors import current_eligibility
@@ -40,8 +50,19 @@ def offered_consents(patient: Patient) -> list[ConsentStatus]:
 @requires(Capability.VIEW_OWN_RECORD)
 def home(request: ClinicRequest) -> HttpResponse:
     patient = get_own_record(request.user)
+    open_questionnaires = list(
+        Assessment.objects.filter(patient=patient, status=Assessment.Status.IN_PROGRESS).order_by(
+            "created_at"
+        )
+    )
     return render(
-        request, "portal/home.html", {"patient": patient, "consents": offered_consents(patient)}
+        request,
+        "portal/home.html",
+        {
+            "patient": patient,
+            "consents": offered_consents(patient),
+            "questionnaires": open_questionnaires,
+        },
     )
 
 
@@ -95,3 +116,47 @@ def sign_consent(request: ClinicRequest, treatment_type: str) -> HttpResponse:
         },
         status=422 if request.method == "POST" else 200,
     )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Capability.ANSWER_OWN_QUESTIONNAIRES)
+def questionnaire(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    """One of the patient's unfinished questionnaires, answered in the portal (the same form
+    and rules as on the clinic's tablet and the one-time link page)."""
+    patient = get_own_record(request.user)
+    assessment = (
+        Assessment.objects.select_related("patient", "clinic")
+        .filter(public_id=public_id, patient=patient)
+        .first()
+    )
+    if assessment is None:
+        raise Http404
+    if assessment.status != Assessment.Status.IN_PROGRESS:
+        messages.info(request, "This questionnaire is finished. Thank you.")
+        return redirect("portal:home")
+    answers = dict(assessment.answers)
+    before = asked_items(assessment, answers)
+    errors: tuple[str, ...] = ()
+    status, message = "shown", ""
+    if request.method == "POST":
+        status, answers, errors, message = apply_answers(
+            request, assessment, actor=request.user, roles={PATIENT}
+        )
+        if status == "completed":
+            messages.success(request, "Thank you: your answers reached your care team.")
+            if SafetyTask.objects.filter(assessment=assessment, severity="urgent").exists():
+                messages.warning(
+                    request,
+                    "Some of your answers tell us you may be having thoughts of harming "
+                    "yourself. Your care team has been alerted and will contact you. If you are "
+                    "in danger now, call 911; call or text 988 at any time.",
+                )
+            return redirect("portal:home")
+    context = {
+        **questionnaire_context(assessment, answers, errors),
+        "patient": patient,
+        "message": message,
+        "saved": status == "saved",
+        "form_action": reverse("portal:questionnaire", args=[assessment.public_id]),
+    }
+    return render_questionnaire(request, context, status, before, "portal/questionnaire.html")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.urls import reverse
 from django.utils import timezone
 
@@ -9,6 +11,8 @@ from kapclinic.accounts.models import Role, StaffMembership
 from kapclinic.accounts.permissions import Capability
 from kapclinic.consent.demo import seed_consent_documents
 from kapclinic.consent.models import ConsentDocument, TreatmentType
+from kapclinic.measurement.models import Assessment, Mode
+from kapclinic.measurement.services import start_assessment
 from kapclinic.patients.models import Patient
 from kapclinic.screening.selectors import current_eligibility
 from kapclinic.screening.services import record_screening, sign_decision
@@ -45,9 +49,29 @@ def _offer_racemic_consent(patient: Patient) -> None:
     )
 
 
+def _open_questionnaire(patient: Patient) -> UUID:
+    """An unfinished GAD-7 of the world's patient, for the portal (once per test)."""
+    existing = Assessment.objects.filter(patient=patient, instrument_code="gad7").first()
+    if existing is None:
+        existing = start_assessment(
+            actor=None,
+            roles=(),
+            patient=patient,
+            instrument_code="gad7",
+            mode=Mode.PORTAL,
+        )
+    return existing.public_id
+
+
 def portal_routes(world: World) -> dict[str, Call]:
     _offer_racemic_consent(world.patient)
+    questionnaire = _open_questionnaire(world.patient)
     return {
+        "portal:questionnaire": Call(
+            "GET",
+            reverse("portal:questionnaire", args=[questionnaire]),
+            Capability.ANSWER_OWN_QUESTIONNAIRES,
+        ),
         "portal:home": Call("GET", reverse("portal:home"), Capability.VIEW_OWN_RECORD),
         "portal:sign-consent": Call(
             "GET",

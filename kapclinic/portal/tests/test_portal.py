@@ -1,4 +1,4 @@
-"""Patients read and sign their consent documents in the portal; staff countersign."""
+"""Patients sign their consent documents and answer their questionnaires in the portal."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from django.utils import timezone
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.consent.demo import seed_consent_documents
 from kapclinic.consent.models import ConsentRecord, SignedVia, TreatmentType
+from kapclinic.measurement.models import Mode, SafetyTask
+from kapclinic.measurement.services import start_assessment
 from kapclinic.patients.models import Patient
 from kapclinic.screening.services import record_screening, sign_decision
 from kapclinic.screening.tests.factories import COMPLETE
@@ -102,3 +104,34 @@ def test_a_patient_cannot_open_another_patients_form_or_staff_pages(patient: Pat
     other = Patient.objects.exclude(pk=patient.pk).order_by("id")[0]
     staff_sign = reverse("consent:sign", args=[other.public_id, RACEMIC])
     assert client.get(staff_sign).status_code == 403
+
+
+def test_the_patient_answers_an_open_questionnaire_in_the_portal(patient: Patient) -> None:
+    from kapclinic.measurement.models import Mode
+    from kapclinic.measurement.services import start_assessment
+
+    assessment = start_assessment(
+        actor=None, roles=(), patient=patient, instrument_code="phq9", mode=Mode.PORTAL
+    )
+    client = _portal(patient)
+    url = reverse("portal:questionnaire", args=[assessment.public_id])
+    assert url in client.get(reverse("portal:home")).content.decode()
+    answers = {f"phq9_{n}": "1" for n in range(1, 10)}
+    done = client.post(url, {**answers, "action": "complete"}, follow=True)
+    assert "Thank you: your answers reached your care team." in done.content.decode()
+    assert "988" in done.content.decode()  # item 9 was 1: crisis resources at once
+    assessment.refresh_from_db()
+    assert (assessment.status, assessment.total) == ("completed", 9)
+    assert SafetyTask.objects.filter(assessment=assessment, severity="urgent").exists()
+    assert client.get(url)["Location"] == reverse("portal:home")  # finished: nothing to do
+
+
+def test_another_patients_questionnaire_is_not_found_in_the_portal(
+    patient: Patient, clinics: list[Clinic]
+) -> None:
+    other = Patient.objects.filter(clinic=clinics[0]).exclude(pk=patient.pk).order_by("id")[0]
+    theirs = start_assessment(
+        actor=None, roles=(), patient=other, instrument_code="gad7", mode=Mode.PORTAL
+    )
+    client = _portal(patient)
+    assert client.get(reverse("portal:questionnaire", args=[theirs.public_id])).status_code == 404
