@@ -45,6 +45,15 @@ class EvaluateForm(forms.Form):
     cleared_for_dosing = forms.BooleanField(required=False)
 
 
+def _refused(request: ClinicRequest, form: forms.Form, error: SafetyTaskError) -> None:
+    """A field's error goes next to the field; one about the task itself (someone else acted
+    first) goes to the messages, because the form may no longer be shown."""
+    if error.field:
+        form.add_error(error.field, error.message)
+    else:
+        messages.error(request, error.message)
+
+
 def banner(request: HttpRequest) -> dict[str, Any]:
     """Context processor: the open safety tasks of the current clinic for every staff page
     that may see them (one query; none for a role that may not)."""
@@ -130,7 +139,7 @@ def acknowledge(request: ClinicRequest, public_id: UUID) -> HttpResponse:
                 now=timezone.now(),
             )
         except SafetyTaskError as error:
-            form.add_error(error.field or None, error.message)
+            _refused(request, form, error)
         else:
             messages.success(request, "Safety task acknowledged.")
             return redirect("measurement:safety-task", public_id=task.public_id)
@@ -160,7 +169,7 @@ def evaluate(request: ClinicRequest, public_id: UUID) -> HttpResponse:
                 now=timezone.now(),
             )
         except SafetyTaskError as error:
-            form.add_error(error.field or None, error.message)
+            _refused(request, form, error)
         else:
             messages.success(
                 request,
