@@ -545,3 +545,19 @@ def test_the_chart_timeline_shows_the_task_and_its_state(
     assert entries[0].title == "Safety alert (urgent): R-OUT-1.item9"
     assert "acknowledged by" in entries[0].detail
     assert entries[0].url == reverse("measurement:safety-task", args=[task.public_id])
+
+
+@pytest.mark.parametrize("role", [Role.FRONT_DESK, Role.CLINIC_ADMIN])
+def test_the_desk_and_admins_see_that_a_task_is_open_but_not_the_answers(
+    patient: Patient, user: Callable[[Role], User], role: Role
+) -> None:
+    task = _urgent(patient, user(Role.NURSE))
+    client = _client(user(role))
+    for url in (
+        reverse("measurement:safety-task", args=[task.public_id]),
+        reverse("measurement:safety-tasks"),
+    ):
+        page = client.get(url).content.decode()
+        assert "Suicide-risk alert: a clinician must act on it" in page
+        assert task.message not in page
+        assert "phq9_9" not in page
