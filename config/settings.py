@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kapclinic.accounts.context_processors.clinic",
+                "kapclinic.measurement.safety_views.banner",
             ],
         },
     },

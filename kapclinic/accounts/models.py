@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -142,6 +143,15 @@ class Clinic(PublicIdModel, TimeStampedModel):
     )
     # How long a prescriber's emergency (break-glass) access to this clinic's patients lasts.
     break_glass_minutes = models.PositiveSmallIntegerField(default=60)
+    # Suicide-risk alerts (R-OUT-1, R-OUT-3, R-OUT-5): an urgent safety task nobody acknowledged
+    # within this time is escalated to the clinic's admins. The reference gives no number (NOT
+    # FOUND), so it is per-clinic configuration; 30 minutes is kapclinic's default.
+    safety_escalation_minutes = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MinValueValidator(5), MaxValueValidator(24 * 60)],
+        help_text="An urgent safety task not acknowledged within this many minutes is "
+        "escalated to the clinic admins (5 to 1440).",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -157,6 +167,12 @@ class Clinic(PublicIdModel, TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(break_glass_minutes__gte=5, break_glass_minutes__lte=24 * 60),
                 name="clinic_break_glass_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    safety_escalation_minutes__gte=5, safety_escalation_minutes__lte=24 * 60
+                ),
+                name="clinic_safety_escalation_range",
             ),
         ]
 

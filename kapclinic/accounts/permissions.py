@@ -44,6 +44,10 @@ class Capability(models.TextChoices):
         "administer_questionnaires",
         "Give questionnaires in the clinic, send one-time links, amend responses",
     )
+    VIEW_SAFETY_TASKS = "view_safety_tasks", "See the clinic's open suicide-risk safety tasks"
+    ACKNOWLEDGE_SAFETY = "acknowledge_safety", "Acknowledge a safety task with the action taken"
+    EVALUATE_SAFETY = "evaluate_safety", "Record the clinical evaluation of a safety task"
+    CLEAR_SAFETY_HOLD = "clear_safety_hold", "Clear a patient for dosing after a safety alert"
     VIEW_SCHEDULE = "view_schedule", "See the schedule"
     VIEW_MONITORING = "view_monitoring", "See the monitoring console"
     VIEW_OUTCOMES = "view_outcomes", "See patients' outcomes"
@@ -91,6 +95,17 @@ MATRIX: Final[dict[Capability, frozenset[str]]] = {
     Capability.CONFIGURE_SCREENING: frozenset({Role.PRESCRIBER}),
     # Answers include suicide-risk items: clinicians give and read them, not the desk.
     Capability.ADMINISTER_QUESTIONNAIRES: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+    # Suicide-risk safety tasks (R-OUT-1, R-OUT-3, R-OUT-5; docs/measurement.md "Safety alerts").
+    # Everyone who works with patients must know a task is open (the front desk may be the first
+    # to see the patient walk in; admins receive escalations), so they see the list and the
+    # banner; only clinicians act on it. Researchers never see names.
+    Capability.VIEW_SAFETY_TASKS: _CLINICAL | {Role.CLINIC_ADMIN, Role.FRONT_DESK},
+    Capability.ACKNOWLEDGE_SAFETY: _CLINICAL,
+    # The suicide-risk evaluation is within a licensed mental-health clinician's scope: the
+    # prescriber's and the licensed therapist's, not the nurse's (who acknowledges and triages).
+    Capability.EVALUATE_SAFETY: frozenset({Role.PRESCRIBER, Role.THERAPIST}),
+    # Lifting the hold on the next dosing session is a medical (dosing) decision.
+    Capability.CLEAR_SAFETY_HOLD: frozenset({Role.PRESCRIBER}),
     Capability.VIEW_SCHEDULE: _CLINICAL | {Role.CLINIC_ADMIN, Role.FRONT_DESK},
     Capability.VIEW_MONITORING: frozenset({Role.PRESCRIBER, Role.NURSE, Role.CLINIC_ADMIN}),
     Capability.VIEW_OUTCOMES: _CLINICAL | {Role.CLINIC_ADMIN},

@@ -11,6 +11,7 @@ from typing import Final
 
 from kapclinic.consent.models import TreatmentType
 from kapclinic.consent.selectors import ConsentStatus, consent_status
+from kapclinic.measurement.safety import blocking_safety_reasons
 from kapclinic.patients.models import Patient
 from kapclinic.screening.selectors import current_eligibility
 
@@ -29,6 +30,10 @@ REMS_NOT_RECORDED: Final = (
     "REMS: the patient's Spravato REMS enrolment and the setting's certification are not "
     "recorded in kapclinic yet."
 )
+# An urgent suicide-risk alert holds every session that gives a dose (R-OUT-5). Only talk
+# therapy is exempt (a patient at risk needs their therapist more, not less); a treatment type
+# added later is held unless it is listed here.
+NOT_HELD_BY_SAFETY_ALERTS: Final = frozenset({TreatmentType.TALK_THERAPY})
 
 
 @dataclass(frozen=True)
@@ -54,13 +59,16 @@ def can_start_dosing(
     patient: Patient, treatment_type: TreatmentType, *, now: datetime
 ) -> Readiness:
     """Whether a dosing session of ``treatment_type`` may start for ``patient`` at ``now``:
-    valid consent to the latest document version, a signed eligible decision and, for
-    esketamine, the REMS records. Read-only."""
+    valid consent to the latest document version, a signed eligible decision, no urgent
+    safety alert without a prescriber's clearing evaluation (R-OUT-5; not for talk therapy)
+    and, for esketamine, the REMS records. Read-only."""
     consent = consent_status(patient, treatment_type, now=now)
     reasons: list[str] = []
     if not consent.valid:
         reasons.append(f"Consent: {consent.reason}")
     reasons.extend(_eligibility_reasons(patient, treatment_type))
+    if treatment_type not in NOT_HELD_BY_SAFETY_ALERTS:
+        reasons.extend(blocking_safety_reasons(patient))
     if treatment_type == TreatmentType.ESKETAMINE_REMS:
         reasons.append(REMS_NOT_RECORDED)
     return Readiness(ready=not reasons, blocking_reasons=tuple(reasons), consent=consent)

@@ -2,7 +2,8 @@
 
 Alerts read answers, not totals, so an incomplete response that cannot be scored still raises
 every alert its answers justify (a 'yes' on an ASQ question fires even if another is blank).
-Creating the safety task from an ``Alert`` is the services layer's job (issue 5, part 3).
+Creating the safety task from an ``Alert`` is the services layer's job; acting on it is
+kapclinic.measurement.safety's.
 """
 
 from __future__ import annotations

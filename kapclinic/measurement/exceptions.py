@@ -49,3 +49,12 @@ class AssessmentError(MeasurementError):
 
 class LinkRefusedError(AssessmentError):
     """A one-time link that does not (or no longer) work; the message never says why."""
+
+
+class SafetyTaskError(MeasurementError):
+    """A safety task that cannot be acknowledged or evaluated as asked; nothing was written.
+    ``field`` names the form field the message is about ("" for the whole form)."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field

@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Final
 from uuid import UUID
 
@@ -31,6 +32,7 @@ from kapclinic.measurement.instruments.definition import AlertSeverity
 from kapclinic.measurement.models import Assessment, AssessmentLink, Mode, Occasion, SafetyTask
 from kapclinic.measurement.scoring import ScoreResult, score
 from kapclinic.measurement.skiplogic import check_answers, visible_items
+from kapclinic.measurement.tasks import enqueue_escalations
 from kapclinic.patients.models import Patient
 
 LINK_LIFETIME: Final = timedelta(hours=72)
@@ -217,6 +219,8 @@ def _raise_safety_tasks(assessment: Assessment, instrument: Instrument, now: dat
         for a in fired
     ]
     SafetyTask.objects.bulk_create(tasks)
+    # Escalation to the clinic admins when nobody acknowledges in time (measurement/safety.py).
+    transaction.on_commit(partial(enqueue_escalations, tasks))
     return sum(1 for a in fired if a.severity is AlertSeverity.URGENT)
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from kapclinic.measurement import views
+from kapclinic.measurement import safety_views, views
 
 app_name = "measurement"
 urlpatterns: list[URLPattern] = []
@@ -21,6 +21,16 @@ urlpatterns += [
 ]
 
 # --- safety tasks (safety_views.py) -----------------------------------------------------------
+urlpatterns += [
+    path("safety/", safety_views.task_list, name="safety-tasks"),
+    path("safety/<uuid:public_id>/", safety_views.task_detail, name="safety-task"),
+    path(
+        "safety/<uuid:public_id>/acknowledge/",
+        safety_views.acknowledge,
+        name="safety-acknowledge",
+    ),
+    path("safety/<uuid:public_id>/evaluate/", safety_views.evaluate, name="safety-evaluate"),
+]
 
 # --- outcome chart (chart_views.py) -----------------------------------------------------------
 

@@ -11,6 +11,7 @@ from django.test import Client
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.accounts.permissions import ALL_ROLES, allows
 from kapclinic.demo.generator import GenerationResult
+from kapclinic.measurement.models import SafetyTask
 from kapclinic.patients.models import BreakGlassGrant, Diagnosis, Patient
 from kapclinic.screening.models import Screening
 from tests.architecture.routing import World
@@ -23,6 +24,7 @@ GARBAGE = [
     {"patient_mrn": "😀" * 30, "clinic": "9" * 40, "mrn": "", "reason": "\u202e" * 20},
     {"form": "add", "icd10_code": "F33.1\x00", "noted_on": "2026-02-31", "diagnosis": "1"},
     {"form": "change", "diagnosis": "nan", "change": "\x00", "q": "F" * 5000},
+    {"action": "other", "note": "\u202e" * 20, "cleared_for_dosing": "maybe"},
 ]
 
 
@@ -54,3 +56,6 @@ def test_garbage_never_causes_a_server_error(
     # Among the garbage: a "reason" of 20 invisible bidi overrides, which must not pass as one.
     assert not Screening.objects.filter(status=Screening.Status.ENTERED_IN_ERROR).exists()
     assert Diagnosis.objects.count() == diagnoses
+    # "Other" with only invisible characters as its note must not acknowledge a safety task.
+    assert SafetyTask.objects.exists()
+    assert not SafetyTask.objects.exclude(status=SafetyTask.Status.OPEN).exists()

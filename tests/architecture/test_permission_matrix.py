@@ -39,6 +39,7 @@ from tests.architecture.routes_diagnoses import diagnosis_routes
 from tests.architecture.routes_measurement import measurement_routes
 from tests.architecture.routes_portal import portal_routes
 from tests.architecture.routes_referrals import referral_routes
+from tests.architecture.routes_safety import safety_routes
 from tests.architecture.routes_screening import screening_routes
 from tests.architecture.routing import Call, World
 from tests.architecture.test_urls import PUBLIC_VIEWS
@@ -231,6 +232,7 @@ def _routes(world: World) -> dict[str, Call]:
     routes.update(diagnosis_routes(world))
     routes.update(portal_routes(world))
     routes.update(measurement_routes(world))
+    routes.update(safety_routes(world))
     return routes
 
 

@@ -9,6 +9,9 @@ from kapclinic.consent.models import ConsentDocument, TreatmentType
 from kapclinic.consent.readiness import REMS_NOT_RECORDED, can_start_dosing
 from kapclinic.consent.services import countersign, record_patient_signature
 from kapclinic.consent.tests.conftest import NOW
+from kapclinic.measurement.models import Mode, SafetyTask
+from kapclinic.measurement.safety import acknowledge_safety_task, evaluate_safety_task
+from kapclinic.measurement.services import complete_assessment, start_assessment
 from kapclinic.patients.models import Patient
 from kapclinic.screening.facts import Finding
 from kapclinic.screening.rules import Family
@@ -143,3 +146,47 @@ def test_a_signed_decision_whose_screening_is_entered_in_error_blocks_dosing_aga
     assert result.blocking_reasons == (
         "Eligibility not recorded: no signed eligibility decision for this treatment.",
     )
+
+
+def test_an_urgent_safety_alert_holds_dosing_until_a_prescriber_clears_it(
+    patient: Patient, documents: list[ConsentDocument], demo_user: Callable[[Role], User]
+) -> None:
+    # R-OUT-1 / R-OUT-5: a real PHQ-9 with item 9 answered "several days", through the services.
+    nurse, prescriber = demo_user(Role.NURSE), demo_user(Role.PRESCRIBER)
+    _consent(patient, documents, nurse, RACEMIC)
+    _eligibility(patient, demo_user, Family.RACEMIC_KETAMINE)
+    assert can_start_dosing(patient, RACEMIC, now=NOW).ready
+    phq9 = start_assessment(
+        actor=nurse, roles={Role.NURSE}, patient=patient, instrument_code="phq9", mode=Mode.STAFF
+    )
+    complete_assessment(
+        actor=nurse,
+        roles={Role.NURSE},
+        assessment=phq9,
+        answers={f"phq9_{n}": 1 for n in range(1, 10)},
+        now=NOW,
+    )
+    result = can_start_dosing(patient, RACEMIC, now=NOW)
+    assert not result.ready
+    assert result.blocking_reasons == (
+        "Safety alert (R-OUT-1.item9, raised 2026-11-25 10:00): not acknowledged yet. A "
+        "prescriber must record an evaluation that clears the next dosing session.",
+    )
+    # Talk therapy is not held: a patient at risk needs their therapist.
+    talk = can_start_dosing(patient, TreatmentType.TALK_THERAPY, now=NOW)
+    assert not any(r.startswith("Safety") for r in talk.blocking_reasons)
+
+    task = SafetyTask.objects.get(assessment=phq9)
+    acknowledge_safety_task(
+        actor=nurse, roles={Role.NURSE}, task=task, action="called_patient", note="", now=NOW
+    )
+    assert not can_start_dosing(patient, RACEMIC, now=NOW).ready
+    evaluate_safety_task(
+        actor=prescriber,
+        roles={Role.PRESCRIBER},
+        task=task,
+        note="Seen today: passive thoughts only, no plan; safety plan updated.",
+        cleared_for_dosing=True,
+        now=NOW,
+    )
+    assert can_start_dosing(patient, RACEMIC, now=NOW).ready

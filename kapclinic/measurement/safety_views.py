@@ -1,0 +1,183 @@
+"""Safety task pages: the clinic's list, one task (acknowledge, evaluate), and the banner every
+staff page shows while tasks are open (a context processor)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from kapclinic.accounts.permissions import Capability, allows, current_clinic, requires
+from kapclinic.accounts.types import ClinicRequest
+from kapclinic.measurement.exceptions import SafetyTaskError
+from kapclinic.measurement.models import SafetyTask
+from kapclinic.measurement.safety import (
+    RESOLVED,
+    URGENT,
+    SafetyAction,
+    access_safety_task,
+    acknowledge_safety_task,
+    blocking_safety_reasons,
+    evaluate_safety_task,
+    list_active_safety_tasks,
+    list_recently_resolved,
+    safety_banner,
+)
+
+
+class AcknowledgeForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=SafetyAction.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the action you took."},
+    )
+    note = forms.CharField(required=False, max_length=2000)
+
+
+class EvaluateForm(forms.Form):
+    note = forms.CharField(max_length=4000, error_messages={"required": "Write the evaluation."})
+    cleared_for_dosing = forms.BooleanField(required=False)
+
+
+def _refused(request: ClinicRequest, form: forms.Form, error: SafetyTaskError) -> None:
+    """A field's error goes next to the field; one about the task itself (someone else acted
+    first) goes to the messages, because the form may no longer be shown."""
+    if error.field:
+        form.add_error(error.field, error.message)
+    else:
+        messages.error(request, error.message)
+
+
+def banner(request: HttpRequest) -> dict[str, Any]:
+    """Context processor: the open safety tasks of the current clinic for every staff page
+    that may see them (one query; none for a role that may not)."""
+    clinic = getattr(request, "clinic", None)
+    roles: frozenset[str] = getattr(request, "roles", frozenset())
+    if clinic is None or not allows(roles, Capability.VIEW_SAFETY_TASKS):
+        return {}
+    return {"safety_banner": safety_banner(clinic)}
+
+
+@require_GET
+@requires(Capability.VIEW_SAFETY_TASKS)
+def task_list(request: ClinicRequest) -> HttpResponse:
+    clinic = current_clinic(request)
+    return render(
+        request,
+        "measurement/safety/list.html",
+        {
+            "active": list_active_safety_tasks(clinic),
+            "resolved": list_recently_resolved(clinic),
+            "urgent": URGENT,
+        },
+    )
+
+
+def _task_page(
+    request: ClinicRequest,
+    task: SafetyTask,
+    *,
+    acknowledge_form: AcknowledgeForm | None = None,
+    evaluate_form: EvaluateForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "measurement/safety/task.html",
+        {
+            "task": task,
+            "patient": task.patient,
+            "urgent": task.severity == URGENT,
+            "resolved": task.status == RESOLVED,
+            "action_label": SafetyAction(task.action).label if task.action else "",
+            "hold": blocking_safety_reasons(task.patient) if task.severity == URGENT else [],
+            "acknowledge_form": acknowledge_form or AcknowledgeForm(),
+            "evaluate_form": evaluate_form or EvaluateForm(),
+        },
+        status=status,
+    )
+
+
+@require_GET
+@requires(Capability.VIEW_SAFETY_TASKS)
+def task_detail(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    task, _ = access_safety_task(
+        actor=request.user,
+        memberships=request.memberships,
+        public_id=public_id,
+        capability=Capability.VIEW_SAFETY_TASKS,
+        action="measurement.safety_task_opened",
+    )
+    return _task_page(request, task)
+
+
+@require_POST
+@requires(Capability.ACKNOWLEDGE_SAFETY)
+def acknowledge(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    task, access = access_safety_task(
+        actor=request.user,
+        memberships=request.memberships,
+        public_id=public_id,
+        capability=Capability.ACKNOWLEDGE_SAFETY,
+        action="measurement.safety_task_acknowledge_opened",
+    )
+    form = AcknowledgeForm(request.POST)
+    if form.is_valid():
+        try:
+            acknowledge_safety_task(
+                actor=request.user,
+                roles=access.roles,
+                task=task,
+                action=form.cleaned_data["action"],
+                note=form.cleaned_data["note"],
+                now=timezone.now(),
+            )
+        except SafetyTaskError as error:
+            _refused(request, form, error)
+        else:
+            messages.success(request, "Safety task acknowledged.")
+            return redirect("measurement:safety-task", public_id=task.public_id)
+    task.refresh_from_db()
+    return _task_page(request, task, acknowledge_form=form, status=422)
+
+
+@require_POST
+@requires(Capability.EVALUATE_SAFETY)
+def evaluate(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    task, access = access_safety_task(
+        actor=request.user,
+        memberships=request.memberships,
+        public_id=public_id,
+        capability=Capability.EVALUATE_SAFETY,
+        action="measurement.safety_task_evaluate_opened",
+    )
+    form = EvaluateForm(request.POST)
+    if form.is_valid():
+        try:
+            done = evaluate_safety_task(
+                actor=request.user,
+                roles=access.roles,
+                task=task,
+                note=form.cleaned_data["note"],
+                cleared_for_dosing=form.cleaned_data["cleared_for_dosing"],
+                now=timezone.now(),
+            )
+        except SafetyTaskError as error:
+            _refused(request, form, error)
+        else:
+            messages.success(
+                request,
+                "Evaluation recorded; the task is resolved."
+                if done.status == RESOLVED
+                else "Evaluation recorded; the next dosing session stays on hold until a "
+                "prescriber clears it.",
+            )
+            return redirect("measurement:safety-task", public_id=task.public_id)
+    task.refresh_from_db()
+    return _task_page(request, task, evaluate_form=form, status=422)
