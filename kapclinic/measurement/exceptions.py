@@ -49,3 +49,8 @@ class AssessmentError(MeasurementError):
 
 class LinkRefusedError(AssessmentError):
     """A one-time link that does not (or no longer) work; the message never says why."""
+
+
+class PlanError(MeasurementError):
+    """A measurement-plan action refused (enrolment, link, start, cancel); nothing was written.
+    The message is safe to show to staff."""
