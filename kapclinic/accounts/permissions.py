@@ -43,6 +43,10 @@ class Capability(models.TextChoices):
     VIEW_SCHEDULE = "view_schedule", "See the schedule"
     VIEW_MONITORING = "view_monitoring", "See the monitoring console"
     VIEW_OUTCOMES = "view_outcomes", "See patients' outcomes"
+    ASSIGN_QUESTIONNAIRES = (
+        "assign_questionnaires",
+        "Enrol patients in measurement plans; send, start and cancel due questionnaires",
+    )
     VIEW_LEDGER = "view_ledger", "See the controlled-substance ledger"
     VIEW_AGGREGATES = "view_aggregates", "See de-identified aggregate figures"
     VIEW_AUDIT = "view_audit", "Read and export the clinic's audit report"
@@ -84,6 +88,8 @@ MATRIX: Final[dict[Capability, frozenset[str]]] = {
     Capability.VIEW_SCHEDULE: _CLINICAL | {Role.CLINIC_ADMIN, Role.FRONT_DESK},
     Capability.VIEW_MONITORING: frozenset({Role.PRESCRIBER, Role.NURSE, Role.CLINIC_ADMIN}),
     Capability.VIEW_OUTCOMES: _CLINICAL | {Role.CLINIC_ADMIN},
+    # Choosing what a patient is asked is clinical work; the admin sees the worklist only.
+    Capability.ASSIGN_QUESTIONNAIRES: _CLINICAL,
     Capability.VIEW_LEDGER: frozenset({Role.PRESCRIBER, Role.NURSE, Role.CLINIC_ADMIN}),
     Capability.VIEW_AGGREGATES: frozenset({Role.RESEARCHER, Role.CLINIC_ADMIN, Role.PRESCRIBER}),
     Capability.VIEW_AUDIT: frozenset({Role.CLINIC_ADMIN}),

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, path  # noqa: F401  (sections below add their paths)
+from django.urls import URLPattern, path
 
 app_name = "measurement"
 urlpatterns: list[URLPattern] = []
@@ -12,3 +12,16 @@ urlpatterns: list[URLPattern] = []
 # --- outcome chart (chart_views.py) -----------------------------------------------------------
 
 # --- measurement plans and worklist (plan_views.py) -------------------------------------------
+from kapclinic.measurement import plan_views  # noqa: E402  (each section imports its views)
+
+urlpatterns += [
+    path("worklist/", plan_views.worklist, name="worklist"),
+    path("patients/<uuid:public_id>/enrol/", plan_views.enrol_view, name="plan-enrol"),
+    path(
+        "assignments/<uuid:public_id>/send-link/",
+        plan_views.send_link_view,
+        name="assignment-send-link",
+    ),
+    path("assignments/<uuid:public_id>/start/", plan_views.start_view, name="assignment-start"),
+    path("assignments/<uuid:public_id>/cancel/", plan_views.cancel_view, name="assignment-cancel"),
+]

@@ -11,6 +11,7 @@ from django.test import Client
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.accounts.permissions import ALL_ROLES, allows
 from kapclinic.demo.generator import GenerationResult
+from kapclinic.measurement.models import Assignment
 from kapclinic.patients.models import BreakGlassGrant, Diagnosis, Patient
 from kapclinic.screening.models import Screening
 from tests.architecture.routing import World
@@ -54,3 +55,4 @@ def test_garbage_never_causes_a_server_error(
     # Among the garbage: a "reason" of 20 invisible bidi overrides, which must not pass as one.
     assert not Screening.objects.filter(status=Screening.Status.ENTERED_IN_ERROR).exists()
     assert Diagnosis.objects.count() == diagnoses
+    assert not Assignment.objects.filter(status=Assignment.Status.CANCELLED).exists()
