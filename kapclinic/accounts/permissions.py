@@ -42,7 +42,7 @@ class Capability(models.TextChoices):
     MANAGE_CONSENT_DOCUMENTS = "manage_consent_documents", "Publish consent document versions"
     ADMINISTER_QUESTIONNAIRES = (
         "administer_questionnaires",
-        "Give questionnaires in the clinic, send one-time links, amend responses",
+        "Give questionnaires, send one-time links, amend responses, enrol in measurement plans",
     )
     VIEW_SAFETY_TASKS = "view_safety_tasks", "See the clinic's open suicide-risk safety tasks"
     ACKNOWLEDGE_SAFETY = "acknowledge_safety", "Acknowledge a safety task with the action taken"
@@ -93,7 +93,8 @@ MATRIX: Final[dict[Capability, frozenset[str]]] = {
     Capability.MERGE_PATIENTS: frozenset({Role.CLINIC_ADMIN}),
     # Clinical policy (which rules apply, BP limits) is a prescriber's (medical) decision.
     Capability.CONFIGURE_SCREENING: frozenset({Role.PRESCRIBER}),
-    # Answers include suicide-risk items: clinicians give and read them, not the desk.
+    # Answers include suicide-risk items, and choosing what a patient is asked is clinical
+    # work: clinicians give and read them, not the desk (the admin sees the worklist only).
     Capability.ADMINISTER_QUESTIONNAIRES: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     # Suicide-risk safety tasks (R-OUT-1, R-OUT-3, R-OUT-5; docs/measurement.md "Safety alerts").
     # Everyone who works with patients must know a task is open (the front desk may be the first

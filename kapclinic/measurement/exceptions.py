@@ -58,3 +58,8 @@ class SafetyTaskError(MeasurementError):
     def __init__(self, message: str, *, field: str = "") -> None:
         super().__init__(message)
         self.field = field
+
+
+class PlanError(MeasurementError):
+    """A measurement-plan action refused (enrolment, link, start, cancel); nothing was written.
+    The message is safe to show to staff."""

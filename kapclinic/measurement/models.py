@@ -193,3 +193,211 @@ class SafetyTask(PublicIdModel):
 
     def __str__(self) -> str:
         return f"Safety task {self.rule_id} ({self.status})"
+
+
+# --- measurement plans and assignments (kapclinic.measurement.plans) ------------------------
+
+
+class PlanTrigger(models.TextChoices):
+    """What a plan rule hangs its questionnaires on (R-OUT-9)."""
+
+    ENROLMENT = "enrolment", "At enrolment (baseline)"
+    BEFORE_SESSION = "before_session", "Before each dosing session"
+    AFTER_SESSION = "after_session", "Right after each dosing session"
+    HOURS_AFTER_SESSION = "hours_after_session", "Some hours after each dosing session"
+    END_OF_COURSE = "end_of_course", "At the end of the course"
+    FOLLOW_UP_EVERY_N_DAYS = "follow_up_every_n_days", "Every few days in follow-up"
+
+
+class MeasurementPlan(PublicIdModel, TimeStampedModel):
+    """Which questionnaires a patient is asked, and when: a named, versioned set of rules.
+
+    A version is never edited once patients are enrolled in it: a change is a new version (the
+    enrolments keep the rules they were scheduled by). The shipped default is copied into each
+    clinic by ``plans.ensure_default_plan``. A treatment protocol (a later app) names its plan
+    by ``public_id``; the plan knows nothing about protocols.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    code = models.SlugField(max_length=40)
+    version = models.PositiveIntegerField()
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    source = models.CharField(max_length=200, blank=True)  # the rule id or reference it follows
+    is_active = models.BooleanField(default=True)  # offered for new enrolments
+
+    class Meta:
+        ordering = ["name", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "code", "version"], name="plan_version_unique_in_clinic"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="plan_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+class PlanRule(models.Model):
+    """One line of a plan: on ``trigger``, assign ``instrument_codes`` (in that order), due
+    from ``opens_minutes_before`` the anchor time and overdue ``closes_minutes_after`` it.
+
+    The anchor is the enrolment's start (local midnight), the session's start or end, the
+    session's end plus ``offset_hours``, the course's end, or the course's end plus
+    ``interval_days`` × n for the n-th follow-up."""
+
+    plan = models.ForeignKey(MeasurementPlan, on_delete=models.PROTECT, related_name="rules")
+    position = models.PositiveSmallIntegerField()
+    trigger = models.CharField(max_length=30, choices=PlanTrigger.choices)
+    instrument_codes = models.JSONField()  # ["phq9", "gad7"]
+    mode = models.CharField(max_length=10, choices=Mode.choices)
+    offset_hours = models.PositiveIntegerField(null=True, blank=True)
+    interval_days = models.PositiveIntegerField(null=True, blank=True)
+    opens_minutes_before = models.PositiveIntegerField()
+    closes_minutes_after = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["plan", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "position"], name="plan_rule_position_unique"),
+            models.CheckConstraint(
+                condition=Q(mode__in=["staff", "link"]), name="plan_rule_mode_staff_or_link"
+            ),
+            models.CheckConstraint(
+                condition=Q(opens_minutes_before__gt=0) | Q(closes_minutes_after__gt=0),
+                name="plan_rule_window_not_empty",
+            ),
+            models.CheckConstraint(
+                condition=Q(trigger="hours_after_session", offset_hours__gte=1)
+                | (~Q(trigger="hours_after_session") & Q(offset_hours__isnull=True)),
+                name="plan_rule_offset_only_hours_after",
+            ),
+            models.CheckConstraint(
+                condition=Q(trigger="follow_up_every_n_days", interval_days__gte=1)
+                | (~Q(trigger="follow_up_every_n_days") & Q(interval_days__isnull=True)),
+                name="plan_rule_interval_only_follow_up",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}#{self.position} {self.trigger}"
+
+
+class PlanEnrolment(PublicIdModel, TimeStampedModel):
+    """A patient measured by one plan version, from ``starts_on``. At most one per patient is
+    open (active or in follow-up) at a time."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "In the course"
+        FOLLOW_UP = "follow_up", "In follow-up"
+        ENDED = "ended", "Ended"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    plan = models.ForeignKey(MeasurementPlan, on_delete=models.PROTECT, related_name="enrolments")
+    starts_on = models.DateField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    enrolled_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    course_ended_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(status__in=["active", "follow_up"]),
+                name="plan_enrolment_one_open_per_patient",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="follow_up") | Q(course_ended_at__isnull=False),
+                name="plan_enrolment_follow_up_after_course_end",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="ended") | Q(ended_at__isnull=False) & ~Q(end_reason=""),
+                name="plan_enrolment_ended_with_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Enrolment {self.public_id} ({self.status})"
+
+
+class Assignment(PublicIdModel, TimeStampedModel):
+    """One questionnaire a plan rule asks of a patient, with its window.
+
+    Only ``open``, ``completed`` and ``cancelled`` are stored. Whether an open assignment is
+    scheduled, due or overdue follows from ``due_at`` and ``overdue_at`` at the time asked
+    (``plan_rules.assignment_state``), so nothing needs a timer to flip it.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        DUE = "due", "Due"
+        OVERDUE = "overdue", "Overdue"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    enrolment = models.ForeignKey(
+        PlanEnrolment, on_delete=models.PROTECT, related_name="assignments"
+    )
+    rule = models.ForeignKey(PlanRule, on_delete=models.PROTECT, related_name="+")
+    instrument_code = models.CharField(max_length=40)
+    occasion = models.CharField(max_length=20, choices=Occasion.choices)
+    mode = models.CharField(max_length=10, choices=Mode.choices)
+    session_ref = models.UUIDField(null=True, blank=True)
+    sequence = models.PositiveIntegerField(default=0)  # the n of the n-th follow-up
+    # What makes a hook call idempotent: rule, instrument, session and sequence in one string.
+    key = models.CharField(max_length=120)
+    anchor_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    overdue_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    assessment = models.OneToOneField(
+        Assessment, on_delete=models.PROTECT, null=True, blank=True, related_name="assignment"
+    )
+    link_sent_at = models.DateTimeField(null=True, blank=True)
+    link_sent_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancel_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["clinic", "status", "due_at"], name="assignment_clinic_worklist_idx"
+            ),
+            models.Index(fields=["patient", "status", "due_at"], name="assignment_patient_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "key"], name="assignment_key_unique"),
+            models.CheckConstraint(
+                condition=Q(overdue_at__gt=models.F("due_at")), name="assignment_window_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open", completed_at__isnull=True, cancelled_at__isnull=True)
+                | Q(status="completed", completed_at__isnull=False, assessment__isnull=False)
+                | Q(status="cancelled", cancelled_at__isnull=False) & ~Q(cancel_reason=""),
+                name="assignment_status_recorded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Assignment {self.instrument_code} ({self.status})"

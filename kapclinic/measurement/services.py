@@ -30,6 +30,7 @@ from kapclinic.measurement.exceptions import (
 from kapclinic.measurement.instruments import Instrument, get_instrument
 from kapclinic.measurement.instruments.definition import AlertSeverity
 from kapclinic.measurement.models import Assessment, AssessmentLink, Mode, Occasion, SafetyTask
+from kapclinic.measurement.plan_assignments import mark_answered
 from kapclinic.measurement.scoring import ScoreResult, score
 from kapclinic.measurement.skiplogic import check_answers, visible_items
 from kapclinic.measurement.tasks import enqueue_escalations
@@ -258,6 +259,7 @@ def complete_assessment(
     assessment.completed_at = now
     assessment.save()
     urgent = _raise_safety_tasks(assessment, instrument, now)
+    mark_answered(actor=actor, roles=roles, assessment=assessment, now=now)  # its plan assignment
     _audit(
         assessment,
         actor=actor,

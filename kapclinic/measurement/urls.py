@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from kapclinic.measurement import safety_views, views
+from kapclinic.measurement import plan_views, safety_views, views
 
 app_name = "measurement"
 urlpatterns: list[URLPattern] = []
@@ -35,3 +35,15 @@ urlpatterns += [
 # --- outcome chart (chart_views.py) -----------------------------------------------------------
 
 # --- measurement plans and worklist (plan_views.py) -------------------------------------------
+
+urlpatterns += [
+    path("worklist/", plan_views.worklist, name="worklist"),
+    path("patients/<uuid:public_id>/enrol/", plan_views.enrol_view, name="plan-enrol"),
+    path(
+        "assignments/<uuid:public_id>/send-link/",
+        plan_views.send_link_view,
+        name="assignment-send-link",
+    ),
+    path("assignments/<uuid:public_id>/start/", plan_views.start_view, name="assignment-start"),
+    path("assignments/<uuid:public_id>/cancel/", plan_views.cancel_view, name="assignment-cancel"),
+]

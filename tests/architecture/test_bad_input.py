@@ -11,7 +11,7 @@ from django.test import Client
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.accounts.permissions import ALL_ROLES, allows
 from kapclinic.demo.generator import GenerationResult
-from kapclinic.measurement.models import SafetyTask
+from kapclinic.measurement.models import Assignment, SafetyTask
 from kapclinic.patients.models import BreakGlassGrant, Diagnosis, Patient
 from kapclinic.screening.models import Screening
 from tests.architecture.routing import World
@@ -59,3 +59,4 @@ def test_garbage_never_causes_a_server_error(
     # "Other" with only invisible characters as its note must not acknowledge a safety task.
     assert SafetyTask.objects.exists()
     assert not SafetyTask.objects.exclude(status=SafetyTask.Status.OPEN).exists()
+    assert not Assignment.objects.filter(status=Assignment.Status.CANCELLED).exists()

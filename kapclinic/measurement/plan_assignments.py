@@ -1,0 +1,257 @@
+"""The one place where assignments are created and change status.
+
+Below ``services`` and ``plans`` on purpose: ``services.complete_assessment`` marks the
+assignment its response answers (``mark_answered``) in its own transaction, and ``plans``
+builds its services and hooks on ``create_for_rule`` and ``close``. Callers hold the
+enrolment's row lock (``locked_enrolment``), so two hooks for one patient never race on a key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final
+from uuid import UUID
+
+from django.db.models import Max
+
+from kapclinic.accounts.models import User
+from kapclinic.audit import services as audit
+from kapclinic.audit.models import Operation
+from kapclinic.measurement.models import (
+    Assessment,
+    Assignment,
+    MeasurementPlan,
+    Mode,
+    PlanEnrolment,
+    PlanRule,
+    PlanTrigger,
+)
+from kapclinic.measurement.plan_rules import (
+    OCCASION_OF,
+    RuleSpec,
+    assignment_key,
+    follow_up_anchor,
+    next_follow_up_sequence,
+    window,
+)
+from kapclinic.patients.models import Patient
+
+OPEN_ENROLMENT: Final = (PlanEnrolment.Status.ACTIVE, PlanEnrolment.Status.FOLLOW_UP)
+
+
+def spec_of(rule: PlanRule) -> RuleSpec:
+    return RuleSpec(
+        trigger=PlanTrigger(rule.trigger),
+        instrument_codes=tuple(rule.instrument_codes),
+        mode=Mode(rule.mode),
+        opens_minutes_before=rule.opens_minutes_before,
+        closes_minutes_after=rule.closes_minutes_after,
+        offset_hours=rule.offset_hours,
+        interval_days=rule.interval_days,
+    )
+
+
+def locked_enrolment(enrolment: PlanEnrolment) -> PlanEnrolment:
+    return (
+        PlanEnrolment.objects.select_for_update()
+        .select_related("patient", "clinic", "plan")
+        .get(pk=enrolment.pk)
+    )
+
+
+def record_event(
+    *,
+    actor: User | None,
+    roles: Iterable[str],
+    operation: Operation,
+    action: str,
+    patient: Patient,
+    target: Any,
+    changes: dict[str, tuple[Any, Any]] | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    audit.record(
+        actor=actor,
+        operation=operation,
+        action=action,
+        actor_roles=roles,
+        clinic_id=patient.clinic.public_id,
+        patient_id=patient.public_id,
+        target=audit.target_of(target),
+        changes=changes,
+        detail=detail,
+    )
+
+
+def plan_rules_for(plan: MeasurementPlan, *triggers: PlanTrigger) -> list[PlanRule]:
+    return list(plan.rules.filter(trigger__in=triggers).order_by("position"))
+
+
+def open_enrolment(patient: Patient) -> PlanEnrolment | None:
+    found = (
+        PlanEnrolment.objects.filter(patient=patient, status__in=OPEN_ENROLMENT)
+        .order_by("-id")
+        .first()
+    )
+    return locked_enrolment(found) if found is not None else None
+
+
+@dataclass
+class Changes:
+    """What one hook did: assignments created, and open ones moved to a new time."""
+
+    created: list[Assignment] = field(default_factory=list)
+    moved: list[Assignment] = field(default_factory=list)
+
+    def extend(self, other: Changes) -> None:
+        self.created.extend(other.created)
+        self.moved.extend(other.moved)
+
+    def summary(self) -> dict[str, list[str]]:
+        return {
+            "created": [str(a.public_id) for a in self.created],
+            "moved": [str(a.public_id) for a in self.moved],
+        }
+
+
+def create_for_rule(
+    *,
+    enrolment: PlanEnrolment,
+    rule: PlanRule,
+    anchor_at: datetime,
+    session_ref: UUID | None = None,
+    sequence: int = 0,
+) -> Changes:
+    """One assignment per instrument of ``rule``, unless it exists already (same key): then
+    an open one nobody has started is moved to the new time (a rescheduled session), and any
+    other is left as it is."""
+    spec = spec_of(rule)
+    times = window(spec, anchor_at)
+    changes = Changes()
+    for code in spec.instrument_codes:
+        key = assignment_key(
+            rule_id=rule.pk, instrument_code=code, session_ref=session_ref, sequence=sequence
+        )
+        existing = Assignment.objects.filter(enrolment=enrolment, key=key).first()
+        if existing is None:
+            changes.created.append(
+                Assignment.objects.create(
+                    patient=enrolment.patient,
+                    clinic=enrolment.clinic,
+                    enrolment=enrolment,
+                    rule=rule,
+                    instrument_code=code,
+                    occasion=OCCASION_OF[spec.trigger],
+                    mode=spec.mode,
+                    session_ref=session_ref,
+                    sequence=sequence,
+                    key=key,
+                    anchor_at=times.anchor_at,
+                    due_at=times.due_at,
+                    overdue_at=times.overdue_at,
+                )
+            )
+        elif (
+            existing.status == Assignment.Status.OPEN
+            and existing.assessment_id is None
+            and existing.anchor_at != times.anchor_at
+        ):
+            existing.anchor_at = times.anchor_at
+            existing.due_at = times.due_at
+            existing.overdue_at = times.overdue_at
+            existing.save(update_fields=["anchor_at", "due_at", "overdue_at", "updated_at"])
+            changes.moved.append(existing)
+    return changes
+
+
+def extend_follow_up(*, enrolment: PlanEnrolment, rule: PlanRule, now: datetime) -> Changes:
+    """Create the next follow-up of ``rule`` after the latest one (the first at course end).
+
+    Follow-ups are created lazily, one ahead: the next when the latest is answered or
+    cancelled, so the monthly cadence needs no timer and never stops silently (an unanswered
+    one stays overdue on the worklist until someone closes it)."""
+    if enrolment.status != PlanEnrolment.Status.FOLLOW_UP or enrolment.course_ended_at is None:
+        return Changes()
+    latest = (
+        Assignment.objects.filter(enrolment=enrolment, rule=rule).aggregate(n=Max("sequence"))["n"]
+        or 0
+    )
+    sequence = next_follow_up_sequence(
+        spec_of(rule), course_ended_at=enrolment.course_ended_at, after=latest, now=now
+    )
+    anchor = follow_up_anchor(enrolment.course_ended_at, rule.interval_days or 0, sequence)
+    return create_for_rule(enrolment=enrolment, rule=rule, anchor_at=anchor, sequence=sequence)
+
+
+def _after_close(assignment: Assignment, now: datetime) -> Changes:
+    """Closing the latest follow-up schedules the next one."""
+    rule = assignment.rule
+    if rule.trigger != PlanTrigger.FOLLOW_UP_EVERY_N_DAYS:
+        return Changes()
+    latest = Assignment.objects.filter(enrolment=assignment.enrolment_id, rule=rule).aggregate(
+        n=Max("sequence")
+    )["n"]
+    if latest != assignment.sequence:
+        return Changes()
+    return extend_follow_up(enrolment=locked_enrolment(assignment.enrolment), rule=rule, now=now)
+
+
+def close(
+    assignment: Assignment,
+    *,
+    to: Assignment.Status,
+    now: datetime,
+    actor: User | None = None,
+    reason: str = "",
+) -> Changes:
+    """Move an open assignment to completed or cancelled (the only transitions there are)."""
+    if assignment.status != Assignment.Status.OPEN or to == Assignment.Status.OPEN:
+        raise ValueError(f"assignment {assignment.public_id} is {assignment.status}, not open")
+    assignment.status = to
+    if to == Assignment.Status.COMPLETED:
+        assignment.completed_at = now
+    else:
+        assignment.cancelled_at = now
+        assignment.cancelled_by = actor
+        assignment.cancel_reason = reason
+    assignment.save(
+        update_fields=[
+            "status",
+            "completed_at",
+            "cancelled_at",
+            "cancelled_by",
+            "cancel_reason",
+            "updated_at",
+        ]
+    )
+    return _after_close(assignment, now)
+
+
+def mark_answered(
+    *, actor: User | None, roles: Iterable[str], assessment: Assessment, now: datetime
+) -> Assignment | None:
+    """Complete the open assignment ``assessment`` answers, if any (called by
+    ``services.complete_assessment`` inside its transaction). Audited."""
+    assignment = (
+        Assignment.objects.select_for_update()
+        .select_related("rule", "enrolment", "patient", "clinic")
+        .filter(assessment=assessment, status=Assignment.Status.OPEN)
+        .first()
+    )
+    if assignment is None:
+        return None
+    changes = close(assignment, to=Assignment.Status.COMPLETED, now=now)
+    audit.record(
+        actor=actor,
+        operation=Operation.UPDATE,
+        action="measurement.assignment_completed",
+        actor_roles=roles,
+        clinic_id=assignment.clinic.public_id,
+        patient_id=assignment.patient.public_id,
+        target=audit.target_of(assignment),
+        changes={"status": (Assignment.Status.OPEN, Assignment.Status.COMPLETED)},
+        detail={"assessment": str(assessment.public_id), **changes.summary()},
+    )
+    return assignment

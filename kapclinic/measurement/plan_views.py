@@ -1,0 +1,196 @@
+"""Measurement-plan pages: the clinic's worklist of due and overdue questionnaires with its
+actions (send a link, start in the clinic, cancel), and enrolling a patient in a plan."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kapclinic.accounts.permissions import Capability, current_clinic, requires
+from kapclinic.accounts.types import ClinicRequest
+from kapclinic.measurement.exceptions import PlanError
+from kapclinic.measurement.models import Assessment
+from kapclinic.measurement.plan_forms import DEFAULT_CHOICE, CancelForm, EnrolForm
+from kapclinic.measurement.plan_selectors import (
+    access_assignment,
+    get_open_enrolment,
+    list_enrollable_plans,
+    list_patient_due,
+    page_of_worklist,
+    rows,
+)
+from kapclinic.measurement.plans import (
+    cancel_assignment,
+    enrol,
+    ensure_default_plan,
+    send_link,
+    start_assignment,
+)
+from kapclinic.patients.selectors import access_patient
+
+
+def questionnaire_path(token: str) -> str:
+    """Where a one-time questionnaire link leads (the public page, no sign-in)."""
+    return reverse("questionnaire-link", args=[token])
+
+
+def administer_path(assessment: Assessment) -> str:
+    """The staff page that administers a response in the clinic."""
+    return reverse("measurement:administer", args=[assessment.public_id])
+
+
+def _back(request: ClinicRequest) -> str:
+    """Where an action returns: the page it came from (a local path), else the worklist."""
+    target = request.POST.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("measurement:worklist")
+
+
+@require_GET
+@requires(Capability.VIEW_OUTCOMES)
+def worklist(request: ClinicRequest) -> HttpResponse:
+    """The clinic's due and overdue questionnaires, overdue first, one page at a time."""
+    clinic = current_clinic(request)
+    now = timezone.now()
+    page = page_of_worklist(clinic, now, request.GET.get("page"))
+    return render(
+        request,
+        "measurement/plans/worklist.html",
+        {"page": page, "rows": rows(list(page.object_list), now), "now": now},
+    )
+
+
+@require_POST
+@requires(Capability.ADMINISTER_QUESTIONNAIRES)
+def send_link_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    found = access_assignment(
+        actor=request.user,
+        memberships=request.memberships,
+        public_id=public_id,
+        capability=Capability.ADMINISTER_QUESTIONNAIRES,
+        action="measurement.assignment_opened",
+    )
+    try:
+        send_link(
+            actor=request.user,
+            roles=found.roles,
+            assignment=found.assignment,
+            now=timezone.now(),
+            link_for=lambda token: request.build_absolute_uri(questionnaire_path(token)),
+        )
+    except PlanError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "The link was e-mailed to the patient.")
+    return redirect(_back(request))
+
+
+@require_POST
+@requires(Capability.ADMINISTER_QUESTIONNAIRES)
+def start_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    found = access_assignment(
+        actor=request.user,
+        memberships=request.memberships,
+        public_id=public_id,
+        capability=Capability.ADMINISTER_QUESTIONNAIRES,
+        action="measurement.assignment_opened",
+    )
+    try:
+        assessment = start_assignment(
+            actor=request.user, roles=found.roles, assignment=found.assignment
+        )
+    except PlanError as error:
+        messages.error(request, error.message)
+        return redirect(_back(request))
+    return redirect(administer_path(assessment))
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Capability.ADMINISTER_QUESTIONNAIRES)
+def cancel_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    found = access_assignment(
+        actor=request.user,
+        memberships=request.memberships,
+        public_id=public_id,
+        capability=Capability.ADMINISTER_QUESTIONNAIRES,
+        action="measurement.assignment_opened",
+    )
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cancel_assignment(
+                actor=request.user,
+                roles=found.roles,
+                assignment=found.assignment,
+                reason=form.cleaned_data["reason"],
+                now=timezone.now(),
+            )
+        except PlanError as error:
+            form.add_error("reason", error.message)
+        else:
+            messages.success(request, "The questionnaire was cancelled.")
+            return redirect("measurement:worklist")
+    now = timezone.now()
+    return render(
+        request,
+        "measurement/plans/cancel.html",
+        {"form": form, "row": rows([found.assignment], now)[0]},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Capability.ADMINISTER_QUESTIONNAIRES)
+def enrol_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    """Enrol a patient in a measurement plan (the clinic's copy of the default, or another)."""
+    access = access_patient(
+        actor=request.user,
+        memberships=request.memberships,
+        public_id=public_id,
+        capability=Capability.ADMINISTER_QUESTIONNAIRES,
+        action="measurement.enrol_opened",
+    )
+    patient = access.patient
+    plans = list_enrollable_plans(patient.clinic)
+    form = EnrolForm(request.POST or None, plans=plans)
+    if request.method == "POST" and form.is_valid():
+        choice = form.cleaned_data["plan"]
+        try:
+            if choice == DEFAULT_CHOICE:
+                plan = ensure_default_plan(clinic=patient.clinic)
+            else:
+                plan = next(p for p in plans if str(p.public_id) == choice)
+            enrol(
+                actor=request.user,
+                roles=access.roles,
+                patient=patient,
+                plan=plan,
+                starts_on=form.cleaned_data["starts_on"],
+            )
+        except PlanError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"Enrolled in {plan}; the baseline questionnaires are due.")
+            return redirect("patients:chart", public_id=patient.public_id)
+    now = timezone.now()
+    return render(
+        request,
+        "measurement/plans/enrol.html",
+        {
+            "form": form,
+            "patient": patient,
+            "enrolment": get_open_enrolment(patient.pk),
+            "due": list_patient_due(patient.pk, now),
+        },
+        status=422 if request.method == "POST" else 200,
+    )

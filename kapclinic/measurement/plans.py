@@ -1,0 +1,374 @@
+"""Measurement plans: which questionnaires a patient is asked and when (issue 5, part 5).
+
+Writes: create a plan version (the shipped default via ``ensure_default_plan``), enrol a
+patient, the hooks the session and protocol apps call, start an assignment in the clinic,
+send it as a one-time link, cancel it, end an enrolment. Every write is atomic and audited.
+
+Hooks for the apps that come later (they import this module; it never imports them):
+
+- ``enrol(...)`` when a course starts (a protocol names its plan by ``MeasurementPlan.public_id``);
+- ``on_session_scheduled(...)`` when a dosing session is booked or moved;
+- ``on_session_ended(...)`` when it ends; ``on_session_cancelled(...)`` when it is called off;
+- ``on_course_ended(...)`` when the course ends (follow-up starts).
+
+Each hook is idempotent per session (and per course end): called twice, it creates nothing
+new; called with a new start time, it moves the open, unstarted assignments of that session.
+A patient without an open enrolment gets nothing (the hooks return no assignments).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import Final
+from unicodedata import category
+
+from django.db import transaction
+
+from kapclinic.accounts.models import Clinic, User
+from kapclinic.audit import services as audit
+from kapclinic.audit.models import Operation
+from kapclinic.measurement.exceptions import AssessmentError, PlanError, UnknownInstrumentError
+from kapclinic.measurement.instruments import get_instrument
+from kapclinic.measurement.models import (
+    Assessment,
+    Assignment,
+    MeasurementPlan,
+    Mode,
+    Occasion,
+    PlanEnrolment,
+    PlanRule,
+    PlanTrigger,
+)
+from kapclinic.measurement.plan_assignments import (
+    Changes,
+    close,
+    create_for_rule,
+    locked_enrolment,
+    open_enrolment,
+    plan_rules_for,
+    record_event,
+)
+from kapclinic.measurement.plan_hooks import on_course_ended as on_course_ended
+from kapclinic.measurement.plan_hooks import on_session_cancelled as on_session_cancelled
+from kapclinic.measurement.plan_hooks import on_session_ended as on_session_ended
+from kapclinic.measurement.plan_hooks import on_session_scheduled as on_session_scheduled
+from kapclinic.measurement.plan_rules import (
+    DEFAULT_PLAN,
+    PlanSpec,
+    enrolment_anchor,
+    plan_problems,
+)
+from kapclinic.measurement.plan_tasks import send_questionnaire_link
+from kapclinic.measurement.services import LINK_LIFETIME, issue_link, start_assessment
+from kapclinic.patients.models import Patient
+
+MIN_REASON_LENGTH: Final = 10
+
+
+def written_reason(text: str) -> str:
+    """``text`` without control and format characters (bidi overrides) and outer spaces: what
+    a reader sees, which is what the minimum length counts."""
+    return "".join(ch for ch in text if ch in "\n\t" or category(ch) not in {"Cc", "Cf"}).strip()
+
+
+# --- plans ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_plan(
+    *, actor: User | None, roles: Iterable[str], clinic: Clinic, spec: PlanSpec
+) -> MeasurementPlan:
+    """Store ``spec`` as a plan version of ``clinic``.
+
+    Raises PlanError for an unknown instrument, a rule without the value its trigger needs
+    (hours after, follow-up interval), an empty window, or a version that exists already."""
+    problems = plan_problems(spec)
+    for rule in spec.rules:
+        for code in rule.instrument_codes:
+            try:
+                get_instrument(code)
+            except UnknownInstrumentError:
+                problems.append(f"unknown instrument {code!r}")
+    if problems:
+        raise PlanError(f"{spec.name}: " + "; ".join(problems))
+    if MeasurementPlan.objects.filter(clinic=clinic, code=spec.code, version=spec.version).exists():
+        raise PlanError(f"{spec.name} version {spec.version} exists already: publish a new one.")
+    plan = MeasurementPlan.objects.create(
+        clinic=clinic,
+        code=spec.code,
+        version=spec.version,
+        name=spec.name,
+        description=spec.description,
+        source=spec.source,
+    )
+    PlanRule.objects.bulk_create(
+        PlanRule(
+            plan=plan,
+            position=position,
+            trigger=rule.trigger,
+            instrument_codes=list(rule.instrument_codes),
+            mode=rule.mode,
+            offset_hours=rule.offset_hours,
+            interval_days=rule.interval_days,
+            opens_minutes_before=rule.opens_minutes_before,
+            closes_minutes_after=rule.closes_minutes_after,
+        )
+        for position, rule in enumerate(spec.rules, start=1)
+    )
+    # Older versions of the same plan are no longer offered for new enrolments.
+    MeasurementPlan.objects.filter(clinic=clinic, code=spec.code, is_active=True).exclude(
+        pk=plan.pk
+    ).update(is_active=False)
+    audit.record(
+        actor=actor,
+        operation=Operation.CREATE,
+        action="measurement.plan_created",
+        actor_roles=roles,
+        clinic_id=clinic.public_id,
+        target=audit.target_of(plan),
+        detail={"code": spec.code, "version": spec.version, "rules": len(spec.rules)},
+    )
+    return plan
+
+
+@transaction.atomic
+def ensure_default_plan(*, clinic: Clinic) -> MeasurementPlan:
+    """The clinic's copy of the shipped default plan (current version), created on first use."""
+    existing = MeasurementPlan.objects.filter(
+        clinic=clinic, code=DEFAULT_PLAN.code, version=DEFAULT_PLAN.version
+    ).first()
+    if existing is not None:
+        return existing
+    return create_plan(actor=None, roles=(), clinic=clinic, spec=DEFAULT_PLAN)
+
+
+# --- enrolment -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def enrol(
+    *,
+    actor: User | None,
+    roles: Iterable[str] = (),
+    patient: Patient,
+    plan: MeasurementPlan,
+    starts_on: date,
+) -> PlanEnrolment:
+    """Measure ``patient`` by ``plan`` from ``starts_on`` and assign the baseline
+    questionnaires (due from the plan's window before that day).
+
+    Raises PlanError for a plan of another clinic or one no longer offered, a merged record, or
+    a patient already enrolled (end that enrolment first). Writes PlanEnrolment, its baseline
+    Assignments and an audit entry. Also the entry point for the demo generator."""
+    if plan.clinic_id != patient.clinic_id:
+        raise PlanError("This plan belongs to another clinic.")
+    if not plan.is_active:
+        raise PlanError(f"{plan} is no longer offered: choose the current version.")
+    if patient.merged_into_id is not None:
+        raise PlanError("This record was merged into another: use the surviving record.")
+    if open_enrolment(patient) is not None:
+        raise PlanError(
+            "This patient is already enrolled in a measurement plan: end that enrolment first."
+        )
+    enrolment = PlanEnrolment.objects.create(
+        patient=patient, clinic=patient.clinic, plan=plan, starts_on=starts_on, enrolled_by=actor
+    )
+    anchor = enrolment_anchor(starts_on, patient.clinic.tzinfo)
+    changes = Changes()
+    for rule in plan_rules_for(plan, PlanTrigger.ENROLMENT):
+        changes.extend(create_for_rule(enrolment=enrolment, rule=rule, anchor_at=anchor))
+    record_event(
+        actor=actor,
+        roles=roles,
+        operation=Operation.CREATE,
+        action="measurement.enrolled",
+        patient=patient,
+        target=enrolment,
+        detail={"plan": str(plan.public_id), "starts_on": starts_on, **changes.summary()},
+    )
+    return enrolment
+
+
+@transaction.atomic
+def end_enrolment(
+    *,
+    actor: User,
+    roles: Iterable[str],
+    enrolment: PlanEnrolment,
+    reason: str,
+    now: datetime,
+) -> PlanEnrolment:
+    """Stop measuring: the enrolment ends and its open assignments are cancelled with
+    ``reason``. Raises PlanError for a short reason or an enrolment already ended."""
+    reason = written_reason(reason)
+    if len(reason) < MIN_REASON_LENGTH:
+        raise PlanError(f"Give the reason in at least {MIN_REASON_LENGTH} characters.")
+    enrolment = locked_enrolment(enrolment)
+    if enrolment.status == PlanEnrolment.Status.ENDED:
+        raise PlanError("This enrolment has ended already.")
+    old = enrolment.status
+    enrolment.status = PlanEnrolment.Status.ENDED
+    enrolment.ended_at = now
+    enrolment.end_reason = reason
+    enrolment.save(update_fields=["status", "ended_at", "end_reason", "updated_at"])
+    cancelled = Assignment.objects.filter(enrolment=enrolment, status=Assignment.Status.OPEN)
+    ids = [str(a.public_id) for a in cancelled]
+    cancelled.update(
+        status=Assignment.Status.CANCELLED,
+        cancelled_at=now,
+        cancelled_by=actor,
+        cancel_reason=f"Enrolment ended: {reason}",
+        updated_at=now,
+    )
+    record_event(
+        actor=actor,
+        roles=roles,
+        operation=Operation.UPDATE,
+        action="measurement.enrolment_ended",
+        patient=enrolment.patient,
+        target=enrolment,
+        changes={"status": (old, enrolment.status)},
+        detail={"reason": reason, "cancelled": ids},
+    )
+    return enrolment
+
+
+# --- working an assignment -----------------------------------------------------------------
+
+
+def _locked(assignment: Assignment) -> Assignment:
+    return (
+        Assignment.objects.select_for_update()
+        .select_related("patient__clinic", "clinic", "assessment", "rule", "enrolment")
+        .get(pk=assignment.pk)
+    )
+
+
+def _ensure_assessment(
+    assignment: Assignment, *, actor: User | None, roles: Iterable[str], mode: Mode
+) -> Assessment:
+    """The assignment's in-progress response, started now if it has none (or its earlier one
+    expired or was withdrawn)."""
+    current = assignment.assessment
+    if current is not None and current.status == Assessment.Status.IN_PROGRESS:
+        return current
+    try:
+        assessment = start_assessment(
+            actor=actor,
+            roles=roles,
+            patient=assignment.patient,
+            instrument_code=assignment.instrument_code,
+            mode=mode,
+            occasion=Occasion(assignment.occasion),
+            session_ref=assignment.session_ref,
+        )
+    except AssessmentError as error:
+        raise PlanError(error.message) from error
+    assignment.assessment = assessment
+    assignment.save(update_fields=["assessment", "updated_at"])
+    return assessment
+
+
+def _require_open(assignment: Assignment) -> None:
+    if assignment.status != Assignment.Status.OPEN:
+        raise PlanError(f"This questionnaire is {assignment.get_status_display().lower()} already.")
+
+
+@transaction.atomic
+def start_assignment(*, actor: User, roles: Iterable[str], assignment: Assignment) -> Assessment:
+    """Administer the questionnaire in the clinic: its response (started now with the
+    assignment's occasion and session, or the one already in progress). Completing that
+    response completes the assignment. Raises PlanError for an assignment no longer open or an
+    instrument that cannot be shown."""
+    assignment = _locked(assignment)
+    _require_open(assignment)
+    before = assignment.assessment_id
+    assessment = _ensure_assessment(assignment, actor=actor, roles=roles, mode=Mode.STAFF)
+    if assessment.pk != before:
+        record_event(
+            actor=actor,
+            roles=roles,
+            operation=Operation.UPDATE,
+            action="measurement.assignment_started",
+            patient=assignment.patient,
+            target=assignment,
+            detail={"assessment": str(assessment.public_id)},
+        )
+    return assessment
+
+
+@transaction.atomic
+def send_link(
+    *,
+    actor: User | None,
+    roles: Iterable[str],
+    assignment: Assignment,
+    now: datetime,
+    link_for: Callable[[str], str],
+) -> Assignment:
+    """E-mail the patient a one-time link to the questionnaire (any earlier link to it stops
+    working). ``link_for`` makes the absolute URL from the token.
+
+    Raises PlanError when the patient has no e-mail address (staff can still administer it in
+    the clinic) or the assignment is no longer open. Writes the response if none is in progress,
+    the link (hashed) and an audit entry; e-mails after commit (plan_tasks), with nothing about
+    the patient's care in it."""
+    assignment = _locked(assignment)
+    _require_open(assignment)
+    patient = assignment.patient
+    if not patient.email:
+        raise PlanError(
+            "No e-mail address is on file for this patient, so no link can be sent. Add one to "
+            "the patient's contact details, or administer the questionnaire in the clinic."
+        )
+    assessment = _ensure_assessment(assignment, actor=actor, roles=roles, mode=Mode.LINK)
+    token = issue_link(actor=actor, roles=roles, assessment=assessment, now=now)
+    url = link_for(token)
+    assignment.link_sent_at = now
+    assignment.link_sent_by = actor
+    assignment.save(update_fields=["link_sent_at", "link_sent_by", "updated_at"])
+    record_event(
+        actor=actor,
+        roles=roles,
+        operation=Operation.UPDATE,
+        action="measurement.assignment_link_sent",
+        patient=patient,
+        target=assignment,
+        detail={"assessment": str(assessment.public_id)},
+    )
+    recipient, clinic_name = patient.email, patient.clinic.name
+    hours = int(LINK_LIFETIME.total_seconds() // 3600)
+    transaction.on_commit(
+        lambda: send_questionnaire_link.enqueue(
+            recipient=recipient, url=url, clinic_name=clinic_name, hours=hours
+        )
+    )
+    return assignment
+
+
+@transaction.atomic
+def cancel_assignment(
+    *, actor: User, roles: Iterable[str], assignment: Assignment, reason: str, now: datetime
+) -> Assignment:
+    """Take a questionnaire off the worklist with ``reason`` (the patient declined, it came too
+    late to mean anything). Cancelling the latest follow-up schedules the next one.
+
+    Raises PlanError for a short reason or an assignment no longer open."""
+    reason = written_reason(reason)
+    if len(reason) < MIN_REASON_LENGTH:
+        raise PlanError(f"Give the reason in at least {MIN_REASON_LENGTH} characters.")
+    assignment = _locked(assignment)
+    _require_open(assignment)
+    changes = close(assignment, to=Assignment.Status.CANCELLED, now=now, actor=actor, reason=reason)
+    record_event(
+        actor=actor,
+        roles=roles,
+        operation=Operation.UPDATE,
+        action="measurement.assignment_cancelled",
+        patient=assignment.patient,
+        target=assignment,
+        changes={"status": (Assignment.Status.OPEN, Assignment.Status.CANCELLED)},
+        detail={"reason": reason, **changes.summary()},
+    )
+    return assignment
