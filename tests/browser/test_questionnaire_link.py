@@ -1,5 +1,6 @@
 """A patient completes a PHQ-9 on their phone through a one-time link; an answer above zero on
-item 9 puts an urgent safety task in front of the staff at once."""
+item 9 puts an urgent safety task in front of the staff at once, on every page, until a clinician
+acknowledges it with the action taken."""
 
 from __future__ import annotations
 
@@ -71,7 +72,19 @@ def test_a_phq9_by_one_time_link_on_a_phone_alerts_the_staff(
     assert (assessment.status, assessment.total, assessment.mode) == ("completed", 10, "link")
     assert SafetyTask.objects.get(assessment=assessment).severity == "urgent"
 
-    # The staff see the urgent task on the response at once.
-    page.goto(reverse("measurement:administer", args=[assessment.public_id]))
-    expect(page.get_by_role("alert").filter(has_text="Urgent safety task")).to_be_visible()
+    # The staff see it at once, on every page, until a clinician acknowledges it.
+    page.goto(reverse("patients:list"))
+    banner = page.get_by_role("alert").filter(has_text="1 urgent safety task open")
+    expect(banner).to_be_visible()
     assert_accessible(page)
+    banner.get_by_role("link", name=f"{patient.full_name} ({patient.mrn})").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Urgent safety task")
+    assert_accessible(page)
+    page.get_by_label("Called the patient").check()
+    page.get_by_role("textbox", name="Note").fill("Reached her by phone; safe tonight, seen tomorrow 9:00.")
+    page.get_by_role("button", name="Acknowledge").click()
+    expect(page.get_by_text("Acknowledged", exact=False).first).to_be_visible()
+    page.goto(reverse("patients:list"))
+    expect(page.get_by_role("alert").filter(has_text="urgent safety task")).to_have_count(0)
+    task = SafetyTask.objects.get(assessment=assessment)
+    assert (task.status, task.action) == ("acknowledged", "called_patient")
