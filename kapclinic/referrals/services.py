@@ -175,6 +175,16 @@ def register_from_referral(
         details=details,
         confirmed_different_person=confirmed_different_person,
     )
+    _close_as_registered(
+        actor=actor, roles=roles, referral=referral, patient=patient, action="referrals.registered"
+    )
+    return patient
+
+
+def _close_as_registered(
+    *, actor: User, roles: Iterable[str], referral: Referral, patient: Patient, action: str
+) -> None:
+    """Point the referral at the patient's record and close it, audited (caller's transaction)."""
     old = referral.status
     referral.status = Referral.Status.REGISTERED
     referral.patient = patient
@@ -183,14 +193,13 @@ def register_from_referral(
     audit.record(
         actor=actor,
         operation=Operation.UPDATE,
-        action="referrals.registered",
+        action=action,
         actor_roles=roles,
         clinic_id=referral.clinic.public_id,
         patient_id=patient.public_id,
         target=audit.target_of(referral),
-        changes={"status": (old, referral.status)},
+        changes={"status": (old, referral.status), "patient": (None, patient.mrn)},
     )
-    return patient
 
 
 @transaction.atomic
@@ -205,19 +214,11 @@ def link_to_existing_patient(
     if patient.clinic_id != referral.clinic_id or patient.is_merged:
         msg = "That record is not a current patient of the referral's clinic."
         raise DomainError(msg)
-    old = referral.status
-    referral.status = Referral.Status.REGISTERED
-    referral.patient = patient
-    referral.handled_by = actor
-    referral.save(update_fields=["status", "patient", "handled_by", "updated_at"])
-    audit.record(
+    _close_as_registered(
         actor=actor,
-        operation=Operation.UPDATE,
+        roles=roles,
+        referral=referral,
+        patient=patient,
         action="referrals.linked_to_existing_patient",
-        actor_roles=roles,
-        clinic_id=referral.clinic.public_id,
-        patient_id=patient.public_id,
-        target=audit.target_of(referral),
-        changes={"status": (old, referral.status), "patient": (None, patient.mrn)},
     )
     return referral

@@ -81,7 +81,9 @@ def test_a_phq9_by_one_time_link_on_a_phone_alerts_the_staff(
     expect(page.get_by_role("heading", level=1)).to_contain_text("Urgent safety task")
     assert_accessible(page)
     page.get_by_label("Called the patient").check()
-    page.get_by_role("textbox", name="Note").fill("Reached her by phone; safe tonight, seen tomorrow 9:00.")
+    page.get_by_role("textbox", name="Note").fill(
+        "Reached her by phone; safe tonight, seen tomorrow 9:00."
+    )
     page.get_by_role("button", name="Acknowledge").click()
     expect(page.get_by_text("Acknowledged", exact=False).first).to_be_visible()
     page.goto(reverse("patients:list"))
