@@ -7,3 +7,8 @@ class MeasurementConfig(AppConfig):
     name = "kapclinic.measurement"
     label = "measurement"
     verbose_name = "Measurement"
+
+    def ready(self) -> None:
+        from kapclinic.measurement import timeline_sources
+
+        timeline_sources.register()
