@@ -32,6 +32,7 @@ from kapclinic.demo.generator import GenerationResult
 from kapclinic.patients.models import Patient
 from tests.architecture.routes_consent import consent_routes
 from tests.architecture.routes_diagnoses import diagnosis_routes
+from tests.architecture.routes_outcome_chart import outcome_chart_routes
 from tests.architecture.routes_portal import portal_routes
 from tests.architecture.routes_referrals import referral_routes
 from tests.architecture.routes_screening import screening_routes
@@ -225,6 +226,7 @@ def _routes(world: World) -> dict[str, Call]:
     routes.update(consent_routes(world))
     routes.update(diagnosis_routes(world))
     routes.update(portal_routes(world))
+    routes.update(outcome_chart_routes(world))
     return routes
 
 
