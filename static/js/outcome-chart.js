@@ -161,7 +161,7 @@
           min: yMin,
           max: yMax,
           title: { display: true, text: yTitle, color: INK },
-          ticks: { color: INK, precision: 0 },
+          ticks: { color: INK, precision: 0, includeBounds: false },
           grid: { color: "rgba(0, 0, 0, 0.06)" }
         }
       }
