@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -168,25 +168,27 @@ def _point_text(point: ChartPoint) -> str:
 # --- the query -------------------------------------------------------------------------------
 
 
-def list_scored_assessments(patient: Patient) -> list[tuple[Any, ...]]:
-    """The patient's completed, scored responses, oldest first: one query, plain tuples
-    (instrument code and version, completed at, total, band code, scores, occasion, session)."""
-    return list(
+class ScoredRow(NamedTuple):
+    instrument_code: str
+    instrument_version: str
+    completed_at: datetime
+    total: int
+    band: str
+    scores: dict[str, Any]
+    occasion: str
+    session_ref: UUID | None
+
+
+def list_scored_assessments(patient: Patient) -> list[ScoredRow]:
+    """The patient's completed, scored responses, oldest first, in one query."""
+    rows = (
         Assessment.objects.filter(
             patient=patient, status=Assessment.Status.COMPLETED, total__isnull=False
         )
         .order_by("completed_at", "id")
-        .values_list(
-            "instrument_code",
-            "instrument_version",
-            "completed_at",
-            "total",
-            "band",
-            "scores",
-            "occasion",
-            "session_ref",
-        )
+        .values_list(*ScoredRow._fields)
     )
+    return [ScoredRow(*row) for row in rows]
 
 
 def build_outcome_chart(
