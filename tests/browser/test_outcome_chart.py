@@ -1,5 +1,5 @@
-"""A clinician opens the outcome chart of a rapid responder: the chart is drawn, the summary
-names the response rule, and the table lists every score."""
+"""A clinician finds a rapid responder on the Outcomes page and opens their outcome chart: the
+chart is drawn, the summary names the response rule, and the table lists every score."""
 
 from __future__ import annotations
 
@@ -40,9 +40,11 @@ def test_a_prescriber_sees_a_rapid_responders_drop_and_relapse(
     sign_in(email, DEMO_PASSWORD)
     expect(page).to_have_url(base_url + reverse("today:today"))
     excuse_visited(page)  # test_login checks the login and Today pages
-    page.goto(reverse("patients:chart", args=[patient.public_id]))
-    excuse_visited(page)  # the chart page is checked by the patient chart tests
-    page.get_by_role("link", name=re.compile("Outcome chart")).click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Outcomes").click()
+    recent = page.get_by_role("region", name="Recently measured patients")
+    expect(recent).to_contain_text(patient.mrn)
+    assert_accessible(page)
+    recent.get_by_role("link", name=f"{patient.family_name}, {patient.given_name}").click()
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Outcomes")
     phq9 = page.get_by_role("region", name="PHQ-9", exact=True)
