@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Final, NamedTuple
+from typing import Final, NamedTuple
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -174,7 +174,6 @@ class ScoredRow(NamedTuple):
     completed_at: datetime
     total: int
     band: str
-    scores: dict[str, Any]
     occasion: str
     session_ref: UUID | None
 
@@ -191,6 +190,26 @@ def list_scored_assessments(patient: Patient) -> list[ScoredRow]:
     return [ScoredRow(*row) for row in rows]
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """How one instrument version's rows become chart points."""
+
+    multiplier: int  # the charted score = total x this (WHO-5 percentage: 4)
+    band_labels: dict[str, str]
+
+
+def _reading(code: str, version: str) -> _Reading:
+    instrument = get_instrument(code, version)
+    try:
+        score_name = default_outcome_rules(code).score_name
+    except NoOutcomeRulesError:
+        score_name = "total"
+    return _Reading(
+        multiplier=_multiplier(instrument, score_name),
+        band_labels={band.code: band.label for band in instrument.scoring.bands},
+    )
+
+
 def build_outcome_chart(
     patient: Patient, *, sessions: Sequence[SessionMark] | None = None
 ) -> OutcomeChart:
@@ -199,17 +218,20 @@ def build_outcome_chart(
     zone = patient.clinic.tzinfo
     grouped: dict[str, list[ChartPoint]] = defaultdict(list)
     versions: dict[str, str] = {}
-    for code, version, at, total, band, scores, occasion, ref in list_scored_assessments(patient):
-        instrument = get_instrument(code, version)
-        score = _charted_score(code, total, scores)
-        if score is None:
-            continue
+    readings: dict[tuple[str, str], _Reading] = {}
+    occasions = {occasion.value: occasion for occasion in Occasion}
+    for code, version, at, total, band, occasion, ref in list_scored_assessments(patient):
+        reading = readings.get((code, version))
+        if reading is None:
+            reading = readings[code, version] = _reading(code, version)
         grouped[code].append(
             ChartPoint(
                 at=at.astimezone(zone),
-                score=score,
-                band=_band_label(instrument, band),
-                occasion=Occasion(occasion),
+                # A derived score (WHO-5 percentage = raw x 4, R-OUT-7) is the total times the
+                # definition's multiplier, exactly as scoring stored it.
+                score=total * reading.multiplier,
+                band=reading.band_labels.get(band, band),
+                occasion=occasions[occasion],
                 session_ref=ref,
             )
         )
@@ -227,24 +249,6 @@ def build_outcome_chart(
     all_points = [p for points in grouped.values() for p in points]
     marks = list(sessions) if sessions is not None else infer_sessions(all_points, zone)
     return OutcomeChart(time_zone=str(zone), series=series, mood=mood, sessions=marks)
-
-
-def _charted_score(code: str, total: int, scores: dict[str, Any]) -> int | None:
-    try:
-        name = default_outcome_rules(code).score_name
-    except NoOutcomeRulesError:
-        return total
-    if name == "total":
-        return total
-    value = (scores or {}).get("scores", {}).get(name)
-    return value if isinstance(value, int) else None
-
-
-def _band_label(instrument: Instrument, code: str) -> str:
-    for band in instrument.scoring.bands:
-        if band.code == code:
-            return band.label
-    return code
 
 
 def _y_range(instrument: Instrument, score_name: str) -> tuple[int, int]:

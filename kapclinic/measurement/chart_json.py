@@ -10,15 +10,14 @@ from datetime import datetime
 from typing import TypedDict
 
 from kapclinic.measurement.chart import ChartPoint, OutcomeChart
+from kapclinic.measurement.models import Occasion
 
 
 class PointJson(TypedDict):
     t: int  # milliseconds since the epoch
-    at: str  # ISO 8601 with the clinic's offset
     score: int
     band: str
-    occasion: str  # the Occasion code ("pre_session", "post_session", ...)
-    occasion_label: str
+    occasion: str  # the Occasion code ("pre_session", "post_session", ...): see ChartJson
 
 
 class ShadeJson(TypedDict):
@@ -72,6 +71,7 @@ class MoodJson(TypedDict):
 
 class ChartJson(TypedDict):
     time_zone: str
+    occasions: dict[str, str]  # Occasion code -> label
     sessions: list[SessionJson]
     series: list[SeriesJson]
     mood: MoodJson | None
@@ -84,11 +84,9 @@ def _ms(at: datetime) -> int:
 def _point_json(point: ChartPoint) -> PointJson:
     return {
         "t": _ms(point.at),
-        "at": point.at.isoformat(),
         "score": point.score,
         "band": point.band,
-        "occasion": str(point.occasion),
-        "occasion_label": point.occasion_label,
+        "occasion": point.occasion.value,
     }
 
 
@@ -97,6 +95,7 @@ def chart_json(chart: OutcomeChart) -> ChartJson:
     mood = chart.mood
     return {
         "time_zone": chart.time_zone,
+        "occasions": dict(Occasion.choices),
         "sessions": [
             {
                 "t": _ms(s.at),

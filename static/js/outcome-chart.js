@@ -168,8 +168,10 @@
     };
   }
 
+  var occasions = {};
+
   function point(p) {
-    return { x: p.t, y: p.score, band: p.band, occasion: p.occasion_label };
+    return { x: p.t, y: p.score, band: p.band, occasion: occasions[p.occasion] || "" };
   }
 
   function drawSeries(series, data, range, format) {
@@ -243,6 +245,7 @@
     var source = document.getElementById("outcome-chart-data");
     if (!source || typeof window.Chart === "undefined") { return; }
     var data = JSON.parse(source.textContent);
+    occasions = data.occasions;
     // en-CA formats dates as YYYY-MM-DD, the format of the tables.
     var format = new Intl.DateTimeFormat("en-CA", {
       timeZone: data.time_zone, year: "numeric", month: "2-digit", day: "2-digit"

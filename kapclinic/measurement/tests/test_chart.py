@@ -211,12 +211,11 @@ def test_the_json_holds_points_sessions_and_pairs_and_no_identifiers(
     assert series["canvas"] == "outcome-chart-phq9"
     assert series["points"][0] == {
         "t": int(start.timestamp() * 1000),
-        "at": start.isoformat(),
         "score": 20,
         "band": "Severe",
         "occasion": "baseline",
-        "occasion_label": "Baseline",
     }
+    assert data["occasions"]["post_session"] == "Right after a session"
     assert [t["kind"] for t in series["thresholds"]] == ["response", "remission"]
     assert [s["label"] for s in data["sessions"]] == ["S1", "S2"]
     assert data["mood"] is not None
