@@ -56,7 +56,7 @@ class ChartPoint:
 
     @property
     def occasion_label(self) -> str:
-        return Occasion(self.occasion).label
+        return self.occasion.label
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ dosing and therapy apps will fill once they record sessions.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypedDict
 
 from kapclinic.measurement.chart import ChartPoint, OutcomeChart
@@ -77,8 +77,12 @@ class ChartJson(TypedDict):
     mood: MoodJson | None
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+
+
 def _ms(at: datetime) -> int:
-    return int(at.timestamp() * 1000)
+    return (at - _EPOCH) // _MS
 
 
 def _point_json(point: ChartPoint) -> PointJson:
