@@ -46,4 +46,8 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         "search DOB", "/patients/search/", role="front_desk", method="POST", body="q=1985-06-15"
     ),
+    # Issue 6 target: a patient's outcome chart with 500 assessments under 100 ms p95.
+    Scenario(
+        "outcome chart 500", "/measurement/patients/{outcome_patient}/outcomes/", role="prescriber"
+    ),
 ]
