@@ -159,6 +159,11 @@ class OutcomeChart:
     def empty(self) -> bool:
         return not self.series and self.mood is None
 
+    @property
+    def sessions_inferred(self) -> bool:
+        """Whether the session marks were inferred from responses (no session records yet)."""
+        return bool(self.sessions) and all(s.source == "assessments" for s in self.sessions)
+
 
 def _point_text(point: ChartPoint) -> str:
     band = f" ({point.band.lower()})" if point.band else ""

@@ -11,7 +11,7 @@ from uuid import uuid4
 import pytest
 
 from kapclinic.accounts.models import Clinic, Role, User
-from kapclinic.measurement.chart import build_outcome_chart
+from kapclinic.measurement.chart import SessionMark, build_outcome_chart
 from kapclinic.measurement.chart_json import chart_json
 from kapclinic.measurement.chart_summary import summary_rows
 from kapclinic.measurement.models import Occasion
@@ -80,7 +80,7 @@ def test_a_rapid_responder_shows_the_drop_the_thresholds_and_the_relapse(
     assert [s.ref for s in chart.sessions] == list(course.sessions)
     assert [s.label for s in chart.sessions] == ["S1", "S2"]
     assert chart.sessions[0].at == start + timedelta(days=2)  # between before and after
-    assert all(s.source == "assessments" for s in chart.sessions)
+    assert chart.sessions_inferred
 
 
 def test_the_summary_names_the_rule_behind_each_finding(
@@ -266,3 +266,18 @@ def test_completed_questionnaires_are_on_the_timeline_and_struck_when_replaced(
     assert entries[1].detail == "amended: item 3 was misread by the nurse"
     assert entries[2].detail == "replaced by an amended version"
     assert entries[1].url.endswith(f"/measurement/patients/{patient.public_id}/outcomes/")
+
+
+def test_recorded_sessions_replace_the_inferred_ones(
+    patient: Patient, nurse: User, start: datetime
+) -> None:
+    record_rapid_responder(nurse=nurse, patient=patient, start=start)
+    dose = SessionMark(
+        at=start + timedelta(days=2), ref=uuid4(), kind="dosing", label="D1", source="dosing"
+    )
+
+    chart = build_outcome_chart(patient, sessions=[dose])
+
+    assert chart.sessions == [dose]
+    assert not chart.sessions_inferred
+    assert chart_json(chart)["sessions"][0]["kind"] == "dosing"
