@@ -95,10 +95,118 @@ def _patient(user: User | None) -> str:
     return str(patient.public_id)
 
 
+OUTCOME_ASSESSMENTS = 500
+
+
+def _answers_for(target: int, items: list[str], top: int) -> dict[str, int]:
+    """Answers to ``items`` (each 0..top) that sum to ``target``, spread evenly."""
+    base, extra = divmod(max(0, min(target, top * len(items))), len(items))
+    return {item: base + (1 if n < extra else 0) for n, item in enumerate(items)}
+
+
+def _outcome_patient(user: User | None) -> str:
+    """The second patient (by MRN) of the user's clinic, given a history of
+    OUTCOME_ASSESSMENTS completed responses on first use (bulk-created, scored by the engine): a
+    two-year course of weekly sessions with PHQ-9 and GAD-7 before each, mood before and after,
+    and a monthly WHO-5."""
+    import random
+    from datetime import datetime, timedelta
+    from uuid import UUID, uuid4
+
+    from django.utils import timezone
+
+    from kapclinic.measurement.instruments import get_instrument
+    from kapclinic.measurement.models import Assessment, Mode, Occasion
+    from kapclinic.measurement.scoring import score
+    from kapclinic.patients.models import Patient
+
+    clinic = _current_clinic(user)
+    patients = Patient.objects.order_by("clinic__name", "mrn")
+    if clinic is not None:
+        patients = patients.filter(clinic=clinic)
+    patient = patients[1:2].first()
+    if patient is None:
+        msg = "a bench scenario needs {outcome_patient} but the clinic has fewer than 2 patients"
+        raise SystemExit(msg)
+    if Assessment.objects.filter(patient=patient).count() >= OUTCOME_ASSESSMENTS:
+        return str(patient.public_id)
+    rng = random.Random(1)
+    start = timezone.now() - timedelta(days=730)
+    rows: list[Assessment] = []
+
+    def add(code: str, target: int, at: datetime, occasion: Occasion, ref: UUID | None) -> None:
+        instrument = get_instrument(code)
+        items = [i.id for i in instrument.items if not i.optional and not i.enable_when]
+        if code == "phq9":
+            items.remove("phq9_9")  # no self-harm answers: no safety tasks in the bench data
+        top = max(instrument.items[0].values)
+        answers = _answers_for(target, items, top)
+        if code == "phq9":
+            answers["phq9_9"] = 0
+        result = score(instrument, answers)
+        rows.append(
+            Assessment(
+                patient=patient,
+                clinic=patient.clinic,
+                instrument_code=code,
+                instrument_version=instrument.version,
+                status=Assessment.Status.COMPLETED,
+                mode=Mode.STAFF,
+                occasion=occasion,
+                session_ref=ref,
+                answers=answers,
+                total=result.total,
+                band=result.band.code if result.band else "",
+                scores={
+                    "scores": dict(result.scores),
+                    "band_label": result.band.label if result.band else "",
+                    "rule": {"id": result.rule.id, "text": result.rule.text},
+                },
+                completed_at=at,
+            )
+        )
+
+    week = 0
+    while len(rows) < OUTCOME_ASSESSMENTS:
+        session = start + timedelta(weeks=week, hours=10)
+        ref = uuid4()
+        # A rapid response, then partial fading and re-dosing: PHQ-9 around 20 -> 8 -> 12.
+        depression = max(2, min(24, (20 if week == 0 else 8 + week % 6) + rng.randint(-2, 2)))
+        add("phq9", depression, session - timedelta(hours=1), Occasion.PRE_SESSION, ref)
+        add(
+            "gad7",
+            max(1, depression - 4 + rng.randint(-2, 2)),
+            session - timedelta(minutes=55),
+            Occasion.PRE_SESSION,
+            ref,
+        )
+        mood = max(1, min(7, 3 + rng.randint(-1, 2)))
+        add("mood_0_10", mood, session - timedelta(minutes=50), Occasion.PRE_SESSION, ref)
+        add(
+            "mood_0_10",
+            min(10, mood + rng.randint(2, 4)),
+            session + timedelta(hours=2),
+            Occasion.POST_SESSION,
+            ref,
+        )
+        if week % 4 == 0:
+            add(
+                "who5",
+                max(3, 25 - depression),
+                session + timedelta(days=1),
+                Occasion.FOLLOW_UP,
+                None,
+            )
+        week += 1
+    Assessment.objects.bulk_create(rows[:OUTCOME_ASSESSMENTS], batch_size=500)
+    return str(patient.public_id)
+
+
 # Values a scenario's path or body may name as {name}. Each gets the signed-in user (None when
 # anonymous) and returns the text to put in place.
 RESOLVERS: dict[str, Callable[[User | None], str]] = {
     "patient": _patient,
+    "outcome_patient": _outcome_patient,
 }
 
 

@@ -9,6 +9,7 @@ class MeasurementConfig(AppConfig):
     verbose_name = "Measurement"
 
     def ready(self) -> None:
-        from kapclinic.measurement import safety
+        from kapclinic.measurement import safety, timeline_sources
 
         safety.register_timeline()
+        timeline_sources.register()

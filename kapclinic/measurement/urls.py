@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from kapclinic.measurement import plan_views, safety_views, views
+from kapclinic.measurement import chart_views, plan_views, safety_views, views
 
 app_name = "measurement"
 urlpatterns: list[URLPattern] = []
@@ -33,6 +33,13 @@ urlpatterns += [
 ]
 
 # --- outcome chart (chart_views.py) -----------------------------------------------------------
+urlpatterns += [
+    path(
+        "patients/<uuid:public_id>/outcomes/",
+        chart_views.outcome_chart,
+        name="outcome-chart",
+    ),
+]
 
 # --- measurement plans and worklist (plan_views.py) -------------------------------------------
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Final
 from uuid import UUID
 
 from django.http import Http404, HttpResponse
@@ -14,6 +16,9 @@ from kapclinic.accounts.permissions import PATIENT, Capability, current_clinic, 
 from kapclinic.accounts.selectors import get_clinic_day, get_own_notice
 from kapclinic.accounts.services import mark_notice_read
 from kapclinic.accounts.types import ClinicRequest
+from kapclinic.measurement.outcome_list import list_recent_outcomes
+
+OUTCOMES_WINDOW: Final = timedelta(days=90)
 
 
 @require_GET
@@ -62,11 +67,14 @@ def monitoring(request: ClinicRequest) -> HttpResponse:
 @require_GET
 @requires(Capability.VIEW_OUTCOMES)
 def outcomes(request: ClinicRequest) -> HttpResponse:
-    return _upcoming(
+    """Patients of the clinic with questionnaires completed in the last OUTCOMES_WINDOW, each
+    linked to their outcome chart."""
+    clinic = current_clinic(request)
+    recent = list_recent_outcomes(clinic, since=timezone.now() - OUTCOMES_WINDOW)
+    return render(
         request,
-        "Outcomes",
-        "Measurement-based care: questionnaires, scores, safety "
-        "alerts and each patient's trajectory, compared with talk therapy.",
+        "today/outcomes.html",
+        {"recent": recent, "window_days": OUTCOMES_WINDOW.days},
     )
 
 

@@ -37,6 +37,7 @@ from kapclinic.patients.models import Patient
 from tests.architecture.routes_consent import consent_routes
 from tests.architecture.routes_diagnoses import diagnosis_routes
 from tests.architecture.routes_measurement import measurement_routes
+from tests.architecture.routes_outcome_chart import outcome_chart_routes
 from tests.architecture.routes_plans import plan_routes
 from tests.architecture.routes_portal import portal_routes
 from tests.architecture.routes_referrals import referral_routes
@@ -235,6 +236,7 @@ def _routes(world: World) -> dict[str, Call]:
     routes.update(measurement_routes(world))
     routes.update(safety_routes(world))
     routes.update(plan_routes(world))
+    routes.update(outcome_chart_routes(world))
     return routes
 
 

@@ -75,6 +75,7 @@ def test_every_app_registers_its_source() -> None:
         "screening.decisions",
         "consent.events",
         "referrals.referrals",
+        "measurement.assessments",
     ):
         assert expected in names
 
