@@ -86,6 +86,9 @@ class CachedEngine:
         }
         self._rules: dict[Hashable, tuple[StoredOutcome, Hashable]] = {}
         self._decisions: dict[Hashable, tuple[str, str]] = {}
+        # Policies by id(): hashing a policy dataclass per rule would cost more than the rule;
+        # keeping each one here keeps its id unique for the whole run.
+        self._policies: dict[int, ScreeningPolicy] = {}
         self.full_evaluations = 0
 
     def evaluate(
@@ -97,13 +100,14 @@ class CachedEngine:
     ) -> tuple[str, str, list[StoredOutcome]]:
         """(outcome, explanation, stored result) exactly as ``evaluate`` gives them."""
         ruleset = self.rulesets[family]
+        self._policies.setdefault(id(policy), policy)
         result: list[StoredOutcome] = []
         vector: list[Hashable] = []
         for rule in ruleset.rules:
             stored_outcome, state = self._rule(family, rule, facts, policy, overrides)
             result.append(stored_outcome)
             vector.append(state)
-        key = (family, policy, tuple(vector))
+        key = (family, id(policy), tuple(vector))
         decided = self._decisions.get(key)
         if decided is None:
             self.full_evaluations += 1
@@ -121,7 +125,7 @@ class CachedEngine:
         overrides: Mapping[str, str],
     ) -> tuple[StoredOutcome, Hashable]:
         reason = overrides.get(rule.rule_id, "")
-        key = (family, rule.rule_id, policy, reason, _reads(rule.condition, facts))
+        key = (family, rule.rule_id, id(policy), reason, _reads(rule.condition, facts))
         hit = self._rules.get(key)
         if hit is None:
             single = self._single[(family, rule.rule_id)]

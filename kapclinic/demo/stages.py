@@ -54,6 +54,9 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from typing import Final
 
+from django.db import connection
+from django.db.models import Field, Model
+
 from kapclinic.accounts.models import Clinic, Role, StaffMembership, User
 from kapclinic.consent.models import ConsentDocument, ConsentRecord, SignedVia, TreatmentType
 from kapclinic.demo import names
@@ -293,12 +296,12 @@ class IntakeStages:
 
     def _save(self, batch: _Batch) -> None:
         # created_at is auto_now_add, so registration and receipt times are set after insert.
-        Patient.objects.bulk_update(batch.patients, ["created_at", "pregnancy_potential"])
+        _set_columns(Patient, ["created_at", "pregnancy_potential"], batch.patients)
         stamps = [(r.created_at, r.updated_at) for r in batch.referrals]
         created = Referral.objects.bulk_create(batch.referrals)
         for referral, (created_at, updated_at) in zip(created, stamps, strict=True):
             referral.created_at, referral.updated_at = created_at, updated_at
-        Referral.objects.bulk_update(created, ["created_at", "updated_at"])
+        _set_columns(Referral, ["created_at", "updated_at"], created)
         Screening.objects.bulk_create(batch.screenings)
         for screening, override in batch.overrides:
             override.screening = screening
@@ -626,6 +629,32 @@ class IntakeStages:
             self.counts.consents_withdrawn += 1
             return
         self.counts.consents_valid += 1
+
+
+def _set_columns(model: type[Model], names: list[str], rows: Sequence[Model]) -> None:
+    """UPDATE ``names`` of ``rows`` by primary key, one prepared statement for all of them.
+
+    bulk_update builds a CASE expression per field and batch, which costs more than the rest
+    of the stages together at 100,000 patients; values are prepared as the ORM prepares them.
+    """
+    if not rows:
+        return
+    meta = model._meta
+    columns = [meta.get_field(name) for name in names]
+    concrete = [f for f in columns if isinstance(f, Field)]
+    if len(concrete) != len(columns) or meta.pk is None:
+        raise TypeError(f"{names} are not all concrete fields of {meta.label}")
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(str(f.column))} = %s" for f in concrete)
+    pk_column = quote(str(meta.pk.column))
+    # Table and column names come from the model's own metadata, never from input.
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {pk_column} = %s"  # noqa: S608
+    params = [
+        [f.get_db_prep_save(getattr(row, f.attname), connection) for f in concrete] + [row.pk]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def clinic_documents(clinics: Sequence[Clinic]) -> dict[int, dict[str, ConsentDocument]]:
