@@ -30,8 +30,9 @@ Distribution (per patient, before the dates cut the story short):
   prescribers 0-3 days later, so some wait for a signature;
 - ~80% of patients with a signed eligible decision sign the consent for the treatment type of
   their screening family 1-14 days later (esketamine: REMS, racemic ketamine: off-label or KAP,
-  talk therapy), presented by a nurse or therapist; ~92% are countersigned the same day by a
-  nurse or prescriber (the rest await it), and ~5% of those are withdrawn later with a reason.
+  talk therapy), presented by a nurse or therapist; ~92% are countersigned soon after (the same
+  day if the clinic is still open) by a nurse or prescriber (the rest await it), and ~5% of those
+  are withdrawn later with a reason.
   Nobody with a hard stop (not eligible) is consented.
 
 So that even a small demo shows every stage, each clinic's first patients who reach the point
@@ -72,6 +73,7 @@ from kapclinic.patients.models import (
     Sex,
 )
 from kapclinic.referrals.models import Referral
+from kapclinic.referrals.prescreen import QUESTIONS
 from kapclinic.screening.facts import Finding, MedicationClass, PregnancyStatus
 from kapclinic.screening.models import (
     DecisionOutcome,
@@ -168,6 +170,8 @@ TREATMENTS: Final[dict[Family, tuple[TreatmentType, ...]]] = {
     Family.ESKETAMINE: (TreatmentType.ESKETAMINE_REMS,),
     Family.TALK_THERAPY: (TreatmentType.TALK_THERAPY,),
 }
+# The self-check's answers as the public page stores them: every question, None if unanswered.
+UNANSWERED: Final[dict[str, bool | None]] = dict.fromkeys(q.key for q in QUESTIONS)
 OPENS: Final = time(8, 30)
 DAY_MINUTES: Final = 9 * 60  # 08:30-17:30
 
@@ -340,7 +344,8 @@ class IntakeStages:
         self, history: PatientHistory, clinic: Clinic, registered: datetime
     ) -> Referral:
         rng, patient = self.rng, history.patient
-        received = self._slot(clinic, registered.date() - timedelta(days=rng.randint(2, 30)))
+        # 3+ days before: a weekend day moves to Monday, still before the registration day.
+        received = self._slot(clinic, registered.date() - timedelta(days=rng.randint(3, 30)))
         referral = self._referral(clinic, patient.given_name, patient.family_name, received)
         referral.birth_date = patient.birth_date if rng.random() < 0.8 else None
         referral.phone, referral.email = patient.phone, patient.email
@@ -353,6 +358,7 @@ class IntakeStages:
         if referral.source == Referral.Source.SELF and rng.random() < 0.5:
             codes = {d.icd10_code for d in history.diagnoses}
             referral.prescreen_answers = {
+                **UNANSWERED,
                 "adult": patient.age_on(received.date()) >= 18,
                 "depression_or_ptsd": True,
                 "vascular": False,
@@ -401,8 +407,13 @@ class IntakeStages:
             local = f"{names.ascii_fold(given)}.{names.ascii_fold(family)}{rng.randint(1, 999)}"
             referral.email = f"{local}@example.org"
         if referral.source == Referral.Source.SELF and rng.random() < 0.5:
-            referral.prescreen_answers = {q: rng.random() < 0.1 for q in ("vascular", "psychosis")}
-            referral.prescreen_answers.update(adult=True, depression_or_ptsd=True)
+            referral.prescreen_answers = {
+                **UNANSWERED,
+                "adult": True,
+                "depression_or_ptsd": True,
+                "vascular": rng.random() < 0.05,
+                "psychosis": rng.random() < 0.1,
+            }
         referral.status = rng.choices(
             [Referral.Status.NEW, Referral.Status.CONTACTED, Referral.Status.DECLINED], [45, 35, 20]
         )[0]
@@ -608,7 +619,7 @@ class IntakeStages:
             public_id=_uuid(rng),
         )
         batch.consents.append(record)
-        countersigned_at = signed_at + timedelta(minutes=rng.randint(5, 45))
+        countersigned_at = self._after(clinic, signed_at, (0, 0))
         showcase = self.showcase[clinic.pk]
         if (
             rng.random() >= 0.92

@@ -15,6 +15,7 @@ from kapclinic.demo.stages import KEPT_UNSCREENED_PER_CLINIC
 from kapclinic.patients.models import Patient, PregnancyPotential
 from kapclinic.patients.selectors import latest_weight_kg
 from kapclinic.referrals.models import Referral
+from kapclinic.referrals.prescreen import QUESTIONS
 from kapclinic.screening.models import EligibilityDecision, FlagOverride, Screening
 from kapclinic.screening.rules import Family, Severity
 from kapclinic.screening.rulesets import get_ruleset
@@ -177,15 +178,26 @@ def test_timestamps_are_past_in_clinic_hours_and_in_order() -> None:
             assert decision.signed_at < record.patient_signed_at
             assert record.document.published_at < record.patient_signed_at
             assert record.patient_signed_at.astimezone(tz).date() < TODAY
+            assert _in_hours(record.patient_signed_at, tz)
             if record.countersigned_at is not None:
                 assert record.patient_signed_at < record.countersigned_at
+                assert _in_hours(record.countersigned_at, tz)
             if record.withdrawn_at is not None:
                 assert record.countersigned_at is not None
                 assert record.countersigned_at < record.withdrawn_at
+                assert _in_hours(record.withdrawn_at, tz)
+                assert record.withdrawn_at.astimezone(tz).date() < TODAY
                 assert record.withdrawn_reason
-    for referral in Referral.objects.filter(patient__isnull=False).select_related("patient"):
+    from_referrals = Referral.objects.filter(patient__isnull=False)
+    for referral in from_referrals.select_related("patient", "clinic"):
         assert referral.patient is not None
         assert referral.created_at < referral.patient.created_at
+        assert _in_hours(referral.created_at, referral.clinic.tzinfo)
+    for referral in Referral.objects.select_related("clinic"):
+        assert referral.created_at <= referral.updated_at
+        assert referral.updated_at.astimezone(referral.clinic.tzinfo).date() < TODAY
+        if referral.prescreen_answers is not None:
+            assert set(referral.prescreen_answers) == {q.key for q in QUESTIONS}
 
 
 def test_consent_matches_the_screening_family_and_is_signed_by_clinic_staff() -> None:
