@@ -6,14 +6,19 @@ import os
 import shutil
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
+from django.db import models
+from django.db.models import Max
 from django.test import Client
 
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.accounts.session_state import LAST_ACTIVITY_KEY, mark_verified
+from kapclinic.consent.models import ConsentDocument, ConsentRecord
 from kapclinic.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, GenerationResult, generate_clinic
+from kapclinic.referrals.models import Referral
+from kapclinic.screening.models import EligibilityDecision, FlagOverride, Screening
 
 # Live-server tests run the ORM from Playwright's event loop thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -54,6 +59,36 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 def demo(db: None) -> GenerationResult:
     """A small synthetic organisation: 2 clinics, their rooms and staff, 60 patients."""
     return generate_clinic(patients=60, seed=11, today=DEMO_TODAY)
+
+
+_Row = TypeVar("_Row", bound=models.Model)
+# Kinds of rows the demo already holds (kapclinic.demo.stages) that tests also write.
+GENERATED_KINDS: tuple[type[models.Model], ...] = (
+    Referral,
+    Screening,
+    FlagOverride,
+    EligibilityDecision,
+    ConsentDocument,
+    ConsentRecord,
+)
+
+
+@pytest.fixture
+def written(demo: GenerationResult) -> Callable[[type[_Row]], models.QuerySet[_Row]]:
+    """``written(Model)``: the rows of Model written during the test, after the demo was built.
+
+    The demo holds generated referrals, screenings, decisions and consent, so "nothing was
+    stored" means "nothing new": ``assert not written(Screening).exists()``.
+    """
+    last = {
+        kind: kind._default_manager.aggregate(last=Max("pk"))["last"] or 0
+        for kind in GENERATED_KINDS
+    }
+
+    def rows(kind: type[_Row]) -> models.QuerySet[_Row]:
+        return kind._default_manager.filter(pk__gt=last[kind])
+
+    return rows
 
 
 @pytest.fixture

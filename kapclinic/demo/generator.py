@@ -3,14 +3,14 @@
 It is the data of the demo (``make run``), of the tests and of the benchmarks. Every value is
 invented; name parts are combined at random, phone numbers use the unassigned 555 area code and
 e-mail addresses the reserved example.org domain, so no record describes a real person.
-Later issues hook their data in here (screening, assessments, sessions, ledger...).
+Intake (referrals, screenings, eligibility decisions, consent) comes from
+``kapclinic.demo.stages``; later issues hook their data in here (assessments, sessions, ledger...).
 """
 
 from __future__ import annotations
 
 import math
 import random
-import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -33,6 +33,8 @@ from kapclinic.accounts.models import (
 from kapclinic.accounts.services import grant_admin_site_access
 from kapclinic.consent.demo import seed_consent_documents
 from kapclinic.demo import names
+from kapclinic.demo.names import ascii_fold as ascii_fold
+from kapclinic.demo.stages import IntakeStages, PatientHistory, StageCounts, clinic_documents
 from kapclinic.patients import icd10
 from kapclinic.patients.interactions import classify
 from kapclinic.patients.models import (
@@ -146,17 +148,14 @@ class GenerationResult:
     measurements: int = 0
     medications: int = 0
     allergies: int = 0
+    consent_documents: int = 0
+    stages: StageCounts = field(default_factory=StageCounts)
     logins: dict[str, str] = field(default_factory=dict)
 
 
 def clinic_count_for(patients: int) -> int:
     """Two clinics for a demo; about one clinic per 5,000 patients beyond that (max 8)."""
     return max(2, min(len(CLINIC_SITES), math.ceil(patients / 5000)))
-
-
-def ascii_fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if c.isascii() and (c.isalnum() or c in ".-")).lower()
 
 
 class _Ids:
@@ -223,7 +222,8 @@ def generate_clinic(
     progress: Callable[[int], object] | None = None,
     batch_size: int = 5000,
 ) -> GenerationResult:
-    """Create an organisation with clinics, rooms, staff and ``patients`` patients.
+    """Create an organisation with clinics, rooms, staff, the consent documents and
+    ``patients`` patients, with their history and intake stages (kapclinic.demo.stages).
 
     The same (patients, seed, today) always gives the same rows, public ids included.
     Precondition: the database holds no organisation yet (the caller checks).
@@ -240,6 +240,11 @@ def generate_clinic(
     result.rooms = _create_rooms(rng, ids, clinics)
     result.staff, result.memberships, result.logins = _create_staff(
         rng, ids, clinics, password_hash
+    )
+
+    result.consent_documents = publish_demo_consent_documents(today=today)
+    stages = IntakeStages(
+        seed=seed, today=today, clinics=clinics, documents=clinic_documents(clinics)
     )
 
     # Clinical history comes from its own PRNG stream, so adding kinds of history later does not
@@ -262,7 +267,8 @@ def generate_clinic(
             next_mrn[clinic.pk] += 1
             batch.append(_new_patient(rng, ids, clinic, next_mrn[clinic.pk], today))
         created = Patient.objects.bulk_create(batch)
-        diagnoses = [d for p in created for d in _new_diagnoses(rng, ids, p, today)]
+        per_patient = [_new_diagnoses(rng, ids, p, today) for p in created]
+        diagnoses = [d for dx in per_patient for d in dx]
         Diagnosis.objects.bulk_create(diagnoses, batch_size=batch_size)
         history = [
             _new_history(history_rng, history_ids, p, recorder[p.clinic_id], today) for p in created
@@ -273,6 +279,12 @@ def generate_clinic(
         BodyMeasurement.objects.bulk_create(measurements, batch_size=batch_size)
         Medication.objects.bulk_create(medications, batch_size=batch_size)
         Allergy.objects.bulk_create(allergies, batch_size=batch_size)
+        stages.add(
+            [
+                PatientHistory(p, dx, *h)
+                for p, dx, h in zip(created, per_patient, history, strict=True)
+            ]
+        )
         result.patients += len(created)
         result.diagnoses += len(diagnoses)
         result.measurements += len(measurements)
@@ -280,6 +292,7 @@ def generate_clinic(
         result.allergies += len(allergies)
         if progress is not None:
             progress(size)
+    result.stages = stages.counts
     portal_login = _create_demo_portal_login(ids, clinics[0], password_hash)
     if portal_login:
         result.logins["Patient"] = portal_login
@@ -559,10 +572,10 @@ def _new_diagnoses(rng: random.Random, ids: _Ids, patient: Patient, today: date)
 
 
 def publish_demo_consent_documents(*, today: date) -> int:
-    """Version 1 of every consent document in every clinic, published by its admin 90 days
-    before ``today`` (audited like any publication). The demo command calls this after
-    generate_clinic; tests that need documents call it themselves."""
-    published_at = datetime.combine(today, time(8), tzinfo=UTC) - timedelta(days=90)
+    """Version 1 of every consent document in every clinic, published by its admin 400 days
+    before ``today`` (audited like any publication), so before every generated consent (the
+    stages register patients within the last year). generate_clinic calls this."""
+    published_at = datetime.combine(today, time(8), tzinfo=UTC) - timedelta(days=400)
     admins = {
         m.clinic_id: m.user
         for m in StaffMembership.objects.filter(role=Role.CLINIC_ADMIN)

@@ -5,6 +5,15 @@ Accents, apostrophes and hyphens are deliberate, so that search and sorting meet
 
 from __future__ import annotations
 
+import unicodedata
+
+
+def ascii_fold(text: str) -> str:
+    """Lower-case ASCII letters, digits, dots and hyphens only: a safe e-mail local part."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if c.isascii() and (c.isalnum() or c in ".-")).lower()
+
+
 GIVEN_FEMALE = [
     "Amelia",
     "Ana",

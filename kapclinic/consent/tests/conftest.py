@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
-from kapclinic.accounts.models import Clinic, Role, User
-from kapclinic.consent.demo import seed_consent_documents
+from kapclinic.accounts.models import Clinic, Role, StaffMembership, User
 from kapclinic.consent.models import ConsentDocument
 from kapclinic.patients.models import Patient
 
@@ -24,9 +23,33 @@ def patient(home: Clinic) -> Patient:
 
 
 @pytest.fixture
-def documents(home: Clinic, demo_user: Callable[[Role], User]) -> list[ConsentDocument]:
-    return seed_consent_documents(
-        clinic=home,
-        published_by=demo_user(Role.CLINIC_ADMIN),
-        now=datetime(2026, 1, 5, 8, 0, tzinfo=UTC),
+def documents(home: Clinic) -> list[ConsentDocument]:
+    """Version 1 of each demo document, which the generator publishes in every clinic."""
+    current = list(ConsentDocument.objects.filter(clinic=home).order_by("id"))
+    assert {d.version for d in current} == {1}
+    return current
+
+
+@pytest.fixture
+def undocumented_patient(home: Clinic, demo_user: Callable[[Role], User]) -> Patient:
+    """A patient of a clinic that has published no consent document yet (every demo clinic has
+    published its documents); the demo nurse works there too."""
+    clinic = Clinic.objects.create(
+        organization=home.organization,
+        name="Zenith KAP Clinic",
+        code="ZEN",
+        address_line="1 New St",
+        city=home.city,
+        region=home.region,
+        postal_code=home.postal_code,
+        time_zone=home.time_zone,
+    )
+    StaffMembership.objects.create(user=demo_user(Role.NURSE), clinic=clinic, role=Role.NURSE)
+    return Patient.objects.create(
+        clinic=clinic,
+        mrn="ZEN-000001",
+        given_name="Nora",
+        family_name="Newcomer",
+        birth_date=date(1985, 3, 2),
+        sex="female",
     )

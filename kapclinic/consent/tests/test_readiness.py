@@ -60,8 +60,8 @@ def _eligibility(
     return decision.outcome
 
 
-def test_nothing_recorded_lists_every_blocking_reason(patient: Patient) -> None:
-    result = can_start_dosing(patient, RACEMIC, now=NOW)
+def test_nothing_recorded_lists_every_blocking_reason(undocumented_patient: Patient) -> None:
+    result = can_start_dosing(undocumented_patient, RACEMIC, now=NOW)
     assert not result.ready
     assert result.blocking_reasons == (
         "Consent: No consent document for Racemic ketamine (off-label use) has been published.",

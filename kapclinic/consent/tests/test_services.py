@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from django.db.models import QuerySet
 
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.audit.models import AuditEvent
@@ -70,7 +72,9 @@ def test_publishing_numbers_versions_and_keeps_the_old_ones(
     assert event.detail["version"] == 2
 
 
-def test_publishing_refuses_an_empty_text(home: Clinic, demo_user: Callable[[Role], User]) -> None:
+def test_publishing_refuses_an_empty_text(
+    home: Clinic, demo_user: Callable[[Role], User], written: Callable[[type[Any]], QuerySet[Any]]
+) -> None:
     with pytest.raises(ConsentError) as error:
         publish_document(
             actor=demo_user(Role.CLINIC_ADMIN),
@@ -82,7 +86,7 @@ def test_publishing_refuses_an_empty_text(home: Clinic, demo_user: Callable[[Rol
             now=NOW,
         )
     assert error.value.field == "body"
-    assert not ConsentDocument.objects.exists()
+    assert not written(ConsentDocument).exists()
 
 
 @pytest.mark.parametrize(
@@ -112,13 +116,16 @@ def test_the_typed_name_matches_without_accents(
 
 
 def test_a_wrong_name_is_refused_with_a_clear_message(
-    patient: Patient, documents: list[ConsentDocument], demo_user: Callable[[Role], User]
+    patient: Patient,
+    documents: list[ConsentDocument],
+    demo_user: Callable[[Role], User],
+    written: Callable[[type[Any]], QuerySet[Any]],
 ) -> None:
     with pytest.raises(ConsentError) as error:
         _sign(patient, _doc(documents, RACEMIC), demo_user(Role.NURSE), typed_name="Somebody Else")
     assert error.value.field == "typed_name"
     assert "does not match" in error.value.message
-    assert not ConsentRecord.objects.exists()
+    assert not written(ConsentRecord).exists()
 
 
 def test_the_box_must_be_ticked(
@@ -250,7 +257,7 @@ def test_the_overview_covers_every_treatment_type(
     assert all(s.reason.startswith("Not signed") for s in overview)
 
 
-def test_without_a_published_document_consent_is_not_valid(patient: Patient) -> None:
-    status = consent_status(patient, RACEMIC, now=NOW)
+def test_without_a_published_document_consent_is_not_valid(undocumented_patient: Patient) -> None:
+    status = consent_status(undocumented_patient, RACEMIC, now=NOW)
     assert not status.valid
     assert "No consent document" in status.reason

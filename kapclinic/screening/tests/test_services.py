@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from kapclinic.accounts.models import Clinic, Role, StaffMembership, User
@@ -68,7 +70,9 @@ def test_a_contraindication_is_a_hard_stop(
 
 
 def test_only_nurses_and_prescribers_record_screenings(
-    demo_user: Callable[[Role], User], patient: Patient
+    demo_user: Callable[[Role], User],
+    patient: Patient,
+    written: Callable[[type[Any]], QuerySet[Any]],
 ) -> None:
     with pytest.raises(ScreeningRefusedError):
         record_screening(
@@ -78,11 +82,13 @@ def test_only_nurses_and_prescribers_record_screenings(
             answers=answers(),
             now=timezone.now(),
         )
-    assert not Screening.objects.exists()
+    assert not written(Screening).exists()
 
 
 def test_a_flag_needs_a_prescribers_override_with_a_reason_and_is_re_evaluated(
-    demo_user: Callable[[Role], User], patient: Patient
+    demo_user: Callable[[Role], User],
+    patient: Patient,
+    written: Callable[[type[Any]], QuerySet[Any]],
 ) -> None:
     screening = _record(demo_user(Role.NURSE), patient, findings=frozenset({Finding.GLAUCOMA}))
     assert screening.outcome == "needs_prescriber_review"
@@ -118,7 +124,7 @@ def test_a_flag_needs_a_prescribers_override_with_a_reason_and_is_re_evaluated(
         now=timezone.now(),
     )
     assert updated.outcome == "eligible_with_precautions"
-    assert FlagOverride.objects.get().prescriber == prescriber
+    assert written(FlagOverride).get().prescriber == prescriber
     event = AuditEvent.objects.get(action="screening.flag_overridden")
     assert event.changes["outcome"] == ["needs_prescriber_review", "eligible_with_precautions"]
     with pytest.raises(ScreeningRefusedError, match="not an open flag"):
@@ -148,7 +154,9 @@ def test_a_hard_stop_cannot_be_overridden(
 
 
 def test_only_a_prescriber_signs_and_an_incomplete_screening_is_refused(
-    demo_user: Callable[[Role], User], patient: Patient
+    demo_user: Callable[[Role], User],
+    patient: Patient,
+    written: Callable[[type[Any]], QuerySet[Any]],
 ) -> None:
     nurse, prescriber = demo_user(Role.NURSE), demo_user(Role.PRESCRIBER)
     incomplete = _record(nurse, patient, spo2_percent=None)
@@ -159,7 +167,7 @@ def test_only_a_prescriber_signs_and_an_incomplete_screening_is_refused(
     complete = _record(nurse, patient)
     with pytest.raises(ScreeningRefusedError, match="prescriber"):
         sign_decision(actor=nurse, roles=NURSE, screening=complete, notes="", now=timezone.now())
-    assert not EligibilityDecision.objects.exists()
+    assert not written(EligibilityDecision).exists()
 
 
 def test_a_prescriber_of_another_clinic_cannot_sign(

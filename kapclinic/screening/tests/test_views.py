@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.models import QuerySet
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -35,7 +37,9 @@ def _screening(user: User, patient: Patient, **changes: object) -> Screening:
 
 
 def test_a_nurse_records_a_screening_from_the_form_and_sees_every_rule(
-    client_for: Callable[[Role], Client], patient: Patient
+    client_for: Callable[[Role], Client],
+    patient: Patient,
+    written: Callable[[type[Any]], QuerySet[Any]],
 ) -> None:
     client = client_for(Role.NURSE)
     url = reverse("screening:new", args=[patient.public_id])
@@ -43,7 +47,7 @@ def test_a_nurse_records_a_screening_from_the_form_and_sees_every_rule(
     assert page.status_code == 200
     assert "Little interest or pleasure in doing things" in page.content.decode()
     response = client.post(url, form_data(findings_medical="glaucoma", medication_classes="opioid"))
-    screening = Screening.objects.get()
+    screening = written(Screening).get()
     assert response.status_code == 302
     assert response["Location"] == reverse("screening:detail", args=[screening.public_id])
     assert screening.findings == ["glaucoma"]
@@ -77,6 +81,7 @@ def test_impossible_values_are_rejected_with_a_message_next_to_the_field(
     changes: dict[str, str],
     field: str,
     message: str,
+    written: Callable[[type[Any]], QuerySet[Any]],
 ) -> None:
     url = reverse("screening:new", args=[patient.public_id])
     response = client_for(Role.NURSE).post(url, form_data(**changes))
@@ -84,7 +89,7 @@ def test_impossible_values_are_rejected_with_a_message_next_to_the_field(
     html = response.content.decode()
     assert f'id="id_{field}_error"' in html
     assert message in html
-    assert not Screening.objects.exists()
+    assert not written(Screening).exists()
 
 
 def test_screening_pages_of_another_clinics_patient_answer_404(
@@ -108,7 +113,10 @@ def test_screening_pages_of_another_clinics_patient_answer_404(
 
 
 def test_a_prescriber_overrides_a_flag_then_signs(
-    client_for: Callable[[Role], Client], patient: Patient, demo_user: Callable[[Role], User]
+    client_for: Callable[[Role], Client],
+    patient: Patient,
+    demo_user: Callable[[Role], User],
+    written: Callable[[type[Any]], QuerySet[Any]],
 ) -> None:
     screening = _screening(demo_user(Role.NURSE), patient, findings=frozenset({Finding.GLAUCOMA}))
     client = client_for(Role.PRESCRIBER)
@@ -121,24 +129,27 @@ def test_a_prescriber_overrides_a_flag_then_signs(
         override_url, {"rule_id": "R-SCR-2.glaucoma", "reason": "Cleared by ophthalmology."}
     )
     assert ok.status_code == 302
-    assert FlagOverride.objects.count() == 1
+    assert written(FlagOverride).count() == 1
     sign_url = reverse("screening:sign", args=[screening.public_id])
     unconfirmed = client.post(sign_url, {"notes": "x"})
     assert unconfirmed.status_code == 422
     assert "Confirm that you reviewed" in unconfirmed.content.decode()
     signed = client.post(sign_url, {"confirm": "on", "notes": "Go ahead."})
     assert signed.status_code == 302
-    assert EligibilityDecision.objects.get().outcome == "eligible_with_precautions"
+    assert written(EligibilityDecision).get().outcome == "eligible_with_precautions"
 
 
 def test_nurses_cannot_override_or_sign(
-    client_for: Callable[[Role], Client], patient: Patient, demo_user: Callable[[Role], User]
+    client_for: Callable[[Role], Client],
+    patient: Patient,
+    demo_user: Callable[[Role], User],
+    written: Callable[[type[Any]], QuerySet[Any]],
 ) -> None:
     screening = _screening(demo_user(Role.NURSE), patient)
     client = client_for(Role.NURSE)
     assert client.post(reverse("screening:sign", args=[screening.public_id])).status_code == 403
     assert client.post(reverse("screening:override", args=[screening.public_id])).status_code == 403
-    assert not EligibilityDecision.objects.exists()
+    assert not written(EligibilityDecision).exists()
 
 
 def test_the_chart_lists_screenings_in_constant_queries(

@@ -14,7 +14,6 @@ from kapclinic.demo.generator import (
     DEMO_PASSWORD,
     DEMO_PATIENT_LOGIN,
     generate_clinic,
-    publish_demo_consent_documents,
 )
 
 
@@ -77,7 +76,6 @@ class Command(BaseCommand):
                 progress=bar.update,
                 batch_size=options["batch_size"],
             )
-        documents = publish_demo_consent_documents(today=today)
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
@@ -85,7 +83,8 @@ class Command(BaseCommand):
                 f"({result.memberships} memberships), {result.patients} patients and "
                 f"{result.diagnoses} diagnoses, {result.measurements} weights, "
                 f"{result.medications} medications, {result.allergies} allergies, "
-                f"{documents} consent documents "
+                f"{result.consent_documents} consent documents; intake: "
+                f"{result.stages.summary()}; "
                 f"in {elapsed:.1f} s (seed {options['seed']}, "
                 f"today {today.isoformat()})."
             )
