@@ -81,9 +81,10 @@ from kapclinic.screening.models import (
     FlagOverride,
     Screening,
 )
+from kapclinic.screening.policy import policy_for
 from kapclinic.screening.rules import Family, Severity
 from kapclinic.screening.rulesets import ruleset_for
-from kapclinic.screening.services import SIGNABLE, facts_of, policy_for
+from kapclinic.screening.services import SIGNABLE, facts_of
 
 # See the module docstring: tests rely on these patients having no screening or consent.
 KEPT_UNSCREENED_PER_CLINIC: Final = 3

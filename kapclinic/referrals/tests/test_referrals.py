@@ -220,7 +220,10 @@ def test_another_clinics_referral_is_not_found(
 
 
 def test_a_referral_of_someone_already_registered_is_linked_to_their_record(
-    client: Client, clinics: list[Clinic], client_for: Callable[[Role], Client]
+    client: Client,
+    clinics: list[Clinic],
+    client_for: Callable[[Role], Client],
+    written: Callable[[type[Any]], QuerySet[Any]],
 ) -> None:
     existing = Patient.objects.filter(clinic=clinics[0]).order_by("id")[0]
     client.post(
@@ -232,7 +235,7 @@ def test_a_referral_of_someone_already_registered_is_linked_to_their_record(
             birth_date=existing.birth_date.isoformat(),
         ),
     )
-    referral = Referral.objects.get()
+    referral = written(Referral).get()
     desk = client_for(Role.FRONT_DESK)
     details = {
         "given_name": existing.given_name,
