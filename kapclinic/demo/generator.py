@@ -244,7 +244,11 @@ def generate_clinic(
 
     result.consent_documents = publish_demo_consent_documents(today=today)
     stages = IntakeStages(
-        seed=seed, today=today, clinics=clinics, documents=clinic_documents(clinics)
+        seed=seed,
+        today=today,
+        clinics=clinics,
+        documents=clinic_documents(clinics),
+        patients=patients,
     )
 
     # Clinical history comes from its own PRNG stream, so adding kinds of history later does not

@@ -14,7 +14,7 @@ Distribution (per patient, before the dates cut the story short):
   before registration; open referrals that are not (yet) patients add ~3% of the patient count
   (new 45%, contacted 35%, declined with a note 20%);
 - registration falls within the last year; patients without a recorded weight are mostly not
-  screened yet; otherwise ~80% are screened 0-21 days after registration, for racemic ketamine
+  screened yet; otherwise ~80% are screened (scaled down above ``SCREENED_AT_SCALE`` patients) 0-21 days after registration, for racemic ketamine
   (~70%; KAP or off-label infusions), esketamine (~20%, depression only) or talk therapy;
 - the screening's facts come from the patient: age on the screening day, weight from the latest
   BodyMeasurement, pregnancy status asked only when they could become pregnant (otherwise "not
@@ -88,6 +88,11 @@ from kapclinic.screening.services import SIGNABLE, facts_of
 
 # See the module docstring: tests rely on these patients having no screening or consent.
 KEPT_UNSCREENED_PER_CLINIC: Final = 3
+# At scale, about this many patients go through screening and consent; the others stay
+# registered and not yet screened. Each screening stores every rule's explanation (kilobytes),
+# so screening all 100,000 patients of the benchmark clinic would multiply the generator's time
+# by four for data no benchmark reads. Small demos (up to this size) screen as described above.
+SCREENED_AT_SCALE: Final = 10_000
 OPEN_REFERRAL_SHARE: Final = 0.03
 
 # The screening's equivalent of the patient's medication list's interaction classes
@@ -248,8 +253,10 @@ class IntakeStages:
         today: date,
         clinics: Sequence[Clinic],
         documents: dict[int, dict[str, ConsentDocument]],
+        patients: int = 0,
     ) -> None:
         self.rng = random.Random(seed * 104729 + 3)
+        self.screening_scale = min(1.0, SCREENED_AT_SCALE / patients) if patients else 1.0
         self.today = today
         self.clinics = {c.pk: c for c in clinics}
         self.documents = documents
@@ -328,7 +335,7 @@ class IntakeStages:
         if position > KEPT_UNSCREENED_PER_CLINIC and rng.random() < 0.4:
             batch.referrals.append(self._referral_of(history, clinic, registered))
         weight = max(history.measurements, key=lambda m: m.measured_on, default=None)
-        screened_share = 0.8 if weight is not None else 0.15
+        screened_share = (0.8 if weight is not None else 0.15) * self.screening_scale
         screen_at = self._after(clinic, registered, (0, 21))
         if (
             position <= KEPT_UNSCREENED_PER_CLINIC
