@@ -17,6 +17,7 @@ from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.accounts.session_state import LAST_ACTIVITY_KEY, mark_verified
 from kapclinic.consent.models import ConsentDocument, ConsentRecord
 from kapclinic.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, GenerationResult, generate_clinic
+from kapclinic.measurement.models import Assessment
 from kapclinic.referrals.models import Referral
 from kapclinic.screening.models import EligibilityDecision, FlagOverride, Screening
 
@@ -70,6 +71,7 @@ GENERATED_KINDS: tuple[type[models.Model], ...] = (
     EligibilityDecision,
     ConsentDocument,
     ConsentRecord,
+    Assessment,
 )
 
 

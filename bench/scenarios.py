@@ -53,9 +53,10 @@ SCENARIOS: list[Scenario] = [
         "/api/v1/patients/{patient}/questionnaire-responses",
         role="nurse",
         method="POST",
-        body='{"instrument": "phq9", "occasion": "pre_session", "answers": {"phq9_1": 2, '
+        # A body is a format string: literal JSON braces are doubled.
+        body='{{"instrument": "phq9", "occasion": "pre_session", "answers": {{"phq9_1": 2, '
         '"phq9_2": 2, "phq9_3": 1, "phq9_4": 2, "phq9_5": 1, "phq9_6": 1, "phq9_7": 1, '
-        '"phq9_8": 0, "phq9_9": 0}}',
+        '"phq9_8": 0, "phq9_9": 0}}}}',
         content_type="application/json",
         expect_status=201,
     ),

@@ -35,6 +35,7 @@ from kapclinic.consent.demo import seed_consent_documents
 from kapclinic.demo import names
 from kapclinic.demo.names import ascii_fold as ascii_fold
 from kapclinic.demo.stages import IntakeStages, PatientHistory, StageCounts, clinic_documents
+from kapclinic.demo.trajectories import TrajectoryCounts, add_trajectories
 from kapclinic.patients import icd10
 from kapclinic.patients.interactions import classify
 from kapclinic.patients.models import (
@@ -150,6 +151,7 @@ class GenerationResult:
     allergies: int = 0
     consent_documents: int = 0
     stages: StageCounts = field(default_factory=StageCounts)
+    trajectories: TrajectoryCounts = field(default_factory=TrajectoryCounts)
     logins: dict[str, str] = field(default_factory=dict)
 
 
@@ -297,6 +299,9 @@ def generate_clinic(
         if progress is not None:
             progress(size)
     result.stages = stages.counts
+    result.trajectories = add_trajectories(
+        seed=seed, today_end=datetime.combine(today, time.min, tzinfo=UTC)
+    )
     portal_login = _create_demo_portal_login(ids, clinics[0], password_hash)
     if portal_login:
         result.logins["Patient"] = portal_login

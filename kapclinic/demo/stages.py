@@ -14,7 +14,8 @@ Distribution (per patient, before the dates cut the story short):
   before registration; open referrals that are not (yet) patients add ~3% of the patient count
   (new 45%, contacted 35%, declined with a note 20%);
 - registration falls within the last year; patients without a recorded weight are mostly not
-  screened yet; otherwise ~80% are screened (scaled down above ``SCREENED_AT_SCALE`` patients) 0-21 days after registration, for racemic ketamine
+  screened yet; otherwise ~80% are screened (a share scaled down above ``SCREENED_AT_SCALE``
+  patients) 0-21 days after registration, for racemic ketamine
   (~70%; KAP or off-label infusions), esketamine (~20%, depression only) or talk therapy;
 - the screening's facts come from the patient: age on the screening day, weight from the latest
   BodyMeasurement, pregnancy status asked only when they could become pregnant (otherwise "not

@@ -190,7 +190,8 @@ def unanswered(instrument: Instrument, answers: Mapping[str, int]) -> list[str]:
     ]
 
 
-def _store_score(assessment: Assessment, result: ScoreResult) -> None:
+def store_score(assessment: Assessment, result: ScoreResult) -> None:
+    """Copy the engine's result onto the response (total, band, category, named scores, rule)."""
     assessment.total = result.total
     assessment.band = result.band.code if result.band else ""
     assessment.category = result.category or ""
@@ -254,7 +255,7 @@ def complete_assessment(
         labels = ", ".join(instrument.item(i).label for i in missing)
         raise AssessmentError(f"Please answer every question: {labels}.", items=missing)
     assessment.answers = merged
-    _store_score(assessment, score(instrument, merged))
+    store_score(assessment, score(instrument, merged))
     assessment.status = Assessment.Status.COMPLETED
     assessment.completed_at = now
     assessment.save()
@@ -317,7 +318,7 @@ def amend_assessment(
         amends=original,
         amendment_reason=reason,
     )
-    _store_score(amended, score(instrument, merged))
+    store_score(amended, score(instrument, merged))
     amended.save()
     _raise_safety_tasks(amended, instrument, now)
     _audit(

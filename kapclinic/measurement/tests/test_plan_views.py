@@ -160,7 +160,7 @@ def test_start_in_clinic_goes_to_the_administration_page(
     response = nurse_client.post(
         reverse("measurement:assignment-start", args=[assignment.public_id])
     )
-    assessment = Assessment.objects.get()
+    assessment = Assessment.objects.get(patient=patient)
     assert response.status_code == 302
     assert str(assessment.public_id) in response["Location"]
 

@@ -84,7 +84,9 @@ class Command(BaseCommand):
                 f"{result.diagnoses} diagnoses, {result.measurements} weights, "
                 f"{result.medications} medications, {result.allergies} allergies, "
                 f"{result.consent_documents} consent documents; intake: "
-                f"{result.stages.summary()}; "
+                f"{result.stages.summary()}; measurement: "
+                f"{result.trajectories.courses} courses with "
+                f"{result.trajectories.responses} questionnaire responses; "
                 f"in {elapsed:.1f} s (seed {options['seed']}, "
                 f"today {today.isoformat()})."
             )

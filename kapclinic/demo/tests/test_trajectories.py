@@ -1,0 +1,83 @@
+"""The demo's score trajectories: real engine scores, onset after the first session for rapid
+responders, fading for relapsers, gradual change in talk therapy."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+import pytest
+
+from kapclinic.demo.generator import GenerationResult, generate_clinic
+from kapclinic.measurement.instruments import get_instrument
+from kapclinic.measurement.models import Assessment, Occasion, SafetyTask
+from kapclinic.measurement.outcomes import ScorePoint, default_outcome_rules, evaluate_course
+from kapclinic.measurement.scoring import score
+
+pytestmark = pytest.mark.django_db
+TODAY = date(2026, 11, 25)
+
+
+@pytest.fixture
+def larger() -> GenerationResult:
+    """Enough consented patients (about 300 patients) for every archetype to appear."""
+    return generate_clinic(patients=300, seed=5, today=TODAY)
+
+
+def test_consented_patients_have_scored_histories_and_nothing_after_today(
+    demo: GenerationResult,
+) -> None:
+    counts = demo.trajectories
+    assert counts.courses > 0
+    assert Assessment.objects.count() == counts.responses
+    phq9 = get_instrument("phq9")
+    for a in Assessment.objects.filter(instrument_code="phq9"):
+        assert a.status == Assessment.Status.COMPLETED
+        assert a.total == score(phq9, a.answers).total  # the engine's own result
+        assert a.answers["phq9_9"] == 0  # no accidental safety alerts in the demo
+        assert a.completed_at is not None
+        assert a.completed_at.date() < TODAY
+    assert not SafetyTask.objects.exists()
+
+
+def test_the_archetypes_show_onset_relapse_and_non_response(larger: GenerationResult) -> None:
+    archetypes = larger.trajectories.archetypes
+    for name in ("rapid_sustained", "rapid_relapse", "gradual", "non_responder", "talk_gradual"):
+        assert archetypes.get(name, 0) > 0, name
+    rules = default_outcome_rules("phq9")
+    rapid_onsets = 0
+    responders = non_responders = 0
+    for patient_id in (
+        Assessment.objects.filter(occasion=Occasion.END_OF_COURSE)
+        .values_list("patient_id", flat=True)
+        .distinct()
+    ):
+        series = _series(patient_id)
+        outcome = evaluate_course(series, rules)
+        first = outcome.time_to_first_response_days.value
+        if first is not None and first <= 4:
+            rapid_onsets += 1  # responded within four days of baseline: after one session
+        if outcome.response.value:
+            responders += 1
+        elif outcome.response.value is False:
+            non_responders += 1
+    assert rapid_onsets > 0
+    assert responders > 0
+    assert non_responders > 0
+
+
+def test_mood_rises_after_each_ketamine_session(demo: GenerationResult) -> None:
+    pairs: dict[object, dict[str, int]] = defaultdict(dict)
+    for a in Assessment.objects.filter(instrument_code="mood_0_10"):
+        assert a.total is not None
+        pairs[a.session_ref][a.occasion] = a.total
+    rises = [p["post_session"] - p["pre_session"] for p in pairs.values() if len(p) >= 2]
+    assert rises
+    assert sum(rises) / len(rises) >= 1  # onset: the rating jumps after the session
+
+
+def _series(patient_id: int) -> list[ScorePoint]:
+    rows = Assessment.objects.filter(patient_id=patient_id, instrument_code="phq9").order_by(
+        "completed_at"
+    )
+    return [ScorePoint(at=a.completed_at, score=a.total) for a in rows]  # type: ignore[arg-type]
