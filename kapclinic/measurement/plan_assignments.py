@@ -55,7 +55,7 @@ def spec_of(rule: PlanRule) -> RuleSpec:
 
 def locked_enrolment(enrolment: PlanEnrolment) -> PlanEnrolment:
     return (
-        PlanEnrolment.objects.select_for_update()
+        PlanEnrolment.objects.select_for_update(of=("self",))
         .select_related("patient", "clinic", "plan")
         .get(pk=enrolment.pk)
     )
@@ -235,7 +235,7 @@ def mark_answered(
     """Complete the open assignment ``assessment`` answers, if any (called by
     ``services.complete_assessment`` inside its transaction). Audited."""
     assignment = (
-        Assignment.objects.select_for_update()
+        Assignment.objects.select_for_update(of=("self",))
         .select_related("rule", "enrolment", "patient", "clinic")
         .filter(assessment=assessment, status=Assignment.Status.OPEN)
         .first()

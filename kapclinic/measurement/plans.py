@@ -239,7 +239,7 @@ def end_enrolment(
 
 def _locked(assignment: Assignment) -> Assignment:
     return (
-        Assignment.objects.select_for_update()
+        Assignment.objects.select_for_update(of=("self",))
         .select_related("patient__clinic", "clinic", "assessment", "rule", "enrolment")
         .get(pk=assignment.pk)
     )

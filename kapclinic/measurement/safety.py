@@ -107,7 +107,7 @@ def _audit(
 
 def _locked(task: SafetyTask) -> SafetyTask:
     return (
-        SafetyTask.objects.select_for_update()
+        SafetyTask.objects.select_for_update(of=("self",))
         .select_related("patient", "clinic", "acknowledged_by", "evaluated_by")
         .get(pk=task.pk)
     )
@@ -261,7 +261,7 @@ def escalate_if_overdue(*, task_public_id: UUID, now: datetime) -> bool:
     The admins get an in-app notice linking to the task and an e-mail without patient details
     (accounts.services.notify_clinic_admins)."""
     task = (
-        SafetyTask.objects.select_for_update()
+        SafetyTask.objects.select_for_update(of=("self",))
         .select_related("clinic", "patient")
         .filter(public_id=task_public_id)
         .first()

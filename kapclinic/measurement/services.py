@@ -113,7 +113,7 @@ def start_assessment(
 
 def _locked(assessment: Assessment) -> Assessment:
     return (
-        Assessment.objects.select_for_update()
+        Assessment.objects.select_for_update(of=("self",))
         .select_related("patient", "clinic")
         .get(pk=assessment.pk)
     )
@@ -410,7 +410,7 @@ def open_link(token: str, *, now: datetime) -> Assessment:
     Raises LinkRefusedError, with the same words for every case so a guess learns nothing,
     when the token is unknown, revoked, expired, already opened, or its response finished."""
     link = (
-        AssessmentLink.objects.select_for_update()
+        AssessmentLink.objects.select_for_update(of=("self",))
         .select_related("assessment__patient", "assessment__clinic")
         .filter(token_hash=hash_token(token))
         .first()
