@@ -161,18 +161,7 @@ def new_link(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     return _show_new_link(request, access, assessment)
 
 
-def questionnaire_context(
-    assessment: Assessment, answers: dict[str, int], errors: tuple[str, ...]
-) -> Any:
-    instrument = instrument_of(assessment)
-    return {
-        "assessment": assessment,
-        "instrument": instrument,
-        "questions": questions(instrument, answers, errors),
-    }
-
-
-def apply_answers(
+def _apply_answers(
     request: HttpRequest, assessment: Assessment, *, actor: Any, roles: Any
 ) -> tuple[str, dict[str, int], tuple[str, ...], str]:
     """Apply a POST of the questionnaire form: ("saved" | "completed" | "error", answers shown,
@@ -195,6 +184,55 @@ def apply_answers(
         return "error", shown, error.items, error.message
 
 
+def answer_questionnaire(
+    request: HttpRequest,
+    assessment: Assessment,
+    *,
+    actor: Any,
+    roles: Any,
+    form_action: str,
+    page_template: str,
+    context: dict[str, Any],
+) -> HttpResponse | None:
+    """The one questionnaire flow of the tablet, the one-time link page and the portal: show the
+    form, or apply a POST. Returns None once the response is completed (the caller redirects).
+
+    To a full page request: the whole page. To an htmx save: only the "saved" line, unless the
+    answer changed which questions are asked or was refused, when the whole form goes back
+    (retargeted), so answers tapped meanwhile are never swapped away."""
+    instrument = instrument_of(assessment)
+    answers = dict(assessment.answers)
+    asked_before = [item.id for item in visible_items(instrument, answers)]
+    errors: tuple[str, ...] = ()
+    status, message = "shown", ""
+    if request.method == "POST":
+        status, answers, errors, message = _apply_answers(
+            request, assessment, actor=actor, roles=roles
+        )
+        if status == "completed":
+            return None
+    shown = questions(instrument, answers, errors)
+    full = {
+        **context,
+        "assessment": assessment,
+        "instrument": instrument,
+        "questions": shown,
+        "message": message,
+        "saved": status == "saved",
+        "form_action": form_action,
+    }
+    code = 422 if status == "error" else 200
+    if not request.headers.get("HX-Request"):
+        return render(request, page_template, full, status=code)
+    if status == "saved" and [q.item.id for q in shown] == asked_before:
+        return render(request, "measurement/partials/_save_status.html", full)
+    # htmx swaps 200 responses only; a refused answer is shown in the form all the same.
+    response = render(request, "measurement/partials/_questionnaire_form.html", full)
+    response["HX-Retarget"] = "#questionnaire-form"
+    response["HX-Reswap"] = "outerHTML"
+    return response
+
+
 @require_http_methods(["GET", "POST"])
 @requires(Capability.ADMINISTER_QUESTIONNAIRES)
 def administer(request: ClinicRequest, public_id: UUID) -> HttpResponse:
@@ -203,50 +241,17 @@ def administer(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     assessment, access = _assessment(request, public_id)
     if assessment.status != Assessment.Status.IN_PROGRESS:
         return _result(request, assessment, access)
-    errors: tuple[str, ...] = ()
-    status, answers, message = "shown", dict(assessment.answers), ""
-    before = asked_items(assessment, answers)
-    if request.method == "POST":
-        status, answers, errors, message = apply_answers(
-            request, assessment, actor=request.user, roles=access.roles
-        )
-        if status == "completed":
-            return redirect("measurement:administer", public_id=assessment.public_id)
-    context = {
-        **questionnaire_context(assessment, answers, errors),
-        "patient": access.patient,
-        "access": access,
-        "message": message,
-        "saved": status == "saved",
-        "form_action": reverse("measurement:administer", args=[assessment.public_id]),
-    }
-    return render_questionnaire(request, context, status, before, "measurement/administer.html")
-
-
-def asked_items(assessment: Assessment, answers: dict[str, int]) -> list[str]:
-    return [item.id for item in visible_items(instrument_of(assessment), answers)]
-
-
-def render_questionnaire(
-    request: HttpRequest,
-    context: dict[str, Any],
-    status: str,
-    asked_before: list[str],
-    page_template: str,
-) -> HttpResponse:
-    """A whole page; or, to an htmx save, only the "saved" line, unless the answer changed which
-    questions are asked or was refused, when the whole form goes back (retargeted)."""
-    code = 422 if status == "error" else 200
-    if not request.headers.get("HX-Request"):
-        return render(request, page_template, context, status=code)
-    asked_now = [q.item.id for q in context["questions"]]
-    if status == "saved" and asked_now == asked_before:
-        return render(request, "measurement/partials/_save_status.html", context)
-    # htmx swaps 200 responses only; a refused answer is shown in the form all the same.
-    response = render(request, "measurement/partials/_questionnaire_form.html", context)
-    response["HX-Retarget"] = "#questionnaire-form"
-    response["HX-Reswap"] = "outerHTML"
-    return response
+    here = reverse("measurement:administer", args=[assessment.public_id])
+    response = answer_questionnaire(
+        request,
+        assessment,
+        actor=request.user,
+        roles=access.roles,
+        form_action=here,
+        page_template="measurement/administer.html",
+        context={"patient": access.patient, "access": access},
+    )
+    return response or redirect(here)
 
 
 def _result(request: ClinicRequest, assessment: Assessment, access: PatientAccess) -> HttpResponse:
@@ -342,26 +347,16 @@ def questionnaire(request: HttpRequest) -> HttpResponse:
         return render(request, "measurement/link_refused.html", {"message": message}, status=410)
     if assessment.status != Assessment.Status.IN_PROGRESS:
         return _thanks(request, assessment)
-    errors: tuple[str, ...] = ()
-    status, answers, message = "shown", dict(assessment.answers), ""
-    before = asked_items(assessment, answers)
-    if request.method == "POST":
-        status, answers, errors, message = apply_answers(
-            request, assessment, actor=None, roles=("patient",)
-        )
-        if status == "completed":
-            return redirect("questionnaire")
-    context = {
-        **questionnaire_context(assessment, answers, errors),
-        "clinic": assessment.clinic,
-        "message": message,
-        "saved": status == "saved",
-        "form_action": reverse("questionnaire"),
-        "public": True,
-    }
-    return render_questionnaire(
-        request, context, status, before, "measurement/questionnaire_public.html"
+    response = answer_questionnaire(
+        request,
+        assessment,
+        actor=None,
+        roles=("patient",),
+        form_action=reverse("questionnaire"),
+        page_template="measurement/questionnaire_public.html",
+        context={"clinic": assessment.clinic, "public": True},
     )
+    return response or redirect("questionnaire")
 
 
 def _thanks(request: HttpRequest, assessment: Assessment) -> HttpResponse:

@@ -20,12 +20,7 @@ from kapclinic.consent.readiness import ELIGIBILITY_FAMILY
 from kapclinic.consent.selectors import ConsentStatus, consent_overview
 from kapclinic.consent.services import record_patient_signature
 from kapclinic.measurement.models import Assessment, SafetyTask
-from kapclinic.measurement.views import (
-    apply_answers,
-    asked_items,
-    questionnaire_context,
-    render_questionnaire,
-)
+from kapclinic.measurement.views import answer_questionnaire
 from kapclinic.patients.models import Patient
 from kapclinic.patients.selectors import get_own_record
 from kapclinic.screening.selectors import current_eligibility
@@ -134,29 +129,23 @@ def questionnaire(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     if assessment.status != Assessment.Status.IN_PROGRESS:
         messages.info(request, "This questionnaire is finished. Thank you.")
         return redirect("portal:home")
-    answers = dict(assessment.answers)
-    before = asked_items(assessment, answers)
-    errors: tuple[str, ...] = ()
-    status, message = "shown", ""
-    if request.method == "POST":
-        status, answers, errors, message = apply_answers(
-            request, assessment, actor=request.user, roles={PATIENT}
+    response = answer_questionnaire(
+        request,
+        assessment,
+        actor=request.user,
+        roles={PATIENT},
+        form_action=reverse("portal:questionnaire", args=[assessment.public_id]),
+        page_template="portal/questionnaire.html",
+        context={"patient": patient},
+    )
+    if response is not None:
+        return response
+    messages.success(request, "Thank you: your answers reached your care team.")
+    if SafetyTask.objects.filter(assessment=assessment, severity="urgent").exists():
+        messages.warning(
+            request,
+            "Some of your answers tell us you may be having thoughts of harming "
+            "yourself. Your care team has been alerted and will contact you. If you are "
+            "in danger now, call 911; call or text 988 at any time.",
         )
-        if status == "completed":
-            messages.success(request, "Thank you: your answers reached your care team.")
-            if SafetyTask.objects.filter(assessment=assessment, severity="urgent").exists():
-                messages.warning(
-                    request,
-                    "Some of your answers tell us you may be having thoughts of harming "
-                    "yourself. Your care team has been alerted and will contact you. If you are "
-                    "in danger now, call 911; call or text 988 at any time.",
-                )
-            return redirect("portal:home")
-    context = {
-        **questionnaire_context(assessment, answers, errors),
-        "patient": patient,
-        "message": message,
-        "saved": status == "saved",
-        "form_action": reverse("portal:questionnaire", args=[assessment.public_id]),
-    }
-    return render_questionnaire(request, context, status, before, "portal/questionnaire.html")
+    return redirect("portal:home")
