@@ -16,7 +16,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kapclinic.accounts.permissions import Capability, current_clinic, requires
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.measurement.exceptions import PlanError
-from kapclinic.measurement.models import Assessment
 from kapclinic.measurement.plan_forms import DEFAULT_CHOICE, CancelForm, EnrolForm
 from kapclinic.measurement.plan_selectors import (
     access_assignment,
@@ -34,16 +33,6 @@ from kapclinic.measurement.plans import (
     start_assignment,
 )
 from kapclinic.patients.selectors import access_patient
-
-
-def questionnaire_path(token: str) -> str:
-    """Where a one-time questionnaire link leads (the public page, no sign-in)."""
-    return reverse("questionnaire-link", args=[token])
-
-
-def administer_path(assessment: Assessment) -> str:
-    """The staff page that administers a response in the clinic."""
-    return reverse("measurement:administer", args=[assessment.public_id])
 
 
 def _back(request: ClinicRequest) -> str:
@@ -86,7 +75,9 @@ def send_link_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
             roles=found.roles,
             assignment=found.assignment,
             now=timezone.now(),
-            link_for=lambda token: request.build_absolute_uri(questionnaire_path(token)),
+            link_for=lambda token: request.build_absolute_uri(
+                reverse("questionnaire-link", args=[token])
+            ),
         )
     except PlanError as error:
         messages.error(request, error.message)
@@ -112,7 +103,7 @@ def start_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     except PlanError as error:
         messages.error(request, error.message)
         return redirect(_back(request))
-    return redirect(administer_path(assessment))
+    return redirect("measurement:administer", public_id=assessment.public_id)
 
 
 @require_http_methods(["GET", "POST"])
