@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final
+from typing import Final
 from uuid import UUID
 
 from django.db.models import Max
@@ -19,6 +19,7 @@ from django.db.models import Max
 from kapclinic.accounts.models import User
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
+from kapclinic.measurement.auditing import record_event as record_event
 from kapclinic.measurement.models import (
     Assessment,
     Assignment,
@@ -58,30 +59,6 @@ def locked_enrolment(enrolment: PlanEnrolment) -> PlanEnrolment:
         PlanEnrolment.objects.select_for_update(of=("self",))
         .select_related("patient", "clinic", "plan")
         .get(pk=enrolment.pk)
-    )
-
-
-def record_event(
-    *,
-    actor: User | None,
-    roles: Iterable[str],
-    operation: Operation,
-    action: str,
-    patient: Patient,
-    target: Any,
-    changes: dict[str, tuple[Any, Any]] | None = None,
-    detail: dict[str, Any] | None = None,
-) -> None:
-    audit.record(
-        actor=actor,
-        operation=operation,
-        action=action,
-        actor_roles=roles,
-        clinic_id=patient.clinic.public_id,
-        patient_id=patient.public_id,
-        target=audit.target_of(target),
-        changes=changes,
-        detail=detail,
     )
 
 

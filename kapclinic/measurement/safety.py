@@ -40,6 +40,7 @@ from kapclinic.accounts.permissions import Capability, allows
 from kapclinic.accounts.services import notify_clinic_admins
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
+from kapclinic.measurement.auditing import record_event
 from kapclinic.measurement.exceptions import SafetyTaskError
 from kapclinic.measurement.instruments.definition import AlertSeverity
 from kapclinic.measurement.models import SafetyTask
@@ -92,15 +93,14 @@ def _audit(
     changes: dict[str, tuple[object, object]],
     detail: dict[str, object] | None = None,
 ) -> None:
-    audit.record(
+    record_event(
         actor=actor,
+        roles=roles,
         operation=Operation.UPDATE,
         action=action,
-        actor_roles=roles,
-        clinic_id=task.clinic.public_id,
-        patient_id=task.patient.public_id,
-        target=audit.target_of(task),
-        changes=changes,
+        patient=task.patient,
+        target=task,
+        changes=dict(changes),
         detail={"rule": task.rule_id, "severity": task.severity, **(detail or {})},
     )
 

@@ -19,9 +19,9 @@ from uuid import UUID
 from django.db import transaction
 
 from kapclinic.accounts.models import User
-from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.measurement.alerts import alerts
+from kapclinic.measurement.auditing import record_event
 from kapclinic.measurement.exceptions import (
     AssessmentError,
     InvalidAnswersError,
@@ -54,14 +54,13 @@ def _audit(
     changes: dict[str, tuple[Any, Any]] | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    audit.record(
+    record_event(
         actor=actor,
+        roles=roles,
         operation=operation,
         action=action,
-        actor_roles=roles,
-        clinic_id=assessment.clinic.public_id,
-        patient_id=assessment.patient.public_id,
-        target=audit.target_of(assessment),
+        patient=assessment.patient,
+        target=assessment,
         changes=changes,
         detail=detail,
     )
