@@ -12,8 +12,9 @@ change):
 
 Archetypes (the story a chart should show), drawn per patient:
 
-- ketamine: rapid responder who stays well (30%): PHQ-9 falls by half within a day of the first
-  session and keeps falling; rapid responder who relapses (20%): the same, then climbs back in
+- ketamine: rapid responder who stays well (30%): PHQ-9 falls by half after the first session
+  (seen at the next measurement, before the second; the mood rating shows it the next day) and
+  keeps falling; rapid responder who relapses (20%): the same, then climbs back in
   follow-up; gradual responder (20%): half by the end of the course; non-responder (30%): a
   small drift down. The mood rating jumps after each session (onset) and, for relapsers and
   non-responders, fades before the next.
@@ -88,10 +89,12 @@ def _phq9_curve(archetype: str, baseline: int, rng: random.Random) -> Callable[[
     beyond = months of follow-up (course end + m)."""
     n = KETAMINE_SESSIONS
 
+    # x = 1 is measured before the first session: no drug yet, so every curve starts from
+    # baseline there; what a session does shows from the next measurement on.
     def rapid(x: float) -> float:
-        if x < 1:
+        if x <= 1:
             return baseline
-        return baseline * max(0.25, 0.5 - 0.04 * min(x - 1, n))
+        return baseline * max(0.25, 0.5 - 0.04 * min(x - 2, n))
 
     if archetype == "rapid_sustained":
         return lambda x: rapid(min(x, n + 1)) + (0.5 if x > n + 1 else 0)
@@ -103,8 +106,14 @@ def _phq9_curve(archetype: str, baseline: int, rng: random.Random) -> Callable[[
             else min(baseline * 0.85, rapid(n + 1) + 4.5 * (x - n - 1 - relapse_after))
         )
     if archetype == "gradual":
-        return lambda x: baseline * (1 - 0.5 * min(x, n + 1) / (n + 1))
-    return lambda x: baseline * (1 - 0.15 * min(x, n + 1) / (n + 1))  # non-responder
+        return lambda x: baseline * (1 - 0.5 * _sessions_had(x, n) / n)
+    return lambda x: baseline * (1 - 0.15 * _sessions_had(x, n) / n)  # non-responder
+
+
+def _sessions_had(x: float, sessions: int) -> float:
+    """Sessions received before the measurement at course time ``x`` (0 at baseline and before
+    the first session, ``sessions`` from the end of the course on)."""
+    return max(0.0, min(x - 1, float(sessions)))
 
 
 @dataclass(frozen=True)
@@ -184,7 +193,7 @@ class Trajectories:
         curve = (
             _phq9_curve(archetype, baseline, rng)
             if course.ketamine
-            else (lambda x: baseline * (1 - 0.35 * min(x, sessions + 1) / (sessions + 1)))
+            else (lambda x: baseline * (1 - 0.35 * _sessions_had(x, sessions) / sessions))
         )
         out: list[Assessment | None] = []
 
