@@ -34,7 +34,7 @@ from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.measurement.exceptions import MeasurementError
 from kapclinic.measurement.models import Mode, Occasion
-from kapclinic.measurement.services import complete_assessment, start_assessment
+from kapclinic.measurement.services import record_response
 from kapclinic.patients.selectors import access_patient, list_diagnoses, page_of_patients
 
 api = NinjaAPI(
@@ -165,27 +165,21 @@ def post_questionnaire_response(
         memberships=request.memberships,
         public_id=public_id,
         capability=Capability.ADMINISTER_QUESTIONNAIRES,
-        action="measurement.response_posted_by_api",
+        action=None,  # the write below is audited ("measurement.recorded"); nothing is shown
     )
     if payload.occasion not in Occasion.values:
         return Status(422, ErrorOut(detail=f"Unknown occasion {payload.occasion!r}."))
     try:
-        with transaction.atomic():
-            assessment = start_assessment(
-                actor=request.user,
-                roles=access.roles,
-                patient=access.patient,
-                instrument_code=payload.instrument,
-                mode=Mode.STAFF,
-                occasion=Occasion(payload.occasion),
-            )
-            done = complete_assessment(
-                actor=request.user,
-                roles=access.roles,
-                assessment=assessment,
-                answers=payload.answers,
-                now=timezone.now(),
-            )
+        done = record_response(
+            actor=request.user,
+            roles=access.roles,
+            patient=access.patient,
+            instrument_code=payload.instrument,
+            mode=Mode.STAFF,
+            occasion=Occasion(payload.occasion),
+            answers=payload.answers,
+            now=timezone.now(),
+        )
     except MeasurementError as error:
         return Status(422, ErrorOut(detail=error.message))
     a = done.assessment

@@ -81,14 +81,7 @@ def start_assessment(
 
     Raises AssessmentError when the instrument's item texts are licensed and not loaded (it
     cannot be shown to anyone) or the patient record was merged away."""
-    instrument = get_instrument(instrument_code)
-    if not instrument.has_texts:
-        raise AssessmentError(
-            f"{instrument.title} needs its licensed item texts before it can be administered "
-            "(see docs/measurement.md)."
-        )
-    if patient.merged_into_id is not None:
-        raise AssessmentError("This record was merged into another: use the surviving record.")
+    instrument = _administrable(instrument_code, patient)
     assessment = Assessment.objects.create(
         patient=patient,
         clinic=patient.clinic,
@@ -110,10 +103,27 @@ def start_assessment(
     return assessment
 
 
+def _administrable(instrument_code: str, patient: Patient) -> Instrument:
+    """The current version of the instrument, if it can be given to ``patient``.
+
+    Raises AssessmentError when the instrument's item texts are licensed and not loaded (it
+    cannot be shown to anyone) or the patient record was merged away."""
+    instrument = get_instrument(instrument_code)
+    if not instrument.has_texts:
+        raise AssessmentError(
+            f"{instrument.title} needs its licensed item texts before it can be administered "
+            "(see docs/measurement.md)."
+        )
+    if patient.merged_into_id is not None:
+        raise AssessmentError("This record was merged into another: use the surviving record.")
+    return instrument
+
+
 def _locked(assessment: Assessment) -> Assessment:
+    # patient__clinic: the audit entry names the patient's clinic (no query per write for it).
     return (
         Assessment.objects.select_for_update(of=("self",))
-        .select_related("patient", "clinic")
+        .select_related("patient__clinic", "clinic")
         .get(pk=assessment.pk)
     )
 
@@ -189,6 +199,18 @@ def unanswered(instrument: Instrument, answers: Mapping[str, int]) -> list[str]:
     ]
 
 
+def _complete(instrument: Instrument, answers: Mapping[str, int]) -> dict[str, int]:
+    """The checked answers (``_checked``) if they answer every required item asked.
+
+    Raises AssessmentError naming the items still unanswered."""
+    merged = _checked(instrument, answers)
+    missing = unanswered(instrument, merged)
+    if missing:
+        labels = ", ".join(instrument.item(i).label for i in missing)
+        raise AssessmentError(f"Please answer every question: {labels}.", items=missing)
+    return merged
+
+
 def store_score(assessment: Assessment, result: ScoreResult) -> None:
     """Copy the engine's result onto the response (total, band, category, named scores, rule)."""
     assessment.total = result.total
@@ -248,11 +270,7 @@ def complete_assessment(
     if assessment.status != Assessment.Status.IN_PROGRESS:
         raise AssessmentError("This questionnaire is already finished.")
     instrument = instrument_of(assessment)
-    merged = _checked(instrument, {**assessment.answers, **(answers or {})})
-    missing = unanswered(instrument, merged)
-    if missing:
-        labels = ", ".join(instrument.item(i).label for i in missing)
-        raise AssessmentError(f"Please answer every question: {labels}.", items=missing)
+    merged = _complete(instrument, {**assessment.answers, **(answers or {})})
     assessment.answers = merged
     store_score(assessment, score(instrument, merged))
     assessment.status = Assessment.Status.COMPLETED
@@ -268,6 +286,64 @@ def complete_assessment(
         action="measurement.completed",
         changes={"status": (Assessment.Status.IN_PROGRESS, Assessment.Status.COMPLETED)},
         detail={"total": assessment.total, "band": assessment.band, "urgent_alerts": urgent},
+    )
+    return Completion(assessment=assessment, urgent_alerts=urgent)
+
+
+@transaction.atomic
+def record_response(
+    *,
+    actor: User,
+    roles: Iterable[str],
+    patient: Patient,
+    instrument_code: str,
+    mode: Mode,
+    occasion: Occasion,
+    answers: Mapping[str, int],
+    now: datetime,
+    session_ref: UUID | None = None,
+) -> Completion:
+    """Record a response given whole (the JSON API, a paper form typed in): checked, scored
+    and stored completed in one row, its safety tasks raised, and one audit entry
+    ("measurement.recorded") for what ``start_assessment`` and ``complete_assessment`` would
+    audit in two.
+
+    Raises AssessmentError, and stores nothing, for what either of those would refuse: an
+    instrument whose licensed texts are not loaded, a merged record, an invalid answer, or a
+    required item unanswered (named)."""
+    instrument = _administrable(instrument_code, patient)
+    merged = _complete(instrument, answers)
+    assessment = Assessment(
+        patient=patient,
+        clinic=patient.clinic,
+        instrument_code=instrument.code,
+        instrument_version=instrument.version,
+        status=Assessment.Status.COMPLETED,
+        mode=mode,
+        occasion=occasion,
+        session_ref=session_ref,
+        answers=merged,
+        started_by=actor,
+        completed_at=now,
+    )
+    store_score(assessment, score(instrument, merged))
+    assessment.save(force_insert=True)
+    urgent = _raise_safety_tasks(assessment, instrument, now)
+    # No plan assignment can point at a response created just now: nothing to mark answered.
+    _audit(
+        assessment,
+        actor=actor,
+        roles=roles,
+        operation=Operation.CREATE,
+        action="measurement.recorded",
+        detail={
+            "instrument": instrument.code,
+            "version": instrument.version,
+            "mode": mode,
+            "total": assessment.total,
+            "band": assessment.band,
+            "urgent_alerts": urgent,
+        },
     )
     return Completion(assessment=assessment, urgent_alerts=urgent)
 
@@ -295,11 +371,7 @@ def amend_assessment(
     if original.status != Assessment.Status.COMPLETED:
         raise AssessmentError("Only a completed response can be amended.")
     instrument = instrument_of(original)
-    merged = _checked(instrument, dict(answers))
-    missing = unanswered(instrument, merged)
-    if missing:
-        labels = ", ".join(instrument.item(i).label for i in missing)
-        raise AssessmentError(f"Please answer every question: {labels}.", items=missing)
+    merged = _complete(instrument, dict(answers))
     original.status = Assessment.Status.AMENDED
     original.save(update_fields=["status", "updated_at"])
     amended = Assessment(

@@ -75,13 +75,17 @@ def access_patient(
     memberships: list[StaffMembership],
     public_id: UUID,
     capability: Capability,
-    action: str,
+    action: str | None,
     now: datetime | None = None,
 ) -> PatientAccess:
     """Return the patient if ``actor`` may use ``capability`` on them; otherwise raise Http404.
 
     ``memberships`` are the actor's active memberships (already loaded per request).
     Writes a READ audit entry named ``action`` (with the break-glass reason as its purpose).
+    ``action=None`` is for a request that only writes to the record and audits that write
+    itself, in the same request (its entry names the actor, roles, patient and request id):
+    nothing of the record is shown, so a second, READ entry would say nothing more. Reading
+    with emergency access always writes its READ entry.
     """
     now = now or timezone.now()
     patient = (
@@ -104,11 +108,13 @@ def access_patient(
         if grant is None:
             raise Http404
         roles = frozenset({Role.PRESCRIBER.value})
+    if action is None and grant is None:
+        return PatientAccess(patient=patient, roles=roles, break_glass=None)
     with transaction.atomic():
         audit.record(
             actor=actor,
             operation=Operation.READ,
-            action=action,
+            action=action or "patients.accessed_for_a_write",
             actor_roles=roles,
             clinic_id=patient.clinic.public_id,
             patient_id=patient.public_id,

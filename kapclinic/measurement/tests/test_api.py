@@ -6,9 +6,13 @@ import json
 from collections.abc import Callable
 
 import pytest
+from django.db import connection
+from django.db.models import Max
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from kapclinic.accounts.models import Clinic, Role
+from kapclinic.audit.models import AuditEvent
 from kapclinic.measurement.models import Assessment, SafetyTask
 from kapclinic.patients.models import Patient
 
@@ -69,3 +73,58 @@ def test_another_clinics_patient_is_not_found(
     other = Patient.objects.filter(clinic=clinics[1]).order_by("id")[0]
     status, _ = _post(client_for(Role.NURSE), other, {"instrument": "gad7", "answers": {}})
     assert status == 404
+
+
+PHQ9_NO_ALERT = {f"phq9_{n}": 1 for n in range(1, 9)} | {"phq9_9": 0}
+
+
+def test_a_posted_response_is_audited_once_with_what_was_recorded(
+    patient: Patient, client_for: Callable[[Role], Client]
+) -> None:
+    before = AuditEvent.objects.aggregate(last=Max("position"))["last"] or 0
+
+    status, body = _post(
+        client_for(Role.NURSE),
+        patient,
+        {"instrument": "phq9", "occasion": "pre_session", "answers": PHQ9_NO_ALERT},
+    )
+
+    assert status == 201
+    entries = list(AuditEvent.objects.filter(position__gt=before))
+    assert [e.action for e in entries] == ["measurement.recorded"]
+    entry = entries[0]
+    stored = Assessment.objects.get(patient=patient)
+    assert entry.patient_public_id == patient.public_id
+    assert entry.target == f"measurement.Assessment:{stored.public_id}"
+    assert entry.actor_roles == "nurse"
+    assert entry.detail["total"] == stored.total == body["total"] == 8
+    assert stored.status == Assessment.Status.COMPLETED
+    assert stored.occasion == "pre_session"
+    assert stored.completed_at is not None
+
+
+def test_an_instrument_without_its_licensed_texts_is_refused(
+    patient: Patient, client_for: Callable[[Role], Client]
+) -> None:
+    answers = {f"madrs_{n}": 0 for n in range(1, 11)}
+    status, answer = _post(
+        client_for(Role.NURSE), patient, {"instrument": "madrs", "answers": answers}
+    )
+    assert status == 422
+    assert "licensed item texts" in str(answer["detail"])
+    assert not Assessment.objects.filter(patient=patient).exists()
+
+
+def test_the_number_of_queries_does_not_grow_with_the_patients_history(
+    patient: Patient, client_for: Callable[[Role], Client]
+) -> None:
+    client = client_for(Role.NURSE)
+    body: dict[str, object] = {"instrument": "phq9", "answers": PHQ9_NO_ALERT}
+    _post(client, patient, body)  # the session and anything cached per process are warm
+    with CaptureQueriesContext(connection) as first:
+        assert _post(client, patient, body)[0] == 201
+    for _ in range(5):
+        _post(client, patient, body)
+    with CaptureQueriesContext(connection) as later:
+        assert _post(client, patient, body)[0] == 201
+    assert len(later) == len(first), [q["sql"] for q in later.captured_queries]
