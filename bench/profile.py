@@ -21,6 +21,7 @@ import os
 import pstats
 import statistics
 import sys
+import tempfile
 import time
 from string import Formatter
 
@@ -38,9 +39,13 @@ def main() -> None:
     os.environ.setdefault("SECRET_KEY", "bench-profile-" + "x" * 40)
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1")
     os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+    # Pages name their static files through the manifest: collect them, as the bench server does.
+    os.environ.setdefault("KAPCLINIC_VAR_DIR", tempfile.mkdtemp(prefix="kapclinic-profile-"))
     import django
+    from django.core.management import call_command
 
     django.setup()
+    call_command("collectstatic", "--noinput", verbosity=0)
 
     from django.db import connection
     from django.test import Client
