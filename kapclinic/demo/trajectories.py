@@ -64,13 +64,14 @@ def _split(total: int, items: int, rng: random.Random, *, cap: int = 3) -> list[
     """``items`` answers of 0..cap adding up to ``total`` (clamped to what fits)."""
     total = max(0, min(total, items * cap))
     answers = [0] * items
-    order = list(range(items))
+    open_items = list(range(items))  # items still below the cap
     for _ in range(total):
-        rng.shuffle(order)
-        for i in order:
-            if answers[i] < cap:
-                answers[i] += 1
-                break
+        at = rng.randrange(len(open_items))
+        i = open_items[at]
+        answers[i] += 1
+        if answers[i] == cap:
+            open_items[at] = open_items[-1]
+            open_items.pop()
     return answers
 
 
