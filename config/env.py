@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import zoneinfo
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -54,6 +55,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_origin(name: str, default: str) -> str:
+    """An origin such as ``https://kap.example.org`` (scheme and host, optional port, no path);
+    empty when unset and the default is empty."""
+    raw = os.environ.get(name, default).strip()
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path.strip("/"):
+        msg = f"{name} must be an origin such as https://kap.example.org (no path), got {raw!r}"
+        raise ImproperlyConfigured(msg)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def env_secret(name: str) -> str | None:

@@ -12,7 +12,15 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_secret, env_str, env_time_zone
+from config.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_origin,
+    env_secret,
+    env_str,
+    env_time_zone,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("KAPCLINIC_VAR_DIR", str(BASE_DIR / "var")))
@@ -242,3 +250,7 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD") or ""
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "kapclinic <no-reply@localhost>")
+# The public origin of the site, for links made where no request is at hand: the worker e-mails
+# questionnaire links when they fall due. Unset in production, those links are not sent (the
+# deploy check warns) and staff send them from the worklist.
+BASE_URL = env_origin("KAPCLINIC_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "")

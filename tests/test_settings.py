@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_secret, env_time_zone
+from config.env import env_bool, env_int, env_list, env_origin, env_secret, env_time_zone
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION_ENV = {
@@ -19,6 +19,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "kap.example.org",
     "DATABASE_URL": "postgres://kap@db.example.org:5432/kapclinic",
     "TIME_ZONE": "America/Chicago",
+    "KAPCLINIC_BASE_URL": "https://kap.example.org",
 }
 
 
@@ -38,6 +39,7 @@ def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
             "DJANGO_ALLOW_ASYNC_UNSAFE",
             "KAPCLINIC_VAR_DIR",
             "KAPCLINIC_DEMO",
+            "KAPCLINIC_BASE_URL",
         }
     }
     return subprocess.run(
@@ -156,3 +158,24 @@ def test_the_deploy_check_refuses_the_demo_profile() -> None:
     result = _manage("check", "--deploy", env={**PRODUCTION_ENV, "KAPCLINIC_DEMO": "1"})
     assert result.returncode != 0
     assert "kapclinic.E001" in result.stderr
+
+
+def test_env_origin_keeps_scheme_and_host_and_refuses_a_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("KAP_ORIGIN", " https://kap.example.org:8443/ ")
+    assert env_origin("KAP_ORIGIN", "") == "https://kap.example.org:8443"
+    for bad in ("kap.example.org", "ftp://kap.example.org", "https://kap.example.org/kap"):
+        monkeypatch.setenv("KAP_ORIGIN", bad)
+        with pytest.raises(ImproperlyConfigured, match="KAP_ORIGIN must be an origin"):
+            env_origin("KAP_ORIGIN", "")
+    monkeypatch.delenv("KAP_ORIGIN")
+    assert env_origin("KAP_ORIGIN", "") == ""
+
+
+def test_the_deploy_check_warns_when_links_cannot_be_sent_automatically() -> None:
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "KAPCLINIC_BASE_URL"}
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "kapclinic.W001" in result.stdout + result.stderr
+    assert "KAPCLINIC_BASE_URL is not set" in result.stdout + result.stderr

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Final
 from uuid import UUID
 
+from django.db import transaction
 from django.db.models import Max
 
 from kapclinic.accounts.models import User
@@ -37,6 +38,7 @@ from kapclinic.measurement.plan_rules import (
     next_follow_up_sequence,
     window,
 )
+from kapclinic.measurement.plan_tasks import enqueue_link_sends
 from kapclinic.patients.models import Patient
 
 OPEN_ENROLMENT: Final = (PlanEnrolment.Status.ACTIVE, PlanEnrolment.Status.FOLLOW_UP)
@@ -140,7 +142,15 @@ def create_for_rule(
             existing.overdue_at = times.overdue_at
             existing.save(update_fields=["anchor_at", "due_at", "overdue_at", "updated_at"])
             changes.moved.append(existing)
+    _queue_links(changes)
     return changes
+
+
+def _queue_links(changes: Changes) -> None:
+    """Link-mode assignments new or moved here are e-mailed when they fall due."""
+    due = [(a.public_id, a.due_at) for a in changes.created + changes.moved if a.mode == Mode.LINK]
+    if due:
+        transaction.on_commit(lambda: enqueue_link_sends(due))
 
 
 def extend_follow_up(*, enrolment: PlanEnrolment, rule: PlanRule, now: datetime) -> Changes:

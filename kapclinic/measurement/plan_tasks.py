@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+from uuid import UUID
+
 from django.conf import settings
 from django.core.mail import send_mail
+from django.utils import timezone
 from django_tasks import task
+
+logger = logging.getLogger(__name__)
 
 
 @task()
@@ -22,3 +30,33 @@ def send_questionnaire_link(*, recipient: str, url: str, clinic_name: str, hours
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[recipient],
     )
+
+
+@task()
+def send_link_when_due(*, assignment_public_id: str) -> bool:
+    """E-mail the assignment's one-time link if, when this runs, it is due and still unsent
+    (``plan_links.send_link_if_due``); otherwise nothing. Idempotent: safe to run early, late or
+    twice."""
+    # plan_links imports plans, which imports this module: imported when the job runs.
+    from kapclinic.measurement.plan_links import send_link_if_due
+
+    return send_link_if_due(assignment_public_id=UUID(assignment_public_id), now=timezone.now())
+
+
+def enqueue_link_sends(due: Iterable[tuple[UUID, datetime]]) -> None:
+    """Queue ``send_link_when_due`` for each (assignment public id, due time) at its due time
+    (call after the assignments are committed: transaction.on_commit).
+
+    A backend that cannot defer (the immediate backend of tests and small installs) runs the job
+    at once, which sends only what is already due; the ``send_due_questionnaire_links`` sweep
+    sends the rest. A failure to queue is logged, never raised: the assignment is stored and on
+    the worklist, and the sweep catches it."""
+    job = send_link_when_due
+    defers = job.get_backend().supports_defer
+    for public_id, due_at in due:
+        try:
+            (job.using(run_after=due_at) if defers else job).enqueue(
+                assignment_public_id=str(public_id)
+            )
+        except Exception:
+            logger.exception("Could not queue the link of assignment %s.", public_id)

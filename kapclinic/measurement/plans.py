@@ -335,7 +335,8 @@ def send_link(
         action="measurement.assignment_link_sent",
         patient=patient,
         target=assignment,
-        detail={"assessment": str(assessment.public_id)},
+        # No actor: the plan's schedule sent it (plan_links), not a person.
+        detail={"assessment": str(assessment.public_id), "automatic": actor is None},
     )
     recipient, clinic_name = patient.email, patient.clinic.name
     hours = int(LINK_LIFETIME.total_seconds() // 3600)

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.measurement.models import Assessment, Assignment, PlanEnrolment
+from kapclinic.measurement.plan_links import send_due_links
 from kapclinic.measurement.plan_selectors import count_due
 from kapclinic.measurement.plans import enrol, ensure_default_plan, on_session_scheduled
 from kapclinic.patients.models import Patient
@@ -213,3 +214,24 @@ def test_enrol_from_the_chart(clinics: list[Clinic], nurse_client: Client) -> No
     html = nurse_client.get(chart).content.decode()
     assert "Standard measurement plan v1" in html
     assert "PHQ-9" in html or "Patient Health Questionnaire" in html
+
+
+def test_the_worklist_says_which_links_went_automatically_and_which_cannot_go(
+    clinics: list[Clinic], nurse: User, nurse_client: Client
+) -> None:
+    reachable, unreachable = _patients(clinics[0], 2)
+    Patient.objects.filter(pk=reachable.pk).update(email="pat.example@example.org")
+    Patient.objects.filter(pk=unreachable.pk).update(email="")
+    _enrol([reachable, unreachable], nurse, _soon())
+    assert send_due_links(now=timezone.now()).sent == 2
+
+    response = nurse_client.get(reverse("measurement:worklist"))
+
+    link_cells = {
+        r.assignment.patient_id: r.assignment.link_sent_at for r in response.context["rows"]
+    }
+    assert link_cells[unreachable.pk] is None
+    assert link_cells[reachable.pk] is not None
+    html = response.content.decode()
+    assert html.count("(automatically)") == 2
+    assert html.count("(no e-mail address)") == 2

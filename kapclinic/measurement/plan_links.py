@@ -1,0 +1,100 @@
+"""Questionnaire links e-mailed when they fall due, without anyone pressing "Send link".
+
+An assignment of a ``link``-mode rule is sent once, by the system, as soon as its window opens
+(``due_at``) and while it is still due: open, never sent, not started in the clinic, not yet
+overdue, and the patient has an e-mail address. Two paths lead here, both idempotent:
+
+- ``plan_tasks.send_link_when_due``, queued for ``due_at`` when the assignment is created or
+  moved (``plan_assignments``; the database task backend defers it);
+- ``send_due_links``, the sweep behind ``manage.py send_due_questionnaire_links``, run every few
+  minutes from cron as the safety net for jobs that were lost or that a backend could not defer.
+
+Both check under the assignment's row lock, so a job and the sweep running together send one
+e-mail. A link that falls overdue unsent (no e-mail address, no base URL) stays on the
+worklist, where staff send it, give it in the clinic or cancel it with a reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from kapclinic.measurement.exceptions import PlanError
+from kapclinic.measurement.models import Assignment, Mode
+from kapclinic.measurement.plans import send_link
+
+logger = logging.getLogger(__name__)
+
+
+def absolute_link(token: str) -> str:
+    """The one-time link's URL on the site's public origin (``settings.BASE_URL``)."""
+    if not settings.BASE_URL:
+        raise PlanError(
+            "KAPCLINIC_BASE_URL is not set, so links cannot be e-mailed automatically. Set it to "
+            "the site's public address, or send links from the worklist."
+        )
+    return settings.BASE_URL + reverse("questionnaire-link", args=[token])
+
+
+def _unsent(now: datetime) -> QuerySet[Assignment]:
+    """Link-mode assignments due at ``now`` that nobody has sent or started."""
+    return Assignment.objects.filter(
+        status=Assignment.Status.OPEN,
+        mode=Mode.LINK,
+        link_sent_at__isnull=True,
+        assessment__isnull=True,
+        due_at__lte=now,
+        overdue_at__gt=now,
+        patient__merged_into__isnull=True,
+    )
+
+
+@transaction.atomic
+def send_link_if_due(*, assignment_public_id: UUID, now: datetime) -> bool:
+    """Send the assignment's link if it is due, unsent and the patient has an e-mail address.
+    Returns whether it was sent; anything else (sent already, started, cancelled, moved later,
+    overdue, no address, no base URL) sends nothing and leaves the assignment on the worklist."""
+    assignment = (
+        _unsent(now)
+        .select_for_update(of=("self",))
+        .select_related("patient")
+        .filter(public_id=assignment_public_id, patient__email__gt="")
+        .first()
+    )
+    if assignment is None:
+        return False
+    if not settings.BASE_URL:
+        logger.warning(
+            "KAPCLINIC_BASE_URL is not set: the link of assignment %s was not sent.",
+            assignment_public_id,
+        )
+        return False
+    send_link(actor=None, roles=(), assignment=assignment, now=now, link_for=absolute_link)
+    return True
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    sent: int
+    without_email: int  # due, but the patient has no e-mail address: staff must act
+
+
+def send_due_links(*, now: datetime) -> SweepResult:
+    """Send every due, unsent link of every clinic (each in its own transaction).
+
+    Raises PlanError when ``KAPCLINIC_BASE_URL`` is not set, before sending anything."""
+    absolute_link("check")  # refuses early, with the message, when there is no base URL
+    due = _unsent(now)
+    without_email = due.filter(patient__email="").count()
+    public_ids = list(
+        due.exclude(patient__email="").order_by("due_at", "id").values_list("public_id", flat=True)
+    )
+    sent = sum(send_link_if_due(assignment_public_id=p, now=now) for p in public_ids)
+    return SweepResult(sent=sent, without_email=without_email)

@@ -1,0 +1,191 @@
+"""Questionnaire links e-mailed by the plan's schedule when they fall due: the deferred job,
+the sweep and its command, and what is never sent automatically."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from django.core import mail
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from kapclinic.accounts.models import Clinic, Role, User
+from kapclinic.audit.models import AuditEvent
+from kapclinic.measurement.exceptions import PlanError
+from kapclinic.measurement.models import Assignment, Mode, Occasion, PlanEnrolment
+from kapclinic.measurement.plan_links import send_due_links, send_link_if_due
+from kapclinic.measurement.plans import (
+    cancel_assignment,
+    enrol,
+    ensure_default_plan,
+    on_session_scheduled,
+    start_assignment,
+)
+from kapclinic.patients.models import Patient
+
+pytestmark = pytest.mark.django_db
+NURSE = (Role.NURSE,)
+START = date(2026, 12, 1)
+# The baseline window of the default plan: 7 days before the start date to 1 day after.
+IN_BASELINE_WINDOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+SESSION_AT = datetime(2026, 12, 10, 15, 0, tzinfo=UTC)
+DEFERRING = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+}
+
+
+def _patients(clinic: Clinic, n: int) -> list[Patient]:
+    found = list(Patient.objects.filter(clinic=clinic, merged_into=None).order_by("id")[:n])
+    for i, patient in enumerate(found):
+        Patient.objects.filter(pk=patient.pk).update(email=f"pat{i}.example@example.org")
+        patient.refresh_from_db()
+    return found
+
+
+@pytest.fixture
+def patient(clinics: list[Clinic]) -> Patient:
+    return _patients(clinics[0], 1)[0]
+
+
+@pytest.fixture
+def nurse(demo_user: Callable[[Role], User]) -> User:
+    return demo_user(Role.NURSE)
+
+
+def _enrol(patient: Patient, nurse: User, starts_on: date = START) -> PlanEnrolment:
+    plan = ensure_default_plan(clinic=patient.clinic)
+    return enrol(actor=nurse, roles=NURSE, patient=patient, plan=plan, starts_on=starts_on)
+
+
+def _baseline(patient: Patient) -> list[Assignment]:
+    return list(
+        Assignment.objects.filter(patient=patient, occasion=Occasion.BASELINE).order_by("id")
+    )
+
+
+def test_the_sweep_sends_each_due_link_once_by_the_schedule(
+    patient: Patient, nurse: User, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    _enrol(patient, nurse)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = send_due_links(now=IN_BASELINE_WINDOW)
+    again = send_due_links(now=IN_BASELINE_WINDOW + timedelta(minutes=5))
+
+    assert (first.sent, first.without_email, again.sent) == (2, 0, 0)
+    assert len(mail.outbox) == 2
+    assert {m.to[0] for m in mail.outbox} == {patient.email}
+    assert all("http://testserver/q/" in m.body for m in mail.outbox)
+    for assignment in _baseline(patient):
+        assert assignment.link_sent_at == IN_BASELINE_WINDOW
+        assert assignment.link_sent_by is None
+        assert assignment.assessment is not None
+        assert assignment.assessment.mode == Mode.LINK
+    events = AuditEvent.objects.filter(action="measurement.assignment_link_sent")
+    assert [(e.actor_id, e.detail["automatic"]) for e in events] == [(None, True), (None, True)]
+
+
+def test_the_sweep_sends_nothing_before_the_window_opens_or_after_it_closes(
+    patient: Patient, nurse: User
+) -> None:
+    _enrol(patient, nurse)
+    before = IN_BASELINE_WINDOW - timedelta(days=10)
+    after = datetime(2026, 12, 3, tzinfo=UTC)  # overdue from 1 day after the start date
+    assert send_due_links(now=before).sent == 0
+    assert send_due_links(now=after).sent == 0
+    assert not Assignment.objects.filter(link_sent_at__isnull=False).exists()
+
+
+def test_staff_mode_started_cancelled_and_unreachable_ones_are_left_to_staff(
+    clinics: list[Clinic], nurse: User
+) -> None:
+    started, cancelled, no_email, session = _patients(clinics[0], 4)
+    for p in (started, cancelled, no_email, session):
+        _enrol(p, nurse)
+    start_assignment(actor=nurse, roles=NURSE, assignment=_baseline(started)[0])
+    for a in _baseline(cancelled):
+        cancel_assignment(
+            actor=nurse,
+            roles=NURSE,
+            assignment=a,
+            reason="declined by phone",
+            now=IN_BASELINE_WINDOW,
+        )
+    Patient.objects.filter(pk=no_email.pk).update(email="")
+    on_session_scheduled(patient=session, session_ref=uuid4(), starts_at=SESSION_AT)
+
+    result = send_due_links(now=IN_BASELINE_WINDOW)
+
+    # started: its GAD-7 only; cancelled: nothing; no address: counted; session: its baseline.
+    assert (result.sent, result.without_email) == (3, 2)
+    sent = Assignment.objects.filter(link_sent_at__isnull=False)
+    assert sorted((a.patient_id, a.instrument_code) for a in sent) == sorted(
+        [(started.pk, "gad7"), (session.pk, "phq9"), (session.pk, "gad7")]
+    )
+    # An hour before the session: its PHQ-9/GAD-7 links go, the staff-given mood rating never.
+    before_session = send_due_links(now=SESSION_AT - timedelta(hours=1))
+    assert before_session.sent == 2
+    mood = Assignment.objects.get(patient=session, instrument_code="mood_0_10", mode=Mode.STAFF)
+    assert mood.link_sent_at is None
+
+
+def test_without_a_base_url_nothing_is_sent_and_the_command_says_why(
+    patient: Patient, nurse: User
+) -> None:
+    _enrol(patient, nurse)
+    with override_settings(BASE_URL=""):
+        assert not send_link_if_due(
+            assignment_public_id=_baseline(patient)[0].public_id, now=IN_BASELINE_WINDOW
+        )
+        with pytest.raises(PlanError, match="KAPCLINIC_BASE_URL is not set"):
+            send_due_links(now=IN_BASELINE_WINDOW)
+        with pytest.raises(CommandError, match="KAPCLINIC_BASE_URL is not set"):
+            call_command("send_due_questionnaire_links")
+    assert not Assignment.objects.filter(link_sent_at__isnull=False).exists()
+    assert len(mail.outbox) == 0
+
+
+def test_enrolling_sends_the_due_baseline_at_once_with_a_backend_that_runs_jobs_now(
+    patient: Patient, nurse: User, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    """The immediate backend runs the job on commit: what is due now goes now."""
+    today = timezone.localdate()
+    with django_capture_on_commit_callbacks(execute=True):
+        _enrol(patient, nurse, starts_on=today + timedelta(days=3))
+    assert [a.link_sent_at is not None for a in _baseline(patient)] == [True, True]
+    assert len(mail.outbox) == 2
+
+
+def test_a_deferring_backend_queues_each_link_for_its_due_time(
+    patient: Patient, nurse: User, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    with override_settings(TASKS=DEFERRING), django_capture_on_commit_callbacks(execute=True):
+        enrolment = _enrol(patient, nurse)
+        on_session_scheduled(patient=patient, session_ref=uuid4(), starts_at=SESSION_AT)
+    jobs = DBTaskResult.objects.filter(task_path__endswith="send_link_when_due")
+    queued = sorted((j.args_kwargs["kwargs"]["assignment_public_id"], j.run_after) for j in jobs)
+    links = Assignment.objects.filter(enrolment=enrolment, mode=Mode.LINK)
+    assert queued == sorted((str(a.public_id), a.due_at) for a in links)
+    assert len(queued) == 4  # baseline PHQ-9, GAD-7; before the session PHQ-9, GAD-7
+    assert len(mail.outbox) == 0  # nothing is sent before a worker runs the jobs
+
+
+def test_the_command_reports_what_it_sent_and_what_needs_staff(
+    clinics: list[Clinic], nurse: User, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reachable, unreachable = _patients(clinics[0], 2)
+    today = timezone.localdate()
+    for p in (reachable, unreachable):
+        _enrol(p, nurse, starts_on=today + timedelta(days=3))
+    Patient.objects.filter(pk=unreachable.pk).update(email="")
+
+    call_command("send_due_questionnaire_links")
+
+    out = capsys.readouterr().out
+    assert "Sent 2 questionnaire link(s)." in out
+    assert "2 due link(s) not sent: no e-mail address on file" in out
