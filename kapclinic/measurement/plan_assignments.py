@@ -242,3 +242,76 @@ def mark_answered(
         detail={"assessment": str(assessment.public_id), **changes.summary()},
     )
     return assignment
+
+
+def _answering(assessment: Assessment) -> Assignment | None:
+    return (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("patient__clinic")
+        .filter(assessment=assessment)
+        .first()
+    )
+
+
+def follow_amendment(
+    *, actor: User, roles: Iterable[str], original: Assessment, amended: Assessment
+) -> Assignment | None:
+    """The assignment ``original`` answered names its amended version from now on (the
+    original stays, reachable through ``amended.amends``). Called by
+    ``services.amend_assessment`` in its transaction. Audited."""
+    assignment = _answering(original)
+    if assignment is None:
+        return None
+    assignment.assessment = amended
+    assignment.save(update_fields=["assessment", "updated_at"])
+    record_event(
+        actor=actor,
+        roles=roles,
+        operation=Operation.UPDATE,
+        action="measurement.assignment_amended",
+        patient=assignment.patient,
+        target=assignment,
+        changes={"assessment": (str(original.public_id), str(amended.public_id))},
+    )
+    return assignment
+
+
+def release_withdrawn(
+    *, actor: User, roles: Iterable[str], assessment: Assessment, reason: str
+) -> Assignment | None:
+    """The assignment a response entered in error answered (or was being answered by) is open
+    again, with no response and no link: the measurement it asks for was not made, so it goes
+    back on the worklist (overdue if its window has closed) and a link-mode one is sent again
+    if it is still due. A cancelled assignment stays cancelled. Called by
+    ``services.enter_in_error`` in its transaction. Audited."""
+    assignment = _answering(assessment)
+    if assignment is None or assignment.status == Assignment.Status.CANCELLED:
+        return None
+    old = assignment.status
+    assignment.status = Assignment.Status.OPEN
+    assignment.completed_at = None
+    assignment.assessment = None
+    assignment.link_sent_at = None
+    assignment.link_sent_by = None
+    assignment.save(
+        update_fields=[
+            "status",
+            "completed_at",
+            "assessment",
+            "link_sent_at",
+            "link_sent_by",
+            "updated_at",
+        ]
+    )
+    record_event(
+        actor=actor,
+        roles=roles,
+        operation=Operation.UPDATE,
+        action="measurement.assignment_reopened",
+        patient=assignment.patient,
+        target=assignment,
+        changes={"status": (old, Assignment.Status.OPEN)},
+        detail={"withdrawn": str(assessment.public_id), "reason": reason},
+    )
+    _queue_links(Changes(moved=[assignment]))
+    return assignment

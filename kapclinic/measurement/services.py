@@ -30,7 +30,11 @@ from kapclinic.measurement.exceptions import (
 from kapclinic.measurement.instruments import Instrument, get_instrument
 from kapclinic.measurement.instruments.definition import AlertSeverity
 from kapclinic.measurement.models import Assessment, AssessmentLink, Mode, Occasion, SafetyTask
-from kapclinic.measurement.plan_assignments import mark_answered
+from kapclinic.measurement.plan_assignments import (
+    follow_amendment,
+    mark_answered,
+    release_withdrawn,
+)
 from kapclinic.measurement.scoring import ScoreResult, score
 from kapclinic.measurement.skiplogic import check_answers, visible_items
 from kapclinic.measurement.tasks import enqueue_escalations
@@ -360,7 +364,7 @@ def amend_assessment(
 ) -> Assessment:
     """Correct a completed response: a new completed response with the corrected answers that
     ``amends`` the original (which turns ``amended`` and stays). Alerts are raised anew for the
-    corrected answers.
+    corrected answers. The plan assignment the original answered names the amended version.
 
     Raises AssessmentError for a response that is not completed, a short reason, or answers
     that do not complete the instrument."""
@@ -401,6 +405,7 @@ def amend_assessment(
         changes={k: (original.answers.get(k), v) for k, v in merged.items()},
         detail={"amends": str(original.public_id), "reason": reason},
     )
+    follow_amendment(actor=actor, roles=roles, original=original, amended=amended)
     return amended
 
 
@@ -408,7 +413,8 @@ def amend_assessment(
 def enter_in_error(
     *, actor: User, roles: Iterable[str], assessment: Assessment, reason: str
 ) -> Assessment:
-    """Withdraw a response recorded by mistake (wrong patient, test entry): kept, not counted."""
+    """Withdraw a response recorded by mistake (wrong patient, test entry): kept, not counted.
+    The plan assignment it answered, if any, is open again (``release_withdrawn``)."""
     reason = reason.strip()
     if len(reason) < MIN_REASON_LENGTH:
         raise AssessmentError(f"Give the reason in at least {MIN_REASON_LENGTH} characters.")
@@ -430,6 +436,7 @@ def enter_in_error(
         changes={"status": (old, assessment.status)},
         detail={"reason": reason},
     )
+    release_withdrawn(actor=actor, roles=roles, assessment=assessment, reason=reason)
     return assessment
 
 

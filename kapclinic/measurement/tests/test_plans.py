@@ -37,7 +37,12 @@ from kapclinic.measurement.plans import (
     send_link,
     start_assignment,
 )
-from kapclinic.measurement.services import complete_assessment, hash_token
+from kapclinic.measurement.services import (
+    amend_assessment,
+    complete_assessment,
+    enter_in_error,
+    hash_token,
+)
 from kapclinic.measurement.tests.helpers import answer_all
 from kapclinic.patients.models import Patient
 
@@ -348,3 +353,67 @@ def test_ending_an_enrolment_cancels_what_is_open_and_allows_a_new_one(
     plan = MeasurementPlan.objects.get(clinic=patient.clinic)
     again = enrol(actor=nurse, roles=NURSE, patient=patient, plan=plan, starts_on=START)
     assert again.status == PlanEnrolment.Status.ACTIVE
+
+
+def test_an_amended_answer_stays_the_answer_to_its_assignment(
+    enrolment: PlanEnrolment, patient: Patient, nurse: User
+) -> None:
+    baseline = Assignment.objects.get(patient=patient, instrument_code="phq9")
+    original = start_assignment(actor=nurse, roles=NURSE, assignment=baseline)
+    _complete(nurse, original, datetime(2026, 11, 29, 10, 0, tzinfo=UTC))
+    answers = {**Assessment.objects.get(pk=original.pk).answers, "phq9_1": 2}
+
+    amended = amend_assessment(
+        actor=nurse,
+        roles=NURSE,
+        original=original,
+        answers=answers,
+        reason="patient corrected item one",
+        now=datetime(2026, 11, 29, 11, 0, tzinfo=UTC),
+    )
+
+    baseline.refresh_from_db()
+    assert (baseline.status, baseline.assessment) == (Assignment.Status.COMPLETED, amended)
+    assert amended.amends == original
+    event = AuditEvent.objects.get(action="measurement.assignment_amended")
+    assert event.changes["assessment"] == [str(original.public_id), str(amended.public_id)]
+
+
+def test_a_response_entered_in_error_puts_its_assignment_back_on_the_worklist(
+    enrolment: PlanEnrolment, patient: Patient, nurse: User
+) -> None:
+    phq9 = Assignment.objects.get(patient=patient, instrument_code="phq9")
+    gad7 = Assignment.objects.get(patient=patient, instrument_code="gad7")
+    answered = start_assignment(actor=nurse, roles=NURSE, assignment=phq9)
+    _complete(nurse, answered, datetime(2026, 11, 29, 10, 0, tzinfo=UTC))
+    started = start_assignment(actor=nurse, roles=NURSE, assignment=gad7)
+
+    for assessment in (answered, started):
+        enter_in_error(
+            actor=nurse, roles=NURSE, assessment=assessment, reason="wrong patient's tablet"
+        )
+
+    for assignment in (phq9, gad7):
+        assignment.refresh_from_db()
+        assert assignment.status == Assignment.Status.OPEN
+        assert (assignment.assessment, assignment.completed_at) == (None, None)
+        assert (
+            assignment_state(
+                status=assignment.status,
+                due_at=assignment.due_at,
+                overdue_at=assignment.overdue_at,
+                now=datetime(2026, 11, 29, 12, 0, tzinfo=UTC),
+            )
+            == State.DUE
+        )
+    events = AuditEvent.objects.filter(action="measurement.assignment_reopened").order_by("id")
+    assert [e.changes["status"] for e in events] == [
+        [Assignment.Status.COMPLETED, Assignment.Status.OPEN],
+        [Assignment.Status.OPEN, Assignment.Status.OPEN],
+    ]
+    # It can be answered again, by a new response.
+    again = start_assignment(actor=nurse, roles=NURSE, assignment=phq9)
+    assert again != answered
+    _complete(nurse, again, datetime(2026, 11, 29, 13, 0, tzinfo=UTC))
+    phq9.refresh_from_db()
+    assert (phq9.status, phq9.assessment) == (Assignment.Status.COMPLETED, again)
