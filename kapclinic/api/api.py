@@ -22,6 +22,8 @@ from kapclinic.accounts.types import ClinicRequest
 from kapclinic.api.schemas import (
     ClinicOut,
     DiagnosisOut,
+    DueQuestionnaireOut,
+    DueQuestionnairesOut,
     ErrorOut,
     MeOut,
     PatientOut,
@@ -33,7 +35,8 @@ from kapclinic.api.schemas import (
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.measurement.exceptions import MeasurementError
-from kapclinic.measurement.models import Mode, Occasion
+from kapclinic.measurement.models import Assessment, Mode, Occasion
+from kapclinic.measurement.plan_selectors import list_patient_due
 from kapclinic.measurement.services import record_response
 from kapclinic.patients.selectors import access_patient, list_diagnoses, page_of_patients
 
@@ -148,6 +151,45 @@ def get_patient(request: ClinicRequest, public_id: UUID) -> PatientOut:
     )
 
 
+DUE_LIMIT = 50
+
+
+@api.get(
+    "/patients/{public_id}/questionnaires-due",
+    response={200: DueQuestionnairesOut, **ERRORS},
+    tags=["measurement"],
+)
+@requires(Capability.ADMINISTER_QUESTIONNAIRES)
+def list_questionnaires_due(request: ClinicRequest, public_id: UUID) -> DueQuestionnairesOut:
+    """The patient's questionnaires due or overdue now from their measurement plan, overdue
+    first (at most 50; ``more`` says when there are others)."""
+    access = access_patient(
+        actor=request.user,
+        memberships=request.memberships,
+        public_id=public_id,
+        capability=Capability.ADMINISTER_QUESTIONNAIRES,
+        action="measurement.due_read_by_api",
+    )
+    found = list_patient_due(access.patient.pk, timezone.now(), limit=DUE_LIMIT + 1)
+    return DueQuestionnairesOut(
+        items=[
+            DueQuestionnaireOut(
+                id=r.assignment.public_id,
+                instrument=r.assignment.instrument_code,
+                title=r.instrument,
+                occasion=r.assignment.occasion,
+                state=r.state,
+                due_at=r.assignment.due_at,
+                overdue_at=r.assignment.overdue_at,
+                started=r.assignment.assessment is not None
+                and r.assignment.assessment.status == Assessment.Status.IN_PROGRESS,
+            )
+            for r in found[:DUE_LIMIT]
+        ],
+        more=len(found) > DUE_LIMIT,
+    )
+
+
 @api.post(
     "/patients/{public_id}/questionnaire-responses",
     response={201: QuestionnaireResponseOut, **WRITE_ERRORS},
@@ -159,7 +201,9 @@ def post_questionnaire_response(
 ) -> Status[QuestionnaireResponseOut | ErrorOut]:
     """Record a complete response given in the clinic (e.g. from a tablet app): scored and
     stored with the instrument version; urgent safety tasks are raised at once. Incomplete or
-    invalid answers are refused with the reason (422) and nothing is stored."""
+    invalid answers are refused with the reason (422) and nothing is stored. With
+    ``assignment`` (from questionnaires-due) it answers that questionnaire, which leaves the
+    worklist."""
     access = access_patient(
         actor=request.user,
         memberships=request.memberships,
@@ -167,7 +211,7 @@ def post_questionnaire_response(
         capability=Capability.ADMINISTER_QUESTIONNAIRES,
         action=None,  # the write below is audited ("measurement.recorded"); nothing is shown
     )
-    if payload.occasion not in Occasion.values:
+    if payload.occasion is not None and payload.occasion not in Occasion.values:
         return Status(422, ErrorOut(detail=f"Unknown occasion {payload.occasion!r}."))
     try:
         done = record_response(
@@ -176,9 +220,10 @@ def post_questionnaire_response(
             patient=access.patient,
             instrument_code=payload.instrument,
             mode=Mode.STAFF,
-            occasion=Occasion(payload.occasion),
+            occasion=Occasion(payload.occasion) if payload.occasion is not None else None,
             answers=payload.answers,
             now=timezone.now(),
+            assignment_id=payload.assignment,
         )
     except MeasurementError as error:
         return Status(422, ErrorOut(detail=error.message))

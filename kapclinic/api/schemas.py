@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 
 from ninja import Schema
@@ -58,8 +58,28 @@ class PatientOut(PatientSummaryOut):
 
 class QuestionnaireResponseIn(Schema):
     instrument: str  # an instrument code, e.g. "phq9" (see docs/measurement.md)
-    occasion: str = "ad_hoc"  # baseline, pre_session, post_session, day_after, ...
+    # baseline, pre_session, post_session, day_after, ...; left out: ad hoc, or the assignment's
+    occasion: str | None = None
     answers: dict[str, int]  # {item id: answer value}
+    # The id of a questionnaire due for the patient (GET .../questionnaires-due): the response
+    # answers it, with its occasion and session, and it leaves the worklist.
+    assignment: UUID | None = None
+
+
+class DueQuestionnaireOut(Schema):
+    id: UUID  # send it as "assignment" with the response
+    instrument: str
+    title: str
+    occasion: str
+    state: str  # due or overdue
+    due_at: datetime
+    overdue_at: datetime
+    started: bool  # a response is in progress (a link was sent, or it was started in the clinic)
+
+
+class DueQuestionnairesOut(Schema):
+    items: list[DueQuestionnaireOut]
+    more: bool  # more are due than the list holds: see the worklist
 
 
 class QuestionnaireResponseOut(Schema):

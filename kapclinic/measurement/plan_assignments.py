@@ -229,6 +229,35 @@ def mark_answered(
     )
     if assignment is None:
         return None
+    return _answered(
+        actor=actor, roles=roles, assignment=assignment, assessment=assessment, now=now
+    )
+
+
+def open_to_answer(*, patient: Patient, public_id: UUID, instrument_code: str) -> Assignment | None:
+    """The patient's open assignment ``public_id`` for ``instrument_code``, locked; None when
+    there is none (another patient's, another instrument's, closed, or no such id)."""
+    return (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("rule", "enrolment", "patient", "clinic", "assessment")
+        .filter(
+            public_id=public_id,
+            patient=patient,
+            instrument_code=instrument_code,
+            status=Assignment.Status.OPEN,
+        )
+        .first()
+    )
+
+
+def _answered(
+    *,
+    actor: User | None,
+    roles: Iterable[str],
+    assignment: Assignment,
+    assessment: Assessment,
+    now: datetime,
+) -> Assignment:
     changes = close(assignment, to=Assignment.Status.COMPLETED, now=now)
     audit.record(
         actor=actor,

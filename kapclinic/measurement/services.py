@@ -33,6 +33,7 @@ from kapclinic.measurement.models import Assessment, AssessmentLink, Mode, Occas
 from kapclinic.measurement.plan_assignments import (
     follow_amendment,
     mark_answered,
+    open_to_answer,
     release_withdrawn,
 )
 from kapclinic.measurement.scoring import ScoreResult, score
@@ -302,19 +303,35 @@ def record_response(
     patient: Patient,
     instrument_code: str,
     mode: Mode,
-    occasion: Occasion,
+    occasion: Occasion | None,
     answers: Mapping[str, int],
     now: datetime,
     session_ref: UUID | None = None,
+    assignment_id: UUID | None = None,
 ) -> Completion:
     """Record a response given whole (the JSON API, a paper form typed in): checked, scored
     and stored completed in one row, its safety tasks raised, and one audit entry
     ("measurement.recorded") for what ``start_assessment`` and ``complete_assessment`` would
-    audit in two.
+    audit in two. ``occasion`` None is an ad hoc response.
+
+    With ``assignment_id`` it answers that open plan assignment of the patient instead (see
+    ``_record_for_assignment``): the assignment's occasion and session, and it is completed.
 
     Raises AssessmentError, and stores nothing, for what either of those would refuse: an
     instrument whose licensed texts are not loaded, a merged record, an invalid answer, or a
     required item unanswered (named)."""
+    if assignment_id is not None:
+        return _record_for_assignment(
+            actor=actor,
+            roles=roles,
+            patient=patient,
+            instrument_code=instrument_code,
+            occasion=occasion,
+            answers=answers,
+            now=now,
+            assignment_id=assignment_id,
+        )
+    occasion = occasion or Occasion.AD_HOC
     instrument = _administrable(instrument_code, patient)
     merged = _complete(instrument, answers)
     assessment = Assessment(
@@ -350,6 +367,52 @@ def record_response(
         },
     )
     return Completion(assessment=assessment, urgent_alerts=urgent)
+
+
+def _record_for_assignment(
+    *,
+    actor: User,
+    roles: Iterable[str],
+    patient: Patient,
+    instrument_code: str,
+    occasion: Occasion | None,
+    answers: Mapping[str, int],
+    now: datetime,
+    assignment_id: UUID,
+) -> Completion:
+    """Answer an open plan assignment with a whole response: the response it already has in
+    progress (a link sent, or started in the clinic) is completed with ``answers``, or a new one
+    is started with the assignment's occasion and session; either way the assignment is
+    completed (``complete_assessment``). Audited as those two steps are."""
+    assignment = open_to_answer(
+        patient=patient, public_id=assignment_id, instrument_code=instrument_code
+    )
+    if assignment is None:
+        raise AssessmentError(
+            "No open questionnaire with that assignment id is due for this patient and "
+            "instrument: it may have been answered or cancelled already."
+        )
+    if occasion is not None and occasion != assignment.occasion:
+        raise AssessmentError(
+            f"The assignment is for the occasion {assignment.occasion!r}, not {occasion!r}: "
+            "leave the occasion out, or send the assignment's."
+        )
+    current = assignment.assessment
+    if current is None or current.status != Assessment.Status.IN_PROGRESS:
+        current = start_assessment(
+            actor=actor,
+            roles=roles,
+            patient=patient,
+            instrument_code=instrument_code,
+            mode=Mode.STAFF,
+            occasion=Occasion(assignment.occasion),
+            session_ref=assignment.session_ref,
+        )
+        assignment.assessment = current
+        assignment.save(update_fields=["assessment", "updated_at"])
+    return complete_assessment(
+        actor=actor, roles=roles, assessment=current, answers=answers, now=now
+    )
 
 
 @transaction.atomic

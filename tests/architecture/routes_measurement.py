@@ -40,6 +40,11 @@ def measurement_routes(world: World) -> dict[str, Call]:
             json={"instrument": "gad7", "answers": {f"gad7_{n}": 1 for n in range(1, 8)}},
             ok=frozenset({201}),
         ),
+        "api GET /patients/{public_id}/questionnaires-due": Call(
+            "GET",
+            f"/api/v1/patients/{world.patient.public_id}/questionnaires-due",
+            Capability.ADMINISTER_QUESTIONNAIRES,
+        ),
         "measurement:patient": Call(
             "GET",
             reverse("measurement:patient", args=[world.patient.public_id]),

@@ -1,26 +1,30 @@
-"""POST /api/v1/patients/{id}/questionnaire-responses: score and store in one request."""
+"""POST /api/v1/patients/{id}/questionnaire-responses: score and store in one request; GET
+.../questionnaires-due and answering one of them."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.db.models import Max
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from kapclinic.accounts.models import Clinic, Role
+from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.audit.models import AuditEvent
-from kapclinic.measurement.models import Assessment, SafetyTask
+from kapclinic.measurement.models import Assessment, Assignment, SafetyTask
+from kapclinic.measurement.plans import enrol, ensure_default_plan
 from kapclinic.patients.models import Patient
 
 pytestmark = pytest.mark.django_db
 
 
 def _post(
-    client: Client, patient: Patient, body: dict[str, object]
+    client: Client, patient: Patient, body: Mapping[str, object]
 ) -> tuple[int, dict[str, object]]:
     response = client.post(
         f"/api/v1/patients/{patient.public_id}/questionnaire-responses",
@@ -128,3 +132,78 @@ def test_the_number_of_queries_does_not_grow_with_the_patients_history(
     with CaptureQueriesContext(connection) as later:
         assert _post(client, patient, body)[0] == 201
     assert len(later) == len(first), [q["sql"] for q in later.captured_queries]
+
+
+def _enrolled(patient: Patient, nurse: User) -> None:
+    """Enrolled with a course starting in two days: its baseline PHQ-9 and GAD-7 are due now."""
+    plan = ensure_default_plan(clinic=patient.clinic)
+    starts_on = timezone.localdate() + timedelta(days=2)
+    enrol(actor=nurse, roles=(Role.NURSE,), patient=patient, plan=plan, starts_on=starts_on)
+
+
+def test_a_tablet_lists_whats_due_and_answering_it_takes_it_off_the_worklist(
+    patient: Patient, client_for: Callable[[Role], Client], demo_user: Callable[[Role], User]
+) -> None:
+    _enrolled(patient, demo_user(Role.NURSE))
+    client = client_for(Role.NURSE)
+    due = client.get(f"/api/v1/patients/{patient.public_id}/questionnaires-due").json()
+    assert due["more"] is False
+    assert sorted((i["instrument"], i["occasion"], i["state"]) for i in due["items"]) == [
+        ("gad7", "baseline", "due"),
+        ("phq9", "baseline", "due"),
+    ]
+    phq9 = next(i for i in due["items"] if i["instrument"] == "phq9")
+    answers = {f"phq9_{n}": 1 for n in range(1, 10)}
+
+    status, body = _post(
+        client, patient, {"instrument": "phq9", "answers": answers, "assignment": phq9["id"]}
+    )
+
+    assert (status, body["total"]) == (201, 9)
+    assignment = Assignment.objects.get(public_id=phq9["id"])
+    assert assignment.status == Assignment.Status.COMPLETED
+    assert assignment.assessment is not None
+    assert str(assignment.assessment.public_id) == body["id"]
+    assert assignment.assessment.occasion == "baseline"
+    left = client.get(f"/api/v1/patients/{patient.public_id}/questionnaires-due").json()
+    assert [i["instrument"] for i in left["items"]] == ["gad7"]
+    # Answering it again is refused, and nothing more is stored.
+    status, again = _post(
+        client, patient, {"instrument": "phq9", "answers": answers, "assignment": phq9["id"]}
+    )
+    assert status == 422
+    assert "No open questionnaire with that assignment id" in str(again["detail"])
+    assert Assessment.objects.filter(patient=patient, instrument_code="phq9").count() == 1
+
+
+def test_an_assignment_for_another_instrument_or_occasion_is_refused(
+    patient: Patient, client_for: Callable[[Role], Client], demo_user: Callable[[Role], User]
+) -> None:
+    _enrolled(patient, demo_user(Role.NURSE))
+    gad7 = Assignment.objects.get(patient=patient, instrument_code="gad7")
+    client = client_for(Role.NURSE)
+    answers = {f"phq9_{n}": 0 for n in range(1, 10)}
+    wrong_instrument = {"instrument": "phq9", "answers": answers, "assignment": str(gad7.public_id)}
+    status, body = _post(client, patient, wrong_instrument)
+    assert status == 422
+    assert "No open questionnaire" in str(body["detail"])
+    wrong_occasion = {
+        "instrument": "gad7",
+        "occasion": "pre_session",
+        "answers": {f"gad7_{n}": 0 for n in range(1, 8)},
+        "assignment": str(gad7.public_id),
+    }
+    status, body = _post(client, patient, wrong_occasion)
+    assert status == 422
+    assert "The assignment is for the occasion 'baseline'" in str(body["detail"])
+    assert not Assessment.objects.filter(patient=patient).exists()
+    gad7.refresh_from_db()
+    assert gad7.status == Assignment.Status.OPEN
+
+
+def test_another_clinics_patients_due_list_is_not_found(
+    clinics: list[Clinic], client_for: Callable[[Role], Client]
+) -> None:
+    other = Patient.objects.filter(clinic=clinics[1]).order_by("id")[0]
+    response = client_for(Role.NURSE).get(f"/api/v1/patients/{other.public_id}/questionnaires-due")
+    assert response.status_code == 404
