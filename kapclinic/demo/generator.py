@@ -34,6 +34,7 @@ from kapclinic.accounts.services import grant_admin_site_access
 from kapclinic.consent.demo import seed_consent_documents
 from kapclinic.demo import names
 from kapclinic.demo.names import ascii_fold as ascii_fold
+from kapclinic.demo.plans import enrol_upcoming_courses
 from kapclinic.demo.stages import IntakeStages, PatientHistory, StageCounts, clinic_documents
 from kapclinic.demo.trajectories import TrajectoryCounts, add_trajectories
 from kapclinic.patients import icd10
@@ -152,6 +153,7 @@ class GenerationResult:
     consent_documents: int = 0
     stages: StageCounts = field(default_factory=StageCounts)
     trajectories: TrajectoryCounts = field(default_factory=TrajectoryCounts)
+    plan_enrolments: int = 0  # upcoming courses enrolled in a measurement plan (demo.plans)
     logins: dict[str, str] = field(default_factory=dict)
 
 
@@ -302,6 +304,7 @@ def generate_clinic(
     result.trajectories = add_trajectories(
         seed=seed, today_end=datetime.combine(today, time.min, tzinfo=UTC)
     )
+    result.plan_enrolments = enrol_upcoming_courses(result.trajectories.upcoming, nurse_of=recorder)
     portal_login = _create_demo_portal_login(ids, clinics[0], password_hash)
     if portal_login:
         result.logins["Patient"] = portal_login

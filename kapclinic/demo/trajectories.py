@@ -31,7 +31,7 @@ import random
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Final
 
 from kapclinic.consent.models import ConsentRecord, TreatmentType
@@ -58,6 +58,8 @@ class TrajectoryCounts:
     courses: int = 0
     responses: int = 0
     archetypes: dict[str, int] = field(default_factory=dict)
+    # Courses whose baseline is still to come (nothing recorded yet): (patient id, start date).
+    upcoming: list[tuple[int, date]] = field(default_factory=list)
 
 
 def _split(total: int, items: int, rng: random.Random, *, cap: int = 3) -> list[int]:
@@ -208,6 +210,8 @@ class Trajectories:
             answers = {"mood_now": max(0, min(10, round(value + rng.gauss(0, 0.6))))}
             out.append(self._response(course, "mood_0_10", answers, at, occasion, ref))
 
+        if course.start - timedelta(days=2) >= self.end:
+            self.counts.upcoming.append((course.patient_id, course.start.date()))
         scores(0, course.start - timedelta(days=2), Occasion.BASELINE, None)
         for k in range(1, sessions + 1):
             at = course.start + timedelta(days=round((k - 1) * gap))

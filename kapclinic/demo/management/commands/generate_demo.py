@@ -86,7 +86,8 @@ class Command(BaseCommand):
                 f"{result.consent_documents} consent documents; intake: "
                 f"{result.stages.summary()}; measurement: "
                 f"{result.trajectories.courses} courses with "
-                f"{result.trajectories.responses} questionnaire responses; "
+                f"{result.trajectories.responses} questionnaire responses, "
+                f"{result.plan_enrolments} upcoming courses enrolled in a measurement plan; "
                 f"in {elapsed:.1f} s (seed {options['seed']}, "
                 f"today {today.isoformat()})."
             )
