@@ -58,14 +58,29 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 def env_origin(name: str, default: str) -> str:
-    """An origin such as ``https://kap.example.org`` (scheme and host, optional port, no path);
-    empty when unset and the default is empty."""
+    """An origin such as ``https://kap.example.org`` (scheme and host, optional port; no path,
+    query, fragment or credentials); empty when unset and the default is empty."""
     raw = os.environ.get(name, default).strip()
     if not raw:
         return ""
     parts = urlsplit(raw)
-    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path.strip("/"):
-        msg = f"{name} must be an origin such as https://kap.example.org (no path), got {raw!r}"
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if (
+        parts.scheme not in {"http", "https"}
+        or not parts.hostname
+        or parts.path.strip("/")
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+        or port == -1
+    ):
+        msg = (
+            f"{name} must be an origin such as https://kap.example.org (scheme, host and "
+            f"optional port; no path, query or credentials), got {raw!r}"
+        )
         raise ImproperlyConfigured(msg)
     return f"{parts.scheme}://{parts.netloc}"
 

@@ -165,7 +165,14 @@ def test_env_origin_keeps_scheme_and_host_and_refuses_a_path(
 ) -> None:
     monkeypatch.setenv("KAP_ORIGIN", " https://kap.example.org:8443/ ")
     assert env_origin("KAP_ORIGIN", "") == "https://kap.example.org:8443"
-    for bad in ("kap.example.org", "ftp://kap.example.org", "https://kap.example.org/kap"):
+    for bad in (
+        "kap.example.org",
+        "ftp://kap.example.org",
+        "https://kap.example.org/kap",
+        "https://kap.example.org/?next=1",
+        "https://admin:secret@kap.example.org",
+        "https://kap.example.org:99999",
+    ):
         monkeypatch.setenv("KAP_ORIGIN", bad)
         with pytest.raises(ImproperlyConfigured, match="KAP_ORIGIN must be an origin"):
             env_origin("KAP_ORIGIN", "")

@@ -239,7 +239,7 @@ def open_to_answer(*, patient: Patient, public_id: UUID, instrument_code: str) -
     there is none (another patient's, another instrument's, closed, or no such id)."""
     return (
         Assignment.objects.select_for_update(of=("self",))
-        .select_related("rule", "enrolment", "patient", "clinic", "assessment")
+        .select_related("rule", "enrolment", "patient", "clinic")  # the response after the lock
         .filter(
             public_id=public_id,
             patient=patient,
@@ -273,10 +273,21 @@ def _answered(
     return assignment
 
 
+def lock_answering(assessment: Assessment) -> None:
+    """Lock the assignment ``assessment`` answers, if any, before the response itself.
+
+    Every path that locks both takes the assignment first (``plans`` locks it, then the response
+    through ``issue_link`` or ``start_assessment``); ``services`` calls this before locking the
+    response, so two writers never wait on each other in opposite orders (a deadlock)."""
+    list(
+        Assignment.objects.select_for_update(of=("self",)).filter(assessment=assessment).only("pk")
+    )
+
+
 def _answering(assessment: Assessment) -> Assignment | None:
     return (
         Assignment.objects.select_for_update(of=("self",))
-        .select_related("patient__clinic")
+        .select_related("patient__clinic", "enrolment")
         .filter(assessment=assessment)
         .first()
     )
@@ -311,10 +322,16 @@ def release_withdrawn(
     """The assignment a response entered in error answered (or was being answered by) is open
     again, with no response and no link: the measurement it asks for was not made, so it goes
     back on the worklist (overdue if its window has closed) and a link-mode one is sent again
-    if it is still due. A cancelled assignment stays cancelled. Called by
+    if it is still due. A cancelled assignment stays cancelled, and so does everything of an
+    enrolment that has ended or a record merged away. Called by
     ``services.enter_in_error`` in its transaction. Audited."""
     assignment = _answering(assessment)
-    if assignment is None or assignment.status == Assignment.Status.CANCELLED:
+    if (
+        assignment is None
+        or assignment.status == Assignment.Status.CANCELLED
+        or assignment.enrolment.status not in OPEN_ENROLMENT  # measuring has ended
+        or assignment.patient.merged_into_id is not None
+    ):
         return None
     old = assignment.status
     assignment.status = Assignment.Status.OPEN
@@ -339,7 +356,11 @@ def release_withdrawn(
         action="measurement.assignment_reopened",
         patient=assignment.patient,
         target=assignment,
-        changes={"status": (old, Assignment.Status.OPEN)},
+        changes=(
+            {"status": (old, Assignment.Status.OPEN)}
+            if old != Assignment.Status.OPEN
+            else {"assessment": (str(assessment.public_id), None)}
+        ),
         detail={"withdrawn": str(assessment.public_id), "reason": reason},
     )
     _queue_links(Changes(moved=[assignment]))

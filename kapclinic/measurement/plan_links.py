@@ -28,6 +28,7 @@ from django.urls import reverse
 
 from kapclinic.measurement.exceptions import PlanError
 from kapclinic.measurement.models import Assignment, Mode
+from kapclinic.measurement.plan_assignments import OPEN_ENROLMENT
 from kapclinic.measurement.plans import send_link
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ def _unsent(now: datetime) -> QuerySet[Assignment]:
         due_at__lte=now,
         overdue_at__gt=now,
         patient__merged_into__isnull=True,
+        enrolment__status__in=OPEN_ENROLMENT,
     )
 
 
@@ -84,10 +86,13 @@ def send_link_if_due(*, assignment_public_id: UUID, now: datetime) -> bool:
 class SweepResult:
     sent: int
     without_email: int  # due, but the patient has no e-mail address: staff must act
+    refused: int = 0  # could not be sent (e.g. an instrument without its licensed texts)
 
 
 def send_due_links(*, now: datetime) -> SweepResult:
-    """Send every due, unsent link of every clinic (each in its own transaction).
+    """Send every due, unsent link of every clinic (each in its own transaction). One that is
+    refused (``send_link`` raised PlanError) is logged by its public id and counted, and the
+    sweep goes on with the others.
 
     Raises PlanError when ``KAPCLINIC_BASE_URL`` is not set, before sending anything."""
     absolute_link("check")  # refuses early, with the message, when there is no base URL
@@ -96,5 +101,11 @@ def send_due_links(*, now: datetime) -> SweepResult:
     public_ids = list(
         due.exclude(patient__email="").order_by("due_at", "id").values_list("public_id", flat=True)
     )
-    sent = sum(send_link_if_due(assignment_public_id=p, now=now) for p in public_ids)
-    return SweepResult(sent=sent, without_email=without_email)
+    sent = refused = 0
+    for public_id in public_ids:
+        try:
+            sent += send_link_if_due(assignment_public_id=public_id, now=now)
+        except PlanError as error:
+            refused += 1
+            logger.warning("The link of assignment %s was refused: %s", public_id, error.message)
+    return SweepResult(sent=sent, without_email=without_email, refused=refused)

@@ -38,9 +38,16 @@ def send_link_when_due(*, assignment_public_id: str) -> bool:
     (``plan_links.send_link_if_due``); otherwise nothing. Idempotent: safe to run early, late or
     twice."""
     # plan_links imports plans, which imports this module: imported when the job runs.
+    from kapclinic.measurement.exceptions import PlanError
     from kapclinic.measurement.plan_links import send_link_if_due
 
-    return send_link_if_due(assignment_public_id=UUID(assignment_public_id), now=timezone.now())
+    try:
+        return send_link_if_due(assignment_public_id=UUID(assignment_public_id), now=timezone.now())
+    except PlanError as error:  # it stays on the worklist; the message names no patient
+        logger.warning(
+            "The link of assignment %s was refused: %s", assignment_public_id, error.message
+        )
+        return False
 
 
 def enqueue_link_sends(due: Iterable[tuple[UUID, datetime]]) -> None:

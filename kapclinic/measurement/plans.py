@@ -240,7 +240,9 @@ def end_enrolment(
 def _locked(assignment: Assignment) -> Assignment:
     return (
         Assignment.objects.select_for_update(of=("self",))
-        .select_related("patient__clinic", "clinic", "assessment", "rule", "enrolment")
+        # Not "assessment": a joined row is read from the snapshot before the lock was waited
+        # for (PostgreSQL re-checks only the locked row), so it is loaded after the lock.
+        .select_related("patient__clinic", "clinic", "rule", "enrolment")
         .get(pk=assignment.pk)
     )
 

@@ -32,6 +32,7 @@ from kapclinic.measurement.instruments.definition import AlertSeverity
 from kapclinic.measurement.models import Assessment, AssessmentLink, Mode, Occasion, SafetyTask
 from kapclinic.measurement.plan_assignments import (
     follow_amendment,
+    lock_answering,
     mark_answered,
     open_to_answer,
     release_withdrawn,
@@ -271,6 +272,7 @@ def complete_assessment(
     every alert rule the answers fire (in this transaction, so no alert is ever lost).
 
     Raises AssessmentError naming the required items still unanswered (nothing is completed)."""
+    lock_answering(assessment)  # its plan assignment first: the lock order of every path
     assessment = _locked(assessment)
     if assessment.status != Assessment.Status.IN_PROGRESS:
         raise AssessmentError("This questionnaire is already finished.")
@@ -389,8 +391,8 @@ def _record_for_assignment(
     )
     if assignment is None:
         raise AssessmentError(
-            "No open questionnaire with that assignment id is due for this patient and "
-            "instrument: it may have been answered or cancelled already."
+            "No open questionnaire with that assignment id for this patient and instrument: it "
+            "may have been answered or cancelled already."
         )
     if occasion is not None and occasion != assignment.occasion:
         raise AssessmentError(
@@ -410,6 +412,15 @@ def _record_for_assignment(
         )
         assignment.assessment = current
         assignment.save(update_fields=["assessment", "updated_at"])
+        record_event(
+            actor=actor,
+            roles=roles,
+            operation=Operation.UPDATE,
+            action="measurement.assignment_started",
+            patient=patient,
+            target=assignment,
+            detail={"assessment": str(current.public_id)},
+        )
     return complete_assessment(
         actor=actor, roles=roles, assessment=current, answers=answers, now=now
     )
@@ -434,6 +445,7 @@ def amend_assessment(
     reason = reason.strip()
     if len(reason) < MIN_REASON_LENGTH:
         raise AssessmentError(f"Give the reason in at least {MIN_REASON_LENGTH} characters.")
+    lock_answering(original)
     original = _locked(original)
     if original.status != Assessment.Status.COMPLETED:
         raise AssessmentError("Only a completed response can be amended.")
@@ -481,6 +493,7 @@ def enter_in_error(
     reason = reason.strip()
     if len(reason) < MIN_REASON_LENGTH:
         raise AssessmentError(f"Give the reason in at least {MIN_REASON_LENGTH} characters.")
+    lock_answering(assessment)
     assessment = _locked(assessment)
     if assessment.status in (Assessment.Status.ENTERED_IN_ERROR, Assessment.Status.AMENDED):
         raise AssessmentError("This response no longer counts already.")

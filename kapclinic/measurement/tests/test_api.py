@@ -17,7 +17,7 @@ from django.utils import timezone
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.audit.models import AuditEvent
 from kapclinic.measurement.models import Assessment, Assignment, SafetyTask
-from kapclinic.measurement.plans import enrol, ensure_default_plan
+from kapclinic.measurement.plans import enrol, ensure_default_plan, send_link
 from kapclinic.patients.models import Patient
 
 pytestmark = pytest.mark.django_db
@@ -207,3 +207,56 @@ def test_another_clinics_patients_due_list_is_not_found(
     other = Patient.objects.filter(clinic=clinics[1]).order_by("id")[0]
     response = client_for(Role.NURSE).get(f"/api/v1/patients/{other.public_id}/questionnaires-due")
     assert response.status_code == 404
+
+
+def test_another_patients_assignment_is_refused(
+    clinics: list[Clinic], client_for: Callable[[Role], Client], demo_user: Callable[[Role], User]
+) -> None:
+    mine, theirs = Patient.objects.filter(clinic=clinics[0], merged_into=None).order_by("id")[:2]
+    _enrolled(theirs, demo_user(Role.NURSE))
+    their_phq9 = Assignment.objects.get(patient=theirs, instrument_code="phq9")
+    answers = {f"phq9_{n}": 0 for n in range(1, 10)}
+    body = {"instrument": "phq9", "answers": answers, "assignment": str(their_phq9.public_id)}
+
+    status, refused = _post(client_for(Role.NURSE), mine, body)
+
+    assert status == 422
+    assert "No open questionnaire" in str(refused["detail"])
+    assert not Assessment.objects.filter(patient__in=[mine, theirs]).exists()
+
+
+def test_answering_an_assignment_whose_link_was_sent_completes_that_response(
+    patient: Patient, client_for: Callable[[Role], Client], demo_user: Callable[[Role], User]
+) -> None:
+    nurse = demo_user(Role.NURSE)
+    Patient.objects.filter(pk=patient.pk).update(email="pat.example@example.org")
+    _enrolled(patient, nurse)
+    gad7 = Assignment.objects.get(patient=patient, instrument_code="gad7")
+    send_link(
+        actor=nurse,
+        roles=(Role.NURSE,),
+        assignment=gad7,
+        now=timezone.now(),
+        link_for=lambda token: f"https://kap.example.org/q/{token}/",
+    )
+    gad7.refresh_from_db()
+    sent = gad7.assessment
+    assert sent is not None
+    client = client_for(Role.NURSE)
+    due = client.get(f"/api/v1/patients/{patient.public_id}/questionnaires-due").json()
+    assert {i["instrument"]: i["started"] for i in due["items"]} == {"gad7": True, "phq9": False}
+
+    status, body = _post(
+        client,
+        patient,
+        {
+            "instrument": "gad7",
+            "answers": {f"gad7_{n}": 1 for n in range(1, 8)},
+            "assignment": str(gad7.public_id),
+        },
+    )
+
+    assert (status, body["id"], body["total"]) == (201, str(sent.public_id), 7)
+    gad7.refresh_from_db()
+    assert (gad7.status, gad7.assessment) == (Assignment.Status.COMPLETED, sent)
+    assert Assessment.objects.filter(patient=patient, instrument_code="gad7").count() == 1

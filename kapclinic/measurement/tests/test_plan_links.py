@@ -18,15 +18,18 @@ from django_tasks_db.models import DBTaskResult
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.audit.models import AuditEvent
 from kapclinic.measurement.exceptions import PlanError
-from kapclinic.measurement.models import Assignment, Mode, Occasion, PlanEnrolment
+from kapclinic.measurement.models import Assignment, Mode, Occasion, PlanEnrolment, PlanTrigger
 from kapclinic.measurement.plan_links import send_due_links, send_link_if_due
+from kapclinic.measurement.plan_rules import PlanSpec, RuleSpec
 from kapclinic.measurement.plans import (
     cancel_assignment,
+    create_plan,
     enrol,
     ensure_default_plan,
     on_session_scheduled,
     start_assignment,
 )
+from kapclinic.measurement.services import enter_in_error
 from kapclinic.patients.models import Patient
 
 pytestmark = pytest.mark.django_db
@@ -189,3 +192,68 @@ def test_the_command_reports_what_it_sent_and_what_needs_staff(
     out = capsys.readouterr().out
     assert "Sent 2 questionnaire link(s)." in out
     assert "2 due link(s) not sent: no e-mail address on file" in out
+
+
+def test_one_refused_link_does_not_stop_the_sweep(
+    patient: Patient, nurse: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A plan may name an instrument whose licensed texts are not loaded (MADRS ships without
+    them): its link is refused, logged by id, counted, and the others still go."""
+    rules = (
+        RuleSpec(
+            trigger=PlanTrigger.ENROLMENT,
+            instrument_codes=("madrs", "phq9"),
+            mode=Mode.LINK,
+            opens_minutes_before=7 * 24 * 60,
+            closes_minutes_after=24 * 60,
+        ),
+    )
+    spec = PlanSpec(
+        code="licensed", version=1, name="Licensed", description="", source="test", rules=rules
+    )
+    plan = create_plan(actor=nurse, roles=NURSE, clinic=patient.clinic, spec=spec)
+    enrol(actor=nurse, roles=NURSE, patient=patient, plan=plan, starts_on=START)
+
+    result = send_due_links(now=IN_BASELINE_WINDOW)
+
+    assert (result.sent, result.refused) == (1, 1)
+    madrs = Assignment.objects.get(patient=patient, instrument_code="madrs")
+    assert (madrs.link_sent_at, madrs.assessment) == (None, None)
+    assert str(madrs.public_id) in caplog.text
+    assert patient.family_name not in caplog.text
+
+
+def test_merged_records_and_ended_enrolments_get_no_link(
+    clinics: list[Clinic], nurse: User
+) -> None:
+    merged, ended, survivor = _patients(clinics[0], 3)
+    for p in (merged, ended):
+        _enrol(p, nurse)
+    Patient.objects.filter(pk=merged.pk).update(
+        merged_into=survivor, merged_at=IN_BASELINE_WINDOW, merge_reason="duplicate record"
+    )
+    # Ended behind the service's back: the sweep must still check the enrolment itself.
+    PlanEnrolment.objects.filter(patient=ended).update(
+        status=PlanEnrolment.Status.ENDED, ended_at=IN_BASELINE_WINDOW, end_reason="moved away"
+    )
+
+    assert send_due_links(now=IN_BASELINE_WINDOW).sent == 0
+
+
+def test_a_response_entered_in_error_has_its_link_sent_again(
+    patient: Patient, nurse: User, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    _enrol(patient, nurse)
+    assert send_due_links(now=IN_BASELINE_WINDOW).sent == 2
+    phq9 = Assignment.objects.get(patient=patient, instrument_code="phq9")
+    assert phq9.assessment is not None
+    enter_in_error(
+        actor=nurse, roles=NURSE, assessment=phq9.assessment, reason="sent to an old address"
+    )
+
+    later = IN_BASELINE_WINDOW + timedelta(hours=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_due_links(now=later).sent == 1
+    phq9.refresh_from_db()
+    assert phq9.link_sent_at == later
+    assert len(mail.outbox) == 1

@@ -407,9 +407,9 @@ def test_a_response_entered_in_error_puts_its_assignment_back_on_the_worklist(
             == State.DUE
         )
     events = AuditEvent.objects.filter(action="measurement.assignment_reopened").order_by("id")
-    assert [e.changes["status"] for e in events] == [
-        [Assignment.Status.COMPLETED, Assignment.Status.OPEN],
-        [Assignment.Status.OPEN, Assignment.Status.OPEN],
+    assert [e.changes for e in events] == [
+        {"status": [Assignment.Status.COMPLETED, Assignment.Status.OPEN]},
+        {"assessment": [str(started.public_id), None]},
     ]
     # It can be answered again, by a new response.
     again = start_assignment(actor=nurse, roles=NURSE, assignment=phq9)
@@ -417,3 +417,24 @@ def test_a_response_entered_in_error_puts_its_assignment_back_on_the_worklist(
     _complete(nurse, again, datetime(2026, 11, 29, 13, 0, tzinfo=UTC))
     phq9.refresh_from_db()
     assert (phq9.status, phq9.assessment) == (Assignment.Status.COMPLETED, again)
+
+
+def test_after_the_enrolment_ends_a_withdrawn_response_reopens_nothing(
+    enrolment: PlanEnrolment, patient: Patient, nurse: User
+) -> None:
+    phq9 = Assignment.objects.get(patient=patient, instrument_code="phq9")
+    answered = start_assignment(actor=nurse, roles=NURSE, assignment=phq9)
+    _complete(nurse, answered, datetime(2026, 11, 29, 10, 0, tzinfo=UTC))
+    end_enrolment(
+        actor=nurse,
+        roles=NURSE,
+        enrolment=enrolment,
+        reason="moved to another state",
+        now=datetime(2026, 11, 30, tzinfo=UTC),
+    )
+
+    enter_in_error(actor=nurse, roles=NURSE, assessment=answered, reason="wrong patient's tablet")
+
+    phq9.refresh_from_db()
+    assert (phq9.status, phq9.assessment) == (Assignment.Status.COMPLETED, answered)
+    assert not AuditEvent.objects.filter(action="measurement.assignment_reopened").exists()

@@ -27,3 +27,8 @@ class Command(BaseCommand):
                 f"{result.without_email} due link(s) not sent: no e-mail address on file. "
                 "They are on the worklist."
             )
+        if result.refused:
+            self.stdout.write(
+                f"{result.refused} due link(s) refused (see the log for why). They are on the "
+                "worklist."
+            )
