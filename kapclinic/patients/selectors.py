@@ -88,11 +88,9 @@ def access_patient(
     with emergency access always writes its READ entry.
     """
     now = now or timezone.now()
-    patient = (
-        Patient.objects.select_related("clinic", "care_prescriber", "care_therapist", "care_nurse")
-        .filter(public_id=public_id)
-        .first()
-    )
+    # A write-only request shows nothing of the record: its care team is not joined.
+    shown = ("care_prescriber", "care_therapist", "care_nurse") if action is not None else ()
+    patient = Patient.objects.select_related("clinic", *shown).filter(public_id=public_id).first()
     if patient is None:
         raise Http404
     if patient.is_merged and capability is not Capability.VIEW_CHART:
