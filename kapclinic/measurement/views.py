@@ -161,6 +161,10 @@ def new_link(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     return _show_new_link(request, access, assessment)
 
 
+def _finished_meanwhile(assessment: Assessment) -> bool:
+    return Assessment.objects.filter(pk=assessment.pk, status=Assessment.Status.COMPLETED).exists()
+
+
 def _apply_answers(
     request: HttpRequest, assessment: Assessment, *, actor: Any, roles: Any
 ) -> tuple[str, dict[str, int], tuple[str, ...], str]:
@@ -178,6 +182,10 @@ def _apply_answers(
         saved = save_answers(actor=actor, roles=roles, assessment=assessment, answers=posted)
         return "saved", saved.answers, (), ""
     except AssessmentError as error:
+        if request.POST.get("action") == "complete" and _finished_meanwhile(assessment):
+            # Finished by a request that crossed this one (a second tap, a browser's retry):
+            # finishing is done, so it is not an error.
+            return "completed", assessment.answers, (), ""
         shown = {**assessment.answers}
         with contextlib.suppress(AssessmentError):
             shown.update(parse_answers(instrument, raw))

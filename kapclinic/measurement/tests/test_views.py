@@ -6,11 +6,12 @@ import re
 from collections.abc import Callable
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from kapclinic.accounts.models import Clinic, Role
+from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.measurement.models import Assessment, SafetyTask
+from kapclinic.measurement.views import _apply_answers
 from kapclinic.patients.models import Patient
 
 pytestmark = pytest.mark.django_db
@@ -146,3 +147,35 @@ def test_an_answer_that_opens_a_question_sends_the_whole_form_back(
     opens = client.post(url, {"asq_1": "1"}, headers={"HX-Request": "true"})
     assert opens["HX-Retarget"] == "#questionnaire-form"
     assert 'name="asq_5"' in opens.content.decode()  # the acuity question now asked
+
+
+def test_finishing_what_a_crossing_request_just_finished_is_not_an_error(
+    patient: Patient, client_for: Callable[[Role], Client], demo_user: Callable[[Role], User]
+) -> None:
+    """Two Finish requests cross (a second tap, a browser retrying a POST): the one that comes
+    second read the response while it was still open, and must end on the thank-you page, not
+    on "already finished"."""
+    client = client_for(Role.NURSE)
+    assessment = _start(client, patient, "staff")
+    stale = Assessment.objects.get(pk=assessment.pk)  # what the second request read
+    url = reverse("measurement:administer", args=[assessment.public_id])
+    assert client.post(url, {**ALL_ONES, "phq9_9": "0", "action": "complete"}).status_code == 302
+
+    request = RequestFactory().post(url, {**ALL_ONES, "phq9_9": "0", "action": "complete"})
+    nurse = demo_user(Role.NURSE)
+    status, _answers, errors, message = _apply_answers(
+        request, stale, actor=nurse, roles=(Role.NURSE,)
+    )
+
+    assert (status, errors, message) == ("completed", (), "")
+    assert Assessment.objects.filter(patient=patient).count() == 1
+
+
+def test_an_answers_save_never_sends_the_finish_button(
+    patient: Patient, client_for: Callable[[Role], Client]
+) -> None:
+    client = client_for(Role.NURSE)
+    assessment = _start(client, patient, "staff")
+    page = client.get(reverse("measurement:administer", args=[assessment.public_id]))
+    form = page.content.decode().split('id="questionnaire-form"')[1].split(">")[0]
+    assert 'hx-params="not action"' in form
