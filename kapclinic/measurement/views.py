@@ -192,6 +192,13 @@ def _apply_answers(
         return "error", shown, error.items, error.message
 
 
+def late_save(request: HttpRequest) -> HttpResponse | None:
+    """For a questionnaire no longer in progress: an htmx save that arrives after it was
+    finished (queued behind Finish) gets 204, nothing to save and nothing to swap, since the page
+    is already on its way to the thank-you page. None for any other request."""
+    return HttpResponse(status=204) if request.headers.get("HX-Request") else None
+
+
 def answer_questionnaire(
     request: HttpRequest,
     assessment: Assessment,
@@ -248,7 +255,7 @@ def administer(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     with Save; Complete scores it. A finished one shows its result."""
     assessment, access = _assessment(request, public_id)
     if assessment.status != Assessment.Status.IN_PROGRESS:
-        return _result(request, assessment, access)
+        return late_save(request) or _result(request, assessment, access)
     here = reverse("measurement:administer", args=[assessment.public_id])
     response = answer_questionnaire(
         request,
@@ -354,7 +361,9 @@ def questionnaire(request: HttpRequest) -> HttpResponse:
         message = "This page works only from the link the clinic sent you. Ask for a new link."
         return render(request, "measurement/link_refused.html", {"message": message}, status=410)
     if assessment.status != Assessment.Status.IN_PROGRESS:
-        return _thanks(request, assessment)
+        # A late save must not render the thank-you page: that ends the link's session, and the
+        # page's own request for it would then be refused.
+        return late_save(request) or _thanks(request, assessment)
     response = answer_questionnaire(
         request,
         assessment,

@@ -20,7 +20,7 @@ from kapclinic.consent.readiness import ELIGIBILITY_FAMILY
 from kapclinic.consent.selectors import ConsentStatus, consent_overview
 from kapclinic.consent.services import record_patient_signature
 from kapclinic.measurement.models import Assessment, SafetyTask
-from kapclinic.measurement.views import answer_questionnaire
+from kapclinic.measurement.views import answer_questionnaire, late_save
 from kapclinic.patients.models import Patient
 from kapclinic.patients.selectors import get_own_record
 from kapclinic.screening.selectors import current_eligibility
@@ -127,6 +127,8 @@ def questionnaire(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     if assessment is None:
         raise Http404
     if assessment.status != Assessment.Status.IN_PROGRESS:
+        if (late := late_save(request)) is not None:
+            return late
         messages.info(request, "This questionnaire is finished. Thank you.")
         return redirect("portal:home")
     response = answer_questionnaire(

@@ -51,22 +51,26 @@ def test_a_phq9_by_one_time_link_on_a_phone_alerts_the_staff(
 
     # The patient opens it on a phone, without signing in.
     phone_context = browser.new_context(viewport=PHONE.size, locale="en-US")
-    phone = phone_context.new_page()
-    track_navigation(phone)
-    phone.goto(link)
-    expect(phone).to_have_url(base_url + reverse("questionnaire"))  # token gone from the bar
-    expect(phone.get_by_role("heading", level=1)).to_contain_text("Patient Health Questionnaire")
-    assert patient.family_name not in phone.content()
-    assert_accessible(phone)
-    questions = phone.get_by_role("group")
-    for n, answer in enumerate(PHQ9_ANSWERS):
-        questions.nth(n).get_by_label(answer, exact=True).check()
-    expect(phone.get_by_text("Your answers are saved.")).to_be_visible()  # saved as they go
-    phone.get_by_role("button", name="Finish").click()
-    expect(phone.get_by_role("heading", level=1)).to_have_text("Thank you")
-    expect(phone.get_by_role("alert")).to_contain_text("988")
-    assert_accessible(phone)
-    phone_context.close()
+    try:
+        phone = phone_context.new_page()
+        track_navigation(phone)
+        phone.goto(link)
+        expect(phone).to_have_url(base_url + reverse("questionnaire"))  # token gone from the bar
+        expect(phone.get_by_role("heading", level=1)).to_contain_text(
+            "Patient Health Questionnaire"
+        )
+        assert patient.family_name not in phone.content()
+        assert_accessible(phone)
+        questions = phone.get_by_role("group")
+        for n, answer in enumerate(PHQ9_ANSWERS):
+            questions.nth(n).get_by_label(answer, exact=True).check()
+        expect(phone.get_by_text("Your answers are saved.")).to_be_visible()  # saved as they go
+        phone.get_by_role("button", name="Finish").click()
+        expect(phone.get_by_role("heading", level=1)).to_have_text("Thank you")
+        expect(phone.get_by_role("alert")).to_contain_text("988")
+        assert_accessible(phone)
+    finally:  # a failure must not leave the phone's requests running into later tests
+        phone_context.close()
 
     assessment = Assessment.objects.get(patient=patient)
     assert (assessment.status, assessment.total, assessment.mode) == ("completed", 10, "link")

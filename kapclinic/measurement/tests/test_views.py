@@ -179,3 +179,28 @@ def test_an_answers_save_never_sends_the_finish_button(
     page = client.get(reverse("measurement:administer", args=[assessment.public_id]))
     form = page.content.decode().split('id="questionnaire-form"')[1].split(">")[0]
     assert 'hx-params="not action"' in form
+
+
+def test_a_save_arriving_after_finish_leaves_the_thank_you_page_to_the_patient(
+    patient: Patient, client_for: Callable[[Role], Client]
+) -> None:
+    """A save queued behind Finish reaches the server after it: 204, nothing swapped, and the
+    link's session still shows the thank-you page once (the browser test saw it refused)."""
+    nurse = client_for(Role.NURSE)
+    assessment = _start(nurse, patient, "link")
+    page = nurse.post(reverse("measurement:new-link", args=[assessment.public_id]))
+    found = re.search(r'value="http://testserver(/q/[^"]+/)"', page.content.decode())
+    assert found is not None
+    phone = Client()
+    phone.get(found.group(1))
+    url = reverse("questionnaire")
+    assert phone.post(url, {**ALL_ONES, "phq9_9": "0", "action": "complete"}).status_code == 302
+
+    late = phone.post(url, {"phq9_9": "0"}, headers={"HX-Request": "true"})
+
+    assert (late.status_code, late.content) == (204, b"")
+    thanks = phone.get(url)
+    assert thanks.status_code == 200
+    assert "Thank you" in thanks.content.decode()
+    assessment.refresh_from_db()
+    assert (assessment.status, assessment.total) == ("completed", 8)
