@@ -152,6 +152,15 @@ class Clinic(PublicIdModel, TimeStampedModel):
         help_text="An urgent safety task not acknowledged within this many minutes is "
         "escalated to the clinic admins (5 to 1440).",
     )
+    # Measurement plans (issue 5): an assigned questionnaire still unanswered this many days
+    # after it turned overdue is closed as missed and leaves the worklist (a missed monthly
+    # follow-up schedules the next). Not in the reference (NOT FOUND): per-clinic configuration.
+    questionnaire_missed_after_days = models.PositiveSmallIntegerField(
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="A questionnaire still unanswered this many days after it became overdue is "
+        "marked missed and leaves the worklist (1 to 90).",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -173,6 +182,12 @@ class Clinic(PublicIdModel, TimeStampedModel):
                     safety_escalation_minutes__gte=5, safety_escalation_minutes__lte=24 * 60
                 ),
                 name="clinic_safety_escalation_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    questionnaire_missed_after_days__gte=1, questionnaire_missed_after_days__lte=90
+                ),
+                name="clinic_questionnaire_missed_range",
             ),
         ]
 

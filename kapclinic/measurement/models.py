@@ -330,15 +330,18 @@ class PlanEnrolment(PublicIdModel, TimeStampedModel):
 class Assignment(PublicIdModel, TimeStampedModel):
     """One questionnaire a plan rule asks of a patient, with its window.
 
-    Only ``open``, ``completed`` and ``cancelled`` are stored. Whether an open assignment is
-    scheduled, due or overdue follows from ``due_at`` and ``overdue_at`` at the time asked
-    (``plan_rules.assignment_state``), so nothing needs a timer to flip it.
+    Only ``open``, ``completed``, ``cancelled`` and ``missed`` are stored. Whether an open
+    assignment is scheduled, due or overdue follows from ``due_at`` and ``overdue_at`` at the
+    time asked (``plan_rules.assignment_state``), so nothing needs a timer to flip it; the plan
+    sweep closes one still unanswered long after it turned overdue as ``missed``
+    (``plan_missed``).
     """
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         COMPLETED = "completed", "Completed"
         CANCELLED = "cancelled", "Cancelled"
+        MISSED = "missed", "Missed"
 
     class State(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
@@ -346,6 +349,7 @@ class Assignment(PublicIdModel, TimeStampedModel):
         OVERDUE = "overdue", "Overdue"
         COMPLETED = "completed", "Completed"
         CANCELLED = "cancelled", "Cancelled"
+        MISSED = "missed", "Missed"
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
@@ -377,6 +381,7 @@ class Assignment(PublicIdModel, TimeStampedModel):
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     cancel_reason = models.TextField(blank=True)
+    missed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at", "id"]
@@ -392,9 +397,15 @@ class Assignment(PublicIdModel, TimeStampedModel):
                 condition=Q(overdue_at__gt=models.F("due_at")), name="assignment_window_not_empty"
             ),
             models.CheckConstraint(
-                condition=Q(status="open", completed_at__isnull=True, cancelled_at__isnull=True)
+                condition=Q(
+                    status="open",
+                    completed_at__isnull=True,
+                    cancelled_at__isnull=True,
+                    missed_at__isnull=True,
+                )
                 | Q(status="completed", completed_at__isnull=False, assessment__isnull=False)
-                | Q(status="cancelled", cancelled_at__isnull=False) & ~Q(cancel_reason=""),
+                | Q(status="cancelled", cancelled_at__isnull=False) & ~Q(cancel_reason="")
+                | Q(status="missed", missed_at__isnull=False),
                 name="assignment_status_recorded",
             ),
         ]

@@ -173,7 +173,7 @@ def extend_follow_up(*, enrolment: PlanEnrolment, rule: PlanRule, now: datetime)
 
 
 def _after_close(assignment: Assignment, now: datetime) -> Changes:
-    """Closing the latest follow-up schedules the next one."""
+    """Closing the latest follow-up (answered, missed or cancelled) schedules the next one."""
     rule = assignment.rule
     if rule.trigger != PlanTrigger.FOLLOW_UP_EVERY_N_DAYS:
         return Changes()
@@ -193,12 +193,15 @@ def close(
     actor: User | None = None,
     reason: str = "",
 ) -> Changes:
-    """Move an open assignment to completed or cancelled (the only transitions there are)."""
+    """Move an open assignment to completed, missed or cancelled (the only transitions there
+    are, besides ``release_withdrawn``)."""
     if assignment.status != Assignment.Status.OPEN or to == Assignment.Status.OPEN:
         raise ValueError(f"assignment {assignment.public_id} is {assignment.status}, not open")
     assignment.status = to
     if to == Assignment.Status.COMPLETED:
         assignment.completed_at = now
+    elif to == Assignment.Status.MISSED:
+        assignment.missed_at = now
     else:
         assignment.cancelled_at = now
         assignment.cancelled_by = actor
@@ -210,6 +213,7 @@ def close(
             "cancelled_at",
             "cancelled_by",
             "cancel_reason",
+            "missed_at",
             "updated_at",
         ]
     )
@@ -322,13 +326,13 @@ def release_withdrawn(
     """The assignment a response entered in error answered (or was being answered by) is open
     again, with no response and no link: the measurement it asks for was not made, so it goes
     back on the worklist (overdue if its window has closed) and a link-mode one is sent again
-    if it is still due. A cancelled assignment stays cancelled, and so does everything of an
+    if it is still due. A cancelled or missed assignment stays so, and so does everything of an
     enrolment that has ended or a record merged away. Called by
     ``services.enter_in_error`` in its transaction. Audited."""
     assignment = _answering(assessment)
     if (
         assignment is None
-        or assignment.status == Assignment.Status.CANCELLED
+        or assignment.status not in (Assignment.Status.OPEN, Assignment.Status.COMPLETED)
         or assignment.enrolment.status not in OPEN_ENROLMENT  # measuring has ended
         or assignment.patient.merged_into_id is not None
     ):

@@ -6,7 +6,7 @@ overdue, and the patient has an e-mail address. Two paths lead here, both idempo
 
 - ``plan_tasks.send_link_when_due``, queued for ``due_at`` when the assignment is created or
   moved (``plan_assignments``; the database task backend defers it);
-- ``send_due_links``, the sweep behind ``manage.py send_due_questionnaire_links``, run every few
+- ``send_due_links``, the sweep behind ``manage.py sweep_measurement_plans``, run every few
   minutes from cron as the safety net for jobs that were lost or that a backend could not defer.
 
 Both check under the assignment's row lock, so a job and the sweep running together send one

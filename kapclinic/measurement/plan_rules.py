@@ -175,11 +175,13 @@ def assignment_state(
     *, status: str, due_at: datetime, overdue_at: datetime, now: datetime
 ) -> Assignment.State:
     """Scheduled before ``due_at``, due until ``overdue_at``, overdue from then (open ones);
-    completed and cancelled as stored."""
+    completed, cancelled and missed as stored."""
     if status == Assignment.Status.COMPLETED:
         return Assignment.State.COMPLETED
     if status == Assignment.Status.CANCELLED:
         return Assignment.State.CANCELLED
+    if status == Assignment.Status.MISSED:
+        return Assignment.State.MISSED
     if now < due_at:
         return Assignment.State.SCHEDULED
     if now < overdue_at:

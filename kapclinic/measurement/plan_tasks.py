@@ -55,7 +55,7 @@ def enqueue_link_sends(due: Iterable[tuple[UUID, datetime]]) -> None:
     (call after the assignments are committed: transaction.on_commit).
 
     A backend that cannot defer (the immediate backend of tests and small installs) runs the job
-    at once, which sends only what is already due; the ``send_due_questionnaire_links`` sweep
+    at once, which sends only what is already due; the ``sweep_measurement_plans`` sweep
     sends the rest. A failure to queue is logged, never raised: the assignment is stored and on
     the worklist, and the sweep catches it."""
     job = send_link_when_due

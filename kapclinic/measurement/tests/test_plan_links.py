@@ -148,7 +148,7 @@ def test_without_a_base_url_nothing_is_sent_and_the_command_says_why(
         with pytest.raises(PlanError, match="KAPCLINIC_BASE_URL is not set"):
             send_due_links(now=IN_BASELINE_WINDOW)
         with pytest.raises(CommandError, match="KAPCLINIC_BASE_URL is not set"):
-            call_command("send_due_questionnaire_links")
+            call_command("sweep_measurement_plans")
     assert not Assignment.objects.filter(link_sent_at__isnull=False).exists()
     assert len(mail.outbox) == 0
 
@@ -187,7 +187,7 @@ def test_the_command_reports_what_it_sent_and_what_needs_staff(
         _enrol(p, nurse, starts_on=today + timedelta(days=3))
     Patient.objects.filter(pk=unreachable.pk).update(email="")
 
-    call_command("send_due_questionnaire_links")
+    call_command("sweep_measurement_plans")
 
     out = capsys.readouterr().out
     assert "Sent 2 questionnaire link(s)." in out

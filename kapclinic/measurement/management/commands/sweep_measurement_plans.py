@@ -7,18 +7,23 @@ from django.utils import timezone
 
 from kapclinic.measurement.exceptions import PlanError
 from kapclinic.measurement.plan_links import send_due_links
+from kapclinic.measurement.plan_missed import close_missed
 
 
 class Command(BaseCommand):
     help = (
-        "E-mail every questionnaire link that is due and not yet sent (link-mode assignments of "
-        "measurement plans). Idempotent; run it every few minutes (cron or worker host) as the "
-        "safety net for link jobs that were lost or never deferred."
+        "Measurement-plan housekeeping, idempotent; run it every few minutes (cron or worker "
+        "host): e-mail every questionnaire link that is due and not yet sent (the safety net for "
+        "link jobs lost or never deferred), and close as missed what stayed unanswered the "
+        "clinic's number of days after turning overdue."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        now = timezone.now()
+        missed = close_missed(now=now)
+        self.stdout.write(f"Closed {missed} questionnaire(s) as missed.")
         try:
-            result = send_due_links(now=timezone.now())
+            result = send_due_links(now=now)
         except PlanError as error:
             raise CommandError(error.message) from error
         self.stdout.write(f"Sent {result.sent} questionnaire link(s).")
