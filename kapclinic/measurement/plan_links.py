@@ -9,8 +9,9 @@ overdue, and the patient has an e-mail address. Two paths lead here, both idempo
 - ``send_due_links``, the sweep behind ``manage.py sweep_measurement_plans``, run every few
   minutes from cron as the safety net for jobs that were lost or that a backend could not defer.
 
-Both check under the assignment's row lock, so a job and the sweep running together send one
-e-mail. A link that falls overdue unsent (no e-mail address, no base URL) stays on the
+Both check under the row locks of the patient's due links (taken in id order), so a job and
+the sweep running together send one e-mail; the patient's links due at the same time go in one
+message. A link that falls overdue unsent (no e-mail address, no base URL) stays on the
 worklist, where staff send it, give it in the clinic or cancel it with a reason.
 """
 
@@ -26,10 +27,11 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from kapclinic.measurement.exceptions import PlanError
+from kapclinic.measurement.exceptions import PlanError, UnknownInstrumentError
+from kapclinic.measurement.instruments import get_instrument
 from kapclinic.measurement.models import Assignment, Mode
 from kapclinic.measurement.plan_assignments import OPEN_ENROLMENT
-from kapclinic.measurement.plans import send_link
+from kapclinic.measurement.plans import send_links
 
 logger = logging.getLogger(__name__)
 
@@ -59,27 +61,48 @@ def _unsent(now: datetime) -> QuerySet[Assignment]:
 
 
 @transaction.atomic
-def send_link_if_due(*, assignment_public_id: UUID, now: datetime) -> bool:
-    """Send the assignment's link if it is due, unsent and the patient has an e-mail address.
-    Returns whether it was sent; anything else (sent already, started, cancelled, moved later,
-    overdue, no address, no base URL) sends nothing and leaves the assignment on the worklist."""
-    assignment = (
+def send_link_if_due(*, assignment_public_id: UUID, now: datetime) -> int:
+    """Send the assignment's link if it is due, unsent and the patient has an e-mail address,
+    in one e-mail with the patient's other links due and unsent at ``now`` (baseline PHQ-9 and
+    GAD-7 come as one message). Returns how many links were sent: 0 when the assignment was sent
+    already, started, cancelled, moved later, overdue, has no address, or there is no base URL;
+    it then stays on the worklist.
+
+    Raises PlanError when the assignment's own instrument cannot be shown (licensed texts not
+    loaded); the patient's other links are sent without it."""
+    target = (
         _unsent(now)
-        .select_for_update(of=("self",))
-        .select_related("patient")
         .filter(public_id=assignment_public_id, patient__email__gt="")
+        .values_list("pk", "patient_id", "instrument_code")
         .first()
     )
-    if assignment is None:
-        return False
+    if target is None:
+        return 0
     if not settings.BASE_URL:
         logger.warning(
             "KAPCLINIC_BASE_URL is not set: the link of assignment %s was not sent.",
             assignment_public_id,
         )
+        return 0
+    pk, patient_id, code = target
+    if not _can_be_shown(code):
+        raise PlanError(f"{code} needs its licensed item texts before it can be sent.")
+    # All of the patient's, locked in id order (as send_links locks), then checked again.
+    due = list(
+        _unsent(now).select_for_update(of=("self",)).filter(patient_id=patient_id).order_by("id")
+    )
+    together = [a for a in due if _can_be_shown(a.instrument_code)]
+    if pk not in {a.pk for a in together}:
+        return 0
+    send_links(actor=None, roles=(), assignments=together, now=now, link_for=absolute_link)
+    return len(together)
+
+
+def _can_be_shown(instrument_code: str) -> bool:
+    try:
+        return get_instrument(instrument_code).has_texts
+    except UnknownInstrumentError:
         return False
-    send_link(actor=None, roles=(), assignment=assignment, now=now, link_for=absolute_link)
-    return True
 
 
 @dataclass(frozen=True)

@@ -16,16 +16,23 @@ logger = logging.getLogger(__name__)
 
 
 @task()
-def send_questionnaire_link(*, recipient: str, url: str, clinic_name: str, hours: int) -> int:
-    """E-mail a patient a one-time questionnaire link. Nothing about their care: no name, no
-    diagnosis, no instrument; only the clinic's name, "a short questionnaire" and the link."""
+def send_questionnaire_link(
+    *, recipient: str, urls: list[str], clinic_name: str, hours: int
+) -> int:
+    """E-mail a patient one message with one-time questionnaire links. Nothing about their care:
+    no name, no diagnosis, no instrument; only the clinic's name, "short questionnaire(s)" and
+    the links."""
+    many = len(urls) > 1
+    asked = f"{len(urls)} short questionnaires" if many else "a short questionnaire"
+    works = "Each link works once" if many else "The link works once"
+    again = "If one no longer works" if many else "If it no longer works"
     return send_mail(
-        subject=f"{clinic_name}: a short questionnaire for you",
+        subject=f"{clinic_name}: {'short questionnaires' if many else 'a short questionnaire'} "
+        "for you",
         message=(
-            f"{clinic_name} asks you to fill in a short questionnaire:\n\n"
-            f"{url}\n\n"
-            f"The link works once, within {hours} hours. If it no longer works, ask the "
-            "clinic for a new one.\n"
+            f"{clinic_name} asks you to fill in {asked}:\n\n"
+            + "".join(f"{url}\n" for url in urls)
+            + f"\n{works}, within {hours} hours. {again}, ask the clinic for a new one.\n"
         ),
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[recipient],
@@ -33,7 +40,7 @@ def send_questionnaire_link(*, recipient: str, url: str, clinic_name: str, hours
 
 
 @task()
-def send_link_when_due(*, assignment_public_id: str) -> bool:
+def send_link_when_due(*, assignment_public_id: str) -> int:
     """E-mail the assignment's one-time link if, when this runs, it is due and still unsent
     (``plan_links.send_link_if_due``); otherwise nothing. Idempotent: safe to run early, late or
     twice."""
@@ -47,7 +54,7 @@ def send_link_when_due(*, assignment_public_id: str) -> bool:
         logger.warning(
             "The link of assignment %s was refused: %s", assignment_public_id, error.message
         )
-        return False
+        return 0
 
 
 def enqueue_link_sends(due: Iterable[tuple[UUID, datetime]]) -> None:

@@ -18,7 +18,7 @@ A patient without an open enrolment gets nothing (the hooks return no assignment
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Final
 from unicodedata import category
@@ -310,23 +310,61 @@ def send_link(
     link_for: Callable[[str], str],
 ) -> Assignment:
     """E-mail the patient a one-time link to the questionnaire (any earlier link to it stops
-    working). ``link_for`` makes the absolute URL from the token.
+    working): ``send_links`` for one."""
+    return send_links(
+        actor=actor, roles=roles, assignments=[assignment], now=now, link_for=link_for
+    )[0]
 
-    Raises PlanError when the patient has no e-mail address (staff can still administer it in
-    the clinic) or the assignment is no longer open. Writes the response if none is in progress,
-    the link (hashed) and an audit entry; e-mails after commit (plan_tasks), with nothing about
-    the patient's care in it."""
-    assignment = _locked(assignment)
-    _require_open(assignment)
-    patient = assignment.patient
+
+@transaction.atomic
+def send_links(
+    *,
+    actor: User | None,
+    roles: Iterable[str],
+    assignments: Sequence[Assignment],
+    now: datetime,
+    link_for: Callable[[str], str],
+) -> list[Assignment]:
+    """E-mail one patient a single message with a one-time link to each questionnaire (any
+    earlier link to one stops working). ``link_for`` makes the absolute URL from a token.
+
+    Raises PlanError when the patient has no e-mail address (staff can still administer them in
+    the clinic), an assignment is no longer open or its instrument cannot be shown. Writes, for
+    each, the response if none is in progress, the link (hashed) and an audit entry; e-mails
+    after commit (plan_tasks), with nothing about the patient's care in it. Locks in id order,
+    as every caller that locks several does."""
+    locked = [_locked(a) for a in sorted(assignments, key=lambda a: a.pk)]
+    if not locked or len({a.patient_id for a in locked}) != 1:
+        raise ValueError("send_links needs the assignments of one patient")
+    for assignment in locked:
+        _require_open(assignment)
+    patient = locked[0].patient
     if not patient.email:
         raise PlanError(
             "No e-mail address is on file for this patient, so no link can be sent. Add one to "
             "the patient's contact details, or administer the questionnaire in the clinic."
         )
+    urls = [
+        link_for(_issue_link(assignment, actor=actor, roles=roles, now=now))
+        for assignment in locked
+    ]
+    recipient, clinic_name = patient.email, patient.clinic.name
+    hours = int(LINK_LIFETIME.total_seconds() // 3600)
+    transaction.on_commit(
+        lambda: send_questionnaire_link.enqueue(
+            recipient=recipient, urls=urls, clinic_name=clinic_name, hours=hours
+        )
+    )
+    return locked
+
+
+def _issue_link(
+    assignment: Assignment, *, actor: User | None, roles: Iterable[str], now: datetime
+) -> str:
+    """A new one-time link token for the assignment's response (started if need be), marked
+    sent and audited."""
     assessment = _ensure_assessment(assignment, actor=actor, roles=roles, mode=Mode.LINK)
     token = issue_link(actor=actor, roles=roles, assessment=assessment, now=now)
-    url = link_for(token)
     assignment.link_sent_at = now
     assignment.link_sent_by = actor
     assignment.save(update_fields=["link_sent_at", "link_sent_by", "updated_at"])
@@ -335,19 +373,12 @@ def send_link(
         roles=roles,
         operation=Operation.UPDATE,
         action="measurement.assignment_link_sent",
-        patient=patient,
+        patient=assignment.patient,
         target=assignment,
         # No actor: the plan's schedule sent it (plan_links), not a person.
         detail={"assessment": str(assessment.public_id), "automatic": actor is None},
     )
-    recipient, clinic_name = patient.email, patient.clinic.name
-    hours = int(LINK_LIFETIME.total_seconds() // 3600)
-    transaction.on_commit(
-        lambda: send_questionnaire_link.enqueue(
-            recipient=recipient, url=url, clinic_name=clinic_name, hours=hours
-        )
-    )
-    return assignment
+    return token
 
 
 @transaction.atomic
