@@ -23,13 +23,13 @@ from datetime import datetime
 from uuid import UUID
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 
 from kapclinic.measurement.exceptions import PlanError, UnknownInstrumentError
 from kapclinic.measurement.instruments import get_instrument
-from kapclinic.measurement.models import Assignment, Mode
+from kapclinic.measurement.models import Assignment, Mode, PlanEnrolment
 from kapclinic.measurement.plan_assignments import OPEN_ENROLMENT
 from kapclinic.measurement.plans import send_links
 
@@ -87,7 +87,13 @@ def send_link_if_due(*, assignment_public_id: UUID, now: datetime) -> int:
     pk, patient_id, code = target
     if not _can_be_shown(code):
         raise PlanError(f"{code} needs its licensed item texts before it can be sent.")
-    # All of the patient's, locked in id order (as send_links locks), then checked again.
+    # The patient's open enrolment first, as the plan hooks and end_enrolment lock it; then all of
+    # the patient's due links in id order (as send_links locks), checked again.
+    list(
+        PlanEnrolment.objects.select_for_update(of=("self",))
+        .filter(patient_id=patient_id, status__in=OPEN_ENROLMENT)
+        .only("pk")
+    )
     due = list(
         _unsent(now).select_for_update(of=("self",)).filter(patient_id=patient_id).order_by("id")
     )
@@ -131,4 +137,7 @@ def send_due_links(*, now: datetime) -> SweepResult:
         except PlanError as error:
             refused += 1
             logger.warning("The link of assignment %s was refused: %s", public_id, error.message)
+        except DatabaseError:  # e.g. a deadlock PostgreSQL broke: the next sweep tries again
+            refused += 1
+            logger.exception("Could not send the link of assignment %s.", public_id)
     return SweepResult(sent=sent, without_email=without_email, refused=refused)
