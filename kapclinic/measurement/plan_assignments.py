@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 
 from kapclinic.accounts.models import User
 from kapclinic.audit import services as audit
@@ -54,6 +54,22 @@ def spec_of(rule: PlanRule) -> RuleSpec:
         offset_hours=rule.offset_hours,
         interval_days=rule.interval_days,
     )
+
+
+def measuring() -> QuerySet[Assignment]:
+    """Open assignments still to be asked: the patient's record not merged away and the
+    enrolment still measuring (what the sweeps look at)."""
+    return Assignment.objects.filter(
+        status=Assignment.Status.OPEN,
+        patient__merged_into__isnull=True,
+        enrolment__status__in=OPEN_ENROLMENT,
+    )
+
+
+def lock_enrolments(**filters: Any) -> None:
+    """Lock the enrolments matching ``filters`` before any assignment of theirs: the plan hooks
+    and ``end_enrolment`` hold the enrolment first, and so do the sweeps."""
+    list(PlanEnrolment.objects.select_for_update(of=("self",)).filter(**filters).only("pk"))
 
 
 def locked_enrolment(enrolment: PlanEnrolment) -> PlanEnrolment:
@@ -283,9 +299,7 @@ def lock_answering(assessment: Assessment) -> None:
     Every path that locks both takes the assignment first (``plans`` locks it, then the response
     through ``issue_link`` or ``start_assessment``); ``services`` calls this before locking the
     response, so two writers never wait on each other in opposite orders (a deadlock)."""
-    list(
-        Assignment.objects.select_for_update(of=("self",)).filter(assessment=assessment).only("pk")
-    )
+    _answering(assessment)
 
 
 def _answering(assessment: Assessment) -> Assignment | None:

@@ -29,8 +29,8 @@ from django.urls import reverse
 
 from kapclinic.measurement.exceptions import PlanError, UnknownInstrumentError
 from kapclinic.measurement.instruments import get_instrument
-from kapclinic.measurement.models import Assignment, Mode, PlanEnrolment
-from kapclinic.measurement.plan_assignments import OPEN_ENROLMENT
+from kapclinic.measurement.models import Assignment, Mode
+from kapclinic.measurement.plan_assignments import OPEN_ENROLMENT, lock_enrolments, measuring
 from kapclinic.measurement.plans import send_links
 
 logger = logging.getLogger(__name__)
@@ -48,15 +48,12 @@ def absolute_link(token: str) -> str:
 
 def _unsent(now: datetime) -> QuerySet[Assignment]:
     """Link-mode assignments due at ``now`` that nobody has sent or started."""
-    return Assignment.objects.filter(
-        status=Assignment.Status.OPEN,
+    return measuring().filter(
         mode=Mode.LINK,
         link_sent_at__isnull=True,
         assessment__isnull=True,
         due_at__lte=now,
         overdue_at__gt=now,
-        patient__merged_into__isnull=True,
-        enrolment__status__in=OPEN_ENROLMENT,
     )
 
 
@@ -89,11 +86,7 @@ def send_link_if_due(*, assignment_public_id: UUID, now: datetime) -> int:
         raise PlanError(f"{code} needs its licensed item texts before it can be sent.")
     # The patient's open enrolment first, as the plan hooks and end_enrolment lock it; then all of
     # the patient's due links in id order (as send_links locks), checked again.
-    list(
-        PlanEnrolment.objects.select_for_update(of=("self",))
-        .filter(patient_id=patient_id, status__in=OPEN_ENROLMENT)
-        .only("pk")
-    )
+    lock_enrolments(patient_id=patient_id, status__in=OPEN_ENROLMENT)
     due = list(
         _unsent(now).select_for_update(of=("self",)).filter(patient_id=patient_id).order_by("id")
     )

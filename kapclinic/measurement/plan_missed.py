@@ -17,11 +17,10 @@ from typing import Final
 from uuid import UUID
 
 from django.db import DatabaseError, transaction
-from django.db.models import QuerySet
 
 from kapclinic.audit.models import Operation
-from kapclinic.measurement.models import Assignment, PlanEnrolment
-from kapclinic.measurement.plan_assignments import OPEN_ENROLMENT, close, record_event
+from kapclinic.measurement.models import Assignment
+from kapclinic.measurement.plan_assignments import close, lock_enrolments, measuring, record_event
 from kapclinic.measurement.services import LINK_LIFETIME
 
 logger = logging.getLogger(__name__)
@@ -41,14 +40,6 @@ def missed_from(assignment: Assignment) -> datetime:
     return at
 
 
-def _candidates() -> QuerySet[Assignment]:
-    return Assignment.objects.filter(
-        status=Assignment.Status.OPEN,
-        patient__merged_into__isnull=True,
-        enrolment__status__in=OPEN_ENROLMENT,
-    )
-
-
 @transaction.atomic
 def close_if_missed(*, assignment_public_id: UUID, now: datetime) -> bool:
     """Close the assignment as missed if it is still open, its enrolment still measuring and
@@ -56,14 +47,14 @@ def close_if_missed(*, assignment_public_id: UUID, now: datetime) -> bool:
     the assignment, as the plan hooks and ``end_enrolment`` lock them. Audited
     ("measurement.assignment_missed", no actor)."""
     found = (
-        _candidates().filter(public_id=assignment_public_id).values_list("enrolment_id", flat=True)
+        measuring().filter(public_id=assignment_public_id).values_list("enrolment_id", flat=True)
     )
     enrolment_id = found.first()
     if enrolment_id is None:
         return False
-    list(PlanEnrolment.objects.select_for_update(of=("self",)).filter(pk=enrolment_id).only("pk"))
+    lock_enrolments(pk=enrolment_id)
     assignment = (
-        _candidates()
+        measuring()
         .select_for_update(of=("self",))
         .select_related("clinic", "patient__clinic", "rule", "enrolment")
         .filter(public_id=assignment_public_id)
@@ -94,7 +85,7 @@ def close_missed(*, now: datetime) -> int:
     transaction; one that fails, e.g. a deadlock PostgreSQL broke, is logged by its id and the
     sweep goes on). Returns how many were closed."""
     candidates = (
-        _candidates()
+        measuring()
         .filter(overdue_at__lte=now - timedelta(days=MIN_DAYS))
         .select_related("clinic")
         .order_by("overdue_at", "id")
