@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "kapclinic.measurement",
     "kapclinic.today",
     "kapclinic.oversight",
+    "kapclinic.administration",
     "kapclinic.portal",
     "kapclinic.api",
     "kapclinic.demo",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("kapclinic.accounts.urls")),
     path("patients/", include("kapclinic.patients.urls")),
     path("audit/", include("kapclinic.oversight.urls")),
+    path("clinic/", include("kapclinic.administration.urls")),
     path("referrals/", include("kapclinic.referrals.urls")),
     path("refer/", referral_views.self_check, name="self-check"),
     # A one-time questionnaire link (no sign-in): the token is spent on first opening, then the
@@ -24,6 +25,7 @@ urlpatterns = [
     path("measurement/", include("kapclinic.measurement.urls")),
     path("portal/", include("kapclinic.portal.urls")),
     path("api/v1/", api.urls),
+    # The operator's superusers only (KapAdminSite); clinic admins use /clinic/ (issue 10).
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
 ]

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
 
 from kapclinic.accounts.models import (
     Clinic,
@@ -13,11 +16,25 @@ from kapclinic.accounts.models import (
 )
 
 
-class MembershipInline(admin.TabularInline[StaffMembership, User]):
+class ReadOnlyAdmin:
+    """Roles are granted and ended only through accounts.services (audited, with its rules:
+    the clinic's Staff page, or ``manage.py grant_role`` for an operator), never here."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class MembershipInline(ReadOnlyAdmin, admin.TabularInline[StaffMembership, User]):
     model = StaffMembership
     fk_name = "user"
     extra = 0
-    autocomplete_fields = ["clinic"]
+    fields = ["clinic", "role", "is_active"]
 
 
 @admin.register(User)
@@ -95,8 +112,7 @@ class RoomAdmin(admin.ModelAdmin[Room]):
 
 
 @admin.register(StaffMembership)
-class StaffMembershipAdmin(admin.ModelAdmin[StaffMembership]):
+class StaffMembershipAdmin(ReadOnlyAdmin, admin.ModelAdmin[StaffMembership]):
     list_display = ["user", "clinic", "role", "is_active"]
     list_filter = ["clinic", "role", "is_active"]
     search_fields = ["user__full_name", "user__email"]
-    autocomplete_fields = ["user", "clinic"]

@@ -3,25 +3,21 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from kapclinic.accounts.permissions import Capability, allows
-
 
 class KapAdminSite(admin.AdminSite):
-    """The Django admin, for reference data only, open to clinic admins (and superusers).
+    """The Django admin, for the operator's superusers only: never for clinic roles.
 
-    Being ``is_staff`` is not enough: the permission matrix must allow MANAGE_CLINIC through a
-    role the user holds in some clinic. Model permissions then limit what each admin may change.
+    Issue 10: open to clinic admins, it let an admin of one clinic read every clinic, list every
+    user (patients' e-mail addresses included) and grant themself a role in another clinic. A
+    clinic's administration now happens in the app's own pages (kapclinic.administration),
+    scoped to the admin's current clinic and audited; a role is granted only through
+    ``accounts.services.grant_role``, which the admin site shows read-only.
     """
 
-    site_header = "kapclinic administration"
-    site_title = "kapclinic admin"
-    index_title = "Reference data"
+    site_header = "kapclinic operator administration"
+    site_title = "kapclinic operator admin"
+    index_title = "Reference data (operators only)"
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
-        if not (user.is_active and user.is_staff):
-            return False
-        if user.is_superuser:
-            return True
-        roles = {m.role for m in getattr(request, "memberships", [])}
-        return allows(roles, Capability.MANAGE_CLINIC)
+        return bool(user.is_active and user.is_superuser)

@@ -54,7 +54,8 @@ class Capability(models.TextChoices):
     VIEW_LEDGER = "view_ledger", "See the controlled-substance ledger"
     VIEW_AGGREGATES = "view_aggregates", "See de-identified aggregate figures"
     VIEW_AUDIT = "view_audit", "Read and export the clinic's audit report"
-    MANAGE_CLINIC = "manage_clinic", "Manage rooms, opening hours and staff (admin site)"
+    MANAGE_CLINIC = "manage_clinic", "Change the clinic's details, limits, rooms and opening hours"
+    MANAGE_STAFF = "manage_staff", "Invite staff, grant and end roles in their clinic"
     RESET_STAFF_2FA = "reset_staff_2fa", "Reset a staff member's two-factor authentication"
     MANAGE_OWN_ACCOUNT = "manage_own_account", "Manage own password, 2FA and sessions"
     VIEW_OWN_RECORD = "view_own_record", "See their own record in the patient portal"
@@ -114,6 +115,9 @@ MATRIX: Final[dict[Capability, frozenset[str]]] = {
     Capability.VIEW_AGGREGATES: frozenset({Role.RESEARCHER, Role.CLINIC_ADMIN, Role.PRESCRIBER}),
     Capability.VIEW_AUDIT: frozenset({Role.CLINIC_ADMIN}),
     Capability.MANAGE_CLINIC: frozenset({Role.CLINIC_ADMIN}),
+    # Granting roles is granting access to patient records: the clinic's admins only, in their
+    # own clinic, never to themselves (accounts.services.staffing; issue 10).
+    Capability.MANAGE_STAFF: frozenset({Role.CLINIC_ADMIN}),
     Capability.RESET_STAFF_2FA: frozenset({Role.CLINIC_ADMIN}),
     Capability.MANAGE_OWN_ACCOUNT: frozenset(ALL_ROLES),
     Capability.VIEW_OWN_RECORD: frozenset({PATIENT}),

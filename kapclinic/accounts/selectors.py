@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.http import Http404
 
@@ -225,3 +226,89 @@ def second_step_for(user: User, *, demo_mode: bool) -> str:
     if demo_mode and is_demo_account(user.email):
         return "demo"
     return "enrol"
+
+
+# --- clinic administration (kapclinic.administration) ----------------------------------------
+
+
+@dataclass
+class StaffRow:
+    """One person on a clinic's Staff page: their roles there (current and ended)."""
+
+    user: User
+    active: list[StaffMembership]
+    ended: list[StaffMembership]
+
+    @property
+    def invited(self) -> bool:
+        """Invited but has not chosen a password yet."""
+        return not self.user.has_usable_password()
+
+    @property
+    def two_factor(self) -> bool:
+        return getattr(self.user, "two_factor_device", None) is not None
+
+
+def list_clinic_staff(clinic: Clinic) -> list[StaffRow]:
+    """Everyone who holds or held a role in ``clinic``, by name, people with a current role
+    first: one query whatever the size."""
+    memberships = (
+        StaffMembership.objects.filter(clinic=clinic)
+        .select_related("user", "user__two_factor_device")
+        .order_by("user__full_name", "user__id", "role")
+    )
+    rows: dict[int, StaffRow] = {}
+    for membership in memberships:
+        row = rows.setdefault(
+            membership.user_id, StaffRow(user=membership.user, active=[], ended=[])
+        )
+        current = membership.is_active and membership.user.is_active
+        (row.active if current else row.ended).append(membership)
+    return sorted(rows.values(), key=lambda row: not row.active)
+
+
+def access_membership(clinic: Clinic, public_id: UUID) -> StaffMembership:
+    """A role held (or once held) in ``clinic``; Http404 for any other, missing or not."""
+    membership = (
+        StaffMembership.objects.filter(public_id=public_id, clinic=clinic)
+        .select_related("user", "clinic")
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def access_room(clinic: Clinic, public_id: UUID) -> Room:
+    """One of ``clinic``'s rooms; Http404 for any other, missing or not."""
+    room = Room.objects.filter(public_id=public_id, clinic=clinic).first()
+    if room is None:
+        raise Http404
+    return room
+
+
+def list_clinic_rooms(clinic: Clinic) -> list[Room]:
+    """All of the clinic's rooms, active first."""
+    return list(Room.objects.filter(clinic=clinic).order_by("-is_active", "kind", "name"))
+
+
+def list_opening_hours(clinic: Clinic) -> list[OpeningHours]:
+    return list(OpeningHours.objects.filter(clinic=clinic).order_by("weekday", "opens_at"))
+
+
+def count_pending_invitations(clinic: Clinic) -> int:
+    """Staff with a current role here who have not chosen a password yet (Today, admins)."""
+    return (
+        User.objects.filter(memberships__clinic=clinic, memberships__is_active=True, is_active=True)
+        .filter(password__startswith=UNUSABLE_PASSWORD_PREFIX)
+        .distinct()
+        .count()
+    )
+
+
+def find_invited_user(public_id: UUID) -> User | None:
+    """An active staff account still waiting for its first password, or None."""
+    user = User.objects.filter(public_id=public_id, is_active=True, kind=User.Kind.STAFF).first()
+    if user is None or user.has_usable_password():
+        return None
+    return user

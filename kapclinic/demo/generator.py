@@ -30,7 +30,6 @@ from kapclinic.accounts.models import (
     StaffMembership,
     User,
 )
-from kapclinic.accounts.services import grant_admin_site_access
 from kapclinic.consent.demo import seed_consent_documents
 from kapclinic.demo import names
 from kapclinic.demo.names import ascii_fold as ascii_fold
@@ -414,7 +413,6 @@ def _create_staff(
             full_name=full_name,
             credentials=credential,
             password=password_hash,
-            is_staff=role == Role.CLINIC_ADMIN,
             public_id=ids.next(),
         )
         users.append(user)
@@ -433,7 +431,6 @@ def _create_staff(
                 full_name=f"{title}{given} {family}",
                 credentials=credential,
                 password=password_hash,
-                is_staff=role == Role.CLINIC_ADMIN,
                 public_id=ids.next(),
             )
             users.append(user)
@@ -442,7 +439,6 @@ def _create_staff(
     StaffMembership.objects.bulk_create(
         StaffMembership(user=u, clinic=c, role=r, public_id=ids.next()) for u, c, r in memberships
     )
-    grant_admin_site_access(u for u, _c, r in memberships if r == Role.CLINIC_ADMIN)
     return len(users), len(memberships), logins
 
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from kapclinic.accounts.permissions import PATIENT, Capability, current_clinic, requires
-from kapclinic.accounts.selectors import get_clinic_day, get_own_notice
+from kapclinic.accounts.permissions import PATIENT, Capability, allows, current_clinic, requires
+from kapclinic.accounts.selectors import count_pending_invitations, get_clinic_day, get_own_notice
 from kapclinic.accounts.services import mark_notice_read
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.measurement.outcome_list import list_recent_outcomes
@@ -35,7 +35,13 @@ def home(request: ClinicRequest) -> HttpResponse:
 def today(request: ClinicRequest) -> HttpResponse:
     clinic = current_clinic(request)
     clinic_day = get_clinic_day(clinic, clinic.local_today())
-    return render(request, "today/today.html", {"clinic_day": clinic_day})
+    # A clinic admin's to-do: people invited who have not chosen a password yet.
+    pending = (
+        count_pending_invitations(clinic) if allows(request.roles, Capability.MANAGE_STAFF) else 0
+    )
+    return render(
+        request, "today/today.html", {"clinic_day": clinic_day, "pending_invitations": pending}
+    )
 
 
 def _upcoming(request: ClinicRequest, title: str, description: str) -> HttpResponse:

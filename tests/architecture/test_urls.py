@@ -12,6 +12,9 @@ PUBLIC_VIEWS = {
     "accounts:login",  # the way in
     "accounts:sign-in-link-request",  # patients ask for a one-time link; same answer for anyone
     "accounts:sign-in-link",  # the e-mailed one-time link itself (random token, single use)
+    # A staff invitation (random token, spent when the password is set, expires): the invited
+    # person has no password to sign in with yet.
+    "administration:welcome",
     "healthz",  # load-balancer liveness; returns "ok" and touches no data
     "self-check",  # the public "could ketamine suit me?" page and appointment request
     "questionnaire-link",  # a one-time questionnaire link (random token, single use, expires)
