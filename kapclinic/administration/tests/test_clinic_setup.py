@@ -112,9 +112,7 @@ def test_an_admin_changes_the_clinics_limits_within_their_ranges(clinics: list[C
     assert bad_zone.status_code == 422
     home.refresh_from_db()
     assert home.idle_timeout_minutes == 15
-    done = client.post(
-        reverse("administration:settings"), {**values, "idle_timeout_minutes": "10"}
-    )
+    done = client.post(reverse("administration:settings"), {**values, "idle_timeout_minutes": "10"})
     assert done.status_code == 302
     home.refresh_from_db()
     assert home.idle_timeout_minutes == 10
