@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from kapclinic.accounts.models import Clinic
 from kapclinic.accounts.permissions import Capability
 from kapclinic.referrals.models import Referral
-from tests.architecture.routing import Call
+from tests.architecture.routing import Call, World
 
 
-def referral_routes() -> dict[str, Call]:
-    clinic = Clinic.objects.order_by("id")[0]
+def referral_routes(world: World) -> dict[str, Call]:
     referral = Referral.objects.create(
-        clinic=clinic,
+        clinic=world.home,
         source=Referral.Source.SELF,
         given_name="Rae",
         family_name="Route",

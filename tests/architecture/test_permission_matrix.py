@@ -229,7 +229,7 @@ def _routes(world: World) -> dict[str, Call]:
             "GET", reverse("accounts:sign-out-everywhere"), Capability.MANAGE_OWN_ACCOUNT
         ),
     }
-    routes.update(referral_routes())
+    routes.update(referral_routes(world))
     routes.update(screening_routes(world))
     routes.update(consent_routes(world))
     routes.update(diagnosis_routes(world))
