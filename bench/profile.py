@@ -37,6 +37,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DEBUG", "0")
     os.environ.setdefault("SECRET_KEY", "bench-profile-" + "x" * 40)
+    os.environ.setdefault("AUDIT_KEY", "bench-profile-audit-" + "y" * 40)
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1")
     os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
     # Pages name their static files through the manifest: collect them, as the bench server does.

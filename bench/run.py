@@ -632,6 +632,7 @@ def run(config: Config, workdir: Path, stack: ExitStack) -> int:
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
+        "AUDIT_KEY": secrets.token_urlsafe(48),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "false",
         "KAPCLINIC_QUERY_COUNT_HEADER": "1",
@@ -644,6 +645,7 @@ def run(config: Config, workdir: Path, stack: ExitStack) -> int:
         "KAPCLINIC_DEMO",
         "DATABASE_CONN_MAX_AGE",
         "SECRET_KEY_FILE",
+        "AUDIT_KEY_FILE",
         "SECURE_PROXY_SSL_HEADER",
     ):
         env.pop(name, None)

@@ -37,6 +37,34 @@ if not _secret:
     _secret = "insecure-development-key-only-for-DEBUG-never-in-production"  # noqa: S105
 SECRET_KEY = _secret
 
+# --- Audit trail keys and checkpoints (issue 10, point 4; docs/security.md) -----------------
+# The key that seals audit entries (HMAC-SHA256) and signs checkpoints. It must live outside the
+# database (a secret file or the environment), or an attacker who can write to the database
+# could re-seal a tampered trail. Required when DEBUG is off, as SECRET_KEY is.
+_audit_key = env_secret("AUDIT_KEY")
+if not _audit_key:
+    if not DEBUG:
+        msg = "AUDIT_KEY (or AUDIT_KEY_FILE) must be set when DEBUG is off."
+        raise ImproperlyConfigured(msg)
+    _audit_key = "insecure-development-audit-key-only-for-DEBUG-never-in-production"
+if len(_audit_key) < 32:
+    msg = "AUDIT_KEY must be at least 32 characters (e.g. `openssl rand -base64 48`)."
+    raise ImproperlyConfigured(msg)
+if _audit_key == SECRET_KEY:
+    msg = "AUDIT_KEY must differ from SECRET_KEY (one key, one purpose)."
+    raise ImproperlyConfigured(msg)
+AUDIT_KEY = _audit_key
+# Keys that sealed older entries, still accepted by verify_audit after a rotation (comma- or
+# whitespace-separated; use AUDIT_RETIRED_KEYS_FILE with one key per line).
+AUDIT_RETIRED_KEYS = (env_secret("AUDIT_RETIRED_KEYS") or "").replace(",", " ").split()
+# Where manage.py audit_checkpoint appends signed checkpoints of the chain head (JSON lines).
+# Production should point it at storage the database's users cannot rewrite (docs/security.md);
+# unset, the deploy check warns that truncation of the newest entries cannot be detected.
+AUDIT_CHECKPOINT_FILE = env_str(
+    "AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit-checkpoints.jsonl") if DEBUG else ""
+)
+AUDIT_CHECKPOINT_SINK = env_str("AUDIT_CHECKPOINT_SINK", "kapclinic.audit.checkpoints.FileSink")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
     msg = "ALLOWED_HOSTS must list this site's host names when DEBUG is off."

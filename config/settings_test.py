@@ -7,6 +7,7 @@ import os
 os.environ.setdefault(
     "SECRET_KEY", "test-only-secret-key-that-is-long-enough-for-django-checks-0123"
 )
+os.environ.setdefault("AUDIT_KEY", "test-only-audit-key-that-is-long-enough-0123456789abcdef")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")

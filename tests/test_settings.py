@@ -20,6 +20,8 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://kap@db.example.org:5432/kapclinic",
     "TIME_ZONE": "America/Chicago",
     "KAPCLINIC_BASE_URL": "https://kap.example.org",
+    "AUDIT_KEY": "pr0duction-audit-" + "k3y-" * 10,
+    "AUDIT_CHECKPOINT_FILE": "/var/log/kapclinic/audit-checkpoints.jsonl",
 }
 
 
@@ -40,6 +42,12 @@ def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
             "KAPCLINIC_VAR_DIR",
             "KAPCLINIC_DEMO",
             "KAPCLINIC_BASE_URL",
+            "AUDIT_KEY",
+            "AUDIT_KEY_FILE",
+            "AUDIT_RETIRED_KEYS",
+            "AUDIT_RETIRED_KEYS_FILE",
+            "AUDIT_CHECKPOINT_FILE",
+            "AUDIT_CHECKPOINT_SINK",
         }
     }
     return subprocess.run(
@@ -186,3 +194,57 @@ def test_the_deploy_check_warns_when_links_cannot_be_sent_automatically() -> Non
     assert result.returncode != 0
     assert "kapclinic.W001" in result.stdout + result.stderr
     assert "KAPCLINIC_BASE_URL is not set" in result.stdout + result.stderr
+
+
+def test_debug_off_without_an_audit_key_refuses_to_start() -> None:
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "AUDIT_KEY"}
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "AUDIT_KEY (or AUDIT_KEY_FILE) must be set when DEBUG is off." in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("too-short", "AUDIT_KEY must be at least 32 characters"),
+        (PRODUCTION_ENV["SECRET_KEY"], "AUDIT_KEY must differ from SECRET_KEY"),
+    ],
+)
+def test_a_weak_audit_key_refuses_to_start(key: str, message: str) -> None:
+    result = _manage("check", env={**PRODUCTION_ENV, "AUDIT_KEY": key})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_the_audit_keys_come_from_files(tmp_path: Path) -> None:
+    key_file = tmp_path / "audit_key"
+    key_file.write_text("k" * 40 + "\n", encoding="utf-8")
+    retired_file = tmp_path / "retired"
+    retired_file.write_text("r" * 40 + "\n" + "s" * 40 + "\n", encoding="utf-8")
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "AUDIT_KEY"}
+    env |= {"AUDIT_KEY_FILE": str(key_file), "AUDIT_RETIRED_KEYS_FILE": str(retired_file)}
+    code = (
+        "from django.conf import settings; "
+        "print(settings.AUDIT_KEY == 'k' * 40, [len(k) for k in settings.AUDIT_RETIRED_KEYS])"
+    )
+    result = _manage("shell", "-v", "0", "-c", code, env=env)
+    assert result.stdout.strip() == "True [40, 40]", result.stderr
+
+
+def test_the_deploy_check_warns_when_no_audit_checkpoints_are_kept() -> None:
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "AUDIT_CHECKPOINT_FILE"}
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "kapclinic.W002" in result.stdout + result.stderr
+    assert "AUDIT_CHECKPOINT_FILE is not set" in result.stdout + result.stderr
+
+
+def test_development_needs_no_audit_configuration(tmp_path: Path) -> None:
+    env = {"DEBUG": "1", "KAPCLINIC_VAR_DIR": str(tmp_path)}
+    code = (
+        "from django.conf import settings; "
+        "print(settings.AUDIT_KEY.startswith('insecure-development'), "
+        "settings.AUDIT_CHECKPOINT_FILE)"
+    )
+    result = _manage("shell", "-v", "0", "-c", code, env=env)
+    assert result.stdout.split() == ["True", str(tmp_path / "audit-checkpoints.jsonl")]

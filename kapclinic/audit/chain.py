@@ -1,15 +1,45 @@
-"""Pure hashing of audit entries (no ORM): what verify_audit and record() agree on."""
+"""Pure hashing of audit entries and checkpoints (no ORM, no settings): what record(),
+audit_checkpoint and verify_audit agree on.
+
+Issue 10, point 4: a plain hash can be recomputed by anyone who can write to the database, so
+every entry written since then is sealed with HMAC-SHA256 under a key that lives outside the
+database (``AUDIT_KEY``). Entries written before carry no key id and a plain SHA-256 ("legacy
+unkeyed"); they are checked the old way and reported as such, never re-sealed.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 GENESIS_HASH = "0" * 64
+LEGACY_KEY_ID = ""  # the key id column of entries written before the trail was keyed
+CHECKPOINT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class AuditKey:
+    """A sealing key and its public id (derived from the key, so the two never disagree)."""
+
+    id: str
+    secret: bytes
+
+    def __repr__(self) -> str:  # never print the secret (tracebacks, debug pages)
+        return f"AuditKey(id={self.id!r})"
+
+
+def audit_key(secret: str) -> AuditKey:
+    # The id is a MAC of a fixed label: it names the key in every entry and checkpoint without
+    # revealing anything about it, and a typo in the configured key shows up as an unknown id.
+    raw = secret.encode("utf-8")
+    key_id = hmac.new(raw, b"kapclinic audit key id", hashlib.sha256).hexdigest()[:12]
+    return AuditKey(id=key_id, secret=raw)
 
 
 def jsonable(value: Any) -> Any:
@@ -27,11 +57,119 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
-def entry_hash(content: dict[str, Any], prev_hash: str) -> str:
-    payload = json.dumps(
-        {"content": jsonable(content), "prev": prev_hash},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=True,
+def _canonical(document: dict[str, Any]) -> bytes:
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode(
+        "ascii"
     )
-    return hashlib.sha256(payload.encode("ascii")).hexdigest()
+
+
+def legacy_entry_hash(content: dict[str, Any], prev_hash: str) -> str:
+    """The unkeyed SHA-256 of entries written before the trail was keyed (verification only)."""
+    return hashlib.sha256(_canonical({"content": jsonable(content), "prev": prev_hash})).hexdigest()
+
+
+def sealed_entry_hash(content: dict[str, Any], prev_hash: str, key: AuditKey) -> str:
+    """HMAC-SHA256 of an entry's content, the previous entry's hash and the sealing key's id."""
+    payload = _canonical({"content": jsonable(content), "key_id": key.id, "prev": prev_hash})
+    return hmac.new(key.secret, payload, hashlib.sha256).hexdigest()
+
+
+def legacy_boundary_seal(*, position: int, entry_hash: str, key: AuditKey) -> str:
+    """``<key id>:<mac>`` attesting that entries 1..position are the legacy unkeyed ones.
+
+    Written once, when the key column was added: without it an attacker could rewrite the
+    whole trail as "legacy" plain SHA-256 and pass the key check.
+    """
+    payload = _canonical({"kind": "legacy-boundary", "position": position, "hash": entry_hash})
+    return f"{key.id}:{hmac.new(key.secret, payload, hashlib.sha256).hexdigest()}"
+
+
+def legacy_boundary_is_valid(
+    seal: str, *, position: int, entry_hash: str, keys: dict[str, AuditKey]
+) -> bool:
+    key_id, _, _ = seal.partition(":")
+    key = keys.get(key_id)
+    if key is None:
+        return False
+    expected = legacy_boundary_seal(position=position, entry_hash=entry_hash, key=key)
+    return hmac.compare_digest(expected, seal)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """The chain head at a moment, signed, for a store outside the database."""
+
+    position: int
+    entry_hash: str
+    at: str  # ISO 8601, UTC
+    key_id: str
+    signature: str
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "v": CHECKPOINT_VERSION,
+                "position": self.position,
+                "entry_hash": self.entry_hash,
+                "at": self.at,
+                "key_id": self.key_id,
+                "signature": self.signature,
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+
+
+class BadCheckpointLineError(ValueError):
+    pass
+
+
+def _checkpoint_mac(*, position: int, entry_hash: str, at: str, key: AuditKey) -> str:
+    # "kind" keeps a checkpoint signature from ever being mistaken for an entry hash.
+    payload = _canonical(
+        {
+            "kind": "checkpoint",
+            "v": CHECKPOINT_VERSION,
+            "position": position,
+            "entry_hash": entry_hash,
+            "at": at,
+            "key_id": key.id,
+        }
+    )
+    return hmac.new(key.secret, payload, hashlib.sha256).hexdigest()
+
+
+def sign_checkpoint(*, position: int, entry_hash: str, at: datetime, key: AuditKey) -> Checkpoint:
+    stamp = at.isoformat(timespec="seconds")
+    return Checkpoint(
+        position=position,
+        entry_hash=entry_hash,
+        at=stamp,
+        key_id=key.id,
+        signature=_checkpoint_mac(position=position, entry_hash=entry_hash, at=stamp, key=key),
+    )
+
+
+def parse_checkpoint(line: str) -> Checkpoint:
+    """A checkpoint from one JSON line; BadCheckpointLineError when it is not one."""
+    try:
+        data = json.loads(line)
+        if not isinstance(data, dict) or data.get("v") != CHECKPOINT_VERSION:
+            raise TypeError
+        position, digest = data["position"], data["entry_hash"]
+        at, key_id, signature = data["at"], data["key_id"], data["signature"]
+        if not isinstance(position, int) or isinstance(position, bool) or position < 0:
+            raise TypeError
+        if not all(isinstance(v, str) for v in (digest, at, key_id, signature)):
+            raise TypeError
+    except (ValueError, TypeError, KeyError):
+        msg = "not a checkpoint (malformed JSON or missing fields)"
+        raise BadCheckpointLineError(msg) from None
+    return Checkpoint(position, digest, at, key_id, signature)
+
+
+def checkpoint_signature_is_valid(checkpoint: Checkpoint, key: AuditKey) -> bool:
+    expected = _checkpoint_mac(
+        position=checkpoint.position, entry_hash=checkpoint.entry_hash, at=checkpoint.at, key=key
+    )
+    return checkpoint.key_id == key.id and hmac.compare_digest(expected, checkpoint.signature)

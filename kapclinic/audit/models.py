@@ -1,9 +1,11 @@
 """The audit trail: an append-only, hash-chained record of every access to patient data.
 
-Each entry stores the SHA-256 of its own content and of the previous entry, and the chain head
-stores the last position and hash, so that editing, deleting (even the newest entry) or
-reordering entries is detected by ``manage.py verify_audit``. The table refuses UPDATE (and on
-PostgreSQL DELETE) with a database trigger; the model refuses both in Python.
+Each entry stores an HMAC-SHA256, under a key kept outside the database, of its own content and
+of the previous entry's hash, and the id of the key that sealed it; the chain head stores the
+last position and hash. ``manage.py audit_checkpoint`` publishes signed copies of the head
+outside the database. ``manage.py verify_audit`` checks all of it: see docs/security.md for
+what is detected with the key alone and what needs the checkpoints. The table refuses UPDATE
+and DELETE with database triggers; the model refuses both in Python.
 Audit knows no domain app: patients, clinics and targets are stored as public ids and strings.
 """
 
@@ -63,6 +65,9 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     prev_hash = models.CharField(max_length=64, editable=False)
     entry_hash = models.CharField(max_length=64, editable=False)
+    # Which AUDIT_KEY sealed the entry (kapclinic.audit.chain.audit_key); empty for the legacy
+    # entries written before the trail was keyed, whose hash is a plain SHA-256.
+    key_id = models.CharField(max_length=12, blank=True, default="", editable=False)
 
     objects: ClassVar[AuditEventQuerySet] = AuditEventQuerySet.as_manager()  # type: ignore[assignment]
 
@@ -89,6 +94,10 @@ class AuditChainHead(models.Model):
 
     last_position = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+    # How many entries predate the key (written by migration 0003), sealed with the key so that
+    # an attacker cannot pass off a re-written trail as "legacy unkeyed" entries.
+    legacy_entries = models.PositiveBigIntegerField(default=0, editable=False)
+    legacy_seal = models.CharField(max_length=80, blank=True, default="", editable=False)
 
     def __str__(self) -> str:
         return f"audit head at #{self.last_position}"

@@ -12,7 +12,8 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from kapclinic.audit.chain import entry_hash, jsonable
+from kapclinic.audit.chain import jsonable, sealed_entry_hash
+from kapclinic.audit.keys import current_key
 from kapclinic.audit.models import AuditChainHead, AuditEvent, Operation
 from kapclinic.core.request_context import current_request_context
 
@@ -82,7 +83,8 @@ def record(
 
     Must run inside ``transaction.atomic`` together with the change it records, so that the
     change and its audit entry commit or roll back together. Request id and client address
-    come from the current request (none in commands and tasks).
+    come from the current request (none in commands and tasks). The entry is sealed with
+    HMAC-SHA256 under settings.AUDIT_KEY (no extra query: the key comes from settings).
     """
     if not connection.in_atomic_block:
         msg = "audit.record() must run inside the transaction of the change it records."
@@ -110,7 +112,10 @@ def record(
         ip_address=_normalised_ip(context.ip_address if context else None),
         prev_hash=head.last_hash,
     )
-    event.entry_hash = entry_hash(hashed_content(event), event.prev_hash)
+    # Issue 10, point 4: keyed, so that whoever can write the database cannot re-seal it.
+    key = current_key()
+    event.key_id = key.id
+    event.entry_hash = sealed_entry_hash(hashed_content(event), event.prev_hash, key)
     event.save()
     head.last_position = event.position
     head.last_hash = event.entry_hash

@@ -1,9 +1,6 @@
 from __future__ import annotations
 
 import itertools
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from io import StringIO
 
 import pytest
@@ -15,7 +12,9 @@ from django.db import DatabaseError, connection, transaction
 
 from kapclinic.audit import services as audit
 from kapclinic.audit.chain import GENESIS_HASH
+from kapclinic.audit.keys import current_key
 from kapclinic.audit.models import AppendOnlyError, AuditChainHead, AuditEvent, Operation
+from kapclinic.audit.tests.helpers import without_append_only_triggers, write_entries
 from kapclinic.audit.verification import verify_chain
 from kapclinic.core.request_context import (
     RequestContext,
@@ -26,62 +25,22 @@ from kapclinic.core.request_context import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def actor() -> AbstractBaseUser:
-    return get_user_model().objects.create_user(
-        "auditor@staff.example.org", "x" * 20, full_name="Ann Auditor"
-    )
-
-
-def _write(actor: AbstractBaseUser, count: int) -> list[AuditEvent]:
-    events = []
-    for number in range(count):
-        with transaction.atomic():
-            events.append(
-                audit.record(
-                    actor=actor,
-                    operation=Operation.UPDATE,
-                    action="patients.demographics_changed",
-                    actor_roles=["nurse"],
-                    clinic_id=uuid.uuid4(),
-                    patient_id=uuid.uuid4(),
-                    target=f"patients.Patient:{uuid.uuid4()}",
-                    changes={"phone": ("+1-555-200-0000", f"+1-555-200-{number:04d}")},
-                    detail={"n": number, "weight_kg": 71.5},
-                )
-            )
-    return events
-
-
-@contextmanager
-def _without_append_only_trigger() -> Iterator[None]:
-    """What an attacker with the database owner's rights could do."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET session_replication_role = replica")  # triggers off
-        else:
-            cursor.execute("DROP TRIGGER audit_event_append_only")
-    yield
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET session_replication_role = origin")
-
-
 def test_entries_form_a_contiguous_hash_chain(actor: AbstractBaseUser) -> None:
-    events = _write(actor, 4)
+    events = write_entries(actor, 4)
     assert [e.position for e in events] == [1, 2, 3, 4]
     assert events[0].prev_hash == GENESIS_HASH
     for before, after in itertools.pairwise(events):
         assert after.prev_hash == before.entry_hash
     head = AuditChainHead.objects.get()
     assert (head.last_position, head.last_hash) == (4, events[-1].entry_hash)
+    assert {e.key_id for e in events} == {current_key().id}
     assert verify_chain().ok
 
 
 def test_an_entry_records_who_what_and_the_change(actor: AbstractBaseUser) -> None:
     token = set_request_context(RequestContext("req-123456", "10.1.2.3"))
     try:
-        (event,) = _write(actor, 1)
+        (event,) = write_entries(actor, 1)
     finally:
         reset_request_context(token)
     stored = AuditEvent.objects.get(pk=event.pk)
@@ -102,7 +61,7 @@ def test_recording_outside_a_transaction_is_refused(actor: AbstractBaseUser) -> 
 
 
 def test_the_model_refuses_updates_and_deletes(actor: AbstractBaseUser) -> None:
-    (event,) = _write(actor, 1)
+    (event,) = write_entries(actor, 1)
     event.action = "tampered"
     with pytest.raises(AppendOnlyError):
         event.save()
@@ -115,7 +74,7 @@ def test_the_model_refuses_updates_and_deletes(actor: AbstractBaseUser) -> None:
 
 
 def test_the_database_refuses_updates_even_in_raw_sql(actor: AbstractBaseUser) -> None:
-    (event,) = _write(actor, 1)
+    (event,) = write_entries(actor, 1)
     with (
         pytest.raises(DatabaseError, match="append-only"),
         transaction.atomic(),
@@ -125,8 +84,8 @@ def test_the_database_refuses_updates_even_in_raw_sql(actor: AbstractBaseUser) -
 
 
 def test_verify_audit_names_an_edited_entry(actor: AbstractBaseUser) -> None:
-    events = _write(actor, 5)
-    with _without_append_only_trigger(), connection.cursor() as cursor:
+    events = write_entries(actor, 5)
+    with without_append_only_triggers(), connection.cursor() as cursor:
         cursor.execute(
             "UPDATE audit_auditevent SET actor_label = 'someone-else' WHERE id = %s", [events[2].pk]
         )
@@ -139,8 +98,8 @@ def test_verify_audit_names_an_edited_entry(actor: AbstractBaseUser) -> None:
 
 
 def test_verify_audit_names_a_deleted_entry(actor: AbstractBaseUser) -> None:
-    events = _write(actor, 5)
-    with _without_append_only_trigger(), connection.cursor() as cursor:
+    events = write_entries(actor, 5)
+    with without_append_only_triggers(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [events[1].pk])
     result = verify_chain()
     assert (result.ok, result.first_bad_position) == (False, 2)
@@ -148,8 +107,8 @@ def test_verify_audit_names_a_deleted_entry(actor: AbstractBaseUser) -> None:
 
 
 def test_verify_audit_notices_the_newest_entry_deleted(actor: AbstractBaseUser) -> None:
-    events = _write(actor, 3)
-    with _without_append_only_trigger(), connection.cursor() as cursor:
+    events = write_entries(actor, 3)
+    with without_append_only_triggers(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [events[-1].pk])
     result = verify_chain()
     assert (result.ok, result.first_bad_position) == (False, 3)
@@ -157,8 +116,8 @@ def test_verify_audit_notices_the_newest_entry_deleted(actor: AbstractBaseUser) 
 
 
 def test_verify_audit_notices_reordered_entries(actor: AbstractBaseUser) -> None:
-    events = _write(actor, 4)
-    with _without_append_only_trigger(), connection.cursor() as cursor:
+    events = write_entries(actor, 4)
+    with without_append_only_triggers(), connection.cursor() as cursor:
         # Swap entries 2 and 3, positions and all (hashes travel with their rows).
         cursor.execute("UPDATE audit_auditevent SET position = 1000 WHERE id = %s", [events[1].pk])
         cursor.execute("UPDATE audit_auditevent SET position = 2 WHERE id = %s", [events[2].pk])
@@ -168,11 +127,77 @@ def test_verify_audit_notices_reordered_entries(actor: AbstractBaseUser) -> None
 
 
 def test_verify_audit_passes_on_an_intact_trail(actor: AbstractBaseUser) -> None:
-    _write(actor, 3)
+    write_entries(actor, 3)
     out = StringIO()
     call_command("verify_audit", stdout=out)
     assert "3 entries, chain intact" in out.getvalue()
+    assert "hash chain: 3 entries, 3 keyed" in out.getvalue()
+    assert "0 legacy unkeyed" in out.getvalue()
+    assert "head: consistent (#3)" in out.getvalue()
+    assert "no checkpoint file configured" in out.getvalue()
+    assert "cannot be detected" in out.getvalue()
 
 
 def test_an_empty_trail_verifies() -> None:
     assert verify_chain().ok
+
+
+def test_the_database_refuses_deletes_even_in_raw_sql(actor: AbstractBaseUser) -> None:
+    # Issue 10, point 4: on SQLite a plain DELETE used to pass without dropping any trigger.
+    events = write_entries(actor, 2)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [events[-1].pk])
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM audit_auditevent")
+    assert AuditEvent.objects.count() == 2
+
+
+def _triggers() -> set[str]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_auditevent'::regclass "
+                "AND NOT tgisinternal"
+            )
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                "AND tbl_name = 'audit_auditevent'"
+            )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_both_append_only_triggers_exist() -> None:
+    # A migration that rebuilds the table on SQLite drops its triggers (0003 did; 0004 re-creates).
+    expected = (
+        {"audit_event_append_only"}
+        if connection.vendor == "postgresql"
+        else {"audit_event_append_only", "audit_event_no_delete"}
+    )
+    assert _triggers() == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_flush_empties_the_trail_and_keeps_the_delete_trigger(actor: AbstractBaseUser) -> None:
+    # The test flush of transaction=True and live_server tests, and manage.py flush, go through
+    # kapclinic/audit/management/commands/flush.py (see migration 0004).
+    write_entries(actor, 2)
+    call_command("flush", interactive=False, verbosity=0)
+    assert not AuditEvent.objects.exists()
+    assert "audit_event_append_only" in _triggers()
+    if connection.vendor == "sqlite":
+        assert "audit_event_no_delete" in _triggers()
+    (event,) = write_entries(
+        get_user_model().objects.create_user("b@staff.example.org", "y" * 20, full_name="B"), 1
+    )
+    with pytest.raises(DatabaseError, match="append-only"), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
+    assert AuditEvent.objects.count() == 1
