@@ -69,6 +69,15 @@ class RoomForm(forms.ModelForm[Room]):
         model = Room
         fields = ROOM_FIELDS
         widgets = {"notes": forms.TextInput()}
+        labels = {
+            "has_recliner": "Recliner",
+            "has_eye_masks_and_headphones": "Eye masks and headphones",
+            "has_bp_monitor": "Blood-pressure monitor",
+            "has_pulse_oximeter": "Pulse oximeter",
+            "has_cardiac_monitor": "Cardiac monitor",
+            "has_oxygen": "Oxygen supply",
+            "is_active": "In use (untick to retire the room)",
+        }
         help_texts = {
             "capacity": "Patients at once (1 to 20); a treatment room is usually one recliner.",
             "has_pulse_oximeter": "A dosing room needs a blood-pressure monitor and a pulse "

@@ -107,6 +107,9 @@ def test_someone_new_is_invited_chooses_a_password_and_must_then_set_up_2fa(
     assert match is not None
     staff_page = client.get(reverse("administration:staff")).content.decode()
     assert "Invited, no password yet" in staff_page
+    # The admin's Today keeps it on their list until the newcomer has chosen a password.
+    today = client.get(reverse("today:today")).content.decode()
+    assert "1 invited person has not chosen a password yet" in today
 
     newcomer = Client()
     opened = newcomer.get(match.group(1))
@@ -127,6 +130,7 @@ def test_someone_new_is_invited_chooses_a_password_and_must_then_set_up_2fa(
     person.refresh_from_db()
     assert person.check_password(chosen)
     assert AuditEvent.objects.filter(action="auth.invitation_accepted", actor=person).exists()
+    assert "not chosen a password yet" not in client.get(reverse("today:today")).content.decode()
     # The link is spent, in this browser and in any other.
     assert newcomer.get(opened["Location"]).status_code == 410
     again = Client()
