@@ -63,6 +63,7 @@ from kapclinic.accounts.models import Clinic, Role, StaffMembership, User
 from kapclinic.consent.models import ConsentDocument, ConsentRecord, SignedVia, TreatmentType
 from kapclinic.demo import names
 from kapclinic.demo.evaluation import CachedEngine
+from kapclinic.demo.screening_safety import ScreeningSafety, item9
 from kapclinic.patients.interactions import InteractionClass
 from kapclinic.patients.models import (
     Allergy,
@@ -198,6 +199,7 @@ class StageCounts:
     consents_valid: int = 0
     consents_awaiting_countersignature: int = 0
     consents_withdrawn: int = 0
+    safety_tasks: int = 0  # raised by the screenings' answers (screening_safety)
 
     def summary(self) -> str:
         return ", ".join(
@@ -271,6 +273,8 @@ class IntakeStages:
             for family, ruleset in self.engine.rulesets.items()
         }
         self.counts = StageCounts()
+        # Its own PRNG stream: the other stages draw exactly as before.
+        self.safety = ScreeningSafety(rng=random.Random(seed * 7919 + 11), today=today)
         # The rare stages each clinic still has to show (see the module docstring).
         self.showcase = {c.pk: set(SHOWCASE) for c in clinics}
 
@@ -315,6 +319,8 @@ class IntakeStages:
         for referral, (created_at, updated_at) in zip(created, stamps, strict=True):
             referral.created_at, referral.updated_at = created_at, updated_at
         _set_columns(Referral, ["created_at", "updated_at"], created)
+        self.safety.save()  # the screenings' responses and safety tasks, first (their ids)
+        self.counts.safety_tasks = self.safety.open_tasks + self.safety.resolved_tasks
         Screening.objects.bulk_create(batch.screenings)
         for screening, override in batch.overrides:
             override.screening = screening
@@ -530,6 +536,13 @@ class IntakeStages:
         if rng.random() < 0.04:  # an item of the work-up still to do
             gap = rng.choice(["cssrs_screener_completed", "gad7_answers", "spo2_percent"])
             setattr(screening, gap, None if gap != "cssrs_screener_completed" else False)
+        if screening.phq9_answers is not None:  # item 9 by its own share (screening_safety)
+            screening.phq9_answers[8] = item9(self.safety.rng, phq9_level)
+        self.safety.record(
+            screening,
+            self.staff.pick(self.safety.rng, clinic.pk, Role.NURSE),
+            self.staff.pick(self.safety.rng, clinic.pk, Role.PRESCRIBER),
+        )
         self._evaluate(screening, family, {})
         batch.screenings.append(screening)
         self.counts.screenings += 1
@@ -547,7 +560,9 @@ class IntakeStages:
     def _review(self, screening: Screening, family: Family, clinic: Clinic, batch: _Batch) -> None:
         rng = self.rng
         prescriber = self.staff.pick(rng, clinic.pk, Role.PRESCRIBER)
-        at = self._after(clinic, screening.recorded_at, (0, 3))
+        # An urgent suicide-risk alert is evaluated before the decision (R-OUT-1, issue 11).
+        evaluated = self.safety.handled_by.get(id(screening), screening.recorded_at)
+        at = self._after(clinic, max(screening.recorded_at, evaluated), (0, 3))
         open_flags = [
             r["rule_id"]
             for r in screening.result

@@ -184,11 +184,15 @@ class ScoredRow(NamedTuple):
 
 
 def list_scored_assessments(patient: Patient) -> list[ScoredRow]:
-    """The patient's completed, scored responses, oldest first, in one query."""
+    """The patient's completed, scored responses of their care, oldest first, in one query.
+
+    Answers given at eligibility screening are left out: they come before any course (its
+    baseline is taken at enrolment, MEAS-BASELINE) and are shown on the screening itself."""
     rows = (
         Assessment.objects.filter(
             patient=patient, status=Assessment.Status.COMPLETED, total__isnull=False
         )
+        .exclude(occasion=Occasion.SCREENING)
         .order_by("completed_at", "id")
         .values_list(*ScoredRow._fields)
     )

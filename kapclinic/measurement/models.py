@@ -24,6 +24,9 @@ class Mode(models.TextChoices):
 class Occasion(models.TextChoices):
     """Why the response was taken: the time axis of onset and durability (R-OUT-*)."""
 
+    # Answers given at eligibility screening (kapclinic.screening): recorded as responses so
+    # that their alerts raise the same safety tasks as any questionnaire (R-OUT-1, issue 11).
+    SCREENING = "screening", "At eligibility screening"
     BASELINE = "baseline", "Baseline"
     PRE_SESSION = "pre_session", "Before a session"
     POST_SESSION = "post_session", "Right after a session"

@@ -12,7 +12,7 @@ from django.db.models import Count, Max
 
 from kapclinic.accounts.models import Clinic
 from kapclinic.measurement.instruments import get_instrument
-from kapclinic.measurement.models import Assessment
+from kapclinic.measurement.models import Assessment, Occasion
 from kapclinic.patients.models import Patient
 
 RECENT_LIMIT: Final = 100
@@ -45,6 +45,7 @@ def list_recent_outcomes(
         Assessment.objects.filter(
             clinic=clinic, status=Assessment.Status.COMPLETED, completed_at__gte=since
         )
+        .exclude(occasion=Occasion.SCREENING)  # before any course (see chart.py)
         .values("patient_id")
         .annotate(latest=Max("completed_at"), responses=Count("id"))
         .order_by("-latest", "-patient_id")[: limit + 1]
@@ -64,6 +65,7 @@ def list_recent_outcomes(
             instrument_code="phq9",
             completed_at__gte=since,
         )
+        .exclude(occasion=Occasion.SCREENING)
         .order_by("completed_at", "id")
         .values_list("patient_id", "total", "band")
     ):

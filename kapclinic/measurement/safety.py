@@ -420,6 +420,29 @@ def _holding(patient: Patient) -> QuerySet[SafetyTask]:
     return SafetyTask.objects.filter(patient=patient, severity=URGENT).exclude(status=RESOLVED)
 
 
+def tasks_raised_by(assessment_ids: Iterable[int]) -> list[SafetyTask]:
+    """The safety tasks the given responses raised (e.g. a screening's PHQ-9), urgent first."""
+    ids = [i for i in assessment_ids if i]
+    if not ids:
+        return []
+    return list(
+        SafetyTask.objects.filter(assessment_id__in=ids)
+        .select_related("clinic")
+        .order_by("severity", "created_at", "id")
+    )
+
+
+def unevaluated_urgent_tasks(patient: Patient) -> list[SafetyTask]:
+    """The patient's urgent safety tasks nobody has recorded an evaluation of yet, oldest
+    first: they stop a screening from being signed eligible (issue 11; R-OUT-1). One query."""
+    return list(
+        _holding(patient)
+        .filter(evaluated_at__isnull=True)
+        .select_related("clinic")
+        .order_by("created_at", "id")
+    )
+
+
 def blocking_safety_reasons(patient: Patient) -> list[str]:
     """Why a dosing session may not start for ``patient`` because of suicide-risk alerts: one
     reason per urgent task without an evaluation that cleared the next dosing session (R-OUT-5),

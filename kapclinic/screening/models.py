@@ -95,6 +95,23 @@ class Screening(PublicIdModel, TimeStampedModel):
     liver_function_recorded = models.BooleanField(default=False)
     phq9_answers = models.JSONField(null=True, blank=True)  # 9 ints 0-3, or None
     gad7_answers = models.JSONField(null=True, blank=True)  # 7 ints 0-3, or None
+    # The same answers recorded as questionnaire responses (occasion "screening") through
+    # measurement's one path, which scores them and raises their safety alerts (R-OUT-1,
+    # R-OUT-5; issue 11). Set whenever the answers above are.
+    phq9_response = models.ForeignKey(
+        "measurement.Assessment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    gad7_response = models.ForeignKey(
+        "measurement.Assessment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     # --- the engine's result at evaluation time ---
     outcome = models.CharField(max_length=30, choices=ScreeningOutcome.choices, blank=True)
     explanation = models.TextField(blank=True)

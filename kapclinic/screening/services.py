@@ -19,6 +19,10 @@ from kapclinic.accounts.models import Clinic, Role, StaffMembership, User
 from kapclinic.accounts.permissions import Capability, allows, roles_with
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
+from kapclinic.measurement.exceptions import AssessmentError
+from kapclinic.measurement.models import Mode, Occasion
+from kapclinic.measurement.safety import unevaluated_urgent_tasks
+from kapclinic.measurement.services import record_response
 from kapclinic.patients.models import Patient
 from kapclinic.screening.exceptions import ScreeningForbiddenError, ScreeningRefusedError
 from kapclinic.screening.facts import (
@@ -175,6 +179,7 @@ def record_screening(
     _store_result(screening, result)
     screening.full_clean()
     screening.save()
+    _record_responses(screening, actor=actor, roles=roles, now=now)
     audit.record(
         actor=actor,
         operation=Operation.CREATE,
@@ -190,6 +195,41 @@ def record_screening(
         },
     )
     return screening
+
+
+# The screening form's questionnaire answers, by instrument code (answers in item order).
+SCREENING_INSTRUMENTS = (
+    ("phq9", "phq9_answers", "phq9_response"),
+    ("gad7", "gad7_answers", "gad7_response"),
+)
+
+
+def _record_responses(
+    screening: Screening, *, actor: User, roles: Iterable[str], now: datetime
+) -> None:
+    """Record the screening's PHQ-9 and GAD-7 answers as questionnaire responses through
+    measurement's one path (record_response), in this transaction: scored by the engine, and
+    every alert they fire raises its safety task, banner and dosing hold like any other
+    response (R-OUT-1 item 9 > 0, R-OUT-5; issue 11: a screening used to raise nothing)."""
+    for code, answers_field, response_field in SCREENING_INSTRUMENTS:
+        values = getattr(screening, answers_field)
+        if values is None:
+            continue
+        try:
+            completion = record_response(
+                actor=actor,
+                roles=roles,
+                patient=screening.patient,
+                instrument_code=code,
+                mode=Mode.STAFF,
+                occasion=Occasion.SCREENING,
+                answers={f"{code}_{n}": int(v) for n, v in enumerate(values, start=1)},
+                now=now,
+            )
+        except AssessmentError as error:
+            raise ScreeningRefusedError(error.message) from error
+        setattr(screening, response_field, completion.assessment)
+    screening.save(update_fields=["phq9_response", "gad7_response"])
 
 
 def _require_prescriber_of(actor: User, roles: Iterable[str], clinic: Clinic) -> None:
@@ -286,6 +326,18 @@ def sign_decision(
         raise ScreeningRefusedError(
             f"A screening that is {locked.get_outcome_display().lower()} cannot be signed: "
             "complete it or override its flags first."
+        )
+    # R-OUT-1 (issue 11): an urgent suicide-risk alert, at this screening or any time before,
+    # must have its evaluation recorded before the patient is found eligible for treatment.
+    pending = (
+        unevaluated_urgent_tasks(locked.patient) if outcome != DecisionOutcome.NOT_ELIGIBLE else []
+    )
+    if pending:
+        raise ScreeningRefusedError(
+            f"{len(pending)} urgent suicide-risk alert"
+            f"{' is' if len(pending) == 1 else 's are'} open for this patient "
+            f"({', '.join(sorted({t.rule_id for t in pending}))}): record the evaluation on "
+            "the safety task before signing the patient eligible."
         )
     decision = EligibilityDecision.objects.create(
         screening=locked, outcome=outcome, signed_by=actor, signed_at=now, notes=notes.strip()

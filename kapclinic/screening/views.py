@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kapclinic.accounts.permissions import Capability, allows, requires
 from kapclinic.accounts.types import ClinicRequest
+from kapclinic.measurement.safety import tasks_raised_by, unevaluated_urgent_tasks
 from kapclinic.patients.selectors import access_patient
 from kapclinic.screening.exceptions import ScreeningForbiddenError, ScreeningRefusedError
 from kapclinic.screening.forms import (
@@ -66,6 +67,16 @@ def new(request: ClinicRequest, public_id: UUID) -> HttpResponse:
             form.add_error(None, str(error))
         else:
             messages.success(request, "Screening recorded and evaluated.")
+            raised = tasks_raised_by(
+                [screening.phq9_response_id or 0, screening.gad7_response_id or 0]
+            )
+            if any(t.severity == "urgent" for t in raised):
+                messages.error(
+                    request,
+                    "The answers raised an urgent suicide-risk alert: follow it up today "
+                    "(safety task below). The patient cannot be signed eligible until its "
+                    "evaluation is recorded.",
+                )
             return redirect("screening:detail", public_id=screening.public_id)
     status = 422 if request.method == "POST" else 200
     return render(
@@ -110,7 +121,13 @@ def _detail(
         if r["status"] == "fired" and r["severity"] == "flag" and not r["overridden"]
     }
     evaluated = screening.status == Screening.Status.EVALUATED
+    # Suicide-risk alerts from this screening's answers, and any urgent one of the patient's
+    # without an evaluation: signing eligible waits for it (services.sign_decision, R-OUT-1).
+    raised = tasks_raised_by([screening.phq9_response_id or 0, screening.gad7_response_id or 0])
+    pending = unevaluated_urgent_tasks(screening.patient) if evaluated else []
     context: dict[str, Any] = {
+        "safety_tasks": raised,
+        "pending_evaluations": pending,
         "screening": screening,
         "patient": screening.patient,
         "results": screening.result,

@@ -86,7 +86,8 @@ def test_the_timeline_merges_every_kind_newest_first(
     _history(patient, demo_user(Role.PRESCRIBER), demo_user(Role.CLINIC_ADMIN))
     entries = build_timeline(patient).entries
     kinds = [e.kind for e in entries]
-    assert kinds[:3] == ["Consent", "Consent", "Screening"]
+    # The screening's PHQ-9 and GAD-7 are questionnaire responses too (issue 11.1).
+    assert kinds[:5] == ["Consent", "Consent", "Questionnaire", "Questionnaire", "Screening"]
     assert entries[0].title.startswith("Consent countersigned")
     assert entries[1].title.startswith("Consent signed by the patient")
     assert "Weight" in kinds

@@ -42,9 +42,9 @@ def _rapid_responders_of_the_demo() -> list[tuple[Patient, CourseOutcome]]:
     ).order_by("id"):
         series = [
             ScorePoint(at=a.completed_at, score=a.total)  # type: ignore[arg-type]
-            for a in Assessment.objects.filter(patient=patient, instrument_code="phq9").order_by(
-                "completed_at"
-            )
+            for a in Assessment.objects.filter(patient=patient, instrument_code="phq9")
+            .exclude(occasion=Occasion.SCREENING)
+            .order_by("completed_at")
         ]
         outcome = evaluate_course(series, rules)
         first = outcome.time_to_first_response_days.value
@@ -76,6 +76,7 @@ def test_the_chart_shows_a_generated_rapid_responders_trajectory(
     phq9 = next(s for s in data["series"] if s["code"] == "phq9")
     stored = list(
         Assessment.objects.filter(patient=patient, instrument_code="phq9")
+        .exclude(occasion=Occasion.SCREENING)  # shown on the screening, not the course chart
         .order_by("completed_at")
         .values_list("total", flat=True)
     )

@@ -32,15 +32,18 @@ def test_consented_patients_have_scored_histories_and_nothing_after_today(
 ) -> None:
     counts = demo.trajectories
     assert counts.courses > 0
-    assert Assessment.objects.count() == counts.responses
+    # Besides the screenings' answers (kapclinic.demo.screening_safety), recorded as responses.
+    course = Assessment.objects.exclude(occasion=Occasion.SCREENING)
+    assert course.count() == counts.responses
     phq9 = get_instrument("phq9")
-    for a in Assessment.objects.filter(instrument_code="phq9"):
+    for a in course.filter(instrument_code="phq9"):
         assert a.status == Assessment.Status.COMPLETED
         assert a.total == score(phq9, a.answers).total  # the engine's own result
         assert a.answers["phq9_9"] == 0  # no accidental safety alerts in the demo
         assert a.completed_at is not None
         assert a.completed_at.date() < TODAY
-    assert not SafetyTask.objects.exists()
+    # Course responses raise no alert; the screenings' answers do (test_screening_safety.py).
+    assert not SafetyTask.objects.exclude(assessment__occasion=Occasion.SCREENING).exists()
 
 
 def test_the_archetypes_show_onset_relapse_and_non_response(larger: GenerationResult) -> None:
@@ -81,7 +84,9 @@ def test_mood_rises_after_each_ketamine_session(demo: GenerationResult) -> None:
 
 
 def _series(patient_id: int) -> list[ScorePoint]:
-    rows = Assessment.objects.filter(patient_id=patient_id, instrument_code="phq9").order_by(
-        "completed_at"
+    rows = (
+        Assessment.objects.filter(patient_id=patient_id, instrument_code="phq9")
+        .exclude(occasion=Occasion.SCREENING)
+        .order_by("completed_at")
     )
     return [ScorePoint(at=a.completed_at, score=a.total) for a in rows]  # type: ignore[arg-type]

@@ -1,0 +1,136 @@
+"""The demo's screening answers go through the real rules (issue 11.1).
+
+A screening's PHQ-9 and GAD-7 answers are recorded as questionnaire responses (occasion
+"screening"), scored by the engine, and every alert their answers fire (measurement.alerts, the
+rules record_response applies: R-OUT-1 item 9 > 0 -> an urgent task) becomes a safety task.
+Tasks raised before the demo's "today" were handled as a clinic would: acknowledged by a nurse
+within the hour and evaluated by a prescriber before the eligibility decision; those raised
+today are still open, so the demo shows the banner and the held signature.
+
+Item 9 follows a plausible share: passive thoughts of death are common in the moderate to severe
+depression KAP treats (roughly 1 in 5 to 1 in 4 of such patients answer it above "not at all"),
+mostly "several days"; "nearly every day" is rare.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Final
+
+from kapclinic.accounts.models import User
+from kapclinic.measurement.alerts import alerts
+from kapclinic.measurement.instruments.definition import AlertSeverity
+from kapclinic.measurement.instruments.registry import get_instrument
+from kapclinic.measurement.models import Assessment, Mode, Occasion, SafetyTask
+from kapclinic.measurement.safety import SafetyAction
+from kapclinic.measurement.scoring import score
+from kapclinic.measurement.services import store_score
+from kapclinic.screening.models import Screening
+
+# P(item 9 > 0) by depression severity level (1: moderate, 2: severe), then the answer's weights.
+ITEM9_SHARE: Final = {1: 0.12, 2: 0.25}
+ITEM9_WEIGHTS: Final = ((1, 70), (2, 22), (3, 8))
+EVALUATIONS: Final = (
+    "Passive thoughts of death, no plan or intent; protective factors strong. Safety plan "
+    "reviewed and given in writing. Cleared for treatment.",
+    "Seen the same day: fleeting ideation during a low week, denies intent. Crisis line and "
+    "safety plan reviewed with the patient and their partner. Cleared.",
+    "C-SSRS screener on paper: wish to be dead, no active ideation, no behaviour. Low risk; "
+    "safety plan in place. Cleared for dosing.",
+)
+
+
+def item9(rng: random.Random, level: int) -> int:
+    if rng.random() >= ITEM9_SHARE.get(level, ITEM9_SHARE[1]):
+        return 0
+    values, weights = zip(*ITEM9_WEIGHTS, strict=True)
+    return rng.choices(values, weights)[0]
+
+
+@dataclass
+class ScreeningSafety:
+    """Builds the responses and safety tasks of the screenings of one batch."""
+
+    rng: random.Random
+    today: date  # the demo's "today": screenings from today on still have their tasks open
+    responses: list[tuple[Screening, str, Assessment]] = field(default_factory=list)
+    handled_by: dict[int, datetime] = field(default_factory=dict)  # id(screening) -> evaluated
+    handlers: dict[int, tuple[User, User]] = field(default_factory=dict)  # -> (nurse, prescriber)
+    open_tasks: int = 0
+    resolved_tasks: int = 0
+
+    def __post_init__(self) -> None:
+        self.instruments = {code: get_instrument(code) for code in ("phq9", "gad7")}
+
+    def record(self, screening: Screening, nurse: User, prescriber: User) -> datetime | None:
+        """Queue the screening's responses; return when its urgent alerts were evaluated (the
+        eligibility decision comes after), or None when nothing urgent fired."""
+        urgent = False
+        for code in ("phq9", "gad7"):
+            values = getattr(screening, f"{code}_answers")
+            if values is None:
+                continue
+            answers = {f"{code}_{n}": int(v) for n, v in enumerate(values, start=1)}
+            instrument = self.instruments[code]
+            response = Assessment(
+                patient=screening.patient,
+                clinic=screening.clinic,
+                instrument_code=code,
+                instrument_version=instrument.version,
+                status=Assessment.Status.COMPLETED,
+                mode=Mode.STAFF,
+                occasion=Occasion.SCREENING,
+                answers=answers,
+                started_by=screening.recorded_by,
+                completed_at=screening.recorded_at,
+            )
+            store_score(response, score(instrument, answers))
+            self.responses.append((screening, code, response))
+            urgent |= any(a.severity is AlertSeverity.URGENT for a in alerts(instrument, answers))
+        if not urgent or screening.recorded_at.date() >= self.today:
+            return None
+        evaluated = screening.recorded_at + timedelta(minutes=self.rng.randint(30, 120))
+        self.handled_by[id(screening)] = evaluated
+        self.handlers[id(screening)] = (nurse, prescriber)
+        return evaluated
+
+    def save(self) -> None:
+        """Insert the responses, point the screenings at them, and raise the alerts' tasks
+        (before the screenings are inserted, which then carry the responses' ids)."""
+        Assessment.objects.bulk_create(r for _s, _c, r in self.responses)
+        tasks: list[SafetyTask] = []
+        for screening, code, response in self.responses:
+            setattr(screening, f"{code}_response", response)
+            for alert in alerts(self.instruments[code], response.answers):
+                task = SafetyTask(
+                    patient=screening.patient,
+                    clinic=screening.clinic,
+                    assessment=response,
+                    rule_id=alert.rule_id,
+                    severity=str(alert.severity),
+                    message=alert.message,
+                    triggered_by=[list(pair) for pair in alert.triggered_by],
+                    created_at=screening.recorded_at,
+                )
+                evaluated = self.handled_by.get(id(screening))
+                if evaluated is None:
+                    self.open_tasks += 1
+                else:
+                    task.status = SafetyTask.Status.RESOLVED
+                    task.acknowledged_at = screening.recorded_at + timedelta(minutes=10)
+                    nurse, prescriber = self.handlers[id(screening)]
+                    task.acknowledged_by = nurse
+                    task.action = self.rng.choice(
+                        [SafetyAction.SEEN_IN_PERSON, SafetyAction.SAFETY_PLAN_REVIEWED]
+                    )
+                    task.evaluated_at = evaluated
+                    task.evaluated_by = prescriber
+                    task.evaluation_note = self.rng.choice(EVALUATIONS)
+                    self.resolved_tasks += 1
+                tasks.append(task)
+        SafetyTask.objects.bulk_create(tasks)
+        self.responses.clear()
+        self.handled_by.clear()
+        self.handlers.clear()
