@@ -38,7 +38,8 @@ BUILDERS = {
     "kapclinic/demo/screening_safety.py",
 }
 CONSTRUCTION = re.compile(
-    r"(?<!class )\b(Assessment|SafetyTask)(\(|\.objects\.(create|bulk_create|get_or_create|update_or_create))"
+    r"(?<!class )\b(Assessment|SafetyTask)"
+    r"(\(|\.objects\.(create|bulk_create|get_or_create|update_or_create))"
 )
 
 
