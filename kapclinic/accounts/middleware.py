@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, logout
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.utils import timezone
 
@@ -17,6 +17,7 @@ from kapclinic.accounts.models import Clinic, StaffMembership, User
 from kapclinic.accounts.permissions import PATIENT
 from kapclinic.accounts.selectors import has_two_factor, list_active_memberships
 from kapclinic.accounts.session_state import LAST_ACTIVITY_KEY, is_verified
+from kapclinic.core.api_errors import error_response, is_api_request
 
 SESSION_CLINIC_KEY = "kapclinic.clinic"
 
@@ -70,8 +71,8 @@ SECOND_STEP_VIEWS = frozenset(
 
 def _leave(request: HttpRequest, url: str, api_detail: str) -> HttpResponse:
     """Send the browser to ``url``: a 401 JSON body for the API, HX-Redirect for htmx."""
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": api_detail}, status=401)
+    if is_api_request(request):
+        return error_response(401, api_detail)
     if request.headers.get("HX-Request") == "true":
         response = HttpResponse(status=200)
         response["HX-Redirect"] = url
@@ -102,7 +103,7 @@ class IdleTimeoutMiddleware:
                 notice = f"You were signed out after {minutes} {unit} without activity."
                 messages.info(request, notice)
                 target = resolve_url(settings.LOGIN_URL)
-                if request.method == "GET" and not request.path.startswith("/api/"):
+                if request.method == "GET" and not is_api_request(request):
                     target = f"{target}?{urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})}"
                 return _leave(request, target, notice + " Sign in again.")
             if not isinstance(last, int | float) or now - last >= ACTIVITY_RESOLUTION_SECONDS:

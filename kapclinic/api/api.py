@@ -1,12 +1,17 @@
 """The JSON API (OpenAPI schema at /api/v1/openapi.json, docs at /api/v1/docs).
 
 Session authentication with CSRF for unsafe methods; every operation carries ``@requires``
-like the HTML views; errors are JSON bodies with a ``detail`` message and a 4xx status.
+like the HTML views. Every error is one JSON shape, ``ErrorOut``: ``{"detail": "...",
+"errors": [{"field": ..., "message": ...}]}`` (kapclinic.core.api_errors, docs/api.md), and each
+operation documents the statuses it can answer. A path parameter that is not a UUID is a
+record that is not there (404), like a missing one or another clinic's.
 """
 
 # No `from __future__ import annotations` here: django-ninja reads the operations' annotations
 # at import time through the @requires wrapper, whose module cannot resolve these names.
 
+from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
@@ -14,6 +19,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI, Status
+from ninja.errors import HttpError, ValidationError
 from ninja.security import django_auth
 
 from kapclinic.accounts.models import Clinic
@@ -25,6 +31,7 @@ from kapclinic.api.schemas import (
     DueQuestionnaireOut,
     DueQuestionnairesOut,
     ErrorOut,
+    FieldErrorOut,
     MeOut,
     PatientOut,
     PatientPageOut,
@@ -34,8 +41,13 @@ from kapclinic.api.schemas import (
 )
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
-from kapclinic.measurement.exceptions import MeasurementError
-from kapclinic.measurement.models import Assessment, Mode, Occasion
+from kapclinic.core.api_errors import NOT_FOUND, FieldError, error_body
+from kapclinic.measurement.exceptions import (
+    AssessmentError,
+    MeasurementError,
+    UnknownInstrumentError,
+)
+from kapclinic.measurement.models import Assessment, Mode
 from kapclinic.measurement.plan_selectors import list_patient_due
 from kapclinic.measurement.services import record_response
 from kapclinic.patients.selectors import access_patient, list_diagnoses, page_of_patients
@@ -48,30 +60,81 @@ api = NinjaAPI(
     # The schema and its docs page are for signed-in users only, like everything else.
     docs_decorator=requires(Capability.MANAGE_OWN_ACCOUNT),
     description="JSON API of kapclinic. Sign in through the web app; the session cookie "
-    "authenticates API calls, and unsafe methods need the CSRF token.",
+    "authenticates API calls, and unsafe methods need the CSRF token. Every error answers "
+    "an ErrorOut body: `detail` says what went wrong, `errors` names the fields at fault.",
 )
-ERRORS: dict[int, type[ErrorOut]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
-WRITE_ERRORS: dict[int, type[ErrorOut]] = {**ERRORS, 422: ErrorOut}
+# The error statuses each kind of operation can answer, all with the one ErrorOut body.
+# 401: not signed in (or the session ended); 403: the role may not, or the CSRF check failed;
+# 404: no such record in the user's clinics (or not an id at all); 422: a field is invalid
+# (``errors`` names it); 400: the body is not JSON.
+SIGNED_IN: dict[int, type[ErrorOut]] = {401: ErrorOut}
+LISTING: dict[int, type[ErrorOut]] = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
+RECORD: dict[int, type[ErrorOut]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+WRITE: dict[int, type[ErrorOut]] = {**RECORD, 400: ErrorOut, 422: ErrorOut}
+
+
+def _error(
+    request: HttpRequest, status: int, detail: str, errors: Sequence[FieldError] = ()
+) -> HttpResponse:
+    return api.create_response(request, error_body(detail, errors), status=status)
 
 
 @api.exception_handler(PermissionDenied)
 def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     needed = str(exc) or "this action"
-    return api.create_response(
-        request, {"detail": f"Your role in this clinic does not allow this ({needed})."}, status=403
-    )
+    return _error(request, 403, f"Your role in this clinic does not allow this ({needed}).")
 
 
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return api.create_response(request, {"detail": "Not found."}, status=404)
+    return _error(request, 404, NOT_FOUND)
+
+
+# django-ninja raises HttpError itself only for these; its own wording is replaced by ours.
+_NINJA_HTTP_ERRORS = {
+    400: "The request body is not valid JSON.",
+    401: "Sign in first.",
+    403: "The CSRF check failed: send the csrftoken cookie's value in the X-CSRFToken header.",
+}
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _error(request, exc.status_code, _NINJA_HTTP_ERRORS.get(exc.status_code, str(exc)))
+
+
+def _field(loc: Sequence[Any]) -> str:
+    """django-ninja's error location as the client wrote it: ("body", "payload", "answers",
+    "phq9_1") → "answers.phq9_1", ("query", "page") → "page"."""
+    where, *rest = loc
+    if where == "body":
+        rest = rest[1:]  # the view's parameter name means nothing to the client
+    return ".".join(str(part) for part in rest) or str(where)
+
+
+def _message(error: dict[str, Any]) -> str:
+    # Pydantic's UUID messages quote the offending characters: say what is expected instead.
+    if str(error["type"]).startswith("uuid"):
+        return "Input should be a valid UUID."
+    return str(error["msg"])
+
+
+@api.exception_handler(ValidationError)
+def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    if any(error["loc"][0] == "path" for error in exc.errors):
+        # The path parameters are record ids: one that is not even a UUID names no record,
+        # which answers as a missing one does (and says nothing of what exists).
+        return _error(request, 404, NOT_FOUND)
+    fields = [FieldError(field=_field(e["loc"]), message=_message(e)) for e in exc.errors]
+    detail = "Invalid input: " + "; ".join(f"{f['field']}: {f['message']}" for f in fields)
+    return _error(request, 422, detail, fields)
 
 
 def _clinic_out(clinic: Clinic) -> ClinicOut:
     return ClinicOut(id=clinic.public_id, name=clinic.name, time_zone=clinic.time_zone)
 
 
-@api.get("/me", response={200: MeOut, **ERRORS}, tags=["account"])
+@api.get("/me", response={200: MeOut, **SIGNED_IN}, tags=["account"])
 @requires(Capability.MANAGE_OWN_ACCOUNT)
 def me(request: ClinicRequest) -> MeOut:
     """The signed-in user, the clinic they work in now, and their roles there."""
@@ -86,7 +149,7 @@ def me(request: ClinicRequest) -> MeOut:
     )
 
 
-@api.get("/patients", response={200: PatientPageOut, **ERRORS}, tags=["patients"])
+@api.get("/patients", response={200: PatientPageOut, **LISTING}, tags=["patients"])
 @requires(Capability.VIEW_PATIENTS)
 def list_patients(request: ClinicRequest, page: int = 1) -> PatientPageOut:
     """The current clinic's patients, alphabetical, 25 a page (the listing is audited)."""
@@ -119,7 +182,7 @@ def list_patients(request: ClinicRequest, page: int = 1) -> PatientPageOut:
     )
 
 
-@api.get("/patients/{public_id}", response={200: PatientOut, **ERRORS}, tags=["patients"])
+@api.get("/patients/{public_id}", response={200: PatientOut, **RECORD}, tags=["patients"])
 @requires(Capability.VIEW_CHART)
 def get_patient(request: ClinicRequest, public_id: UUID) -> PatientOut:
     """One patient of a clinic where the user works (404 for any other, as for none)."""
@@ -156,7 +219,7 @@ DUE_LIMIT = 50
 
 @api.get(
     "/patients/{public_id}/questionnaires-due",
-    response={200: DueQuestionnairesOut, **ERRORS},
+    response={200: DueQuestionnairesOut, **RECORD},
     tags=["measurement"],
 )
 @requires(Capability.ADMINISTER_QUESTIONNAIRES)
@@ -192,7 +255,7 @@ def list_questionnaires_due(request: ClinicRequest, public_id: UUID) -> DueQuest
 
 @api.post(
     "/patients/{public_id}/questionnaire-responses",
-    response={201: QuestionnaireResponseOut, **WRITE_ERRORS},
+    response={201: QuestionnaireResponseOut, **WRITE},
     tags=["measurement"],
 )
 @requires(Capability.ADMINISTER_QUESTIONNAIRES)
@@ -211,8 +274,6 @@ def post_questionnaire_response(
         capability=Capability.ADMINISTER_QUESTIONNAIRES,
         action=None,  # the write below is audited ("measurement.recorded"); nothing is shown
     )
-    if payload.occasion is not None and payload.occasion not in Occasion.values:
-        return Status(422, ErrorOut(detail=f"Unknown occasion {payload.occasion!r}."))
     try:
         done = record_response(
             actor=request.user,
@@ -220,13 +281,13 @@ def post_questionnaire_response(
             patient=access.patient,
             instrument_code=payload.instrument,
             mode=Mode.STAFF,
-            occasion=Occasion(payload.occasion) if payload.occasion is not None else None,
+            occasion=payload.occasion,
             answers=payload.answers,
             now=timezone.now(),
             assignment_id=payload.assignment,
         )
     except MeasurementError as error:
-        return Status(422, ErrorOut(detail=error.message))
+        return Status(422, ErrorOut(detail=error.message, errors=_fields_of(error)))
     a = done.assessment
     return Status(
         201,
@@ -242,3 +303,14 @@ def post_questionnaire_response(
             urgent_alerts=done.urgent_alerts,
         ),
     )
+
+
+def _fields_of(error: MeasurementError) -> list[FieldErrorOut]:
+    """The request fields a refusal is about, where the service says."""
+    if isinstance(error, UnknownInstrumentError):
+        return [FieldErrorOut(field="instrument", message=error.message)]
+    if isinstance(error, AssessmentError):
+        return [
+            FieldErrorOut(field=f"answers.{item}", message=error.message) for item in error.items
+        ]
+    return []

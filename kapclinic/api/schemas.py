@@ -3,11 +3,24 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
-from ninja import Schema
+from ninja import Field, Schema
+from pydantic import ConfigDict
+
+from kapclinic.measurement.models import Occasion
+
+
+class FieldErrorOut(Schema):
+    field: str  # dotted path in the request: "instrument", "answers.phq9_9", "page"
+    message: str
 
 
 class ErrorOut(Schema):
+    """The body of every error the API answers (4xx, and the 500 that should never happen):
+    ``detail`` says what went wrong in a sentence, ``errors`` names the fields at fault (empty
+    when the request as a whole is refused). Built by kapclinic.core.api_errors."""
+
     detail: str
+    errors: list[FieldErrorOut]
 
 
 class ClinicOut(Schema):
@@ -57,9 +70,17 @@ class PatientOut(PatientSummaryOut):
 
 
 class QuestionnaireResponseIn(Schema):
-    instrument: str  # an instrument code, e.g. "phq9" (see docs/measurement.md)
-    # baseline, pre_session, post_session, day_after, ...; left out: ad hoc, or the assignment's
-    occasion: str | None = None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"instrument": "gad7", "answers": {f"gad7_{n}": 1 for n in range(1, 8)}}]
+        }
+    )
+
+    # An instrument code, e.g. "phq9" (see docs/measurement.md); an empty one is refused like
+    # any other invalid value (422, with the field named).
+    instrument: str = Field(min_length=1)
+    # Left out: ad hoc, or the assignment's.
+    occasion: Occasion | None = None
     answers: dict[str, int]  # {item id: answer value}
     # The id of a questionnaire due for the patient (GET .../questionnaires-due): the response
     # answers it, with its occasion and session, and it leaves the worklist.

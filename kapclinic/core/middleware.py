@@ -8,8 +8,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
+from kapclinic.core.api_errors import error_response, is_api_request
 from kapclinic.core.request_context import (
     RequestContext,
     reset_request_context,
@@ -118,6 +119,6 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
         view_args: tuple[Any, ...],
         view_kwargs: dict[str, Any],
     ) -> HttpResponseBase | None:
-        if request.path.startswith("/api/") and not request.user.is_authenticated:
-            return JsonResponse({"detail": "Sign in first."}, status=401)
+        if is_api_request(request) and not request.user.is_authenticated:
+            return error_response(401, "Sign in first.")
         return super().process_view(request, view_func, view_args, view_kwargs)

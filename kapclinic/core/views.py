@@ -1,4 +1,8 @@
-"""Framework-level views: health check and error pages that never echo request data."""
+"""Framework-level views: health check and error pages that never echo request data.
+
+Under /api/ the error handlers answer the API's JSON error body (kapclinic.core.api_errors)
+instead of a page: a path no operation matches is a JSON 404 like any other.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from kapclinic.core.api_errors import NOT_FOUND, error_response, is_api_request
 
 
 @require_GET
@@ -18,6 +24,8 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    if is_api_request(request):
+        return error_response(status, message)
     context = {
         "status": status,
         "title": title,
@@ -51,6 +59,8 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_api_request(request):
+        return error_response(404, NOT_FOUND)  # the same body as a record that is not there
     return _error(request, 404, "Not found", "There is nothing here, or you may not see it.")
 
 

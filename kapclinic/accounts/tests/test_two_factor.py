@@ -71,7 +71,10 @@ def test_staff_without_2fa_enrol_at_first_sign_in_then_reach_the_page_they_wante
     assert client.get(wanted)["Location"] == reverse("accounts:two-factor-enrol")
     api = client.get("/api/v1/me")
     assert api.status_code == 401
-    assert api.json() == {"detail": "Finish signing in: two-factor authentication is needed."}
+    assert api.json() == {
+        "detail": "Finish signing in: two-factor authentication is needed.",
+        "errors": [],
+    }
 
     page = client.get(reverse("accounts:two-factor-enrol"))
     assert page.status_code == 200

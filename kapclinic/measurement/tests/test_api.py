@@ -54,20 +54,36 @@ def test_a_complete_response_is_scored_stored_and_raises_its_alerts(
 
 
 @pytest.mark.parametrize(
-    ("body", "message"),
+    ("body", "message", "fields"),
     [
-        ({"instrument": "phq9", "answers": {"phq9_1": 1}}, "Please answer every question"),
-        ({"instrument": "nope", "answers": {}}, "nope"),
-        ({"instrument": "gad7", "answers": {"gad7_1": 9}}, "not one of its answers"),
-        ({"instrument": "gad7", "occasion": "someday", "answers": {}}, "Unknown occasion"),
+        (
+            {"instrument": "phq9", "answers": {"phq9_1": 1}},
+            "Please answer every question",
+            [f"answers.phq9_{n}" for n in range(2, 10)],
+        ),
+        ({"instrument": "nope", "answers": {}}, "nope", ["instrument"]),
+        ({"instrument": "", "answers": {}}, "instrument: String should have", ["instrument"]),
+        ({"answers": {}}, "instrument: Field required", ["instrument"]),
+        ({"instrument": "gad7", "answers": {"gad7_1": 9}}, "not one of its answers", []),
+        ({"instrument": "gad7", "answers": {"gad7_1": "x"}}, "answers.gad7_1:", ["answers.gad7_1"]),
+        ({"instrument": "gad7", "occasion": "someday", "answers": {}}, "occasion:", ["occasion"]),
+        ({"instrument": "gad7", "answers": {}, "assignment": "7"}, "valid UUID", ["assignment"]),
     ],
 )
 def test_a_refused_response_says_why_and_stores_nothing(
-    patient: Patient, client_for: Callable[[Role], Client], body: dict[str, object], message: str
+    patient: Patient,
+    client_for: Callable[[Role], Client],
+    body: dict[str, object],
+    message: str,
+    fields: list[str],
 ) -> None:
     status, answer = _post(client_for(Role.NURSE), patient, body)
     assert status == 422
+    assert set(answer) == {"detail", "errors"}
     assert message in str(answer["detail"])
+    errors = answer["errors"]
+    assert isinstance(errors, list)
+    assert [e["field"] for e in errors] == fields
     assert not Assessment.objects.filter(patient=patient).exists()
 
 
