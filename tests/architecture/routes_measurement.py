@@ -13,7 +13,13 @@ from tests.architecture.routing import Call, World
 
 def _assessment(world: World) -> Assessment:
     """An in-progress PHQ-9 of the world's patient (created once per test)."""
-    existing = Assessment.objects.filter(patient=world.patient).order_by("id").first()
+    existing = (
+        Assessment.objects.filter(
+            patient=world.patient, instrument_code="phq9", status=Assessment.Status.IN_PROGRESS
+        )
+        .order_by("id")
+        .first()
+    )
     if existing is not None:
         return existing
     nurse = (

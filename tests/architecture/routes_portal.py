@@ -51,7 +51,9 @@ def _offer_racemic_consent(patient: Patient) -> None:
 
 def _open_questionnaire(patient: Patient) -> UUID:
     """An unfinished GAD-7 of the world's patient, for the portal (once per test)."""
-    existing = Assessment.objects.filter(patient=patient, instrument_code="gad7").first()
+    existing = Assessment.objects.filter(
+        patient=patient, instrument_code="gad7", status=Assessment.Status.IN_PROGRESS
+    ).first()
     if existing is None:
         existing = start_assessment(
             actor=None,
