@@ -38,6 +38,7 @@ class Capability(models.TextChoices):
     SCREEN_PATIENT = "screen_patient", "Record an eligibility screening"
     DECIDE_ELIGIBILITY = "decide_eligibility", "Override screening flags and sign eligibility"
     CONFIGURE_SCREENING = "configure_screening", "Set the clinic's screening thresholds and rules"
+    VIEW_SCREENING_POLICY = "view_screening_policy", "Read the clinic's screening policy"
     RECORD_CONSENT = "record_consent", "Record, countersign and withdraw informed consent"
     MANAGE_CONSENT_DOCUMENTS = "manage_consent_documents", "Publish consent document versions"
     ADMINISTER_QUESTIONNAIRES = (
@@ -94,6 +95,9 @@ MATRIX: Final[dict[Capability, frozenset[str]]] = {
     Capability.MERGE_PATIENTS: frozenset({Role.CLINIC_ADMIN}),
     # Clinical policy (which rules apply, BP limits) is a prescriber's (medical) decision.
     Capability.CONFIGURE_SCREENING: frozenset({Role.PRESCRIBER}),
+    # Those who record screenings and the clinic's admin (who answers for its set-up) read the
+    # policy and see who may change it (issue 11.7).
+    Capability.VIEW_SCREENING_POLICY: frozenset({Role.PRESCRIBER, Role.NURSE, Role.CLINIC_ADMIN}),
     # Answers include suicide-risk items, and choosing what a patient is asked is clinical
     # work: clinicians give and read them, not the desk (the admin sees the worklist only).
     Capability.ADMINISTER_QUESTIONNAIRES: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),

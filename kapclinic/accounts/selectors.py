@@ -312,3 +312,17 @@ def find_invited_user(public_id: UUID) -> User | None:
     if user is None or user.has_usable_password():
         return None
     return user
+
+
+def list_holders_of(clinic: Clinic, roles: Iterable[str]) -> list[User]:
+    """The active people holding one of ``roles`` in ``clinic``, by name (one query)."""
+    return list(
+        User.objects.filter(
+            memberships__clinic=clinic,
+            memberships__role__in=list(roles),
+            memberships__is_active=True,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("full_name", "id")
+    )

@@ -6,11 +6,19 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from kapclinic.accounts.permissions import Capability, current_clinic, requires
+from kapclinic.accounts.permissions import (
+    Capability,
+    allows,
+    current_clinic,
+    requires,
+    roles_with,
+)
+from kapclinic.accounts.selectors import list_holders_of
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.screening.exceptions import ScreeningForbiddenError
 from kapclinic.screening.models import ProtocolFamily
@@ -71,9 +79,14 @@ class PolicyForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
-@requires(Capability.CONFIGURE_SCREENING)
+@requires(Capability.VIEW_SCREENING_POLICY)
 def policy(request: ClinicRequest) -> HttpResponse:
+    """Prescribers change the policy; nurses and the clinic admin read it, with who may change
+    it (issue 11.7)."""
     clinic = current_clinic(request)
+    can_configure = allows(request.roles, Capability.CONFIGURE_SCREENING)
+    if request.method == "POST" and not can_configure:
+        raise PermissionDenied
     today = clinic.local_today()
     posted = request.POST.get("family") if request.method == "POST" else None
     sections = []
@@ -104,7 +117,15 @@ def policy(request: ClinicRequest) -> HttpResponse:
                     label = ProtocolFamily(family.value).label
                     messages.success(request, f"Screening policy for {label} saved.")
                     return redirect("screening:policy")
+        if not can_configure:
+            for field in form.fields.values():
+                field.disabled = True
         sections.append(
             {"label": ProtocolFamily(family.value).label, "ruleset": ruleset, "form": form}
         )
-    return render(request, "screening/policy.html", {"sections": sections}, status=status)
+    context = {
+        "sections": sections,
+        "can_configure": can_configure,
+        "configurers": list_holders_of(clinic, roles_with(Capability.CONFIGURE_SCREENING)),
+    }
+    return render(request, "screening/policy.html", context, status=status)

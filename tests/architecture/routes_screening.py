@@ -59,7 +59,7 @@ def screening_routes(world: World) -> dict[str, Call]:
     patient = world.patient.public_id
     return {
         "screening:policy": Call(
-            "GET", reverse("screening:policy"), Capability.CONFIGURE_SCREENING
+            "GET", reverse("screening:policy"), Capability.VIEW_SCREENING_POLICY
         ),
         "screening:new": Call(
             "GET", reverse("screening:new", args=[patient]), Capability.SCREEN_PATIENT

@@ -200,3 +200,33 @@ def test_the_policy_page_saves_one_family_and_explains_a_refusal(
         150,
         ["R-SCR-1.avm"],
     )
+
+
+def test_the_clinic_admin_reads_the_policy_and_who_may_change_it_but_cannot_change_it(
+    home: Clinic, client_for: Callable[[Role], Client]
+) -> None:
+    admin = client_for(Role.CLINIC_ADMIN)
+    page = admin.get(reverse("screening:policy"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Read only: the prescribers of this clinic change it" in text
+    prescribers = User.objects.filter(
+        memberships__clinic=home, memberships__role=Role.PRESCRIBER, memberships__is_active=True
+    ).distinct()
+    assert prescribers
+    for person in prescribers:
+        assert person.full_name in text
+    assert "Save the" not in text
+    before = ClinicScreeningPolicy.objects.count()
+    refused = admin.post(
+        reverse("screening:policy"),
+        {
+            "family": "racemic_ketamine",
+            "racemic_ketamine-bp_systolic_max_mmhg": "180",
+            "racemic_ketamine-bp_diastolic_max_mmhg": "110",
+            "racemic_ketamine-reason": "An admin should not be able to do this.",
+        },
+    )
+    assert refused.status_code == 403
+    assert ClinicScreeningPolicy.objects.count() == before
+    assert client_for(Role.FRONT_DESK).get(reverse("screening:policy")).status_code == 403
