@@ -21,7 +21,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -66,6 +65,7 @@ from kapclinic.accounts.session_state import (
 )
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.core.exceptions import DomainError
+from kapclinic.core.redirects import local_url
 from kapclinic.core.request_context import current_request_context
 
 INVALID_LOGIN = "That email and password do not match an active account."
@@ -86,11 +86,9 @@ def _client_address() -> str | None:
 
 
 def _safe_next(request: HttpRequest, candidate: object) -> str:
-    if isinstance(candidate, str) and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return resolve_url(settings.LOGIN_REDIRECT_URL)
+    """The page to go to after signing in: ``candidate`` if it is a page of this site, else the
+    user's home page (an unsafe or unresolvable ``next`` is dropped, never an error)."""
+    return local_url(request, candidate) or resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 def lockout_message(until: datetime, now: datetime) -> str:
@@ -478,9 +476,4 @@ def switch_clinic(request: ClinicRequest) -> HttpResponse:
     clinic = allowed[str(form.cleaned_data["clinic"])]
     request.session[SESSION_CLINIC_KEY] = str(clinic.public_id)
     messages.success(request, f"Now working in {clinic.name}.")
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect("today:home")
+    return redirect(local_url(request, request.POST.get("next")) or "today:home")

@@ -10,11 +10,11 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kapclinic.accounts.permissions import Capability, current_clinic, requires
 from kapclinic.accounts.types import ClinicRequest
+from kapclinic.core.redirects import local_url
 from kapclinic.measurement.exceptions import PlanError
 from kapclinic.measurement.plan_forms import DEFAULT_CHOICE, CancelForm, EnrolForm
 from kapclinic.measurement.plan_selectors import (
@@ -37,12 +37,7 @@ from kapclinic.patients.selectors import access_patient
 
 def _back(request: ClinicRequest) -> str:
     """Where an action returns: the page it came from (a local path), else the worklist."""
-    target = request.POST.get("next", "")
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("measurement:worklist")
+    return local_url(request, request.POST.get("next")) or reverse("measurement:worklist")
 
 
 @require_GET

@@ -28,6 +28,23 @@ class AuditFilters:
         return {key: str(value) for key, value in self.__dict__.items() if value}
 
 
+def _instants(
+    clinic: Clinic, date_from: date | None, date_to: date | None
+) -> tuple[datetime | None, datetime | None]:
+    """The clinic-local days ``date_from`` to ``date_to`` (inclusive) as [start, end) instants.
+
+    The calendar's first and last days set no bound: the day after 9999-12-31 does not exist,
+    and midnight of 0001-01-01 in a zone east of UTC lies before the first instant a datetime
+    can hold in UTC. Nothing is recorded on either day, so no bound selects the same entries.
+    """
+    start = end = None
+    if date_from is not None and date_from > date.min:
+        start = datetime.combine(date_from, time.min, tzinfo=clinic.tzinfo)
+    if date_to is not None and date_to < date.max:
+        end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=clinic.tzinfo)
+    return start, end
+
+
 def clinic_audit_events(clinic: Clinic, filters: AuditFilters) -> QuerySet[AuditEvent]:
     """Entries about this clinic: those recorded in it, and clinic-less entries (sign-ins) of
     its staff. Newest first; one query with the actor joined."""
@@ -39,11 +56,10 @@ def clinic_audit_events(clinic: Clinic, filters: AuditFilters) -> QuerySet[Audit
         events = events.filter(actor__public_id=filters.user)
     if filters.patient:
         events = events.filter(patient_public_id=filters.patient)
-    if filters.date_from:
-        start = datetime.combine(filters.date_from, time.min, tzinfo=clinic.tzinfo)
+    start, end = _instants(clinic, filters.date_from, filters.date_to)
+    if start is not None:
         events = events.filter(occurred_at__gte=start)
-    if filters.date_to:
-        end = datetime.combine(filters.date_to + timedelta(days=1), time.min, tzinfo=clinic.tzinfo)
+    if end is not None:
         events = events.filter(occurred_at__lt=end)
     if filters.operation:
         events = events.filter(operation=filters.operation)

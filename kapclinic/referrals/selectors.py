@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.core.paginator import Page, Paginator
@@ -9,6 +10,15 @@ from kapclinic.accounts.models import Clinic
 from kapclinic.referrals.models import Referral
 
 OPEN_STATUSES = (Referral.Status.NEW, Referral.Status.CONTACTED)
+# Self-referrals stored per sender (keyed hash of the address) in the last hour.
+MAX_REQUESTS_PER_HOUR = 5
+
+
+def sender_is_limited(sender: str, now: datetime) -> bool:
+    """Whether ``sender`` already stored the most self-referrals allowed in the last hour.
+    Only stored requests count: an invalid submission stores nothing."""
+    recent = Referral.objects.filter(sender_key=sender, created_at__gte=now - timedelta(hours=1))
+    return recent.count() >= MAX_REQUESTS_PER_HOUR
 
 
 def page_of_queue(clinic: Clinic, page_number: str | None, *, show_all: bool) -> Page[Referral]:

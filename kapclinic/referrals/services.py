@@ -6,7 +6,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -19,9 +19,14 @@ from kapclinic.core.exceptions import DomainError
 from kapclinic.patients.models import Patient
 from kapclinic.patients.services import PatientDetails, register_patient
 from kapclinic.referrals.models import Referral
+from kapclinic.referrals.selectors import MAX_REQUESTS_PER_HOUR as MAX_REQUESTS_PER_HOUR
+from kapclinic.referrals.selectors import sender_is_limited
 
 # Public requests per sender address per hour (abuse protection, not a clinical rule).
-MAX_REQUESTS_PER_HOUR = 5
+TOO_MANY_REQUESTS = (
+    "Too many requests were sent from this connection in the last hour. "
+    "Please call the clinic instead."
+)
 
 
 class TooManyRequestsError(DomainError):
@@ -74,13 +79,8 @@ def submit_self_referral(
 ) -> Referral:
     """A request from the public page. ``answers`` is None unless the person chose to share
     them. Raises TooManyRequestsError past MAX_REQUESTS_PER_HOUR from one sender."""
-    recent = Referral.objects.filter(sender_key=sender, created_at__gte=now - timedelta(hours=1))
-    if recent.count() >= MAX_REQUESTS_PER_HOUR:
-        msg = (
-            "Too many requests were sent from this connection in the last hour. "
-            "Please call the clinic instead."
-        )
-        raise TooManyRequestsError(msg)
+    if sender_is_limited(sender, now):
+        raise TooManyRequestsError(TOO_MANY_REQUESTS)
     referral = _create(
         clinic=clinic,
         source=Referral.Source.SELF,

@@ -24,9 +24,10 @@ from kapclinic.referrals.forms import (
     TriageForm,
 )
 from kapclinic.referrals.models import Referral
-from kapclinic.referrals.prescreen import assess
-from kapclinic.referrals.selectors import access_referral, page_of_queue
+from kapclinic.referrals.prescreen import SelfCheckResult, assess
+from kapclinic.referrals.selectors import access_referral, page_of_queue, sender_is_limited
 from kapclinic.referrals.services import (
+    TOO_MANY_REQUESTS,
     ContactDetails,
     TooManyRequestsError,
     link_to_existing_patient,
@@ -54,35 +55,61 @@ def _contact(data: dict[str, object]) -> ContactDetails:
 @login_not_required
 def self_check(request: ClinicRequest) -> HttpResponse:
     """Public page: a plain-language self-check that never diagnoses, then an optional
-    appointment request. Only what the person agrees to share is stored."""
+    appointment request. Only what the person agrees to share is stored.
+
+    An invalid submission answers 422 with the page again: every answer and detail kept, a
+    message at each field and a summary at the top. It stores nothing and does not count
+    toward the rate limit (only stored requests do); a sender already at the limit is told so
+    whether or not the rest of the submission is valid.
+    """
     today = timezone.localdate()
-    action = request.POST.get("action", "") if request.method == "POST" else ""
-    check = SelfCheckForm(request.POST or None)
-    form = AppointmentRequestForm(request.POST if action == "request" else None, today=today)
-    result = assess(check.answers()) if check.is_valid() and request.method == "POST" else None
-    if action == "request" and check.is_valid() and form.is_valid():
+    if request.method == "GET":
+        return _self_check_page(request, SelfCheckForm(), AppointmentRequestForm(today=today))
+    requesting = request.POST.get("action", "") == "request"
+    check = SelfCheckForm(request.POST)
+    # Not asking yet (only "see what my answers mean"): the contact details typed so far
+    # come back as they were, unchecked.
+    form = (
+        AppointmentRequestForm(request.POST, today=today)
+        if requesting
+        else AppointmentRequestForm(initial=request.POST.dict(), today=today)
+    )
+    checked = check.is_valid()
+    result = assess(check.answers()) if checked else None
+    if not requesting:
+        return _self_check_page(request, check, form, result, status=200 if checked else 422)
+    context = current_request_context()
+    sender = sender_key(context.ip_address if context else None)
+    if checked and form.is_valid():
         data = form.cleaned_data
         clinic: Clinic = data["clinic"]
-        context = current_request_context()
         try:
             submit_self_referral(
                 clinic=clinic,
                 contact=_contact(data),
                 answers=check.answers() if data["share_answers"] else None,
-                sender=sender_key(context.ip_address if context else None),
+                sender=sender,
                 now=timezone.now(),
             )
         except TooManyRequestsError as error:
             form.add_error(None, error.message)
         else:
             return render(request, "referrals/thanks.html", {"clinic": clinic})
-    status = 422 if action == "request" else 200
-    return render(
-        request,
-        "referrals/self_check.html",
-        {"check": check, "form": form, "result": result},
-        status=status,
-    )
+    elif sender_is_limited(sender, timezone.now()):
+        form.add_error(None, TOO_MANY_REQUESTS)
+    return _self_check_page(request, check, form, result, status=422)
+
+
+def _self_check_page(
+    request: ClinicRequest,
+    check: SelfCheckForm,
+    form: AppointmentRequestForm,
+    result: SelfCheckResult | None = None,
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    context = {"check": check, "form": form, "result": result}
+    return render(request, "referrals/self_check.html", context, status=status)
 
 
 def _triage_clinic_ids(request: ClinicRequest) -> set[int]:

@@ -101,9 +101,12 @@ YES_NO_UNKNOWN: Final = [("", "— not recorded —"), ("yes", "Yes"), ("no", "N
 
 def _range(label: str, low: int, high: int, unit: str) -> dict[str, str]:
     message = f"{label} must be between {low} and {high} {unit}."
+    # Django formats the min/max messages with %-interpolation (they carry "limit_value"), so a
+    # literal "%" (the SpO2 unit) must be doubled; "invalid" is shown as written.
+    formatted = message.replace("%", "%%")
     return {
-        "min_value": message,
-        "max_value": message,
+        "min_value": formatted,
+        "max_value": formatted,
         "invalid": f"Enter {label.lower()} as a number.",
     }
 

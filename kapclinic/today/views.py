@@ -9,13 +9,13 @@ from uuid import UUID
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from kapclinic.accounts.permissions import PATIENT, Capability, allows, current_clinic, requires
 from kapclinic.accounts.selectors import count_pending_invitations, get_clinic_day, get_own_notice
 from kapclinic.accounts.services import mark_notice_read
 from kapclinic.accounts.types import ClinicRequest
+from kapclinic.core.redirects import local_url
 from kapclinic.measurement.outcome_list import list_recent_outcomes
 
 OUTCOMES_WINDOW: Final = timedelta(days=90)
@@ -103,9 +103,4 @@ def dismiss_notice(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     if notice is None:
         raise Http404
     mark_notice_read(actor=request.user, notice=notice, now=timezone.now())
-    back = request.headers.get("Referer", "")
-    if back and url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(back)
-    return redirect("today:home")
+    return redirect(local_url(request, request.headers.get("Referer")) or "today:home")

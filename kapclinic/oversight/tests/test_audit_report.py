@@ -166,3 +166,27 @@ def test_the_report_query_count_does_not_grow_with_entries(
     with CaptureQueriesContext(connection) as many:
         admin_client.get(reverse("audit:report"))
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.parametrize("time_zone", ["America/New_York", "Asia/Tokyo"])
+def test_the_first_and_last_days_of_the_calendar_are_valid_filters(
+    admin_client: Client, clinics: list[Clinic], time_zone: str
+) -> None:
+    # Once a 500: the day after 9999-12-31 does not exist, and midnight of 0001-01-01 east of
+    # UTC (Tokyo) lies before the first instant a datetime can hold in UTC.
+    Clinic.objects.filter(pk=clinics[0].pk).update(time_zone=time_zone)
+    admin_client.get(reverse("audit:report"))  # at least one entry: this viewing
+    cases = [
+        ({"date_to": "9999-12-31"}, True),
+        ({"date_from": "0001-01-01"}, True),
+        ({"date_from": "0001-01-01", "date_to": "9999-12-31"}, True),
+        ({"date_from": "9999-12-31", "date_to": "9999-12-31"}, False),
+        ({"date_from": "0001-01-01", "date_to": "0001-01-01"}, False),
+    ]
+    for dates, finds_entries in cases:
+        report = admin_client.get(reverse("audit:report"), dates)
+        assert report.status_code == 200, dates
+        assert (report.context["page"].paginator.count > 0) is finds_entries, dates
+        export = admin_client.get(reverse("audit:export"), dates)
+        assert export.status_code == 200, dates
+        assert (len(_body(export).splitlines()) > 1) is finds_entries, dates

@@ -125,6 +125,56 @@ def test_requests_are_rate_limited_per_sender(
     assert written(Referral).count() == MAX_REQUESTS_PER_HOUR
 
 
+@pytest.mark.parametrize("action", ["check", "request", "", "nonsense"])
+def test_garbage_answers_are_refused_with_422_and_messages_and_nothing_is_kept(
+    client: Client,
+    clinics: list[Clinic],
+    action: str,
+    written: Callable[[type[Any]], QuerySet[Any]],
+) -> None:
+    data = _request(clinics[0], action=action, q_vascular="1", share_answers="on")
+    response = client.post(reverse("self-check"), data)
+    html = response.content.decode()
+    assert response.status_code == 422
+    # A summary at the top, the message at the question, the question marked for readers.
+    assert 'id="form-errors"' in html
+    assert 'aria-describedby="id_q_vascular_error"' in html
+    assert 'id="id_q_vascular_error"' in html
+    assert "Select a valid choice" in html
+    # The person's other answers and details stay in the form.
+    assert 'value="Maya"' in html
+    assert 'name="q_adult" value="yes" id="id_q_adult_0" checked' in html
+    assert not written(Referral).exists()
+
+
+def test_contact_details_typed_before_checking_the_answers_are_kept(client: Client) -> None:
+    data = {"action": "check", "q_adult": "yes", "given_name": "Maya", "phone": "+1 555"}
+    response = client.post(reverse("self-check"), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'value="Maya"' in html
+    assert 'value="+1 555"' in html
+    assert "field-error" not in html  # not asked for yet: not checked yet
+
+
+def test_invalid_requests_do_not_count_toward_the_limit_but_a_limited_sender_is_told(
+    client: Client, clinics: list[Clinic], written: Callable[[type[Any]], QuerySet[Any]]
+) -> None:
+    for _ in range(MAX_REQUESTS_PER_HOUR + 1):
+        invalid = client.post(reverse("self-check"), _request(clinics[0], consent_to_contact=""))
+        assert invalid.status_code == 422
+        assert "Too many requests" not in invalid.content.decode()
+    for number in range(MAX_REQUESTS_PER_HOUR):
+        accepted = client.post(reverse("self-check"), _request(clinics[0], given_name=f"N{number}"))
+        assert accepted.status_code == 200
+    refused = client.post(reverse("self-check"), _request(clinics[0], consent_to_contact=""))
+    assert refused.status_code == 422
+    html = refused.content.decode()
+    assert "Too many requests" in html
+    assert "Tick this box" in html
+    assert written(Referral).count() == MAX_REQUESTS_PER_HOUR
+
+
 def test_front_desk_registers_a_referral_as_a_patient(
     client: Client,
     clinics: list[Clinic],

@@ -70,6 +70,10 @@ def test_a_nurse_records_a_screening_from_the_form_and_sees_every_rule(
         ({"diastolic_mmhg": ""}, "diastolic_mmhg", "Enter both systolic and diastolic"),
         ({"heart_rate_bpm": "300"}, "heart_rate_bpm", "Heart rate must be between"),
         ({"spo2_percent": "abc"}, "spo2_percent", "Enter spo2 as a number."),
+        # A realistic typo: the message's "%" once broke Django's message formatting (a 500).
+        ({"spo2_percent": "49"}, "spo2_percent", "SpO2 must be between 50 and 100 %."),
+        ({"spo2_percent": "101"}, "spo2_percent", "SpO2 must be between 50 and 100 %."),
+        ({"spo2_percent": "-1"}, "spo2_percent", "SpO2 must be between 50 and 100 %."),
         ({"phq9_3": ""}, "phq9_3", "Answer every PHQ-9 item, or none."),
         ({"gad7_1": "7"}, "gad7_1", "Select a valid choice"),
         ({"family": "lsd"}, "family", "Select a valid choice"),

@@ -77,6 +77,20 @@ def test_switching_clinic_changes_what_today_shows(
     assert client.get(reverse("today:today")).context["clinic_day"].clinic == clinics[1]
 
 
+def test_switching_clinic_returns_to_a_local_page_only(
+    client_for: Callable[[Role], Client], clinics: list[Clinic]
+) -> None:
+    client = client_for(Role.PRESCRIBER)
+    url = reverse("accounts:switch-clinic")
+    wanted = reverse("patients:list")
+    for clinic in clinics[:2]:
+        data = {"clinic": str(clinic.public_id)}
+        assert client.post(url, {**data, "next": wanted})["Location"] == wanted
+        # Once a 500 for "foo" (redirect() reversed it as a URL name): now the home page.
+        for bad in ("foo", "null", "https://evil.example/", "/no/such/page/"):
+            assert client.post(url, {**data, "next": bad})["Location"] == reverse("today:home")
+
+
 def test_switching_to_a_clinic_the_user_does_not_work_in_is_refused(
     client_for: Callable[[Role], Client], clinics: list[Clinic]
 ) -> None:
