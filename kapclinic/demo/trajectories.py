@@ -139,7 +139,7 @@ class Trajectories:
         """One course per patient with a valid (countersigned, not withdrawn) consent."""
         rows = (
             ConsentRecord.objects.filter(countersigned_at__isnull=False, withdrawn_at__isnull=True)
-            .select_related("document", "patient")
+            .select_related("document", "patient", "patient__clinic")
             .order_by("patient_id", "countersigned_at")
         )
         seen: set[int] = set()
@@ -151,7 +151,8 @@ class Trajectories:
             yield _Course(
                 patient_id=r.patient_id,
                 clinic_id=r.patient.clinic_id,
-                start=start.replace(hour=9, minute=30),
+                # 9:30 in the clinic's own zone (not UTC: 04:30 in New York, issue 11.8).
+                start=start.astimezone(r.patient.clinic.tzinfo).replace(hour=9, minute=30),
                 ketamine=r.document.treatment_type != TreatmentType.TALK_THERAPY,
             )
 

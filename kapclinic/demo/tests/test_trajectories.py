@@ -90,3 +90,15 @@ def _series(patient_id: int) -> list[ScorePoint]:
         .order_by("completed_at")
     )
     return [ScorePoint(at=a.completed_at, score=a.total) for a in rows]  # type: ignore[arg-type]
+
+
+def test_sessions_happen_in_the_clinics_working_hours_in_its_own_time_zone(
+    demo: GenerationResult,
+) -> None:
+    # Issue 11.8: "before a session" used to land at 05:10 local time (9:30 UTC).
+    sessions = Assessment.objects.filter(occasion=Occasion.PRE_SESSION).select_related("clinic")
+    assert sessions
+    for a in sessions:
+        assert a.completed_at is not None
+        local = a.completed_at.astimezone(a.clinic.tzinfo)
+        assert 8 <= local.hour < 18, local
