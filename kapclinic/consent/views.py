@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from uuid import UUID
 
 from django.contrib import messages
@@ -74,6 +75,9 @@ def _access(request: ClinicRequest, public_id: UUID, action: str) -> PatientAcce
     )
 
 
+COUNTERSIGN_STALE_AFTER = timedelta(days=30)
+
+
 def _patient_page(
     request: ClinicRequest,
     patient: Patient,
@@ -89,6 +93,13 @@ def _patient_page(
     rows = [
         (r, r.status_against(latest[TreatmentType(r.document.treatment_type)])) for r in records
     ]
+    # A signature waiting long for its countersignature says so: the patient may have changed
+    # their mind since (issue 11.8; the reference gives no limit, so this only warns).
+    stale = {
+        r.pk
+        for r in records
+        if r.countersigned_at is None and now - r.patient_signed_at > COUNTERSIGN_STALE_AFTER
+    }
     return render(
         request,
         "consent/patient.html",
@@ -96,6 +107,8 @@ def _patient_page(
             "patient": patient,
             "overview": overview,
             "rows": rows,
+            "stale": stale,
+            "stale_days": COUNTERSIGN_STALE_AFTER.days,
             "withdraw_form": withdraw_form,
             "withdraw_record": withdraw_record,
         },
@@ -160,6 +173,12 @@ def countersign_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         public_id=public_id,
         action="consent.countersign_opened",
     )
+    if request.POST.get("confirm") != "on":
+        messages.error(
+            request,
+            "Tick the confirmation to countersign: you checked the signature with the patient.",
+        )
+        return _patient_page(request, record.patient, status=422)
     try:
         countersign(actor=request.user, roles=access.roles, record=record, now=timezone.now())
     except ConsentError as error:

@@ -149,6 +149,7 @@ def test_a_referral_goes_through_screening_to_signed_consent(
     page.get_by_label("I have read and understood this document").check()
     page.get_by_role("button", name="Sign", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Informed consent")
+    page.get_by_label("I checked this signature with the patient").check()
     page.get_by_role("button", name="Countersign").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Informed consent")
     assert_accessible(page)

@@ -35,7 +35,13 @@ def test_the_tablet_flow_sign_countersign_withdraw(
     response = client.post(_sign_url(patient), {"typed_name": patient.full_name, "agreed": "on"})
     assert response.status_code == 302
     record = ConsentRecord.objects.get(patient=patient)
-    assert client.post(reverse("consent:countersign", args=[record.public_id])).status_code == 302
+    url = reverse("consent:countersign", args=[record.public_id])
+    unconfirmed = client.post(url)
+    assert unconfirmed.status_code == 422
+    assert "Tick the confirmation to countersign" in unconfirmed.content.decode()
+    record.refresh_from_db()
+    assert record.countersigned_at is None
+    assert client.post(url, {"confirm": "on"}).status_code == 302
     response = client.post(reverse("consent:withdraw", args=[record.public_id]), {"reason": "x"})
     assert response.status_code == 422
     assert "at least 5 characters" in response.content.decode()
@@ -46,7 +52,7 @@ def test_the_tablet_flow_sign_countersign_withdraw(
     record.refresh_from_db()
     assert record.countersigned_at is not None
     assert record.withdrawn_reason == "Patient prefers not"
-    again = client.post(reverse("consent:countersign", args=[record.public_id]))
+    again = client.post(url, {"confirm": "on"})
     assert again.status_code == 422
 
 
@@ -221,3 +227,19 @@ def test_the_chart_section_shows_status_in_constant_queries(
     with CaptureQueriesContext(connection) as more:
         assert client.get(page).status_code == 200
     assert len(more.captured_queries) == len(one.captured_queries)
+
+
+def test_a_signature_waiting_long_for_countersignature_shows_its_age(
+    client_for: Callable[[Role], Client], patient: Patient, documents: list[ConsentDocument]
+) -> None:
+    client = client_for(Role.NURSE)
+    client.post(_sign_url(patient), {"typed_name": patient.full_name, "agreed": "on"})
+    page = client.get(reverse("consent:patient", args=[patient.public_id])).content.decode()
+    assert "Waiting for more than 30 days" not in page
+    record = ConsentRecord.objects.get(patient=patient)
+    ConsentRecord.objects.filter(pk=record.pk).update(
+        patient_signed_at=record.patient_signed_at - timedelta(days=45)
+    )
+    page = client.get(reverse("consent:patient", args=[patient.public_id])).content.decode()
+    assert "Signed by the patient 1\xa0month" in page
+    assert "Waiting for more than 30 days" in page
