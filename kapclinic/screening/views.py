@@ -104,6 +104,57 @@ def history(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+# The rule table in clinical words, not the engine's values (issue 11.4).
+KIND_LABELS = {
+    "hard_stop": "Contraindication (cannot be overridden)",
+    "flag": "Needs a prescriber's decision",
+    "required_data": "Information the screening needs",
+    "info": "Precaution for the sessions",
+}
+RESULT_LABELS = {
+    "fired": "Applies",
+    "not_fired": "Does not apply",
+    "not_evaluated": "Not assessed: information missing",
+    "not_applicable": "Not relevant to this programme",
+    "disabled": "Turned off by the clinic's screening policy",
+}
+# What the review page leads with: the rules that apply, by what they ask of the prescriber.
+DECISION_GROUPS = (
+    ("hard_stop", "Contraindications: the patient is not eligible"),
+    ("flag", "Flags a prescriber decides on (override with a reason, or not eligible)"),
+    ("required_data", "Information still missing (the screening is incomplete)"),
+    ("info", "Precautions to carry into the sessions"),
+)
+
+
+def _readable(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            **r,
+            "kind_label": KIND_LABELS.get(r["severity"], r["severity"]),
+            "result_label": RESULT_LABELS.get(r["status"], r["status"]),
+        }
+        for r in results
+    ]
+
+
+def _decisions(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    groups = []
+    for severity, title in DECISION_GROUPS:
+        rows = [
+            r
+            for r in results
+            if r["severity"] == severity
+            and (
+                r["status"] == "fired"
+                or (severity == "required_data" and r["status"] == "not_evaluated")
+            )
+        ]
+        if rows:
+            groups.append({"title": title, "rows": rows})
+    return groups
+
+
 def _detail(
     request: ClinicRequest,
     screening: Screening,
@@ -130,7 +181,8 @@ def _detail(
         "pending_evaluations": pending,
         "screening": screening,
         "patient": screening.patient,
-        "results": screening.result,
+        "results": _readable(screening.result),
+        "decide": _decisions(_readable(screening.result)),
         "overrides": list_overrides(screening),
         "decision": get_decision(screening),
         "can_override": prescriber and evaluated,

@@ -208,3 +208,24 @@ def test_the_history_page_keeps_every_screening(
     )
     assert str(first.public_id) in html
     assert str(second.public_id) in html
+
+
+def test_the_review_page_leads_with_what_the_prescriber_decides_in_clinical_words(
+    client_for: Callable[[Role], Client], demo_user: Callable[[Role], User], patient: Patient
+) -> None:
+    screening = _screening(demo_user(Role.NURSE), patient, systolic_mmhg=150, weight_kg=None)
+    html = (
+        client_for(Role.PRESCRIBER)
+        .get(reverse("screening:detail", args=[screening.public_id]))
+        .content.decode()
+    )
+    found = html.index("What this screening found")
+    assert found < html.index("Recorded values") < html.index("Every rule result")
+    assert html.index("Flags a prescriber decides on") > found
+    assert html.index("Information still missing") > found
+    assert "Override with this reason" in html[found : html.index("Recorded values")]
+    # The full table sits behind a disclosure, in words rather than the engine's values.
+    assert "<details>" in html[html.index("Recorded values") :]
+    for internal in (">not_fired<", ">hardstop<", ">hard_stop<", ">required_data<"):
+        assert internal not in html
+    assert "Does not apply" in html
