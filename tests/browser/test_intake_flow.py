@@ -25,6 +25,7 @@ from kapclinic.patients.models import Patient
 from kapclinic.referrals.models import Referral
 from kapclinic.screening.models import Screening
 from tests.browser.a11y import assert_accessible, excuse_visited
+from tests.browser.screening_form import fill_racemic_screening
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -97,29 +98,18 @@ def test_a_referral_goes_through_screening_to_signed_consent(
     page.goto(chart)
     page.get_by_role("link", name="New screening").click()
     assert_accessible(page)
-    page.get_by_label("Treatment being considered").select_option(label="Racemic ketamine")
-    for box in (
-        "Medical history reviewed",
-        "Psychosis and mania history taken",
-        "Substance-use history taken",
-        "C-SSRS screener completed",
-        "Medications reviewed",
-    ):
-        page.get_by_label(box).check()
-    page.get_by_label("Psychiatric diagnosis established").select_option(label="Yes")
-    page.get_by_label("Pregnancy status").select_option(value="not_pregnant")
-    for label, value in (
-        ("Weight (kg)", "64.5"),
-        ("Systolic BP (mmHg)", "118"),
-        ("Diastolic BP (mmHg)", "76"),
-        ("Heart rate (bpm)", "72"),
-        ("SpO2 (%)", "98"),
-    ):
-        page.get_by_label(label).fill(value)
-    for n in range(1, 10):
-        page.locator(f"#id_phq9_{n}").select_option(value="2" if n < 9 else "0")
-    for n in range(1, 8):
-        page.locator(f"#id_gad7_{n}").select_option(value="1")
+    fill_racemic_screening(
+        page,
+        vitals={
+            "Weight (kg)": "64.5",
+            "Systolic BP (mmHg)": "118",
+            "Diastolic BP (mmHg)": "76",
+            "Heart rate (bpm)": "72",
+            "SpO2 (%)": "98",
+        },
+        phq9=[2, 2, 2, 2, 2, 2, 2, 2, 0],
+        gad7=[1] * 7,
+    )
     page.get_by_role("button", name="Record and evaluate").click()
     expect(page.get_by_role("heading", name="Outcome: Eligible", exact=True)).to_be_visible()
     assert_accessible(page)

@@ -18,6 +18,7 @@ from kapclinic.measurement.models import SafetyTask
 from kapclinic.patients.models import Patient
 from kapclinic.screening.models import EligibilityDecision, Screening
 from tests.browser.a11y import assert_accessible, excuse_visited
+from tests.browser.screening_form import fill_racemic_screening
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,29 +39,18 @@ def test_item_9_at_screening_raises_the_alert_and_holds_the_signature_until_eval
     _switch_user(page, sign_in, Role.NURSE)
     page.goto(reverse("screening:new", args=[patient.public_id]))
     assert_accessible(page)
-    page.get_by_label("Treatment being considered").select_option(label="Racemic ketamine")
-    for box in (
-        "Medical history reviewed",
-        "Psychosis and mania history taken",
-        "Substance-use history taken",
-        "C-SSRS screener completed",
-        "Medications reviewed",
-    ):
-        page.get_by_label(box).check()
-    page.get_by_label("Psychiatric diagnosis established").select_option(label="Yes")
-    page.get_by_label("Pregnancy status").select_option(value="not_pregnant")
-    for label, value in (
-        ("Weight (kg)", "71"),
-        ("Systolic BP (mmHg)", "122"),
-        ("Diastolic BP (mmHg)", "78"),
-        ("Heart rate (bpm)", "70"),
-        ("SpO2 (%)", "98"),
-    ):
-        page.get_by_label(label).fill(value)
-    for n in range(1, 10):
-        page.locator(f"#id_phq9_{n}").select_option(value="2" if n < 9 else "1")
-    for n in range(1, 8):
-        page.locator(f"#id_gad7_{n}").select_option(value="1")
+    fill_racemic_screening(
+        page,
+        vitals={
+            "Weight (kg)": "71",
+            "Systolic BP (mmHg)": "122",
+            "Diastolic BP (mmHg)": "78",
+            "Heart rate (bpm)": "70",
+            "SpO2 (%)": "98",
+        },
+        phq9=[2, 2, 2, 2, 2, 2, 2, 2, 1],
+        gad7=[1] * 7,
+    )
     page.get_by_role("button", name="Record and evaluate").click()
     expect(page.get_by_text("raised an urgent suicide-risk alert")).to_be_visible()
     alert = page.locator("#screening-safety")
