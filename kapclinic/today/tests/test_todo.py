@@ -114,7 +114,7 @@ def test_the_badge_counts_every_item_of_the_roles_lists_and_names_it_for_screen_
     total = sum(t.total for t in _lists(client).values())
     assert total == count_todo(clinics[0], {Role.PRESCRIBER}, timezone.now())
     page = client.get(reverse("accounts:security")).content.decode()
-    assert f'<span class="visually-hidden">, {total} to do</span>' in page
+    assert f'aria-label="Today, {total} to do"' in page
 
 
 def test_a_clinic_without_opening_hours_is_on_the_admins_list_and_in_the_count(
