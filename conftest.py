@@ -16,7 +16,13 @@ from django.test import Client
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.accounts.session_state import LAST_ACTIVITY_KEY, mark_verified
 from kapclinic.consent.models import ConsentDocument, ConsentRecord
-from kapclinic.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, GenerationResult, generate_clinic
+from kapclinic.demo.generator import (
+    DEMO_LOGINS,
+    DEMO_PASSWORD,
+    GenerationResult,
+    add_patients,
+    generate_clinic,
+)
 from kapclinic.measurement.models import Assessment
 from kapclinic.referrals.models import Referral
 from kapclinic.screening.models import EligibilityDecision, FlagOverride, Screening
@@ -60,6 +66,18 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 def demo(db: None) -> GenerationResult:
     """A small synthetic organisation: 2 clinics, their rooms and staff, 60 patients."""
     return generate_clinic(patients=60, seed=11, today=DEMO_TODAY)
+
+
+@pytest.fixture
+def add_demo_patients(demo: GenerationResult) -> Callable[[int], None]:
+    """``add_demo_patients(n)``: n more generated patients, with history and intake stages
+    (referrals, screenings, consent), in the demo's clinics; for query-count tests at size."""
+    seeds = iter(range(1000, 2000))
+
+    def add(patients: int) -> None:
+        add_patients(patients=patients, seed=next(seeds), today=DEMO_TODAY)
+
+    return add
 
 
 _Row = TypeVar("_Row", bound=models.Model)

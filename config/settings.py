@@ -135,6 +135,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "kapclinic.accounts.context_processors.clinic",
                 "kapclinic.measurement.safety_views.banner",
+                "kapclinic.today.context_processors.todo",
             ],
         },
     },

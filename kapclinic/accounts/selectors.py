@@ -296,14 +296,31 @@ def list_opening_hours(clinic: Clinic) -> list[OpeningHours]:
     return list(OpeningHours.objects.filter(clinic=clinic).order_by("weekday", "opens_at"))
 
 
-def count_pending_invitations(clinic: Clinic) -> int:
+def pending_invitations(clinic: Clinic) -> QuerySet[User]:
     """Staff with a current role here who have not chosen a password yet (Today, admins)."""
+    # A subquery, not a join: a person with two roles here is one invitation.
+    members = StaffMembership.objects.filter(clinic=clinic, is_active=True).values("user_id")
+    return User.objects.filter(
+        pk__in=members, is_active=True, password__startswith=UNUSABLE_PASSWORD_PREFIX
+    ).order_by("date_joined", "id")
+
+
+def count_pending_invitations(clinic: Clinic) -> int:
+    return pending_invitations(clinic).count()
+
+
+def treatment_rooms_without_monitoring(clinic: Clinic) -> QuerySet[Room]:
+    """Active treatment rooms that cannot host dosing: no blood-pressure monitor or no pulse
+    oximeter (``Room.can_monitor_dosing``; clinical-reference §1.2)."""
     return (
-        User.objects.filter(memberships__clinic=clinic, memberships__is_active=True, is_active=True)
-        .filter(password__startswith=UNUSABLE_PASSWORD_PREFIX)
-        .distinct()
-        .count()
+        Room.objects.filter(clinic=clinic, is_active=True, kind=Room.Kind.TREATMENT)
+        .filter(Q(has_bp_monitor=False) | Q(has_pulse_oximeter=False))
+        .order_by("name", "id")
     )
+
+
+def clinic_opening_hours(clinic: Clinic) -> QuerySet[OpeningHours]:
+    return OpeningHours.objects.filter(clinic=clinic)
 
 
 def find_invited_user(public_id: UUID) -> User | None:

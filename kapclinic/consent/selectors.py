@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils import formats, timezone
 
@@ -192,3 +193,35 @@ def access_consent_record(
     )
     record.patient = access.patient
     return record, access
+
+
+def consents_awaiting_countersignature(clinic: Clinic) -> QuerySet[ConsentRecord]:
+    """Signatures of the clinic's patients that no staff member has countersigned yet (and
+    that were not withdrawn), the longest waiting first, with patient and document."""
+    return (
+        ConsentRecord.objects.filter(
+            patient__clinic=clinic,
+            patient__merged_into__isnull=True,
+            countersigned_at__isnull=True,
+            withdrawn_at__isnull=True,
+        )
+        .select_related("patient", "document")
+        .order_by("patient_signed_at", "id")
+    )
+
+
+def count_countersigned_by_type(clinic: Clinic) -> dict[str, int]:
+    """Countersigned, not withdrawn consent records of the clinic per treatment type (one
+    query; aggregate pages)."""
+    rows = (
+        ConsentRecord.objects.filter(
+            patient__clinic=clinic,
+            patient__merged_into__isnull=True,
+            countersigned_at__isnull=False,
+            withdrawn_at__isnull=True,
+        )
+        .order_by()
+        .values("document__treatment_type")
+        .annotate(n=Count("id"))
+    )
+    return {row["document__treatment_type"]: row["n"] for row in rows}

@@ -254,6 +254,34 @@ def generate_clinic(
         patients=patients,
     )
 
+    recorder = _add_patients(
+        rng, ids, seed, clinics, stages, patients, today, batch_size, result, progress
+    )
+    result.stages = stages.counts
+    result.trajectories = add_trajectories(
+        seed=seed, today_end=datetime.combine(today, time.min, tzinfo=UTC)
+    )
+    result.plan_enrolments = enrol_upcoming_courses(result.trajectories.upcoming, nurse_of=recorder)
+    portal_login = _create_demo_portal_login(ids, clinics[0], password_hash)
+    if portal_login:
+        result.logins["Patient"] = portal_login
+    return result
+
+
+def _add_patients(
+    rng: random.Random,
+    ids: _Ids,
+    seed: int,
+    clinics: list[Clinic],
+    stages: IntakeStages,
+    patients: int,
+    today: date,
+    batch_size: int,
+    result: GenerationResult,
+    progress: Callable[[int], object] | None,
+) -> dict[int, User]:
+    """Create ``patients`` patients in ``clinics`` with history and intake stages; returns
+    each clinic's recording nurse."""
     # Clinical history comes from its own PRNG stream, so adding kinds of history later does not
     # change the patients (or their public ids) that a seed gives.
     history_rng = random.Random(seed * 7919 + 1)
@@ -266,7 +294,7 @@ def generate_clinic(
     }
     # Clinics near the organisation's founding site see more patients.
     weights = [1.0 / (1 + 0.15 * i) for i in range(len(clinics))]
-    next_mrn = dict.fromkeys((c.pk for c in clinics), 0)
+    next_mrn = {c.pk: Patient.objects.filter(clinic=c).count() for c in clinics}
     for size in _batches(patients, batch_size):
         batch: list[Patient] = []
         for _ in range(size):
@@ -299,14 +327,26 @@ def generate_clinic(
         result.allergies += len(allergies)
         if progress is not None:
             progress(size)
-    result.stages = stages.counts
-    result.trajectories = add_trajectories(
-        seed=seed, today_end=datetime.combine(today, time.min, tzinfo=UTC)
+    return recorder
+
+
+def add_patients(*, patients: int, seed: int, today: date) -> GenerationResult:
+    """``patients`` more patients, with their history and intake stages (referrals,
+    screenings, consent), in the clinics of an existing demo; for tests that check a page's
+    queries do not grow with the data. Use a seed other than the demo's."""
+    rng = random.Random(seed)
+    ids = _Ids(rng)
+    result = GenerationResult()
+    clinics = list(Clinic.objects.order_by("id"))
+    stages = IntakeStages(
+        seed=seed,
+        today=today,
+        clinics=clinics,
+        documents=clinic_documents(clinics),
+        patients=patients,
     )
-    result.plan_enrolments = enrol_upcoming_courses(result.trajectories.upcoming, nurse_of=recorder)
-    portal_login = _create_demo_portal_login(ids, clinics[0], password_hash)
-    if portal_login:
-        result.logins["Patient"] = portal_login
+    _add_patients(rng, ids, seed, clinics, stages, patients, today, 5000, result, None)
+    result.stages = stages.counts
     return result
 
 

@@ -365,16 +365,31 @@ def safety_banner(clinic: Clinic) -> SafetyBanner:
     )
 
 
-def list_active_safety_tasks(clinic: Clinic) -> list[SafetyTask]:
+def active_safety_tasks(clinic: Clinic) -> QuerySet[SafetyTask]:
     """Tasks still needing someone: open first, then acknowledged (awaiting evaluation);
     urgent before follow-up; oldest first (the longest wait at the top)."""
     status_order = Case(
         When(status=OPEN, then=Value(0)), default=Value(1), output_field=IntegerField()
     )
-    return list(
+    return (
         SafetyTask.objects.filter(clinic=clinic, status__in=[OPEN, ACKNOWLEDGED])
         .select_related("patient", "acknowledged_by", "evaluated_by")
         .order_by(status_order, _URGENT_FIRST, "created_at", "id")
+    )
+
+
+def list_active_safety_tasks(clinic: Clinic) -> list[SafetyTask]:
+    return list(active_safety_tasks(clinic))
+
+
+def escalated_safety_tasks(clinic: Clinic) -> QuerySet[SafetyTask]:
+    """Urgent tasks escalated to the clinic's admins because nobody acknowledged them within
+    the clinic's ``safety_escalation_minutes`` and still open: the admins chase them until a
+    clinician acts. Oldest first."""
+    return (
+        SafetyTask.objects.filter(clinic=clinic, status=OPEN, escalated_at__isnull=False)
+        .select_related("patient")
+        .order_by("created_at", "id")
     )
 
 

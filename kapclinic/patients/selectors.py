@@ -13,7 +13,7 @@ from uuid import UUID
 
 from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -43,6 +43,34 @@ def list_clinic_patients(clinic: Clinic) -> QuerySet[Patient]:
     return Patient.objects.filter(clinic=clinic, merged_into=None).order_by(
         "family_name", "given_name", "id"
     )
+
+
+# A chart lacks what the desk must collect: someone to call in an emergency, the usual escort
+# home after dosing (R-DC-1), or any way to reach the patient.
+MISSING_CONTACTS = (
+    Q(emergency_contact_name="")
+    | Q(emergency_contact_phone="")
+    | Q(escort_name="")
+    | Q(phone="", email="")
+)
+
+
+def list_patients_missing_contacts(clinic: Clinic) -> QuerySet[Patient]:
+    """The clinic's current records missing an emergency contact, a usual escort or any way to
+    reach the patient, the longest registered first (the chart flags each; Today lists them)."""
+    return list_clinic_patients(clinic).filter(MISSING_CONTACTS).order_by("created_at", "id")
+
+
+def missing_contacts(patient: Patient) -> list[str]:
+    """What the chart still lacks, in words (no queries)."""
+    missing = []
+    if not (patient.emergency_contact_name and patient.emergency_contact_phone):
+        missing.append("emergency contact")
+    if not patient.escort_name:
+        missing.append("usual escort")
+    if not (patient.phone or patient.email):
+        missing.append("phone or e-mail")
+    return missing
 
 
 def page_of_patients(clinic: Clinic, page_number: str | int | None) -> Page[Patient]:
@@ -222,3 +250,8 @@ def get_history_record(patient: Patient, kind: str, public_id: UUID) -> Medicati
         .select_related("patient__clinic")
         .first()
     )
+
+
+def count_patients(clinic: Clinic) -> int:
+    """The clinic's current records (merged duplicates left out); aggregate pages."""
+    return list_clinic_patients(clinic).count()

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.core.paginator import Page, Paginator
+from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from kapclinic.accounts.models import Clinic
@@ -30,6 +31,13 @@ def page_of_queue(clinic: Clinic, page_number: str | None, *, show_all: bool) ->
     return Paginator(referrals.order_by("created_at", "id"), 25).get_page(page_number)
 
 
+def list_open_referrals(clinic: Clinic) -> QuerySet[Referral]:
+    """The clinic's referrals nobody has finished with (new, contacted), the oldest first."""
+    return Referral.objects.filter(clinic=clinic, status__in=OPEN_STATUSES).order_by(
+        "created_at", "id"
+    )
+
+
 def access_referral(clinic_ids: set[int], public_id: UUID) -> Referral:
     """A referral of one of the user's clinics, else 404 (as for none)."""
     referral = (
@@ -40,3 +48,16 @@ def access_referral(clinic_ids: set[int], public_id: UUID) -> Referral:
     if referral is None:
         raise Http404
     return referral
+
+
+def count_referrals_by_status(clinic: Clinic) -> dict[str, int]:
+    """How many of the clinic's referrals are in each status, none entered in error (one
+    query; aggregate pages)."""
+    rows = (
+        Referral.objects.filter(clinic=clinic)
+        .exclude(status=Referral.Status.ENTERED_IN_ERROR)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("id"))
+    )
+    return {row["status"]: row["n"] for row in rows}

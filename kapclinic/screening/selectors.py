@@ -5,15 +5,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
+from django.db.models import Count, QuerySet
 from django.http import Http404
 
-from kapclinic.accounts.models import StaffMembership, User
+from kapclinic.accounts.models import Clinic, StaffMembership, User
 from kapclinic.accounts.permissions import Capability
 from kapclinic.patients.models import Patient
 from kapclinic.patients.selectors import PatientAccess, access_patient
-from kapclinic.screening.models import EligibilityDecision, FlagOverride, Screening
+from kapclinic.screening.models import (
+    EligibilityDecision,
+    FlagOverride,
+    Screening,
+    ScreeningOutcome,
+)
 
 CHART_LIMIT = 10
+# Outcomes that wait on a prescriber: signable as they stand, or to review (override) first.
+# Incomplete ones wait on whoever screens, not on the prescriber.
+AWAITING_PRESCRIBER = (
+    ScreeningOutcome.NEEDS_PRESCRIBER_REVIEW,
+    ScreeningOutcome.ELIGIBLE,
+    ScreeningOutcome.ELIGIBLE_WITH_PRECAUTIONS,
+    ScreeningOutcome.NOT_ELIGIBLE,
+)
 
 
 @dataclass(frozen=True)
@@ -88,3 +102,32 @@ def current_eligibility(patient: Patient, family: str) -> EligibilityDecision | 
         .order_by("-signed_at", "-id")
         .first()
     )
+
+
+def screenings_awaiting_signature(clinic: Clinic) -> QuerySet[Screening]:
+    """The clinic's evaluated screenings that wait for a prescriber's review and signature,
+    oldest first, with their patient (Today's prescriber list; merged-away charts left out)."""
+    return (
+        Screening.objects.filter(
+            clinic=clinic,
+            status=Screening.Status.EVALUATED,
+            outcome__in=AWAITING_PRESCRIBER,
+            patient__merged_into__isnull=True,
+        )
+        .select_related("patient")
+        .order_by("recorded_at", "id")
+    )
+
+
+def count_decisions_by_outcome(clinic: Clinic) -> dict[str, int]:
+    """Signed eligibility decisions of the clinic per outcome, screenings entered in error left
+    out (one query; aggregate pages)."""
+    rows = (
+        EligibilityDecision.objects.filter(
+            screening__clinic=clinic, screening__status=Screening.Status.SIGNED
+        )
+        .order_by()
+        .values("outcome")
+        .annotate(n=Count("id"))
+    )
+    return {row["outcome"]: row["n"] for row in rows}

@@ -12,5 +12,6 @@ urlpatterns = [
     path("monitoring/", views.monitoring, name="monitoring"),
     path("outcomes/", views.outcomes, name="outcomes"),
     path("ledger/", views.ledger, name="ledger"),
+    path("aggregates/", views.aggregates, name="aggregates"),
     path("notices/<uuid:public_id>/read/", views.dismiss_notice, name="dismiss-notice"),
 ]

@@ -11,12 +11,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from kapclinic.accounts.permissions import PATIENT, Capability, allows, current_clinic, requires
-from kapclinic.accounts.selectors import count_pending_invitations, get_clinic_day, get_own_notice
+from kapclinic.accounts.permissions import PATIENT, Capability, current_clinic, requires
+from kapclinic.accounts.selectors import get_clinic_day, get_own_notice
 from kapclinic.accounts.services import mark_notice_read
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.core.redirects import local_url
 from kapclinic.measurement.outcome_list import list_recent_outcomes
+from kapclinic.today.aggregates import SMALL_CELL, clinic_aggregates
+from kapclinic.today.context_processors import remember_todo_count
+from kapclinic.today.todo import list_todo
 
 OUTCOMES_WINDOW: Final = timedelta(days=90)
 
@@ -33,14 +36,32 @@ def home(request: ClinicRequest) -> HttpResponse:
 @require_GET
 @requires(Capability.VIEW_TODAY)
 def today(request: ClinicRequest) -> HttpResponse:
+    """The to-do lists of the user's roles, then the clinic's rooms and staff."""
     clinic = current_clinic(request)
     clinic_day = get_clinic_day(clinic, clinic.local_today())
-    # A clinic admin's to-do: people invited who have not chosen a password yet.
-    pending = (
-        count_pending_invitations(clinic) if allows(request.roles, Capability.MANAGE_STAFF) else 0
-    )
+    lists = list_todo(clinic, request.roles, timezone.now())
+    # The navigation badge reads this instead of counting again (context_processors.todo).
+    remember_todo_count(request, sum(t.total for t in lists))
     return render(
-        request, "today/today.html", {"clinic_day": clinic_day, "pending_invitations": pending}
+        request,
+        "today/today.html",
+        {
+            "clinic_day": clinic_day,
+            "todo_lists": lists,
+            "shows_questionnaires": any(t.key == "questionnaires" for t in lists),
+        },
+    )
+
+
+@require_GET
+@requires(Capability.VIEW_AGGREGATES)
+def aggregates(request: ClinicRequest) -> HttpResponse:
+    """De-identified counts of the clinic: no name, MRN or date; small counts suppressed."""
+    clinic = current_clinic(request)
+    return render(
+        request,
+        "today/aggregates.html",
+        {"tables": clinic_aggregates(clinic), "small_cell": SMALL_CELL},
     )
 
 

@@ -130,6 +130,7 @@ def _routes(world: World) -> dict[str, Call]:
         "today:monitoring": Call("GET", reverse("today:monitoring"), Capability.VIEW_MONITORING),
         "today:outcomes": Call("GET", reverse("today:outcomes"), Capability.VIEW_OUTCOMES),
         "today:ledger": Call("GET", reverse("today:ledger"), Capability.VIEW_LEDGER),
+        "today:aggregates": Call("GET", reverse("today:aggregates"), Capability.VIEW_AGGREGATES),
         "patients:list": Call("GET", reverse("patients:list"), Capability.VIEW_PATIENTS),
         "patients:search": Call(
             "POST", reverse("patients:search"), Capability.VIEW_PATIENTS, data={"q": "a"}

@@ -109,7 +109,8 @@ def test_someone_new_is_invited_chooses_a_password_and_must_then_set_up_2fa(
     assert "Invited, no password yet" in staff_page
     # The admin's Today keeps it on their list until the newcomer has chosen a password.
     today = client.get(reverse("today:today")).content.decode()
-    assert "1 invited person has not chosen a password yet" in today
+    assert "Invitations not yet accepted <small>(1)</small>" in today
+    assert "Invited, has not chosen a password yet" in today
 
     newcomer = Client()
     opened = newcomer.get(match.group(1))

@@ -1,0 +1,394 @@
+"""Today as each role's to-do list: which lists a user's roles get, their first rows, and the
+count behind the navigation badge.
+
+A list belongs to the roles whose work it is (``ListSpec.roles``) and appears only to a role
+that also holds the capability of the page where the work is done (``ListSpec.capability``),
+so a change to the permission matrix can only hide a list, never leak one. Rows come from the
+selectors of the app that owns the data, scoped to the current clinic.
+
+Queries: one per list shown (its first ``ITEM_LIMIT`` rows, the total riding on each row as a
+window count), whatever the data; ``count_todo`` counts every list in one query of scalar
+subqueries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.urls import reverse
+from django.utils.timesince import timesince
+
+from kapclinic.accounts.models import Clinic, Role, Room, User
+from kapclinic.accounts.permissions import Capability, allows
+from kapclinic.accounts.selectors import (
+    clinic_opening_hours,
+    pending_invitations,
+    treatment_rooms_without_monitoring,
+)
+from kapclinic.consent.models import ConsentRecord
+from kapclinic.consent.selectors import consents_awaiting_countersignature
+from kapclinic.measurement.models import Assignment, SafetyTask
+from kapclinic.measurement.plan_selectors import list_worklist
+from kapclinic.measurement.safety import active_safety_tasks, escalated_safety_tasks
+from kapclinic.patients.models import Patient
+from kapclinic.patients.selectors import list_patients_missing_contacts, missing_contacts
+from kapclinic.referrals.models import Referral
+from kapclinic.referrals.selectors import list_open_referrals
+from kapclinic.screening.models import Screening, ScreeningOutcome
+from kapclinic.screening.selectors import screenings_awaiting_signature
+
+ITEM_LIMIT: Final = 10
+URGENT: Final = "urgent"
+
+
+@dataclass(frozen=True)
+class TodoItem:
+    """One row of a list: what it is, why it is here, where the work is done."""
+
+    label: str
+    detail: str
+    url: str
+    since: datetime | None = None
+    since_label: str = "waiting {}"  # "waiting 3 days"
+    urgent: bool = False
+
+    @property
+    def waited(self) -> str:
+        """How long it has waited, in words ("waiting 2 months"), or "" for no time."""
+        if self.since is None:
+            return ""
+        return self.since_label.format(timesince(self.since, depth=1))
+
+
+@dataclass(frozen=True)
+class TodoList:
+    key: str
+    title: str
+    empty: str
+    items: list[TodoItem]
+    total: int
+    full_list_url: str | None = None
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.items)
+
+
+# --- rows -> items (no queries: each selector loads what its items show) -----------------------
+
+
+def _patient(patient: Patient) -> str:
+    return f"{patient.family_name}, {patient.given_name} ({patient.mrn})"
+
+
+def _screening(s: Screening) -> TodoItem:
+    review = s.outcome == ScreeningOutcome.NEEDS_PRESCRIBER_REVIEW
+    return TodoItem(
+        label=_patient(s.patient),
+        detail=f"{s.get_family_display()}: {s.get_outcome_display().lower()}"
+        + (" (review the flags, then sign)" if review else ", ready to sign"),
+        url=reverse("screening:detail", args=[s.public_id]),
+        since=s.recorded_at,
+        urgent=review,
+    )
+
+
+def _consent(r: ConsentRecord) -> TodoItem:
+    return TodoItem(
+        label=_patient(r.patient),
+        detail=f"{r.document.get_treatment_type_display()}, version {r.document.version}",
+        url=reverse("consent:patient", args=[r.patient.public_id]),
+        since=r.patient_signed_at,
+    )
+
+
+def _safety(t: SafetyTask) -> TodoItem:
+    return TodoItem(
+        label=_patient(t.patient),
+        detail=f"{'Urgent' if t.severity == URGENT else 'Follow-up'}, "
+        f"{t.get_status_display().lower()}: {t.rule_id}",
+        url=reverse("measurement:safety-task", args=[t.public_id]),
+        since=t.created_at,
+        urgent=t.severity == URGENT,
+    )
+
+
+def _escalated(t: SafetyTask) -> TodoItem:
+    return TodoItem(
+        label=_patient(t.patient),
+        detail=f"Urgent, escalated {t.escalated_at:%Y-%m-%d %H:%M} UTC and still not acknowledged",
+        url=reverse("measurement:safety-task", args=[t.public_id]),
+        since=t.created_at,
+        urgent=True,
+    )
+
+
+def _questionnaire(now: datetime) -> Callable[[Assignment], TodoItem]:
+    def item(a: Assignment) -> TodoItem:
+        overdue = a.overdue_at <= now
+        return TodoItem(
+            label=_patient(a.patient),
+            detail=f"{a.instrument_code.upper()} ({a.get_occasion_display().lower()}): "
+            + ("overdue" if overdue else "due"),
+            url=reverse("patients:chart", args=[a.patient.public_id]),
+            since=a.due_at,
+            since_label="due for {}",
+            urgent=overdue,
+        )
+
+    return item
+
+
+def _referral(r: Referral) -> TodoItem:
+    return TodoItem(
+        label=f"{r.family_name}, {r.given_name}",
+        detail=f"{r.get_status_display()}, {r.get_source_display().lower()}",
+        url=reverse("referrals:detail", args=[r.public_id]),
+        since=r.created_at,
+        since_label=f"{r.get_status_display().lower()} for {{}}",
+    )
+
+
+def _missing(p: Patient) -> TodoItem:
+    return TodoItem(
+        label=_patient(p),
+        detail="No " + ", no ".join(missing_contacts(p)),
+        url=reverse("patients:contacts", args=[p.public_id]),
+        since=p.created_at,
+        since_label="registered {} ago",
+    )
+
+
+def _invitation(u: User) -> TodoItem:
+    return TodoItem(
+        label=u.display_name,
+        detail="Invited, has not chosen a password yet",
+        url=reverse("administration:staff"),
+        since=u.date_joined,
+        since_label="invited {} ago",
+    )
+
+
+def _no_opening_hours() -> TodoItem:
+    return TodoItem(
+        label="Opening hours",
+        detail="None set: the clinic shows as closed every day",
+        url=reverse("administration:hours"),
+        urgent=True,
+    )
+
+
+def _room(room: Room) -> TodoItem:
+    lacking = [
+        name
+        for name, present in (
+            ("blood-pressure monitor", room.has_bp_monitor),
+            ("pulse oximeter", room.has_pulse_oximeter),
+        )
+        if not present
+    ]
+    return TodoItem(
+        label=room.name,
+        detail=f"Treatment room without {' or '.join(lacking)}: not usable for dosing",
+        url=reverse("administration:room-edit", args=[room.public_id]),
+    )
+
+
+# --- the lists -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    key: str
+    title: str
+    empty: str
+    roles: frozenset[str]
+    capability: Capability
+    rows: Callable[[Clinic, datetime], QuerySet[Any]]
+    item: Callable[[datetime], Callable[[Any], TodoItem]]
+    full_list: str | None = None
+    # The clinic settings list also says when the clinic has no opening hours at all (one
+    # more query, and one more item when true).
+    checks_opening_hours: bool = False
+
+
+def _each(convert: Callable[[Any], TodoItem]) -> Callable[[datetime], Callable[[Any], TodoItem]]:
+    return lambda _now: convert
+
+
+def _clinic_only(
+    rows: Callable[[Clinic], QuerySet[Any]],
+) -> Callable[[Clinic, datetime], QuerySet[Any]]:
+    return lambda clinic, _now: rows(clinic)
+
+
+_CLINICIANS: Final = frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST})
+
+SPECS: Final[tuple[ListSpec, ...]] = (
+    ListSpec(
+        "screenings",
+        "Screenings to review and sign",
+        "No screening is waiting for a prescriber's signature.",
+        frozenset({Role.PRESCRIBER}),
+        Capability.DECIDE_ELIGIBILITY,
+        _clinic_only(screenings_awaiting_signature),
+        _each(_screening),
+    ),
+    ListSpec(
+        "consents",
+        "Consents to countersign",
+        "No patient signature is waiting for a countersignature.",
+        frozenset({Role.PRESCRIBER}),
+        Capability.RECORD_CONSENT,
+        _clinic_only(consents_awaiting_countersignature),
+        _each(_consent),
+    ),
+    ListSpec(
+        "safety",
+        "Open safety tasks",
+        "No safety task is open.",
+        _CLINICIANS,
+        Capability.ACKNOWLEDGE_SAFETY,
+        _clinic_only(active_safety_tasks),
+        _each(_safety),
+        "measurement:safety-tasks",
+    ),
+    ListSpec(
+        "questionnaires",
+        "Questionnaires due and overdue",
+        "No questionnaire is due or overdue.",
+        frozenset({Role.NURSE, Role.THERAPIST}),
+        Capability.ADMINISTER_QUESTIONNAIRES,
+        list_worklist,
+        _questionnaire,
+        "measurement:worklist",
+    ),
+    ListSpec(
+        "referrals",
+        "Referrals waiting",
+        "No referral is waiting: every one has been registered or closed.",
+        frozenset({Role.FRONT_DESK}),
+        Capability.TRIAGE_REFERRALS,
+        _clinic_only(list_open_referrals),
+        _each(_referral),
+        "referrals:queue",
+    ),
+    ListSpec(
+        "contacts",
+        "Patients missing an escort or contact details",
+        "Every patient has an emergency contact, a usual escort and a phone or e-mail.",
+        frozenset({Role.FRONT_DESK}),
+        Capability.EDIT_PATIENT,
+        _clinic_only(list_patients_missing_contacts),
+        _each(_missing),
+    ),
+    ListSpec(
+        "escalated",
+        "Escalated safety tasks",
+        "No safety task has been escalated to you.",
+        frozenset({Role.CLINIC_ADMIN}),
+        Capability.VIEW_SAFETY_TASKS,
+        _clinic_only(escalated_safety_tasks),
+        _each(_escalated),
+        "measurement:safety-tasks",
+    ),
+    ListSpec(
+        "invitations",
+        "Invitations not yet accepted",
+        "Everyone invited has chosen a password.",
+        frozenset({Role.CLINIC_ADMIN}),
+        Capability.MANAGE_STAFF,
+        _clinic_only(pending_invitations),
+        _each(_invitation),
+        "administration:staff",
+    ),
+    ListSpec(
+        "settings",
+        "Clinic settings that need attention",
+        "Opening hours are set and every treatment room can monitor a dosing session.",
+        frozenset({Role.CLINIC_ADMIN}),
+        Capability.MANAGE_CLINIC,
+        _clinic_only(treatment_rooms_without_monitoring),
+        _each(_room),
+        "administration:rooms",
+        checks_opening_hours=True,
+    ),
+)
+
+
+def specs_for(roles: Iterable[str]) -> list[ListSpec]:
+    held = frozenset(roles)
+    return [
+        spec
+        for spec in SPECS
+        if any(role in spec.roles and allows({role}, spec.capability) for role in held)
+    ]
+
+
+def _first(rows: QuerySet[Any], limit: int) -> tuple[list[Any], int]:
+    """The first ``limit`` rows and how many there are, in one query (a window count)."""
+    found: list[Any] = list(rows.annotate(todo_total=Window(Count("pk")))[:limit])
+    return found, (found[0].todo_total if found else 0)
+
+
+def list_todo(
+    clinic: Clinic, roles: Iterable[str], now: datetime, *, limit: int = ITEM_LIMIT
+) -> list[TodoList]:
+    """The lists for ``roles`` in ``clinic`` at ``now``: one query each."""
+    lists = []
+    for spec in specs_for(roles):
+        found, total = _first(spec.rows(clinic, now), limit)
+        convert = spec.item(now)
+        items = [convert(row) for row in found]
+        if spec.checks_opening_hours and not clinic_opening_hours(clinic).exists():
+            items.insert(0, _no_opening_hours())
+            total += 1
+        lists.append(
+            TodoList(
+                key=spec.key,
+                title=spec.title,
+                empty=spec.empty,
+                items=items,
+                total=total,
+                full_list_url=reverse(spec.full_list) if spec.full_list else None,
+            )
+        )
+    return lists
+
+
+def _count(rows: QuerySet[Any]) -> Subquery:
+    counted = rows.order_by().values(n=Func(F("pk"), function="COUNT"))
+    return Subquery(counted, output_field=IntegerField())
+
+
+def count_todo(clinic: Clinic, roles: Iterable[str], now: datetime) -> int:
+    """How many to-do items the roles' lists hold, in one query (the navigation badge). A
+    clinic admin's missing opening hours count as one more."""
+    specs = specs_for(roles)
+    counts: dict[str, Any] = {f"n_{spec.key}": _count(spec.rows(clinic, now)) for spec in specs}
+    if any(spec.checks_opening_hours for spec in specs):
+        counts["n_no_opening_hours"] = Case(
+            When(Exists(clinic_opening_hours(clinic)), then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    if not counts:
+        return 0
+    row = Clinic.objects.filter(pk=clinic.pk).values(**counts).first()
+    return sum(row.values()) if row else 0
