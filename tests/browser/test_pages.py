@@ -36,6 +36,13 @@ def test_the_patient_list_is_accessible(signed_in_page: Page, admin_clinic: Clin
     table = page.get_by_role("table", name=f"Patients of {admin_clinic.name}, alphabetical")
     expect(table.get_by_role("rowheader")).to_have_count(min(count, PAGE_SIZE))
     assert_accessible(page)
+    # The search field is usable on a phone and a tablet (issue 11.4: it was 62 px wide).
+    for width in (390, 820):
+        page.set_viewport_size({"width": width, "height": 900})
+        box = page.get_by_label("Find a patient").bounding_box()
+        assert box is not None
+        assert box["width"] >= width * 0.55, (width, box["width"])
+    page.set_viewport_size({"width": 1280, "height": 800})
     # Searching swaps the results in place (htmx) and keeps the name out of the URL.
     target = Patient.objects.filter(clinic=admin_clinic).order_by("id")[0]
     url_before = page.url
