@@ -26,6 +26,7 @@ from kapclinic.measurement.plans import start_assignment
 from kapclinic.measurement.views import answer_questionnaire, late_save
 from kapclinic.patients.models import Patient
 from kapclinic.patients.selectors import get_own_record
+from kapclinic.portal.progress import list_trends
 from kapclinic.screening.selectors import current_eligibility
 
 
@@ -79,6 +80,7 @@ def home(request: ClinicRequest) -> HttpResponse:
             "patient": patient,
             "consents": offered_consents(patient),
             "due": [(row, _continues(row)) for row in due],
+            "trends": list_trends(patient, patient.clinic.local_today()),
             "questionnaires": open_questionnaires,
         },
     )
