@@ -50,7 +50,8 @@ def test_a_patient_on_a_phone_answers_a_due_questionnaire_in_the_portal(
     sign_in(DEMO_PATIENT_LOGIN, DEMO_PASSWORD)
     excuse_visited(page)  # the login page is checked by test_login
     expect(page).to_have_url(base_url + reverse("portal:home"))
-    due = page.get_by_role("listitem").filter(has_text="GAD-7")
+    to_fill_in = page.get_by_role("region", name="Questionnaires to fill in")
+    due = to_fill_in.get_by_role("listitem").filter(has_text="GAD-7")
     expect(due).to_be_visible()
     expect(page.locator("footer")).to_contain_text(patient.clinic.name)
     assert_accessible(page)
@@ -66,7 +67,10 @@ def test_a_patient_on_a_phone_answers_a_due_questionnaire_in_the_portal(
 
     expect(page).to_have_url(base_url + reverse("portal:home"))
     expect(page.get_by_text("Thank you: your answers reached your care team.")).to_be_visible()
-    expect(page.get_by_role("listitem").filter(has_text="GAD-7")).to_have_count(0)
+    expect(to_fill_in.get_by_role("listitem").filter(has_text="GAD-7")).to_have_count(0)
+    expect(page.get_by_role("region", name="How your answers have changed")).to_contain_text(
+        "Your first GAD-7 score was 7, today."
+    )
     assert_accessible(page)
     gad7.refresh_from_db()
     assert gad7.status == Assignment.Status.COMPLETED
