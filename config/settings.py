@@ -115,6 +115,9 @@ MIDDLEWARE = [
     # hold a session that has not passed the second sign-in step to that step.
     "kapclinic.accounts.middleware.IdleTimeoutMiddleware",
     "kapclinic.accounts.middleware.TwoFactorMiddleware",
+    # Last: a tablet handed to a patient shows only their questionnaire (after the idle
+    # sign-out above, which ends the mode with the session).
+    "kapclinic.measurement.patient_mode.PatientModeMiddleware",
 ]
 if env_bool("KAPCLINIC_QUERY_COUNT_HEADER", False):
     # Benchmarks read X-Query-Count from each response; never on in production.

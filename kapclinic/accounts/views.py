@@ -9,6 +9,7 @@ enrolment) until the second step is passed. See docs/security.md.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -297,6 +298,27 @@ def _recheck_failed(request: ClinicRequest, step: str) -> HttpResponse | None:
         detail={"step": step},
     )
     return _locked_out(request, locked, now) if locked else None
+
+
+@dataclass(frozen=True)
+class PasswordRecheck:
+    """The signed-in user typed their password again: ``ok`` when right; ``signed_out`` (the
+    session ended, to sign-in with the lockout message) when the account or address is locked,
+    before or because of this attempt."""
+
+    ok: bool
+    signed_out: HttpResponse | None = None
+
+
+def recheck_password(request: ClinicRequest, password: str, *, step: str) -> PasswordRecheck:
+    """Check the signed-in user's password again (to leave a protected state, e.g. a tablet
+    in patient mode), throttled and audited like the sign-in: while locked it is not even
+    checked, and a wrong one counts towards the lockout."""
+    if locked := _locked_now(request):
+        return PasswordRecheck(ok=False, signed_out=locked)
+    if password and request.user.check_password(password):
+        return PasswordRecheck(ok=True)
+    return PasswordRecheck(ok=False, signed_out=_recheck_failed(request, step))
 
 
 def _locked_now(request: ClinicRequest) -> HttpResponse | None:

@@ -10,11 +10,12 @@ Only courses with nothing recorded yet are enrolled (their baseline is still to 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Final
 
-from kapclinic.accounts.models import Role, User
+from kapclinic.accounts.models import Role, StaffMembership, User
 from kapclinic.measurement.models import MeasurementPlan
+from kapclinic.measurement.plan_selectors import get_open_enrolment
 from kapclinic.measurement.plans import enrol, ensure_default_plan
 from kapclinic.patients.models import Patient
 
@@ -44,3 +45,33 @@ def enrol_upcoming_courses(
             starts_on=starts[patient.pk],
         )
     return sum(per_clinic.values())
+
+
+def enrol_portal_patient(*, email: str, today: date) -> bool:
+    """Give the portal's demo patient (``email``) something due: their clinic's default plan,
+    the course starting two days after ``today``, so its baseline questionnaires are due on the
+    portal page. Nothing when they are already enrolled (or there is no such patient). Called
+    by ``generate_demo`` (``make run``) only, so the tests' clinic stays as it was."""
+    patient = (
+        Patient.objects.filter(portal_user__email=email, merged_into=None)
+        .select_related("clinic")
+        .first()
+    )
+    if patient is None or get_open_enrolment(patient.pk) is not None:
+        return False
+    nurse = (
+        StaffMembership.objects.filter(clinic=patient.clinic, role=Role.NURSE, is_active=True)
+        .select_related("user")
+        .order_by("id")
+        .first()
+    )
+    if nurse is None:
+        return False
+    enrol(
+        actor=nurse.user,
+        roles=(Role.NURSE,),
+        patient=patient,
+        plan=ensure_default_plan(clinic=patient.clinic),
+        starts_on=today + timedelta(days=2),
+    )
+    return True

@@ -115,6 +115,19 @@ def list_patient_due(patient_id: int, now: datetime, *, limit: int = CHART_LIMIT
     return rows(list(found), now)
 
 
+def get_own_assignment(patient_id: int, public_id: UUID) -> Assignment:
+    """The patient's own assignment ``public_id`` (the portal), else Http404: the same for
+    "no such assignment" and "another patient's"."""
+    found = (
+        Assignment.objects.select_related("patient", "clinic", "assessment")
+        .filter(public_id=public_id, patient_id=patient_id)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
 def get_open_enrolment(patient_id: int) -> PlanEnrolment | None:
     return (
         PlanEnrolment.objects.filter(patient_id=patient_id, status__in=OPEN_ENROLMENT)

@@ -64,6 +64,17 @@ def send_link_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         capability=Capability.ADMINISTER_QUESTIONNAIRES,
         action="measurement.assignment_opened",
     )
+    patient = found.assignment.patient
+    if not patient.email and patient.portal_user_id is not None:
+        # The portal is this patient's channel: every due questionnaire is on their portal
+        # page, answered with one tap after they sign in. Nothing to send, nothing refused.
+        messages.info(
+            request,
+            "Due in the patient's portal: no e-mail address is on file, so no link was sent, "
+            "and the patient sees this questionnaire when they sign in to the portal. To send "
+            "a link as well, add an e-mail address to the patient's contact details.",
+        )
+        return redirect(_back(request))
     try:
         send_link(
             actor=request.user,

@@ -278,15 +278,18 @@ def _require_open(assignment: Assignment) -> None:
 
 
 @transaction.atomic
-def start_assignment(*, actor: User, roles: Iterable[str], assignment: Assignment) -> Assessment:
-    """Administer the questionnaire in the clinic: its response (started now with the
-    assignment's occasion and session, or the one already in progress). Completing that
-    response completes the assignment. Raises PlanError for an assignment no longer open or an
-    instrument that cannot be shown."""
+def start_assignment(
+    *, actor: User, roles: Iterable[str], assignment: Assignment, mode: Mode = Mode.STAFF
+) -> Assessment:
+    """Administer the questionnaire in the clinic (``mode`` staff), or let the patient answer it
+    in the portal (``mode`` portal): its response (started now with the assignment's occasion
+    and session, or the one already in progress). Completing that response completes the
+    assignment. Raises PlanError for an assignment no longer open or an instrument that cannot
+    be shown."""
     assignment = _locked(assignment)
     _require_open(assignment)
     before = assignment.assessment_id
-    assessment = _ensure_assessment(assignment, actor=actor, roles=roles, mode=Mode.STAFF)
+    assessment = _ensure_assessment(assignment, actor=actor, roles=roles, mode=mode)
     if assessment.pk != before:
         record_event(
             actor=actor,

@@ -12,6 +12,12 @@ urlpatterns += [
     path("patients/<uuid:public_id>/", views.patient_questionnaires, name="patient"),
     path("responses/<uuid:public_id>/", views.administer, name="administer"),
     path("responses/<uuid:public_id>/link/", views.new_link, name="new-link"),
+    path(
+        "responses/<uuid:public_id>/patient-mode/",
+        views.enter_patient_mode,
+        name="patient-mode-enter",
+    ),
+    path("patient-mode/hand-back/", views.leave_patient_mode, name="patient-mode-leave"),
     path("responses/<uuid:public_id>/amend/", views.amend, name="amend"),
     path(
         "responses/<uuid:public_id>/entered-in-error/",

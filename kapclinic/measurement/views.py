@@ -14,10 +14,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kapclinic.accounts.permissions import Capability, requires
 from kapclinic.accounts.types import ClinicRequest
+from kapclinic.accounts.views import recheck_password
+from kapclinic.measurement import patient_mode
 from kapclinic.measurement.exceptions import AssessmentError, LinkRefusedError
 from kapclinic.measurement.instruments import Instrument, all_instruments
 from kapclinic.measurement.instruments.definition import Item
@@ -254,7 +258,10 @@ def administer(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     """Give a questionnaire in the clinic (tablet): answers save as they are chosen (htmx) or
     with Save; Complete scores it. A finished one shows its result."""
     assessment, access = _assessment(request, public_id)
+    handed = patient_mode.is_active_for(request.session, assessment)
     if assessment.status != Assessment.Status.IN_PROGRESS:
+        if handed:  # the patient still holds the tablet: thanks, never the staff result
+            return late_save(request) or _patient_mode_thanks(request, assessment)
         return late_save(request) or _result(request, assessment, access)
     here = reverse("measurement:administer", args=[assessment.public_id])
     response = answer_questionnaire(
@@ -263,10 +270,95 @@ def administer(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         actor=request.user,
         roles=access.roles,
         form_action=here,
-        page_template="measurement/administer.html",
-        context={"patient": access.patient, "access": access},
+        page_template=(
+            "measurement/patient_mode/questionnaire.html"
+            if handed
+            else "measurement/administer.html"
+        ),
+        context=patient_mode_context(assessment)
+        if handed
+        else {"patient": access.patient, "access": access},
     )
     return response or redirect(here)
+
+
+def patient_mode_context(assessment: Assessment) -> dict[str, Any]:
+    """What a patient-mode page may show: the clinic's and patient's names. Staff notices, the
+    safety banner and staff messages are blanked (shown again once staff take the tablet back)."""
+    return {
+        "patient": assessment.patient,
+        "clinic": assessment.clinic,
+        "notices": [],
+        "safety_banner": None,
+        "messages": (),
+    }
+
+
+def _patient_mode_thanks(request: ClinicRequest, assessment: Assessment) -> HttpResponse:
+    urgent = SafetyTask.objects.filter(assessment=assessment, severity="urgent").exists()
+    return render(
+        request,
+        "measurement/patient_mode/thanks.html",
+        {**patient_mode_context(assessment), "urgent": urgent},
+    )
+
+
+@require_POST
+@requires(Capability.ADMINISTER_QUESTIONNAIRES)
+def enter_patient_mode(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    """Hand the tablet to the patient: from now on this browser shows only the questionnaire
+    until staff take it back with their password."""
+    assessment, access = _assessment(request, public_id)
+    if assessment.status != Assessment.Status.IN_PROGRESS:
+        messages.error(request, "This questionnaire is finished: there is nothing to hand over.")
+        return redirect("measurement:administer", public_id=assessment.public_id)
+    patient_mode.enter(
+        actor=request.user, roles=access.roles, assessment=assessment, session=request.session
+    )
+    return redirect("measurement:administer", public_id=assessment.public_id)
+
+
+@never_cache
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+@requires(Capability.ADMINISTER_QUESTIONNAIRES)
+def leave_patient_mode(request: ClinicRequest) -> HttpResponse:
+    """Take the tablet back: the staff member's password, checked with the sign-in's
+    throttling (a wrong one is counted, a lockout signs the session out)."""
+    public_id = patient_mode.active(request.session)
+    if public_id is None:
+        return redirect("today:home")
+    try:
+        assessment, access = _assessment(request, UUID(public_id))
+    except (Http404, ValueError):  # gone or no longer allowed: nothing to hand back
+        request.session.pop(patient_mode.SESSION_KEY, None)
+        return redirect("today:home")
+    error = ""
+    if request.method == "POST":
+        check = recheck_password(request, request.POST.get("password", ""), step="patient_mode")
+        if check.signed_out is not None:
+            return check.signed_out
+        if check.ok:
+            patient_mode.leave(
+                actor=request.user,
+                roles=access.roles,
+                assessment=assessment,
+                session=request.session,
+            )
+            messages.success(request, "Patient mode ended: the tablet is back with staff.")
+            return redirect("measurement:administer", public_id=assessment.public_id)
+        error = "That password is not right. The questionnaire stays on this tablet."
+    return render(
+        request,
+        "measurement/patient_mode/hand_back.html",
+        {
+            **patient_mode_context(assessment),
+            "error": error,
+            "finished": assessment.status != Assessment.Status.IN_PROGRESS,
+            "questionnaire_url": reverse("measurement:administer", args=[assessment.public_id]),
+        },
+        status=422 if error else 200,
+    )
 
 
 def _result(request: ClinicRequest, assessment: Assessment, access: PatientAccess) -> HttpResponse:

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("consent/<str:treatment_type>/", views.sign_consent, name="sign-consent"),
     path("questionnaires/<uuid:public_id>/", views.questionnaire, name="questionnaire"),
+    path("due/<uuid:public_id>/start/", views.start_due, name="start-due"),
 ]

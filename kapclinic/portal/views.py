@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kapclinic.accounts.permissions import PATIENT, Capability, requires
 from kapclinic.accounts.types import ClinicRequest
@@ -19,10 +19,14 @@ from kapclinic.consent.models import ConsentStatusCode, SignedVia, TreatmentType
 from kapclinic.consent.readiness import ELIGIBILITY_FAMILY
 from kapclinic.consent.selectors import ConsentStatus, consent_overview
 from kapclinic.consent.services import record_patient_signature
-from kapclinic.measurement.models import Assessment, SafetyTask
+from kapclinic.measurement.exceptions import PlanError
+from kapclinic.measurement.models import Assessment, Assignment, Mode, SafetyTask
+from kapclinic.measurement.plan_selectors import Row, get_own_assignment, list_patient_due
+from kapclinic.measurement.plans import start_assignment
 from kapclinic.measurement.views import answer_questionnaire, late_save
 from kapclinic.patients.models import Patient
 from kapclinic.patients.selectors import get_own_record
+from kapclinic.portal.progress import list_trends
 from kapclinic.screening.selectors import current_eligibility
 
 
@@ -41,24 +45,69 @@ def offered_consents(patient: Patient) -> list[ConsentStatus]:
     return offered
 
 
+def _continues(row: Row) -> Assessment | None:
+    """The response already started for a due questionnaire, if it is still in progress."""
+    assessment = row.assignment.assessment
+    if assessment is not None and assessment.status == Assessment.Status.IN_PROGRESS:
+        return assessment
+    return None
+
+
 @require_GET
 @requires(Capability.VIEW_OWN_RECORD)
 def home(request: ClinicRequest) -> HttpResponse:
     patient = get_own_record(request.user)
-    open_questionnaires = list(
-        Assessment.objects.filter(patient=patient, status=Assessment.Status.IN_PROGRESS).order_by(
-            "created_at"
-        )
-    )
+    # Due from the measurement plan (answered with one tap), then any other unfinished
+    # questionnaire (one a staff member started, or sent a link to).
+    # Staff-mode ones (a mood rating in the chair) are given in the clinic, not here.
+    due = [
+        row
+        for row in list_patient_due(patient.pk, timezone.now())
+        if row.assignment.mode != Mode.STAFF
+    ]
+    shown = {a.pk for row in due if (a := _continues(row)) is not None}
+    open_questionnaires = [
+        a
+        for a in Assessment.objects.filter(
+            patient=patient, status=Assessment.Status.IN_PROGRESS
+        ).order_by("created_at")
+        if a.pk not in shown
+    ]
     return render(
         request,
         "portal/home.html",
         {
             "patient": patient,
             "consents": offered_consents(patient),
+            "due": [(row, _continues(row)) for row in due],
+            "trends": list_trends(patient, patient.clinic.local_today()),
             "questionnaires": open_questionnaires,
         },
     )
+
+
+@require_POST
+@requires(Capability.ANSWER_OWN_QUESTIONNAIRES)
+def start_due(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    """Start (or continue) the response to one of the patient's due questionnaires: the same
+    service as staff use, so finishing it completes the plan's assignment."""
+    patient = get_own_record(request.user)
+    assignment = get_own_assignment(patient.pk, public_id)
+    try:
+        assessment = start_assignment(
+            actor=request.user, roles={PATIENT}, assignment=assignment, mode=Mode.PORTAL
+        )
+    except PlanError:
+        if assignment.status == Assignment.Status.OPEN:  # it cannot be shown (licensed texts)
+            messages.info(
+                request,
+                "This questionnaire cannot be opened here at the moment: your care team will "
+                "give it to you at your next visit.",
+            )
+        else:
+            messages.info(request, "This questionnaire is no longer waiting for you. Thank you.")
+        return redirect("portal:home")
+    return redirect("portal:questionnaire", public_id=assessment.public_id)
 
 
 @require_http_methods(["GET", "POST"])

@@ -82,3 +82,25 @@ def measurement_routes(world: World) -> dict[str, Call]:
             ok=frozenset({302}),
         ),
     }
+
+
+def patient_mode_routes(world: World) -> dict[str, Call]:
+    """Tablet patient mode, checked last: once entered, every other route of the session leads
+    back to the questionnaire (signing out, checked after it, still works)."""
+    response = _assessment(world).public_id
+    return {
+        # Not in patient mode: nothing to hand back, on to the start page.
+        "measurement:patient-mode-leave": Call(
+            "GET",
+            reverse("measurement:patient-mode-leave"),
+            Capability.ADMINISTER_QUESTIONNAIRES,
+            ok=frozenset({302}),
+        ),
+        # Handed to the patient: on to the questionnaire in patient mode.
+        "measurement:patient-mode-enter": Call(
+            "POST",
+            reverse("measurement:patient-mode-enter", args=[response]),
+            Capability.ADMINISTER_QUESTIONNAIRES,
+            ok=frozenset({302}),
+        ),
+    }

@@ -13,7 +13,7 @@ from kapclinic.measurement.plans import enrol, ensure_default_plan
 from tests.architecture.routing import Call, World
 
 
-def _assignment(world: World) -> Assignment:
+def open_assignment(world: World) -> Assignment:
     """An open baseline assignment of the world's patient (enrolled once per test)."""
     if get_open_enrolment(world.patient.pk) is None:
         nurse = User.objects.get(email=DEMO_LOGINS[Role.NURSE][0])
@@ -34,7 +34,7 @@ def _assignment(world: World) -> Assignment:
 
 
 def plan_routes(world: World) -> dict[str, Call]:
-    assignment = _assignment(world).public_id
+    assignment = open_assignment(world).public_id
     return {
         "measurement:worklist": Call(
             "GET", reverse("measurement:worklist"), Capability.VIEW_OUTCOMES

@@ -17,6 +17,7 @@ from kapclinic.patients.models import Patient
 from kapclinic.screening.selectors import current_eligibility
 from kapclinic.screening.services import record_screening, sign_decision
 from kapclinic.screening.tests.factories import COMPLETE
+from tests.architecture.routes_plans import open_assignment
 from tests.architecture.routing import Call, World
 
 
@@ -75,6 +76,13 @@ def portal_routes(world: World) -> dict[str, Call]:
             Capability.ANSWER_OWN_QUESTIONNAIRES,
         ),
         "portal:home": Call("GET", reverse("portal:home"), Capability.VIEW_OWN_RECORD),
+        # A due questionnaire of the plan: on to its (new or continued) response.
+        "portal:start-due": Call(
+            "POST",
+            reverse("portal:start-due", args=[open_assignment(world).public_id]),
+            Capability.ANSWER_OWN_QUESTIONNAIRES,
+            ok=frozenset({302}),
+        ),
         "portal:sign-consent": Call(
             "GET",
             reverse("portal:sign-consent", args=[TreatmentType.RACEMIC_KETAMINE_OFF_LABEL]),

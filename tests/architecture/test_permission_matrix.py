@@ -37,7 +37,7 @@ from kapclinic.patients.models import Patient
 from tests.architecture.routes_administration import administration_routes
 from tests.architecture.routes_consent import consent_routes
 from tests.architecture.routes_diagnoses import diagnosis_routes
-from tests.architecture.routes_measurement import measurement_routes
+from tests.architecture.routes_measurement import measurement_routes, patient_mode_routes
 from tests.architecture.routes_outcome_chart import outcome_chart_routes
 from tests.architecture.routes_plans import plan_routes
 from tests.architecture.routes_portal import portal_routes
@@ -240,6 +240,7 @@ def _routes(world: World) -> dict[str, Call]:
     routes.update(plan_routes(world))
     routes.update(outcome_chart_routes(world))
     routes.update(administration_routes(world))
+    routes.update(patient_mode_routes(world))  # last: it hands the session to a patient
     return routes
 
 

@@ -8,7 +8,8 @@ from django.core.management.base import CommandError
 
 from kapclinic.accounts.models import Clinic, Organization
 from kapclinic.consent.models import ConsentDocument
-from kapclinic.demo.generator import DEMO_PASSWORD
+from kapclinic.demo.generator import DEMO_PASSWORD, DEMO_PATIENT_LOGIN
+from kapclinic.measurement.models import Assignment
 from kapclinic.patients.models import Patient
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +28,10 @@ def test_generate_demo_builds_the_clinic_and_prints_the_logins() -> None:
     assert "25 patients" in text
     assert DEMO_PASSWORD in text
     assert "admin@demo.kapclinic.test" in text
+    # The portal's demo patient has their baseline questionnaires due on their page.
+    portal = Patient.objects.get(portal_user__email=DEMO_PATIENT_LOGIN)
+    due = Assignment.objects.filter(patient=portal, status=Assignment.Status.OPEN)
+    assert {a.instrument_code for a in due} >= {"phq9", "gad7"}
 
 
 def test_if_empty_leaves_existing_data_alone() -> None:

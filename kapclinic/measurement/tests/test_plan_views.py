@@ -140,7 +140,7 @@ def test_send_link_from_the_worklist_emails_the_patient(
 def test_send_link_without_an_email_says_so_and_sends_nothing(
     clinics: list[Clinic], nurse: User, nurse_client: Client
 ) -> None:
-    (patient,) = _patients(clinics[0], 1)
+    patient = Patient.objects.filter(clinic=clinics[0], portal_user=None).order_by("id")[0]
     Patient.objects.filter(pk=patient.pk).update(email="")
     _enrol([patient], nurse)
     assignment = Assignment.objects.filter(patient=patient).order_by("id")[0]
@@ -235,3 +235,26 @@ def test_the_worklist_says_which_links_went_automatically_and_which_cannot_go(
     html = response.content.decode()
     assert html.count("(automatically)") == 2
     assert html.count("(no e-mail address)") == 2
+
+
+def test_send_link_for_a_portal_patient_without_an_email_says_it_is_due_in_the_portal(
+    clinics: list[Clinic], nurse: User, nurse_client: Client
+) -> None:
+    patient = Patient.objects.filter(clinic=clinics[0], portal_user=None).order_by("id")[0]
+    portal = User.objects.create_user(
+        "portal.channel@example.org", "x" * 20, full_name=patient.full_name, kind="patient"
+    )
+    Patient.objects.filter(pk=patient.pk).update(email="", portal_user=portal)
+    _enrol([patient], nurse, _soon())
+    assignment = Assignment.objects.filter(patient=patient).order_by("id")[0]
+    url = reverse("measurement:assignment-send-link", args=[assignment.public_id])
+
+    response = nurse_client.post(url, follow=True)
+
+    html = response.content.decode()
+    assert "Due in the patient&#x27;s portal" in html
+    assert "due in the patient's portal" in html  # the worklist row says so too
+    assert len(mail.outbox) == 0
+    assignment.refresh_from_db()
+    assert assignment.link_sent_at is None
+    assert assignment.status == Assignment.Status.OPEN

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -12,7 +13,9 @@ from django.utils import timezone
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.consent.demo import seed_consent_documents
 from kapclinic.consent.models import ConsentRecord, SignedVia, TreatmentType
-from kapclinic.measurement.models import Mode, SafetyTask
+from kapclinic.measurement.models import Assessment, Assignment, Mode, SafetyTask
+from kapclinic.measurement.plan_selectors import list_worklist
+from kapclinic.measurement.plans import enrol, ensure_default_plan
 from kapclinic.measurement.services import start_assessment
 from kapclinic.patients.models import Patient
 from kapclinic.screening.services import record_screening, sign_decision
@@ -135,3 +138,76 @@ def test_another_patients_questionnaire_is_not_found_in_the_portal(
     )
     client = _portal(patient)
     assert client.get(reverse("portal:questionnaire", args=[theirs.public_id])).status_code == 404
+
+
+def _enrolled(patient: Patient, demo_user: Callable[[Role], User]) -> list[Assignment]:
+    """Enrolled in the clinic's default plan, the course starting in two days: its baseline
+    PHQ-9 and GAD-7 are due now."""
+    enrol(
+        actor=demo_user(Role.NURSE),
+        roles={Role.NURSE},
+        patient=patient,
+        plan=ensure_default_plan(clinic=patient.clinic),
+        starts_on=timezone.localdate() + timedelta(days=2),
+    )
+    return list(Assignment.objects.filter(patient=patient).order_by("id"))
+
+
+def test_a_due_questionnaire_from_the_plan_is_answered_in_the_portal_and_leaves_the_worklist(
+    patient: Patient, demo_user: Callable[[Role], User]
+) -> None:
+    phq9 = next(a for a in _enrolled(patient, demo_user) if a.instrument_code == "phq9")
+    client = _portal(patient)
+    start = reverse("portal:start-due", args=[phq9.public_id])
+    assert start in client.get(reverse("portal:home")).content.decode()
+
+    opened = client.post(start)
+
+    phq9.refresh_from_db()
+    assert phq9.assessment is not None
+    assert phq9.assessment.mode == Mode.PORTAL
+    url = reverse("portal:questionnaire", args=[phq9.assessment.public_id])
+    assert opened["Location"] == url
+    answers = {f"phq9_{n}": "1" for n in range(1, 9)} | {"phq9_9": "0"}
+    client.post(url, {**answers, "action": "complete"})
+    phq9.refresh_from_db()
+    assert phq9.status == Assignment.Status.COMPLETED
+    assert phq9.assessment is not None
+    assert phq9.assessment.status == Assessment.Status.COMPLETED
+    worklist = list_worklist(patient.clinic, timezone.now())
+    assert phq9.pk not in {a.pk for a in worklist}
+    home = client.get(reverse("portal:home")).content.decode()
+    assert start not in home  # answered: no longer due
+
+
+def test_a_second_tap_on_answer_now_continues_the_same_response(
+    patient: Patient, demo_user: Callable[[Role], User]
+) -> None:
+    gad7 = next(a for a in _enrolled(patient, demo_user) if a.instrument_code == "gad7")
+    client = _portal(patient)
+    start = reverse("portal:start-due", args=[gad7.public_id])
+    first, second = client.post(start), client.post(start)
+    assert first["Location"] == second["Location"]
+    assert Assessment.objects.filter(patient=patient, instrument_code="gad7").count() == 1
+    # Started: the home page offers to continue it, once.
+    home = client.get(reverse("portal:home")).content.decode()
+    assert home.count(first["Location"]) == 1
+
+
+def test_another_patients_due_questionnaire_cannot_be_started_in_the_portal(
+    patient: Patient, clinics: list[Clinic], demo_user: Callable[[Role], User]
+) -> None:
+    other = Patient.objects.filter(clinic=clinics[0]).exclude(pk=patient.pk).order_by("id")[0]
+    theirs = _enrolled(other, demo_user)[0]
+    client = _portal(patient)
+    assert client.post(reverse("portal:start-due", args=[theirs.public_id])).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.assessment is None
+
+
+def test_the_portal_footer_names_the_patients_clinic_and_phone(patient: Patient) -> None:
+    Clinic.objects.filter(pk=patient.clinic_id).update(phone="+1 555 0100")
+    html = _portal(patient).get(reverse("portal:home")).content.decode()
+    footer = html[html.index('<footer class="container app-footer">') :]
+    assert patient.clinic.name in footer
+    assert "+1 555 0100" in footer

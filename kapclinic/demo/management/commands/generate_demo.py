@@ -15,6 +15,7 @@ from kapclinic.demo.generator import (
     DEMO_PATIENT_LOGIN,
     generate_clinic,
 )
+from kapclinic.demo.plans import enrol_portal_patient
 
 
 def _iso_date(value: str) -> date:
@@ -76,6 +77,8 @@ class Command(BaseCommand):
                 progress=bar.update,
                 batch_size=options["batch_size"],
             )
+        # The portal's demo patient has questionnaires due on their page (make run).
+        portal_due = enrol_portal_patient(email=DEMO_PATIENT_LOGIN, today=today)
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
@@ -87,7 +90,8 @@ class Command(BaseCommand):
                 f"{result.stages.summary()}; measurement: "
                 f"{result.trajectories.courses} courses with "
                 f"{result.trajectories.responses} questionnaire responses, "
-                f"{result.plan_enrolments} upcoming courses enrolled in a measurement plan; "
+                f"{result.plan_enrolments + portal_due} upcoming courses enrolled in a "
+                "measurement plan; "
                 f"in {elapsed:.1f} s (seed {options['seed']}, "
                 f"today {today.isoformat()})."
             )
