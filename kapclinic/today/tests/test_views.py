@@ -138,3 +138,14 @@ def test_a_user_without_clinic_can_still_sign_out(client: Client, demo: object) 
     response = client.post(reverse("accounts:logout"))
     assert response.status_code == 302
     assert client.get(reverse("today:today")).status_code == 302  # back to the login page
+
+
+def test_the_questionnaire_worklist_is_in_the_navigation_of_those_who_work_it(
+    client_for: Callable[[Role], Client],
+) -> None:
+    # Issue 11.4: the worklist was reachable only from Today.
+    link = f'<a href="{reverse("measurement:worklist")}"'
+    for role in (Role.NURSE, Role.PRESCRIBER, Role.THERAPIST, Role.CLINIC_ADMIN):
+        assert link in client_for(role).get(reverse("today:today")).content.decode(), role
+    for role in (Role.FRONT_DESK, Role.RESEARCHER):
+        assert link not in client_for(role).get(reverse("today:today")).content.decode(), role
