@@ -29,6 +29,8 @@ def test_the_clinic_admin_signs_in_and_sees_today(
     expect(page).to_have_url(base_url + reverse("today:today"))
     expect(page).to_have_title("Today · kapclinic")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Today at {admin_clinic.name}")
+    # The day's to-do lists lead; rooms and staff are a click away (issue 11.3).
+    page.get_by_text(f"Rooms and staff of {admin_clinic.name}").click()
     rooms = page.get_by_role("table", name=f"Rooms at {admin_clinic.name}")
     expect(rooms.get_by_role("rowheader")).to_have_count(admin_clinic.rooms.count())
     expect(rooms.get_by_role("rowheader", name="Treatment 1")).to_be_visible()
