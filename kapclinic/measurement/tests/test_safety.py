@@ -13,7 +13,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -404,6 +404,26 @@ def test_dosing_is_never_cleared_at_high_or_imminent_risk(
     )
     assert (kept.status, kept.risk_level) == ("acknowledged", risk_level)
     assert "evaluated, not cleared" in blocking_safety_reasons(patient)[0]
+
+
+def test_the_database_refuses_a_resolved_urgent_task_at_high_risk_and_unknown_choices(
+    patient: Patient, user: Callable[[Role], User]
+) -> None:
+    task = _urgent(patient, user(Role.NURSE))
+    _acknowledge(task, user(Role.NURSE))
+    done = evaluate_safety_task(
+        actor=user(Role.PRESCRIBER),
+        roles=_roles(Role.PRESCRIBER),
+        task=task,
+        evaluation=_evaluation(cleared=True),
+        now=timezone.now(),
+    )
+    rows = SafetyTask.objects.filter(pk=done.pk)
+    for bad in ({"risk_level": "high"}, {"disposition": "sent_home"}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            rows.update(**bad)
+    done.refresh_from_db()
+    assert (done.risk_level, done.disposition) == ("low", "continue_outpatient")
 
 
 # --- escalation -------------------------------------------------------------------------------
