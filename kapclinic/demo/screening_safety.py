@@ -23,7 +23,16 @@ from kapclinic.accounts.models import User
 from kapclinic.measurement.alerts import alerts
 from kapclinic.measurement.instruments.definition import AlertSeverity
 from kapclinic.measurement.instruments.registry import get_instrument
-from kapclinic.measurement.models import Assessment, Mode, Occasion, SafetyTask
+from kapclinic.measurement.models import (
+    Assessment,
+    Disposition,
+    EvaluationMethod,
+    Mode,
+    Occasion,
+    RiskLevel,
+    SafetyPlanStatus,
+    SafetyTask,
+)
 from kapclinic.measurement.safety import SafetyAction
 from kapclinic.measurement.scoring import score
 from kapclinic.measurement.services import store_score
@@ -32,13 +41,53 @@ from kapclinic.screening.models import Screening
 # P(item 9 > 0) by depression severity level (1: moderate, 2: severe), then the answer's weights.
 ITEM9_SHARE: Final = {1: 0.12, 2: 0.25}
 ITEM9_WEIGHTS: Final = ((1, 70), (2, 22), (3, 8))
+
+
+@dataclass(frozen=True)
+class DemoEvaluation:
+    """A resolved task's evaluation as a prescriber would record it (issue 11)."""
+
+    note: str
+    risk_level: RiskLevel
+    method: EvaluationMethod
+    risk_factors: str
+    protective_factors: str
+    safety_plan: SafetyPlanStatus
+    disposition: Disposition
+
+
+# Every resolved demo task cleared dosing, so every one is at low or moderate risk.
 EVALUATIONS: Final = (
-    "Passive thoughts of death, no plan or intent; protective factors strong. Safety plan "
-    "reviewed and given in writing. Cleared for treatment.",
-    "Seen the same day: fleeting ideation during a low week, denies intent. Crisis line and "
-    "safety plan reviewed with the patient and their partner. Cleared.",
-    "C-SSRS screener on paper: wish to be dead, no active ideation, no behaviour. Low risk; "
-    "safety plan in place. Cleared for dosing.",
+    DemoEvaluation(
+        "Passive thoughts of death, no plan or intent; protective factors strong. Safety plan "
+        "reviewed and given in writing. Cleared for treatment.",
+        RiskLevel.LOW,
+        EvaluationMethod.CLINICAL_INTERVIEW,
+        "Passive death wish; chronic depression.",
+        "Partner at home, engaged in therapy, future plans.",
+        SafetyPlanStatus.REVIEWED,
+        Disposition.CONTINUE_OUTPATIENT,
+    ),
+    DemoEvaluation(
+        "Seen the same day: fleeting ideation during a low week, denies intent. Crisis line and "
+        "safety plan reviewed with the patient and their partner. Cleared.",
+        RiskLevel.MODERATE,
+        EvaluationMethod.CLINICAL_INTERVIEW,
+        "Fleeting ideation in a low week; recent job loss.",
+        "Supportive partner, no access to firearms, children.",
+        SafetyPlanStatus.UPDATED,
+        Disposition.MORE_FREQUENT_CONTACT,
+    ),
+    DemoEvaluation(
+        "C-SSRS screener on paper: wish to be dead, no active ideation, no behaviour. Low risk; "
+        "safety plan in place. Cleared for dosing.",
+        RiskLevel.LOW,
+        EvaluationMethod.CSSRS_PAPER,
+        "Wish to be dead, no active ideation.",
+        "No past attempts, religious beliefs, close friends.",
+        SafetyPlanStatus.CREATED,
+        Disposition.CONTINUE_OUTPATIENT,
+    ),
 )
 
 
@@ -127,7 +176,14 @@ class ScreeningSafety:
                     )
                     task.evaluated_at = evaluated
                     task.evaluated_by = prescriber
-                    task.evaluation_note = self.rng.choice(EVALUATIONS)
+                    evaluation = self.rng.choice(EVALUATIONS)
+                    task.evaluation_note = evaluation.note
+                    task.risk_level = evaluation.risk_level
+                    task.evaluation_method = evaluation.method
+                    task.risk_factors = evaluation.risk_factors
+                    task.protective_factors = evaluation.protective_factors
+                    task.safety_plan = evaluation.safety_plan
+                    task.disposition = evaluation.disposition
                     self.resolved_tasks += 1
                 tasks.append(task)
         SafetyTask.objects.bulk_create(tasks)

@@ -137,6 +137,45 @@ class AssessmentLink(PublicIdModel):
         return f"Link for assessment {self.assessment_id}"
 
 
+class RiskLevel(models.TextChoices):
+    """The evaluating clinician's judgement of the patient's suicide risk (SafetyTask)."""
+
+    LOW = "low", "Low"
+    MODERATE = "moderate", "Moderate"
+    HIGH = "high", "High"
+    IMMINENT = "imminent", "Imminent"
+
+
+class EvaluationMethod(models.TextChoices):
+    """How the risk was assessed. The C-SSRS is given on paper: its electronic use needs a
+    licence (clinical-reference §4.5); the ASQ is public domain and given in kapclinic."""
+
+    CSSRS_PAPER = "cssrs_paper", "C-SSRS on paper"
+    ASQ_IN_APP = "asq_in_app", "ASQ given in kapclinic"
+    CLINICAL_INTERVIEW = "clinical_interview", "Clinical interview"
+    OTHER = "other", "Other (described in the note)"
+
+
+class SafetyPlanStatus(models.TextChoices):
+    CREATED = "created", "Created"
+    REVIEWED = "reviewed", "Reviewed"
+    UPDATED = "updated", "Updated"
+    DECLINED = "declined", "Declined by the patient"
+    NOT_INDICATED = "not_indicated", "Not indicated"
+
+
+class Disposition(models.TextChoices):
+    CONTINUE_OUTPATIENT = "continue_outpatient", "Continue outpatient care"
+    MORE_FREQUENT_CONTACT = "more_frequent_contact", "More frequent contact"
+    URGENT_PSYCHIATRIC = "urgent_psychiatric", "Referred for urgent psychiatric assessment"
+    EMERGENCY_DEPARTMENT = "emergency_department", "Sent to the emergency department"
+    EMERGENCY_SERVICES = "emergency_services", "Emergency services called"
+
+
+def _one_of_or_blank(field: str, choices: type[models.TextChoices]) -> Q:
+    return Q(**{f"{field}__in": [*choices.values, ""]})
+
+
 class SafetyTask(PublicIdModel):
     """An urgent task for the patient's care team raised by a safety alert rule (R-OUT-*:
     PHQ-9 item 9 > 0, QIDS-SR16 item 12 > 0, a positive ASQ, a high-risk C-SSRS).
@@ -173,6 +212,16 @@ class SafetyTask(PublicIdModel):
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     evaluation_note = models.TextField(blank=True)
+    # The structured evaluation (issue 11): blank only on evaluations recorded before it
+    # existed; safety.evaluate_safety_task requires every one of them on a new evaluation.
+    risk_level = models.CharField(max_length=20, choices=RiskLevel.choices, blank=True)
+    evaluation_method = models.CharField(
+        max_length=30, choices=EvaluationMethod.choices, blank=True
+    )
+    risk_factors = models.TextField(blank=True)
+    protective_factors = models.TextField(blank=True)
+    safety_plan = models.CharField(max_length=20, choices=SafetyPlanStatus.choices, blank=True)
+    disposition = models.CharField(max_length=30, choices=Disposition.choices, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -191,6 +240,23 @@ class SafetyTask(PublicIdModel):
                 | Q(evaluated_at__isnull=False, evaluated_by__isnull=False)
                 & ~Q(evaluation_note=""),
                 name="safety_task_resolved_with_evaluation",
+            ),
+            models.CheckConstraint(
+                condition=_one_of_or_blank("risk_level", RiskLevel)
+                & _one_of_or_blank("evaluation_method", EvaluationMethod)
+                & _one_of_or_blank("safety_plan", SafetyPlanStatus)
+                & _one_of_or_blank("disposition", Disposition),
+                name="safety_task_evaluation_choices",
+            ),
+            # An urgent task is resolved only by clearing dosing, which high or imminent risk
+            # forbids (R-OUT-1/R-OUT-5; ADR 0005).
+            models.CheckConstraint(
+                condition=~Q(
+                    severity="urgent",
+                    status="resolved",
+                    risk_level__in=[RiskLevel.HIGH, RiskLevel.IMMINENT],
+                ),
+                name="safety_task_not_cleared_at_high_risk",
             ),
         ]
 

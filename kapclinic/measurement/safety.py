@@ -21,6 +21,7 @@ for a clinician to acknowledge, so no alert disappears without a person having s
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -43,7 +44,13 @@ from kapclinic.audit.models import Operation
 from kapclinic.measurement.auditing import record_event
 from kapclinic.measurement.exceptions import SafetyTaskError
 from kapclinic.measurement.instruments.definition import AlertSeverity
-from kapclinic.measurement.models import SafetyTask
+from kapclinic.measurement.models import (
+    Disposition,
+    EvaluationMethod,
+    RiskLevel,
+    SafetyPlanStatus,
+    SafetyTask,
+)
 from kapclinic.patients.models import Patient
 from kapclinic.patients.selectors import PatientAccess, access_patient
 from kapclinic.patients.timeline import TimelineEntry, register_source
@@ -51,6 +58,7 @@ from kapclinic.patients.timeline import TimelineEntry, register_source
 logger = logging.getLogger(__name__)
 
 MIN_NOTE_LENGTH: Final = 10
+MAX_FACTORS_LENGTH: Final = 1000
 BANNER_NEWEST: Final = 3  # patients named in the banner; the list page has the rest
 RECENTLY_RESOLVED: Final = 20
 
@@ -176,50 +184,128 @@ def acknowledge_safety_task(
     return locked
 
 
+@dataclass(frozen=True)
+class Evaluation:
+    """What the evaluating clinician records (issue 11): the structured judgement, the note,
+    and whether the next dosing session is cleared. The choices are the values of the
+    TextChoices in measurement.models; evaluate_safety_task checks every one."""
+
+    risk_level: str
+    method: str
+    risk_factors: str
+    protective_factors: str
+    safety_plan: str
+    disposition: str
+    note: str
+    cleared_for_dosing: bool = False
+
+
+NOT_CLEARED_AT: Final = frozenset({RiskLevel.HIGH, RiskLevel.IMMINENT})
+
+_CHOICES: Final[tuple[tuple[str, type[models.TextChoices], str], ...]] = (
+    ("risk_level", RiskLevel, "Choose the risk level."),
+    ("method", EvaluationMethod, "Choose how the risk was assessed."),
+    ("safety_plan", SafetyPlanStatus, "Choose what happened to the safety plan."),
+    ("disposition", Disposition, "Choose the disposition."),
+)
+
+
+def _factors(text: str, *, field: str, what: str) -> str:
+    text = visible_text(text)
+    if not text:
+        raise SafetyTaskError(f"Write the {what} factors (or “none identified”).", field=field)
+    if len(text) > MAX_FACTORS_LENGTH:
+        raise SafetyTaskError(
+            f"Keep the {what} factors under {MAX_FACTORS_LENGTH} characters.", field=field
+        )
+    return text
+
+
+def _checked(evaluation: Evaluation) -> Evaluation:
+    """``evaluation`` with its texts cleaned, or SafetyTaskError naming the first bad field."""
+    for field, choices, message in _CHOICES:
+        if getattr(evaluation, field) not in choices.values:
+            raise SafetyTaskError(message, field=field)
+    risk_factors = _factors(evaluation.risk_factors, field="risk_factors", what="risk")
+    protective_factors = _factors(
+        evaluation.protective_factors, field="protective_factors", what="protective"
+    )
+    note = visible_text(evaluation.note)
+    if len(note) < MIN_NOTE_LENGTH:
+        raise SafetyTaskError(
+            f"Write the evaluation in at least {MIN_NOTE_LENGTH} characters.", field="note"
+        )
+    # Why: R-OUT-5 holds dosing "pending clinician evaluation", and R-OUT-1 asks for a same-day
+    # suicide-risk assessment; neither says which risk levels may be cleared. A clinician who
+    # judges the risk high or imminent is not allowed to clear the next ketamine session in the
+    # same breath: the clinic-safe default recorded in ADR 0005. The hold stays; a later
+    # evaluation at a lower risk level can clear it.
+    if evaluation.cleared_for_dosing and evaluation.risk_level in NOT_CLEARED_AT:
+        raise SafetyTaskError(
+            f"The risk level is {RiskLevel(evaluation.risk_level).label.lower()}: the next "
+            "dosing session cannot be cleared at high or imminent risk. Record the evaluation "
+            "without clearing; the hold stays until a later evaluation clears it.",
+            field="cleared_for_dosing",
+        )
+    return dataclasses.replace(
+        evaluation,
+        note=note,
+        risk_factors=risk_factors,
+        protective_factors=protective_factors,
+    )
+
+
 @transaction.atomic
 def evaluate_safety_task(
     *,
     actor: User,
     roles: Iterable[str],
     task: SafetyTask,
-    note: str,
-    cleared_for_dosing: bool,
+    evaluation: Evaluation,
     now: datetime,
 ) -> SafetyTask:
     """A clinician records their evaluation of an acknowledged task.
 
     A follow-up task is resolved by the evaluation. An urgent task is resolved, and stops
     holding dosing, only when the evaluation clears the next dosing session (a prescriber's
-    decision); otherwise the evaluation is recorded and the hold stays until a later
-    evaluation clears it (the earlier one stays in the audit trail).
+    decision, never at high or imminent risk); otherwise the evaluation is recorded and the
+    hold stays until a later evaluation clears it (the earlier one stays in the audit trail).
 
-    Raises SafetyTaskError for a role that may not evaluate (or clear), a note shorter than
-    MIN_NOTE_LENGTH visible characters, a task not acknowledged yet, or one already resolved."""
+    Raises SafetyTaskError for a role that may not evaluate (or clear), a missing or unknown
+    choice (risk level, method, safety plan, disposition), empty risk or protective factors,
+    a note shorter than MIN_NOTE_LENGTH visible characters, clearing at high or imminent risk,
+    a task not acknowledged yet, or one already resolved."""
     roles = frozenset(roles)
     if not allows(roles, Capability.EVALUATE_SAFETY):
         raise SafetyTaskError("Only a prescriber or therapist can record the evaluation.")
-    if cleared_for_dosing and not allows(roles, Capability.CLEAR_SAFETY_HOLD):
+    if evaluation.cleared_for_dosing and not allows(roles, Capability.CLEAR_SAFETY_HOLD):
         raise SafetyTaskError(
             "Only a prescriber can clear the next dosing session: record your evaluation "
             "without clearing, and a prescriber will decide.",
             field="cleared_for_dosing",
         )
-    note = visible_text(note)
-    if len(note) < MIN_NOTE_LENGTH:
-        raise SafetyTaskError(
-            f"Write the evaluation in at least {MIN_NOTE_LENGTH} characters.", field="note"
-        )
+    evaluation = _checked(evaluation)
     locked = _locked(task)
     if locked.status == OPEN:
         raise SafetyTaskError("Acknowledge the task with the action taken first.")
     if locked.status == RESOLVED:
         by = locked.evaluated_by.display_name if locked.evaluated_by else "someone"
         raise SafetyTaskError(f"Already evaluated and resolved by {by}: nothing was changed.")
-    resolves = cleared_for_dosing or locked.severity != URGENT
+    resolves = evaluation.cleared_for_dosing or locked.severity != URGENT
     new_status = RESOLVED if resolves else ACKNOWLEDGED
-    old = (locked.evaluation_note, locked.evaluated_by_id)
+    values: dict[str, str] = {
+        "evaluation_note": evaluation.note,
+        "risk_level": evaluation.risk_level,
+        "evaluation_method": evaluation.method,
+        "risk_factors": evaluation.risk_factors,
+        "protective_factors": evaluation.protective_factors,
+        "safety_plan": evaluation.safety_plan,
+        "disposition": evaluation.disposition,
+    }
+    old_values = {field: getattr(locked, field) for field in values}
+    old_by = locked.evaluated_by_id
     updated = SafetyTask.objects.filter(pk=locked.pk, status=ACKNOWLEDGED).update(
-        status=new_status, evaluated_at=now, evaluated_by=actor, evaluation_note=note
+        status=new_status, evaluated_at=now, evaluated_by=actor, **values
     )
     if updated != 1:
         raise SafetyTaskError("Someone resolved this task a moment ago: reload the page.")
@@ -231,10 +317,10 @@ def evaluate_safety_task(
         action="measurement.safety_task_evaluated",
         changes={
             "status": (ACKNOWLEDGED, new_status),
-            "evaluation_note": (old[0], note),
-            "evaluated_by": (old[1], actor.pk),
+            **{field: (old_values[field], value) for field, value in values.items()},
+            "evaluated_by": (old_by, actor.pk),
         },
-        detail={"cleared_for_dosing": cleared_for_dosing},
+        detail={"cleared_for_dosing": evaluation.cleared_for_dosing},
     )
     return locked
 

@@ -3,7 +3,7 @@ staff page shows while tasks are open (a context processor)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 from uuid import UUID
 
 from django import forms
@@ -16,10 +16,18 @@ from django.views.decorators.http import require_GET, require_POST
 from kapclinic.accounts.permissions import Capability, allows, current_clinic, requires
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.measurement.exceptions import SafetyTaskError
-from kapclinic.measurement.models import SafetyTask
+from kapclinic.measurement.models import (
+    Disposition,
+    EvaluationMethod,
+    RiskLevel,
+    SafetyPlanStatus,
+    SafetyTask,
+)
 from kapclinic.measurement.safety import (
+    MAX_FACTORS_LENGTH,
     RESOLVED,
     URGENT,
+    Evaluation,
     SafetyAction,
     access_safety_task,
     acknowledge_safety_task,
@@ -29,6 +37,11 @@ from kapclinic.measurement.safety import (
     list_recently_resolved,
     safety_banner,
 )
+from kapclinic.measurement.views import administrable
+from kapclinic.patients.selectors import PatientAccess
+
+ASQ: Final = "asq"  # public domain (NIMH): kapclinic can always give it
+CSSRS: Final = "cssrs_screener"  # licensed: given on paper unless its wording is loaded
 
 
 class AcknowledgeForm(forms.Form):
@@ -40,9 +53,40 @@ class AcknowledgeForm(forms.Form):
     note = forms.CharField(required=False, max_length=2000)
 
 
+def _choice(choices: list[tuple[str, str]], required: str) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        choices=choices, widget=forms.RadioSelect, error_messages={"required": required}
+    )
+
+
+def _factors(required: str) -> forms.CharField:
+    return forms.CharField(max_length=MAX_FACTORS_LENGTH, error_messages={"required": required})
+
+
 class EvaluateForm(forms.Form):
+    """Every field but the clearing is required (issue 11); the service checks them again."""
+
+    risk_level = _choice(RiskLevel.choices, "Choose the risk level.")
+    method = _choice(EvaluationMethod.choices, "Choose how the risk was assessed.")
+    risk_factors = _factors("Write the risk factors (or “none identified”).")
+    protective_factors = _factors("Write the protective factors (or “none identified”).")
+    safety_plan = _choice(SafetyPlanStatus.choices, "Choose what happened to the safety plan.")
+    disposition = _choice(Disposition.choices, "Choose the disposition.")
     note = forms.CharField(max_length=4000, error_messages={"required": "Write the evaluation."})
     cleared_for_dosing = forms.BooleanField(required=False)
+
+    def evaluation(self) -> Evaluation:
+        data = self.cleaned_data
+        return Evaluation(
+            risk_level=data["risk_level"],
+            method=data["method"],
+            risk_factors=data["risk_factors"],
+            protective_factors=data["protective_factors"],
+            safety_plan=data["safety_plan"],
+            disposition=data["disposition"],
+            note=data["note"],
+            cleared_for_dosing=data["cleared_for_dosing"],
+        )
 
 
 def _refused(request: ClinicRequest, form: forms.Form, error: SafetyTaskError) -> None:
@@ -79,9 +123,26 @@ def task_list(request: ClinicRequest) -> HttpResponse:
     )
 
 
+def _assessments_now() -> dict[str, bool]:
+    """Which suicide-risk assessments kapclinic can give on the tablet right now."""
+    codes = {i.code for i in administrable()}
+    return {"asq": ASQ in codes, "cssrs": CSSRS in codes}
+
+
+def _evaluation_labels(task: SafetyTask) -> dict[str, str]:
+    """The structured evaluation's labels (empty on evaluations recorded before it existed)."""
+    return {
+        "risk_level": task.get_risk_level_display() if task.risk_level else "",
+        "method": task.get_evaluation_method_display() if task.evaluation_method else "",
+        "safety_plan": task.get_safety_plan_display() if task.safety_plan else "",
+        "disposition": task.get_disposition_display() if task.disposition else "",
+    }
+
+
 def _task_page(
     request: ClinicRequest,
     task: SafetyTask,
+    access: PatientAccess,
     *,
     acknowledge_form: AcknowledgeForm | None = None,
     evaluate_form: EvaluateForm | None = None,
@@ -99,6 +160,10 @@ def _task_page(
             "hold": blocking_safety_reasons(task.patient) if task.severity == URGENT else [],
             "acknowledge_form": acknowledge_form or AcknowledgeForm(),
             "evaluate_form": evaluate_form or EvaluateForm(),
+            "evaluation": _evaluation_labels(task),
+            "can_give_now": _assessments_now(),
+            "access": access,
+            "asq": ASQ,
         },
         status=status,
     )
@@ -107,14 +172,14 @@ def _task_page(
 @require_GET
 @requires(Capability.VIEW_SAFETY_TASKS)
 def task_detail(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    task, _ = access_safety_task(
+    task, access = access_safety_task(
         actor=request.user,
         memberships=request.memberships,
         public_id=public_id,
         capability=Capability.VIEW_SAFETY_TASKS,
         action="measurement.safety_task_opened",
     )
-    return _task_page(request, task)
+    return _task_page(request, task, access)
 
 
 @require_POST
@@ -144,7 +209,7 @@ def acknowledge(request: ClinicRequest, public_id: UUID) -> HttpResponse:
             messages.success(request, "Safety task acknowledged.")
             return redirect("measurement:safety-task", public_id=task.public_id)
     task.refresh_from_db()
-    return _task_page(request, task, acknowledge_form=form, status=422)
+    return _task_page(request, task, access, acknowledge_form=form, status=422)
 
 
 @require_POST
@@ -164,8 +229,7 @@ def evaluate(request: ClinicRequest, public_id: UUID) -> HttpResponse:
                 actor=request.user,
                 roles=access.roles,
                 task=task,
-                note=form.cleaned_data["note"],
-                cleared_for_dosing=form.cleaned_data["cleared_for_dosing"],
+                evaluation=form.evaluation(),
                 now=timezone.now(),
             )
         except SafetyTaskError as error:
@@ -180,4 +244,4 @@ def evaluate(request: ClinicRequest, public_id: UUID) -> HttpResponse:
             )
             return redirect("measurement:safety-task", public_id=task.public_id)
     task.refresh_from_db()
-    return _task_page(request, task, evaluate_form=form, status=422)
+    return _task_page(request, task, access, evaluate_form=form, status=422)

@@ -58,7 +58,15 @@ def safety_routes(world: World) -> dict[str, Call]:
             "POST",
             reverse("measurement:safety-evaluate", args=[task]),
             Capability.EVALUATE_SAFETY,
-            data={"note": "Seen, low risk, safety plan in place."},
+            data={
+                "risk_level": "low",
+                "method": "clinical_interview",
+                "risk_factors": "Passive thoughts of death.",
+                "protective_factors": "Partner at home.",
+                "safety_plan": "reviewed",
+                "disposition": "continue_outpatient",
+                "note": "Seen, low risk, safety plan in place.",
+            },
             ok=frozenset({422}),
         ),
     }

@@ -20,6 +20,7 @@ from kapclinic.consent.models import TreatmentType
 from kapclinic.consent.readiness import can_start_dosing
 from kapclinic.measurement.models import Assessment, Occasion, SafetyTask
 from kapclinic.measurement.safety import (
+    Evaluation,
     SafetyAction,
     acknowledge_safety_task,
     evaluate_safety_task,
@@ -123,8 +124,16 @@ def test_signing_eligible_waits_for_the_evaluation_and_not_eligible_does_not(
         actor=prescriber,
         roles=PRESCRIBER,
         task=task,
-        note="Passive ideation, no plan or intent; safety plan reviewed with the patient.",
-        cleared_for_dosing=False,
+        evaluation=Evaluation(
+            risk_level="low",
+            method="clinical_interview",
+            risk_factors="Passive thoughts of death, no plan.",
+            protective_factors="Family support, engaged in therapy.",
+            safety_plan="reviewed",
+            disposition="continue_outpatient",
+            note="Passive ideation, no plan or intent; safety plan reviewed with the patient.",
+            cleared_for_dosing=False,
+        ),
         now=timezone.now(),
     )
     decision = sign_decision(

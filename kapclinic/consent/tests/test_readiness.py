@@ -10,7 +10,11 @@ from kapclinic.consent.readiness import REMS_NOT_RECORDED, can_start_dosing
 from kapclinic.consent.services import countersign, record_patient_signature
 from kapclinic.consent.tests.conftest import NOW
 from kapclinic.measurement.models import Mode, SafetyTask
-from kapclinic.measurement.safety import acknowledge_safety_task, evaluate_safety_task
+from kapclinic.measurement.safety import (
+    Evaluation,
+    acknowledge_safety_task,
+    evaluate_safety_task,
+)
 from kapclinic.measurement.services import complete_assessment, start_assessment
 from kapclinic.patients.models import Patient
 from kapclinic.screening.facts import Finding
@@ -185,8 +189,16 @@ def test_an_urgent_safety_alert_holds_dosing_until_a_prescriber_clears_it(
         actor=prescriber,
         roles={Role.PRESCRIBER},
         task=task,
-        note="Seen today: passive thoughts only, no plan; safety plan updated.",
-        cleared_for_dosing=True,
+        evaluation=Evaluation(
+            risk_level="low",
+            method="clinical_interview",
+            risk_factors="Passive thoughts of death, no plan.",
+            protective_factors="Family support, engaged in therapy.",
+            safety_plan="reviewed",
+            disposition="continue_outpatient",
+            note="Seen today: passive thoughts only, no plan; safety plan updated.",
+            cleared_for_dosing=True,
+        ),
         now=NOW,
     )
     assert can_start_dosing(patient, RACEMIC, now=NOW).ready

@@ -4,6 +4,7 @@ the banner on every staff page, the pages, and the chart timeline."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -23,8 +24,9 @@ from kapclinic.accounts.models import Clinic, Role, StaffNotice, User
 from kapclinic.accounts.permissions import Capability, allows
 from kapclinic.audit.models import AuditEvent
 from kapclinic.measurement.exceptions import SafetyTaskError
-from kapclinic.measurement.models import Mode, SafetyTask
+from kapclinic.measurement.models import Assessment, Mode, SafetyTask
 from kapclinic.measurement.safety import (
+    Evaluation,
     acknowledge_safety_task,
     blocking_safety_reasons,
     escalate_overdue_safety_tasks,
@@ -39,6 +41,24 @@ from kapclinic.patients.timeline import build_timeline
 pytestmark = pytest.mark.django_db
 ITEM9 = {f"phq9_{n}": 1 for n in range(1, 10)}  # item 9 answered "several days"
 NOTE = "Called the patient: no plan or intent, safety plan reviewed with them."
+EVALUATION = Evaluation(
+    risk_level="low",
+    method="clinical_interview",
+    risk_factors="Passive thoughts of death during a low week.",
+    protective_factors="Partner at home, engaged in therapy.",
+    safety_plan="reviewed",
+    disposition="continue_outpatient",
+    note=NOTE,
+)
+EVALUATION_FORM = {
+    "risk_level": "low",
+    "method": "clinical_interview",
+    "risk_factors": EVALUATION.risk_factors,
+    "protective_factors": EVALUATION.protective_factors,
+    "safety_plan": "reviewed",
+    "disposition": "continue_outpatient",
+    "note": NOTE,
+}
 
 
 @pytest.fixture
@@ -59,6 +79,10 @@ def patient(patients: list[Patient]) -> Patient:
 @pytest.fixture
 def user(demo_user: Callable[[Role], User]) -> Callable[[Role], User]:
     return demo_user
+
+
+def _evaluation(note: str = NOTE, *, cleared: bool = False, **changes: Any) -> Evaluation:
+    return dataclasses.replace(EVALUATION, note=note, cleared_for_dosing=cleared, **changes)
 
 
 def _roles(role: Role) -> set[str]:
@@ -187,8 +211,7 @@ def test_an_urgent_task_holds_dosing_until_a_prescriber_clears_it(
             actor=prescriber,
             roles=_roles(Role.PRESCRIBER),
             task=task,
-            note=NOTE,
-            cleared_for_dosing=True,
+            evaluation=_evaluation(NOTE, cleared=True),
             now=timezone.now(),
         )
     _acknowledge(task, nurse)
@@ -199,16 +222,14 @@ def test_an_urgent_task_holds_dosing_until_a_prescriber_clears_it(
             actor=therapist,
             roles=_roles(Role.THERAPIST),
             task=task,
-            note=NOTE,
-            cleared_for_dosing=True,
+            evaluation=_evaluation(NOTE, cleared=True),
             now=timezone.now(),
         )
     kept = evaluate_safety_task(
         actor=therapist,
         roles=_roles(Role.THERAPIST),
         task=task,
-        note=NOTE,
-        cleared_for_dosing=False,
+        evaluation=_evaluation(NOTE),
         now=timezone.now(),
     )
     assert kept.status == "acknowledged"
@@ -218,8 +239,9 @@ def test_an_urgent_task_holds_dosing_until_a_prescriber_clears_it(
         actor=prescriber,
         roles=_roles(Role.PRESCRIBER),
         task=task,
-        note="Reviewed the therapist's evaluation; cleared for Thursday.",
-        cleared_for_dosing=True,
+        evaluation=_evaluation(
+            "Reviewed the therapist's evaluation; cleared for Thursday.", cleared=True
+        ),
         now=timezone.now(),
     )
     assert (done.status, done.evaluated_by) == ("resolved", prescriber)
@@ -236,8 +258,7 @@ def test_an_urgent_task_holds_dosing_until_a_prescriber_clears_it(
             actor=prescriber,
             roles=_roles(Role.PRESCRIBER),
             task=task,
-            note=NOTE,
-            cleared_for_dosing=True,
+            evaluation=_evaluation(NOTE, cleared=True),
             now=timezone.now(),
         )
 
@@ -260,8 +281,7 @@ def test_an_evaluation_needs_an_evaluating_role_and_a_real_note(
             actor=user(role),
             roles=_roles(role),
             task=task,
-            note=note,
-            cleared_for_dosing=False,
+            evaluation=_evaluation(note),
             now=timezone.now(),
         )
     task.refresh_from_db()
@@ -279,11 +299,131 @@ def test_a_follow_up_task_never_holds_dosing_and_an_evaluation_resolves_it(
         actor=user(Role.THERAPIST),
         roles=_roles(Role.THERAPIST),
         task=follow_up,
-        note="Asked item 9 in session: answered not at all.",
-        cleared_for_dosing=False,
+        evaluation=_evaluation("Asked item 9 in session: answered not at all."),
         now=timezone.now(),
     )
     assert done.status == "resolved"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"risk_level": ""}, "risk_level"),
+        ({"risk_level": "somewhat"}, "risk_level"),
+        ({"method": ""}, "method"),
+        ({"safety_plan": ""}, "safety_plan"),
+        ({"disposition": ""}, "disposition"),
+        ({"risk_factors": "  "}, "risk_factors"),
+        ({"protective_factors": "\u202e" * 5}, "protective_factors"),
+    ],
+)
+def test_an_evaluation_needs_every_structured_entry(
+    patient: Patient, user: Callable[[Role], User], changes: dict[str, Any], field: str
+) -> None:
+    task = _urgent(patient, user(Role.NURSE))
+    _acknowledge(task, user(Role.NURSE))
+    with pytest.raises(SafetyTaskError) as refused:
+        evaluate_safety_task(
+            actor=user(Role.PRESCRIBER),
+            roles=_roles(Role.PRESCRIBER),
+            task=task,
+            evaluation=dataclasses.replace(EVALUATION, **changes),
+            now=timezone.now(),
+        )
+    assert refused.value.field == field
+    task.refresh_from_db()
+    assert (task.evaluated_at, task.risk_level) == (None, "")
+
+
+def test_the_structured_evaluation_is_stored_and_audited(
+    patient: Patient, user: Callable[[Role], User]
+) -> None:
+    task = _urgent(patient, user(Role.NURSE))
+    _acknowledge(task, user(Role.NURSE))
+    done = evaluate_safety_task(
+        actor=user(Role.PRESCRIBER),
+        roles=_roles(Role.PRESCRIBER),
+        task=task,
+        evaluation=_evaluation(
+            cleared=True,
+            risk_level="moderate",
+            method="cssrs_paper",
+            safety_plan="updated",
+            disposition="more_frequent_contact",
+            risk_factors="  Recent job loss.  ",
+        ),
+        now=timezone.now(),
+    )
+    assert (done.status, done.risk_level, done.evaluation_method) == (
+        "resolved",
+        "moderate",
+        "cssrs_paper",
+    )
+    assert (done.safety_plan, done.disposition) == ("updated", "more_frequent_contact")
+    assert (done.risk_factors, done.protective_factors) == (
+        "Recent job loss.",
+        EVALUATION.protective_factors,
+    )
+    event = AuditEvent.objects.get(action="measurement.safety_task_evaluated")
+    assert event.changes["risk_level"] == ["", "moderate"]
+    assert event.changes["evaluation_method"] == ["", "cssrs_paper"]
+    assert event.changes["risk_factors"] == ["", "Recent job loss."]
+    assert event.changes["protective_factors"] == ["", EVALUATION.protective_factors]
+    assert event.changes["safety_plan"] == ["", "updated"]
+    assert event.changes["disposition"] == ["", "more_frequent_contact"]
+    assert event.detail["cleared_for_dosing"] is True
+
+
+@pytest.mark.parametrize("risk_level", ["high", "imminent"])
+def test_dosing_is_never_cleared_at_high_or_imminent_risk(
+    patient: Patient, user: Callable[[Role], User], risk_level: str
+) -> None:
+    prescriber = user(Role.PRESCRIBER)
+    task = _urgent(patient, user(Role.NURSE))
+    _acknowledge(task, user(Role.NURSE))
+    with pytest.raises(SafetyTaskError, match="cannot be cleared at high or imminent") as refused:
+        evaluate_safety_task(
+            actor=prescriber,
+            roles=_roles(Role.PRESCRIBER),
+            task=task,
+            evaluation=_evaluation(cleared=True, risk_level=risk_level),
+            now=timezone.now(),
+        )
+    assert refused.value.field == "cleared_for_dosing"
+    task.refresh_from_db()
+    assert task.evaluated_at is None
+    # Recorded without clearing: the evaluation stands and the hold stays.
+    kept = evaluate_safety_task(
+        actor=prescriber,
+        roles=_roles(Role.PRESCRIBER),
+        task=task,
+        evaluation=_evaluation(
+            risk_level=risk_level, disposition="emergency_department", safety_plan="created"
+        ),
+        now=timezone.now(),
+    )
+    assert (kept.status, kept.risk_level) == ("acknowledged", risk_level)
+    assert "evaluated, not cleared" in blocking_safety_reasons(patient)[0]
+
+
+def test_the_database_refuses_a_resolved_urgent_task_at_high_risk_and_unknown_choices(
+    patient: Patient, user: Callable[[Role], User]
+) -> None:
+    task = _urgent(patient, user(Role.NURSE))
+    _acknowledge(task, user(Role.NURSE))
+    done = evaluate_safety_task(
+        actor=user(Role.PRESCRIBER),
+        roles=_roles(Role.PRESCRIBER),
+        task=task,
+        evaluation=_evaluation(cleared=True),
+        now=timezone.now(),
+    )
+    rows = SafetyTask.objects.filter(pk=done.pk)
+    for bad in ({"risk_level": "high"}, {"disposition": "sent_home"}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            rows.update(**bad)
+    done.refresh_from_db()
+    assert (done.risk_level, done.disposition) == ("low", "continue_outpatient")
 
 
 # --- escalation -------------------------------------------------------------------------------
@@ -494,12 +634,88 @@ def test_acknowledging_and_evaluating_through_the_task_page(
     assert "The next dosing session is on hold" in page
     done = prescriber.post(
         reverse("measurement:safety-evaluate", args=[task.public_id]),
-        {"note": NOTE, "cleared_for_dosing": "on"},
+        {**EVALUATION_FORM, "cleared_for_dosing": "on"},
     )
     assert done.status_code == 302
     task.refresh_from_db()
     assert task.status == "resolved"
     assert "on hold" not in prescriber.get(url).content.decode()
+
+
+def test_the_evaluation_form_requires_the_structured_entry_and_shows_it(
+    patient: Patient, user: Callable[[Role], User]
+) -> None:
+    task = _urgent(patient, user(Role.NURSE))
+    _acknowledge(task, user(Role.NURSE))
+    prescriber = _client(user(Role.PRESCRIBER))
+    url = reverse("measurement:safety-evaluate", args=[task.public_id])
+    page = prescriber.get(reverse("measurement:safety-task", args=[task.public_id]))
+    assert 'name="risk_level" value="imminent"' in page.content.decode()
+    bare = prescriber.post(url, {"note": NOTE, "cleared_for_dosing": "on"})
+    assert bare.status_code == 422
+    for message in (
+        "Choose the risk level.",
+        "Choose how the risk was assessed.",
+        "Choose the disposition.",
+    ):
+        assert message in bare.content.decode()
+    high = prescriber.post(
+        url, {**EVALUATION_FORM, "risk_level": "high", "cleared_for_dosing": "on"}
+    )
+    assert high.status_code == 422
+    assert "cannot be cleared at high or imminent risk" in high.content.decode()
+    assert 'value="high" id="id_risk_level_2" checked' in high.content.decode()  # kept
+    task.refresh_from_db()
+    assert (task.evaluated_at, task.status) == (None, "acknowledged")
+    done = prescriber.post(
+        url, {**EVALUATION_FORM, "method": "asq_in_app", "cleared_for_dosing": "on"}
+    )
+    assert done.status_code == 302
+    task.refresh_from_db()
+    assert (task.status, task.risk_level, task.evaluation_method) == (
+        "resolved",
+        "low",
+        "asq_in_app",
+    )
+    shown = prescriber.get(reverse("measurement:safety-task", args=[task.public_id]))
+    page_text = shown.content.decode()
+    for text in (
+        "<dt>Risk level</dt><dd>Low</dd>",
+        "ASQ given in kapclinic",
+        "Reviewed",
+        "Continue outpatient care",
+        EVALUATION.protective_factors,
+    ):
+        assert text in page_text
+
+
+def test_the_task_page_offers_the_asq_now_and_the_cssrs_on_paper(
+    patient: Patient, user: Callable[[Role], User]
+) -> None:
+    task = _urgent(patient, user(Role.NURSE))
+    therapist = _client(user(Role.THERAPIST))
+    page = therapist.get(reverse("measurement:safety-task", args=[task.public_id])).content
+    text = page.decode()
+    assert "Give the ASQ on the tablet" in text
+    assert f'action="{reverse("measurement:patient", args=[patient.public_id])}"' in text
+    assert 'name="instrument" value="asq"' in text
+    assert "The C-SSRS is done on paper" in text
+    # The button starts the ASQ in the clinic and opens the questionnaire page.
+    started = therapist.post(
+        reverse("measurement:patient", args=[patient.public_id]),
+        {"instrument": "asq", "occasion": "ad_hoc", "mode": "staff"},
+    )
+    assert started.status_code == 302
+    assessment = Assessment.objects.get(patient=patient, instrument_code="asq")
+    assert started["Location"] == reverse("measurement:administer", args=[assessment.public_id])
+
+
+def test_the_desk_is_not_offered_the_asq(patient: Patient, user: Callable[[Role], User]) -> None:
+    task = _urgent(patient, user(Role.NURSE))
+    page = _client(user(Role.FRONT_DESK)).get(
+        reverse("measurement:safety-task", args=[task.public_id])
+    )
+    assert "Give the ASQ" not in page.content.decode()
 
 
 def test_a_task_of_another_clinic_is_not_found(
