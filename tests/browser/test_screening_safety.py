@@ -80,8 +80,16 @@ def test_item_9_at_screening_raises_the_alert_and_holds_the_signature_until_eval
     page.goto(reverse("screening:detail", args=[screening.public_id]))
     page.locator("#sign-waits").get_by_role("link").first.click()
     assert_accessible(page)
-    page.get_by_role("textbox", name="Evaluation").fill(
-        "Passive thoughts of death on some days, no plan or intent; safety plan reviewed."
+    # The structured evaluation (issue 11.2): risk, how it was assessed, factors, plan, disposition.
+    evaluation = page.locator("section[aria-labelledby=eval-heading]")
+    evaluation.get_by_role("group", name="Risk level").get_by_label("Low").check()
+    evaluation.get_by_label("C-SSRS on paper").check()
+    evaluation.get_by_label("Risk factors").fill("Passive thoughts of death on some days")
+    evaluation.get_by_label("Protective factors").fill("Partner at home, engaged in care")
+    evaluation.get_by_role("group", name="Safety plan").get_by_label("Created").check()
+    evaluation.get_by_label("Continue outpatient care").check()
+    evaluation.get_by_role("textbox", name="Evaluation note").fill(
+        "No plan or intent; safety plan written with the patient and given to them."
     )
     page.get_by_label("Cleared for the next dosing session").check()
     page.get_by_role("button", name="Record evaluation").click()
@@ -91,3 +99,5 @@ def test_item_9_at_screening_raises_the_alert_and_holds_the_signature_until_eval
     expect(page.get_by_text("Signed: Eligible")).to_be_visible()
     assert_accessible(page)
     assert EligibilityDecision.objects.get(screening=screening).outcome == "eligible"
+    task.refresh_from_db()
+    assert (task.risk_level, task.disposition) == ("low", "continue_outpatient")
