@@ -113,9 +113,14 @@ def test_the_counts_follow_the_clock(clinics: list[Clinic], nurse: User) -> None
 def test_today_shows_the_clinics_counts(
     clinics: list[Clinic], nurse: User, nurse_client: Client
 ) -> None:
-    _enrol(_patients(clinics[0], 1), nurse, _soon())
+    (patient,) = _patients(clinics[0], 1)
+    _enrol([patient], nurse, _soon())
     html = nurse_client.get(reverse("today:today")).content.decode()
-    assert "0 overdue, 2 due" in html
+    # The nurse's Today lists what is due (issue 11.3), the patient's baseline PHQ-9 and GAD-7
+    # among them, and links to the worklist.
+    section = html[html.index("Questionnaires due and overdue") :]
+    assert patient.mrn in section
+    assert section.count(patient.mrn) >= 2
 
 
 def test_send_link_from_the_worklist_emails_the_patient(
