@@ -18,7 +18,7 @@ import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
-# Code prefixes outside chapter 5, each for a reason in ../shared/clinical-reference.md.
+# Code prefixes outside chapter 5, each for a reason in docs/clinical-reference.md.
 EXTRA: dict[str, str] = {
     # Suicidality: C-SSRS screening, boxed warning (R-SCR-2 "recent suicide attempt").
     "R45.851": "suicidal ideations",

@@ -5,7 +5,7 @@ Input: the course's scores as ``ScorePoint``s (aware datetime + score) and the i
 rule (id + text) that produced it, or says why it could not be decided. Nothing is guessed: an
 undefined rule (NOT FOUND in the reference) gives ``value=None`` and a reason.
 
-Sources: ../shared/clinical-reference.md §4.10 and §11.G R-OUT-6, R-OUT-7, R-OUT-8; per
+Sources: docs/clinical-reference.md §4.10 and §11.G R-OUT-6, R-OUT-7, R-OUT-8; per
 instrument §4.1-4.7. Choices the reference leaves open (baseline choice, day counting,
 durability) carry "MEAS-" rule ids and are listed in docs/measurement.md.
 

@@ -5,7 +5,7 @@ against these facts. ``ScreeningFacts`` is the engine's input; the service layer
 stored ``Screening`` (``kapclinic.screening.services.facts_of``). Every default means "not
 recorded", never "normal" (house style §11: reject, don't invent).
 
-Reference: ../shared/clinical-reference.md §2.1-2.3 (findings, concomitant medications, the
+Reference: docs/clinical-reference.md §2.1-2.3 (findings, concomitant medications, the
 pre-treatment work-up) and §11.C R-SCR-3 (baseline data).
 """
 

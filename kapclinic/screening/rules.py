@@ -5,7 +5,7 @@ clock. Rules are data (see ``kapclinic.screening.rulesets``); this module only k
 condition kinds and how to decide an outcome from the rules that fired. The facts it reads, and the
 sentence each one gives when recorded, live in ``kapclinic.screening.facts``.
 
-Reference: ../shared/clinical-reference.md §0 (evidence labels), §2 (screening) and §11.C
+Reference: docs/clinical-reference.md §0 (evidence labels), §2 (screening) and §11.C
 (R-SCR-1 contraindications, R-SCR-2 flags, R-SCR-3 baseline data, R-SCR-4 pre-dose BP).
 
 The engine decides a *suggested* outcome. The eligibility decision itself is a prescriber's

@@ -1,7 +1,7 @@
 """Scoring of every shipped instrument: all lowest, all highest, a worked example of the published
 rule, missing items, band boundaries, skip logic and invalid answers.
 
-The clinical reference (../shared/clinical-reference.md §4) states each scoring rule but gives
+The clinical reference (docs/clinical-reference.md §4) states each scoring rule but gives
 no item-level worked examples, so each worked example below applies the cited published rule
 by hand, step by step, in its comment.
 """
