@@ -8,10 +8,7 @@ app_name = "today"
 urlpatterns = [
     path("", views.home, name="home"),
     path("today/", views.today, name="today"),
-    path("schedule/", views.schedule, name="schedule"),
-    path("monitoring/", views.monitoring, name="monitoring"),
     path("outcomes/", views.outcomes, name="outcomes"),
-    path("ledger/", views.ledger, name="ledger"),
     path("aggregates/", views.aggregates, name="aggregates"),
     path("notices/<uuid:public_id>/read/", views.dismiss_notice, name="dismiss-notice"),
 ]

@@ -65,32 +65,6 @@ def aggregates(request: ClinicRequest) -> HttpResponse:
     )
 
 
-def _upcoming(request: ClinicRequest, title: str, description: str) -> HttpResponse:
-    return render(request, "today/upcoming.html", {"title": title, "description": description})
-
-
-@require_GET
-@requires(Capability.VIEW_SCHEDULE)
-def schedule(request: ClinicRequest) -> HttpResponse:
-    return _upcoming(
-        request,
-        "Schedule",
-        "Course planning and appointments: preparation, dosing, "
-        "integration and talk-therapy sessions, room by room.",
-    )
-
-
-@require_GET
-@requires(Capability.VIEW_MONITORING)
-def monitoring(request: ClinicRequest) -> HttpResponse:
-    return _upcoming(
-        request,
-        "Monitoring",
-        "The live console for dosing sessions: vital signs, "
-        "sedation and dissociation scores, alerts and discharge readiness.",
-    )
-
-
 @require_GET
 @requires(Capability.VIEW_OUTCOMES)
 def outcomes(request: ClinicRequest) -> HttpResponse:
@@ -102,17 +76,6 @@ def outcomes(request: ClinicRequest) -> HttpResponse:
         request,
         "today/outcomes.html",
         {"recent": recent, "window_days": OUTCOMES_WINDOW.days},
-    )
-
-
-@require_GET
-@requires(Capability.VIEW_LEDGER)
-def ledger(request: ClinicRequest) -> HttpResponse:
-    return _upcoming(
-        request,
-        "Ledger",
-        "The controlled-substance ledger: receipts, "
-        "administrations, waste, inventories and reconciliations.",
     )
 
 

@@ -126,10 +126,7 @@ def _routes(world: World) -> dict[str, Call]:
             "GET", reverse("today:home"), Capability.MANAGE_OWN_ACCOUNT, ok=frozenset({302})
         ),
         "today:today": Call("GET", reverse("today:today"), Capability.VIEW_TODAY),
-        "today:schedule": Call("GET", reverse("today:schedule"), Capability.VIEW_SCHEDULE),
-        "today:monitoring": Call("GET", reverse("today:monitoring"), Capability.VIEW_MONITORING),
         "today:outcomes": Call("GET", reverse("today:outcomes"), Capability.VIEW_OUTCOMES),
-        "today:ledger": Call("GET", reverse("today:ledger"), Capability.VIEW_LEDGER),
         "today:aggregates": Call("GET", reverse("today:aggregates"), Capability.VIEW_AGGREGATES),
         "patients:list": Call("GET", reverse("patients:list"), Capability.VIEW_PATIENTS),
         "patients:search": Call(

@@ -55,12 +55,3 @@ def test_the_patient_list_is_accessible(signed_in_page: Page, admin_clinic: Clin
     assert page.url == url_before
     assert target.family_name not in page.url
     assert_accessible(page)
-
-
-def test_an_area_still_to_come_is_accessible(signed_in_page: Page) -> None:
-    page = signed_in_page
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Schedule").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Schedule")
-    main_nav = page.get_by_role("navigation", name="Main")
-    expect(main_nav.get_by_role("link", name="Schedule")).to_have_attribute("aria-current", "page")
-    assert_accessible(page)
