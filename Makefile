@@ -14,7 +14,7 @@ DEMO_SEED ?= 2026
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
 .PHONY: help run test test-sqlite test-pg lint fmt types imports migrations-check browser-deps bench \
-        demo worker static clean
+        demo worker static clean rules
 
 help:
 	@echo "make run     - set up everything, load the demo clinic and serve on http://$(HOST):$(PORT)"
@@ -71,6 +71,10 @@ imports: .venv/.synced
 
 migrations-check: .venv/.synced
 	DEBUG=1 DATABASE_URL=sqlite://:memory: $(PY) manage.py makemigrations --check --dry-run -v0
+
+# The catalogue of the clinical rules the code encodes (docs/rules.md), regenerated from the code.
+rules: .venv/.synced
+	$(PY) -m tests.architecture.rules_catalogue
 
 # Debian's Chromium for the Playwright tests (Playwright cannot download its own browser here).
 browser-deps:

@@ -120,6 +120,7 @@ def test_unsigned_consent_blocks(
 def test_esketamine_is_blocked_until_rems_enrolment_is_recorded(
     patient: Patient, documents: list[ConsentDocument], demo_user: Callable[[Role], User]
 ) -> None:
+    """R-REMS-1: no esketamine until the REMS enrolment and setting certification are recorded."""
     _consent(patient, documents, demo_user(Role.NURSE), TreatmentType.ESKETAMINE_REMS)
     assert _eligibility(patient, demo_user, Family.ESKETAMINE) == "eligible"
     result = can_start_dosing(patient, TreatmentType.ESKETAMINE_REMS, now=NOW)

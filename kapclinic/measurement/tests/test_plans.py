@@ -96,6 +96,7 @@ def test_the_default_plan_is_copied_once_per_clinic_with_every_rule(clinics: lis
 def test_enrolment_assigns_phq9_and_gad7_at_baseline(
     enrolment: PlanEnrolment, patient: Patient
 ) -> None:
+    """R-OUT-9: PHQ-9 and GAD-7 at baseline (the default schedule)."""
     assert _open(patient) == [
         (Occasion.BASELINE, "phq9", Mode.LINK),
         (Occasion.BASELINE, "gad7", Mode.LINK),
@@ -183,6 +184,7 @@ def test_a_cancelled_session_cancels_its_unstarted_questionnaires(
 def test_course_end_assigns_end_of_course_and_the_first_monthly_follow_up(
     enrolment: PlanEnrolment, patient: Patient
 ) -> None:
+    """R-OUT-9: end of induction, then at least monthly."""
     created = on_course_ended(patient=patient, ended_at=ENDED_AT)
     assert [(a.occasion, a.instrument_code, a.sequence) for a in created] == [
         (Occasion.END_OF_COURSE, "phq9", 0),

@@ -47,6 +47,7 @@ def _data(clinic: Clinic, **extra: Any) -> dict[str, Any]:
 def test_contacts_escort_and_care_team_are_saved_audited_and_shown(
     client_for: Callable[[Role], Client], patient: Patient
 ) -> None:
+    """R-DC-1 needs the escort who drives the patient home on record."""
     desk = client_for(Role.FRONT_DESK)
     url = reverse("patients:contacts", args=[patient.public_id])
     assert desk.post(url, _data(patient.clinic)).status_code == 302
