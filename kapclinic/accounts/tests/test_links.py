@@ -60,12 +60,18 @@ def test_a_patient_gets_a_link_by_email_and_nothing_identifying_is_in_it(
     assert match is not None
     url, token = match.group(0), match.group(1)
     assert len(token) == 43
+    # The token is 43 random characters (a short id like "31" may occur in it by chance), so the
+    # rest of the URL is what must name nobody, and the token must not be the email or ids.
+    rest = url.replace(token, "")
     for identifying in (
         portal_patient.email,
         str(portal_patient.public_id),
         str(portal_patient.pk),
     ):
-        assert identifying not in url
+        assert identifying not in rest
+        assert token != identifying
+    assert portal_patient.email not in url
+    assert str(portal_patient.public_id) not in url
     link = SignInLink.objects.get()
     assert link.token_hash != token
     assert token not in link.token_hash
