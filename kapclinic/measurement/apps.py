@@ -9,7 +9,8 @@ class MeasurementConfig(AppConfig):
     verbose_name = "Measurement"
 
     def ready(self) -> None:
-        from kapclinic.measurement import safety, timeline_sources
+        from kapclinic.measurement.outcomes import timeline
+        from kapclinic.measurement.safety import services as safety
 
         safety.register_timeline()
-        timeline_sources.register()
+        timeline.register()

@@ -17,11 +17,11 @@ from django_tasks_db.models import DBTaskResult
 
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.audit.models import AuditEvent
+from kapclinic.measurement.assignments.rules import PlanSpec, RuleSpec
 from kapclinic.measurement.exceptions import PlanError
 from kapclinic.measurement.models import Assignment, Mode, Occasion, PlanEnrolment, PlanTrigger
-from kapclinic.measurement.plan_links import send_due_links, send_link_if_due
-from kapclinic.measurement.plan_rules import PlanSpec, RuleSpec
-from kapclinic.measurement.plans import (
+from kapclinic.measurement.plans.links import send_due_links, send_link_if_due
+from kapclinic.measurement.plans.services import (
     cancel_assignment,
     create_plan,
     enrol,
@@ -29,7 +29,7 @@ from kapclinic.measurement.plans import (
     on_session_scheduled,
     start_assignment,
 )
-from kapclinic.measurement.services import enter_in_error
+from kapclinic.measurement.responses.services import enter_in_error
 from kapclinic.patients.models import Patient
 
 pytestmark = pytest.mark.django_db

@@ -20,7 +20,13 @@ from django.db import transaction
 
 from kapclinic.accounts.models import User
 from kapclinic.audit.models import Operation
-from kapclinic.measurement.alerts import alerts
+from kapclinic.measurement.assignments.state import (
+    follow_amendment,
+    lock_answering,
+    mark_answered,
+    open_to_answer,
+    release_withdrawn,
+)
 from kapclinic.measurement.auditing import record_event
 from kapclinic.measurement.exceptions import (
     AssessmentError,
@@ -28,18 +34,12 @@ from kapclinic.measurement.exceptions import (
     LinkRefusedError,
 )
 from kapclinic.measurement.instruments import Instrument, get_instrument
+from kapclinic.measurement.instruments.alerts import alerts
 from kapclinic.measurement.instruments.definition import AlertSeverity
+from kapclinic.measurement.instruments.scoring import ScoreResult, score
+from kapclinic.measurement.instruments.skiplogic import check_answers, visible_items
 from kapclinic.measurement.models import Assessment, AssessmentLink, Mode, Occasion, SafetyTask
-from kapclinic.measurement.plan_assignments import (
-    follow_amendment,
-    lock_answering,
-    mark_answered,
-    open_to_answer,
-    release_withdrawn,
-)
-from kapclinic.measurement.scoring import ScoreResult, score
-from kapclinic.measurement.skiplogic import check_answers, visible_items
-from kapclinic.measurement.tasks import enqueue_escalations
+from kapclinic.measurement.safety.jobs import enqueue_escalations
 from kapclinic.patients.models import Patient
 
 LINK_LIFETIME: Final = timedelta(hours=72)
@@ -248,7 +248,7 @@ def _raise_safety_tasks(assessment: Assessment, instrument: Instrument, now: dat
         for a in fired
     ]
     SafetyTask.objects.bulk_create(tasks)
-    # Escalation to the clinic admins when nobody acknowledges in time (measurement/safety.py).
+    # Escalation to the clinic admins when nobody acknowledges in time (safety/services.py).
     transaction.on_commit(partial(enqueue_escalations, tasks))
     return sum(1 for a in fired if a.severity is AlertSeverity.URGENT)
 

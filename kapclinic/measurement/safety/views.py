@@ -23,7 +23,8 @@ from kapclinic.measurement.models import (
     SafetyPlanStatus,
     SafetyTask,
 )
-from kapclinic.measurement.safety import (
+from kapclinic.measurement.responses.views import administrable
+from kapclinic.measurement.safety.services import (
     MAX_FACTORS_LENGTH,
     RESOLVED,
     URGENT,
@@ -37,7 +38,6 @@ from kapclinic.measurement.safety import (
     list_recently_resolved,
     safety_banner,
 )
-from kapclinic.measurement.views import administrable
 from kapclinic.patients.selectors import PatientAccess
 
 ASQ: Final = "asq"  # public domain (NIMH): kapclinic can always give it

@@ -42,11 +42,11 @@ def send_questionnaire_link(
 @task()
 def send_link_when_due(*, assignment_public_id: str) -> int:
     """E-mail the assignment's one-time link if, when this runs, it is due and still unsent
-    (``plan_links.send_link_if_due``); otherwise nothing. Idempotent: safe to run early, late or
+    (``plans.links.send_link_if_due``); otherwise nothing. Idempotent: safe to run early, late or
     twice."""
-    # plan_links imports plans, which imports this module: imported when the job runs.
+    # plans.links imports plans.services, which imports this module: imported when the job runs.
     from kapclinic.measurement.exceptions import PlanError
-    from kapclinic.measurement.plan_links import send_link_if_due
+    from kapclinic.measurement.plans.links import send_link_if_due
 
     try:
         return send_link_if_due(assignment_public_id=UUID(assignment_public_id), now=timezone.now())

@@ -20,6 +20,14 @@ from django.db.models import Max, QuerySet
 from kapclinic.accounts.models import User
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
+from kapclinic.measurement.assignments.rules import (
+    OCCASION_OF,
+    RuleSpec,
+    assignment_key,
+    follow_up_anchor,
+    next_follow_up_sequence,
+    window,
+)
 from kapclinic.measurement.auditing import record_event as record_event
 from kapclinic.measurement.models import (
     Assessment,
@@ -30,15 +38,7 @@ from kapclinic.measurement.models import (
     PlanRule,
     PlanTrigger,
 )
-from kapclinic.measurement.plan_rules import (
-    OCCASION_OF,
-    RuleSpec,
-    assignment_key,
-    follow_up_anchor,
-    next_follow_up_sequence,
-    window,
-)
-from kapclinic.measurement.plan_tasks import enqueue_link_sends
+from kapclinic.measurement.plans.jobs import enqueue_link_sends
 from kapclinic.patients.models import Patient
 
 OPEN_ENROLMENT: Final = (PlanEnrolment.Status.ACTIVE, PlanEnrolment.Status.FOLLOW_UP)
