@@ -13,6 +13,7 @@ from django.db import transaction
 
 from kapclinic.accounts.models import User
 from kapclinic.audit.models import Operation
+from kapclinic.measurement.assignments.outbox import queue_after_commit
 from kapclinic.measurement.assignments.rules import session_anchor
 from kapclinic.measurement.assignments.state import (
     Changes,
@@ -36,6 +37,7 @@ def _hooked(
     changes: Changes,
     detail: dict[str, Any],
 ) -> list[Assignment]:
+    queue_after_commit(changes)
     if changes.created or changes.moved:
         record_event(
             actor=actor,

@@ -4,8 +4,8 @@ An assignment of a ``link``-mode rule is sent once, by the system, as soon as it
 (``due_at``) and while it is still due: open, never sent, not started in the clinic, not yet
 overdue, and the patient has an e-mail address. Two paths lead here, both idempotent:
 
-- ``plans.jobs.send_link_when_due``, queued for ``due_at`` when the assignment is created or
-  moved (``assignments.state``; the database task backend defers it);
+- ``plans.jobs.send_link_when_due``, queued for ``due_at`` when the assignment is created,
+  moved or opened again (``assignments.outbox``; the database task backend defers it);
 - ``send_due_links``, the sweep behind ``manage.py sweep_measurement_plans``, run every few
   minutes from cron as the safety net for jobs that were lost or that a backend could not defer.
 

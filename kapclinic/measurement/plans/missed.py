@@ -19,6 +19,7 @@ from uuid import UUID
 from django.db import DatabaseError, transaction
 
 from kapclinic.audit.models import Operation
+from kapclinic.measurement.assignments.outbox import queue_after_commit
 from kapclinic.measurement.assignments.state import close, lock_enrolments, measuring, record_event
 from kapclinic.measurement.models import Assignment
 from kapclinic.measurement.responses.services import LINK_LIFETIME
@@ -63,6 +64,7 @@ def close_if_missed(*, assignment_public_id: UUID, now: datetime) -> bool:
     if assignment is None or now < missed_from(assignment):
         return False
     changes = close(assignment, to=Assignment.Status.MISSED, now=now)
+    queue_after_commit(changes)
     record_event(
         actor=None,
         roles=(),

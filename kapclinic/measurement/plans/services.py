@@ -28,6 +28,7 @@ from django.db import transaction
 from kapclinic.accounts.models import Clinic, User
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
+from kapclinic.measurement.assignments.outbox import queue_after_commit
 from kapclinic.measurement.assignments.rules import (
     DEFAULT_PLAN,
     PlanSpec,
@@ -59,7 +60,7 @@ from kapclinic.measurement.plans.hooks import on_course_ended as on_course_ended
 from kapclinic.measurement.plans.hooks import on_session_cancelled as on_session_cancelled
 from kapclinic.measurement.plans.hooks import on_session_ended as on_session_ended
 from kapclinic.measurement.plans.hooks import on_session_scheduled as on_session_scheduled
-from kapclinic.measurement.plans.jobs import send_questionnaire_link
+from kapclinic.measurement.responses.jobs import send_questionnaire_link
 from kapclinic.measurement.responses.services import LINK_LIFETIME, issue_link, start_assessment
 from kapclinic.patients.models import Patient
 
@@ -178,6 +179,7 @@ def enrol(
     changes = Changes()
     for rule in plan_rules_for(plan, PlanTrigger.ENROLMENT):
         changes.extend(create_for_rule(enrolment=enrolment, rule=rule, anchor_at=anchor))
+    queue_after_commit(changes)
     record_event(
         actor=actor,
         roles=roles,
@@ -334,7 +336,7 @@ def send_links(
     Raises PlanError when the patient has no e-mail address (staff can still administer them in
     the clinic), an assignment is no longer open or its instrument cannot be shown. Writes, for
     each, the response if none is in progress, the link (hashed) and an audit entry; e-mails
-    after commit (plans.jobs), with nothing about the patient's care in it. Locks in id order,
+    after commit (responses.jobs), with nothing about the patient's care in it. Locks in id order,
     as every caller that locks several does."""
     locked = [_locked(a) for a in sorted(assignments, key=lambda a: a.pk)]
     if not locked or len({a.patient_id for a in locked}) != 1:
@@ -398,6 +400,7 @@ def cancel_assignment(
     assignment = _locked(assignment)
     _require_open(assignment)
     changes = close(assignment, to=Assignment.Status.CANCELLED, now=now, actor=actor, reason=reason)
+    queue_after_commit(changes)
     record_event(
         actor=actor,
         roles=roles,

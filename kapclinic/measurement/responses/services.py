@@ -20,6 +20,7 @@ from django.db import transaction
 
 from kapclinic.accounts.models import User
 from kapclinic.audit.models import Operation
+from kapclinic.measurement.assignments.outbox import queue_after_commit
 from kapclinic.measurement.assignments.state import (
     follow_amendment,
     lock_answering,
@@ -284,7 +285,8 @@ def complete_assessment(
     assessment.completed_at = now
     assessment.save()
     urgent = _raise_safety_tasks(assessment, instrument, now)
-    mark_answered(actor=actor, roles=roles, assessment=assessment, now=now)  # its plan assignment
+    # Its plan assignment; completing it may schedule the next follow-up, e-mailed when due.
+    queue_after_commit(mark_answered(actor=actor, roles=roles, assessment=assessment, now=now))
     _audit(
         assessment,
         actor=actor,
@@ -512,7 +514,9 @@ def enter_in_error(
         changes={"status": (old, assessment.status)},
         detail={"reason": reason},
     )
-    release_withdrawn(actor=actor, roles=roles, assessment=assessment, reason=reason)
+    queue_after_commit(
+        release_withdrawn(actor=actor, roles=roles, assessment=assessment, reason=reason)
+    )
     return assessment
 
 

@@ -22,7 +22,7 @@ from kapclinic.accounts.permissions import Capability, requires
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.accounts.views import recheck_password
 from kapclinic.measurement.exceptions import AssessmentError, LinkRefusedError
-from kapclinic.measurement.instruments import Instrument, all_instruments
+from kapclinic.measurement.instruments import Instrument, administrable
 from kapclinic.measurement.instruments.definition import Item
 from kapclinic.measurement.instruments.skiplogic import visible_items
 from kapclinic.measurement.models import Assessment, Mode, Occasion, SafetyTask
@@ -60,11 +60,6 @@ def questions(
         Question(item=item, number=n, value=answers.get(item.id), error=item.id in errors)
         for n, item in enumerate(visible_items(instrument, answers), start=1)
     ]
-
-
-def administrable() -> list[Instrument]:
-    """Instruments that can be shown to a patient (licensed ones only with their texts)."""
-    return [i for i in all_instruments() if i.has_texts]
 
 
 def _access(request: ClinicRequest, public_id: UUID, action: str) -> PatientAccess:

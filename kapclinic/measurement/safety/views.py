@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kapclinic.accounts.permissions import Capability, allows, current_clinic, requires
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.measurement.exceptions import SafetyTaskError
+from kapclinic.measurement.instruments import administrable
 from kapclinic.measurement.models import (
     Disposition,
     EvaluationMethod,
@@ -23,7 +24,6 @@ from kapclinic.measurement.models import (
     SafetyPlanStatus,
     SafetyTask,
 )
-from kapclinic.measurement.responses.views import administrable
 from kapclinic.measurement.safety.services import (
     MAX_FACTORS_LENGTH,
     RESOLVED,
