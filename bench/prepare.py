@@ -116,8 +116,8 @@ def _outcome_patient(user: User | None) -> str:
     from django.utils import timezone
 
     from kapclinic.measurement.instruments import get_instrument
+    from kapclinic.measurement.instruments.scoring import score
     from kapclinic.measurement.models import Assessment, Mode, Occasion
-    from kapclinic.measurement.scoring import score
     from kapclinic.patients.models import Patient
 
     clinic = _current_clinic(user)

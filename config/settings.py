@@ -117,7 +117,7 @@ MIDDLEWARE = [
     "kapclinic.accounts.middleware.TwoFactorMiddleware",
     # Last: a tablet handed to a patient shows only their questionnaire (after the idle
     # sign-out above, which ends the mode with the session).
-    "kapclinic.measurement.patient_mode.PatientModeMiddleware",
+    "kapclinic.measurement.responses.patient_mode.PatientModeMiddleware",
 ]
 if env_bool("KAPCLINIC_QUERY_COUNT_HEADER", False):
     # Benchmarks read X-Query-Count from each response; never on in production.
@@ -137,7 +137,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kapclinic.accounts.context_processors.clinic",
-                "kapclinic.measurement.safety_views.banner",
+                "kapclinic.measurement.safety.views.banner",
                 "kapclinic.today.context_processors.todo",
             ],
         },

@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from kapclinic.api.api import api
 from kapclinic.core import views as core_views
-from kapclinic.measurement import views as measurement_views
+from kapclinic.measurement.responses import views as measurement_views
 from kapclinic.referrals import views as referral_views
 
 urlpatterns = [

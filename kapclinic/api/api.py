@@ -48,8 +48,8 @@ from kapclinic.measurement.exceptions import (
     UnknownInstrumentError,
 )
 from kapclinic.measurement.models import Assessment, Mode
-from kapclinic.measurement.plan_selectors import list_patient_due
-from kapclinic.measurement.services import record_response
+from kapclinic.measurement.plans.selectors import list_patient_due
+from kapclinic.measurement.responses.services import record_response
 from kapclinic.patients.selectors import access_patient, list_diagnoses, page_of_patients
 
 api = NinjaAPI(

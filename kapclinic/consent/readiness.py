@@ -11,7 +11,7 @@ from typing import Final
 
 from kapclinic.consent.models import TreatmentType
 from kapclinic.consent.selectors import ConsentStatus, consent_status
-from kapclinic.measurement.safety import blocking_safety_reasons
+from kapclinic.measurement.safety.services import blocking_safety_reasons
 from kapclinic.patients.models import Patient
 from kapclinic.screening.selectors import current_eligibility
 

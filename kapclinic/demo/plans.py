@@ -1,6 +1,7 @@
 """Measurement-plan enrolments for the demo: patients whose course is about to start are
-enrolled in their clinic's default plan (kapclinic.measurement.plans), so the worklist and the
-chart show their baseline questionnaires due, as a clinic would see them on the day.
+enrolled in their clinic's default plan (kapclinic.measurement.plans.services), so the
+worklist and the chart show their baseline questionnaires due, as a clinic would see them on
+the day.
 
 Only courses with nothing recorded yet are enrolled (their baseline is still to come:
 ``TrajectoryCounts.upcoming``), so the plan asks exactly what the history lacks. At most
@@ -15,8 +16,8 @@ from typing import Final
 
 from kapclinic.accounts.models import Role, StaffMembership, User
 from kapclinic.measurement.models import MeasurementPlan
-from kapclinic.measurement.plan_selectors import get_open_enrolment
-from kapclinic.measurement.plans import enrol, ensure_default_plan
+from kapclinic.measurement.plans.selectors import get_open_enrolment
+from kapclinic.measurement.plans.services import enrol, ensure_default_plan
 from kapclinic.patients.models import Patient
 
 PER_CLINIC: Final = 20

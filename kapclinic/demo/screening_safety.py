@@ -20,9 +20,10 @@ from datetime import date, datetime, timedelta
 from typing import Final
 
 from kapclinic.accounts.models import User
-from kapclinic.measurement.alerts import alerts
+from kapclinic.measurement.instruments.alerts import alerts
 from kapclinic.measurement.instruments.definition import AlertSeverity
 from kapclinic.measurement.instruments.registry import get_instrument
+from kapclinic.measurement.instruments.scoring import score
 from kapclinic.measurement.models import (
     Assessment,
     Disposition,
@@ -33,9 +34,8 @@ from kapclinic.measurement.models import (
     SafetyPlanStatus,
     SafetyTask,
 )
-from kapclinic.measurement.safety import SafetyAction
-from kapclinic.measurement.scoring import score
-from kapclinic.measurement.services import store_score
+from kapclinic.measurement.responses.services import store_score
+from kapclinic.measurement.safety.services import SafetyAction
 from kapclinic.screening.models import Screening
 
 # P(item 9 > 0) by depression severity level (1: moderate, 2: severe), then the answer's weights.

@@ -36,9 +36,9 @@ from typing import Final
 
 from kapclinic.consent.models import ConsentRecord, TreatmentType
 from kapclinic.measurement.instruments import get_instrument
+from kapclinic.measurement.instruments.scoring import score
 from kapclinic.measurement.models import Assessment, Mode, Occasion
-from kapclinic.measurement.scoring import score
-from kapclinic.measurement.services import store_score
+from kapclinic.measurement.responses.services import store_score
 
 KETAMINE_SESSIONS: Final = 6
 TALK_SESSIONS: Final = 12

@@ -60,8 +60,9 @@ class Assessment(PublicIdModel, TimeStampedModel):
     occasion = models.CharField(max_length=20, choices=Occasion.choices, default=Occasion.AD_HOC)
     # Raw answers {item id: value}, exactly as given.
     answers = models.JSONField(default=dict, blank=True)
-    # Derived, from kapclinic.measurement.scoring.score at completion: total (also a column for
-    # charts), named scores, band, category, flags, refused reason and the rule that scored it.
+    # Derived, from kapclinic.measurement.instruments.scoring.score at completion: total (also a
+    # column for graphs), named scores, band, category, flags, refused reason and the rule that
+    # scored it.
     total = models.IntegerField(null=True, blank=True)
     band = models.CharField(max_length=40, blank=True)
     category = models.CharField(max_length=40, blank=True)
@@ -182,7 +183,7 @@ class SafetyTask(PublicIdModel):
 
     Open until a clinician acknowledges it with the action taken; escalated to the clinic's
     admins when not acknowledged in time; blocks dosing until a clinician records their
-    evaluation (kapclinic.measurement.safety)."""
+    evaluation (kapclinic.measurement.safety.services)."""
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -401,9 +402,9 @@ class Assignment(PublicIdModel, TimeStampedModel):
 
     Only ``open``, ``completed``, ``cancelled`` and ``missed`` are stored. Whether an open
     assignment is scheduled, due or overdue follows from ``due_at`` and ``overdue_at`` at the
-    time asked (``plan_rules.assignment_state``), so nothing needs a timer to flip it; the plan
-    sweep closes one still unanswered long after it turned overdue as ``missed``
-    (``plan_missed``).
+    time asked (``assignments.rules.assignment_state``), so nothing needs a timer to flip it;
+    the plan sweep closes one still unanswered long after it turned overdue as ``missed``
+    (``plans.missed``).
     """
 
     class Status(models.TextChoices):

@@ -2,12 +2,15 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from kapclinic.measurement import chart_views, plan_views, safety_views, views
+from kapclinic.measurement.outcomes import views as graph_views
+from kapclinic.measurement.plans import views as plan_views
+from kapclinic.measurement.responses import views
+from kapclinic.measurement.safety import views as safety_views
 
 app_name = "measurement"
 urlpatterns: list[URLPattern] = []
 
-# --- administration by staff (views.py) -------------------------------------------------------
+# --- administration by staff (responses/views.py) ---------------------------------------------
 urlpatterns += [
     path("patients/<uuid:public_id>/", views.patient_questionnaires, name="patient"),
     path("responses/<uuid:public_id>/", views.administer, name="administer"),
@@ -26,7 +29,7 @@ urlpatterns += [
     ),
 ]
 
-# --- safety tasks (safety_views.py) -----------------------------------------------------------
+# --- safety tasks (safety/views.py) -----------------------------------------------------------
 urlpatterns += [
     path("safety/", safety_views.task_list, name="safety-tasks"),
     path("safety/<uuid:public_id>/", safety_views.task_detail, name="safety-task"),
@@ -38,16 +41,16 @@ urlpatterns += [
     path("safety/<uuid:public_id>/evaluate/", safety_views.evaluate, name="safety-evaluate"),
 ]
 
-# --- outcome chart (chart_views.py) -----------------------------------------------------------
+# --- outcome graph (outcomes/views.py) --------------------------------------------------------
 urlpatterns += [
     path(
         "patients/<uuid:public_id>/outcomes/",
-        chart_views.outcome_chart,
+        graph_views.outcome_chart,
         name="outcome-chart",
     ),
 ]
 
-# --- measurement plans and worklist (plan_views.py) -------------------------------------------
+# --- measurement plans and worklist (plans/views.py) ------------------------------------------
 
 urlpatterns += [
     path("worklist/", plan_views.worklist, name="worklist"),

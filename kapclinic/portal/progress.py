@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from kapclinic.measurement.chart import Series, build_outcome_chart
-from kapclinic.measurement.outcomes import CourseOutcome, ReliableChange
+from kapclinic.measurement.outcomes.graph import Series, build_outcome_chart
+from kapclinic.measurement.outcomes.rules import CourseOutcome, ReliableChange
 from kapclinic.patients.models import Patient
 
 WORSE = "a change your care team will talk through with you"

@@ -21,9 +21,9 @@ from kapclinic.consent.selectors import ConsentStatus, consent_overview
 from kapclinic.consent.services import record_patient_signature
 from kapclinic.measurement.exceptions import PlanError
 from kapclinic.measurement.models import Assessment, Assignment, Mode, SafetyTask
-from kapclinic.measurement.plan_selectors import Row, get_own_assignment, list_patient_due
-from kapclinic.measurement.plans import start_assignment
-from kapclinic.measurement.views import answer_questionnaire, late_save
+from kapclinic.measurement.plans.selectors import Row, get_own_assignment, list_patient_due
+from kapclinic.measurement.plans.services import start_assignment
+from kapclinic.measurement.responses.views import answer_questionnaire, late_save
 from kapclinic.patients.models import Patient
 from kapclinic.patients.selectors import get_own_record
 from kapclinic.portal.progress import list_trends

@@ -21,8 +21,8 @@ from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.measurement.exceptions import AssessmentError
 from kapclinic.measurement.models import Mode, Occasion
-from kapclinic.measurement.safety import unevaluated_urgent_tasks
-from kapclinic.measurement.services import record_response
+from kapclinic.measurement.responses.services import record_response
+from kapclinic.measurement.safety.services import unevaluated_urgent_tasks
 from kapclinic.patients.models import Patient
 from kapclinic.screening.exceptions import ScreeningForbiddenError, ScreeningRefusedError
 from kapclinic.screening.facts import (

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kapclinic.accounts.permissions import Capability, allows, requires
 from kapclinic.accounts.types import ClinicRequest
-from kapclinic.measurement.safety import tasks_raised_by, unevaluated_urgent_tasks
+from kapclinic.measurement.safety.services import tasks_raised_by, unevaluated_urgent_tasks
 from kapclinic.patients.selectors import access_patient
 from kapclinic.screening.exceptions import ScreeningForbiddenError, ScreeningRefusedError
 from kapclinic.screening.forms import (

@@ -44,8 +44,8 @@ from kapclinic.accounts.selectors import (
 from kapclinic.consent.models import ConsentRecord
 from kapclinic.consent.selectors import consents_awaiting_countersignature
 from kapclinic.measurement.models import Assignment, SafetyTask
-from kapclinic.measurement.plan_selectors import list_worklist
-from kapclinic.measurement.safety import active_safety_tasks, escalated_safety_tasks
+from kapclinic.measurement.plans.selectors import list_worklist
+from kapclinic.measurement.safety.services import active_safety_tasks, escalated_safety_tasks
 from kapclinic.patients.models import Patient
 from kapclinic.patients.selectors import list_patients_missing_contacts, missing_contacts
 from kapclinic.referrals.models import Referral

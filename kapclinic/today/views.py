@@ -16,7 +16,7 @@ from kapclinic.accounts.selectors import get_clinic_day, get_own_notice
 from kapclinic.accounts.services import mark_notice_read
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.core.redirects import local_url
-from kapclinic.measurement.outcome_list import list_recent_outcomes
+from kapclinic.measurement.outcomes.listing import list_recent_outcomes
 from kapclinic.today.aggregates import SMALL_CELL, clinic_aggregates
 from kapclinic.today.context_processors import remember_todo_count
 from kapclinic.today.todo import list_todo

@@ -1,4 +1,4 @@
-/* Outcome chart (kapclinic.measurement.chart): draws each instrument's scores from the JSON in
+/* Outcome chart (kapclinic.measurement.outcomes.graph): draws each instrument's scores from the JSON in
    <script type="application/json" id="outcome-chart-data"> with the vendored Chart.js.
    CSP-safe: a static file, no eval, no inline style. The tables under the charts carry the same
    data for screen readers and for print; the charts only add the picture.

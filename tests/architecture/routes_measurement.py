@@ -7,7 +7,7 @@ from django.urls import reverse
 from kapclinic.accounts.models import Role, StaffMembership
 from kapclinic.accounts.permissions import Capability
 from kapclinic.measurement.models import Assessment, Mode
-from kapclinic.measurement.services import start_assessment
+from kapclinic.measurement.responses.services import start_assessment
 from tests.architecture.routing import Call, World
 
 

@@ -8,8 +8,8 @@ from kapclinic.accounts.models import Role, User
 from kapclinic.accounts.permissions import Capability
 from kapclinic.demo.generator import DEMO_LOGINS
 from kapclinic.measurement.models import Assignment
-from kapclinic.measurement.plan_selectors import get_open_enrolment
-from kapclinic.measurement.plans import enrol, ensure_default_plan
+from kapclinic.measurement.plans.selectors import get_open_enrolment
+from kapclinic.measurement.plans.services import enrol, ensure_default_plan
 from tests.architecture.routing import Call, World
 
 

@@ -12,7 +12,7 @@ from kapclinic.accounts.permissions import Capability
 from kapclinic.consent.demo import seed_consent_documents
 from kapclinic.consent.models import ConsentDocument, TreatmentType
 from kapclinic.measurement.models import Assessment, Mode
-from kapclinic.measurement.services import start_assessment
+from kapclinic.measurement.responses.services import start_assessment
 from kapclinic.patients.models import Patient
 from kapclinic.screening.selectors import current_eligibility
 from kapclinic.screening.services import record_screening, sign_decision

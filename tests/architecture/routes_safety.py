@@ -10,7 +10,7 @@ from django.utils import timezone
 from kapclinic.accounts.models import Role, User
 from kapclinic.accounts.permissions import Capability
 from kapclinic.measurement.models import Mode, SafetyTask
-from kapclinic.measurement.services import complete_assessment, start_assessment
+from kapclinic.measurement.responses.services import complete_assessment, start_assessment
 from tests.architecture.routing import Call, World
 
 

@@ -33,7 +33,7 @@ ANSWER_FIELDS = {
 }
 # Files that may build Assessment or SafetyTask rows directly.
 BUILDERS = {
-    "kapclinic/measurement/services.py",
+    "kapclinic/measurement/responses/services.py",
     "kapclinic/demo/trajectories.py",
     "kapclinic/demo/screening_safety.py",
 }

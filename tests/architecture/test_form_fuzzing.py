@@ -33,9 +33,9 @@ from kapclinic.accounts.middleware import SESSION_CLINIC_KEY
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.accounts.permissions import ALL_ROLES, allows
 from kapclinic.demo.generator import DEMO_PASSWORD, GenerationResult
-from kapclinic.measurement import plans
 from kapclinic.measurement.models import Assessment, Assignment, Mode
-from kapclinic.measurement.services import issue_link, start_assessment
+from kapclinic.measurement.plans import services as plans
+from kapclinic.measurement.responses.services import issue_link, start_assessment
 from kapclinic.patients.models import BreakGlassGrant, Diagnosis, Patient
 from kapclinic.referrals.models import Referral
 from kapclinic.screening.models import MIN_ENTERED_IN_ERROR_REASON_CHARS, Screening

@@ -14,7 +14,7 @@ from kapclinic.accounts.models import Role, User
 from kapclinic.accounts.selectors import list_active_memberships
 from kapclinic.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, GenerationResult
 from kapclinic.measurement.models import Mode
-from kapclinic.measurement.services import start_assessment
+from kapclinic.measurement.responses.services import start_assessment
 from kapclinic.patients.models import Patient
 from tests.browser.a11y import TABLET, assert_accessible, excuse_visited
 

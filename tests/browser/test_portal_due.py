@@ -18,7 +18,7 @@ from kapclinic.demo.generator import (
     GenerationResult,
 )
 from kapclinic.measurement.models import Assignment
-from kapclinic.measurement.plans import enrol, ensure_default_plan
+from kapclinic.measurement.plans.services import enrol, ensure_default_plan
 from kapclinic.patients.models import Patient
 from tests.browser.a11y import PHONE, assert_accessible, excuse_visited
 

@@ -19,7 +19,7 @@ from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.consent.models import TreatmentType
 from kapclinic.consent.readiness import can_start_dosing
 from kapclinic.measurement.models import Assessment, Occasion, SafetyTask
-from kapclinic.measurement.safety import (
+from kapclinic.measurement.safety.services import (
     Evaluation,
     SafetyAction,
     acknowledge_safety_task,

@@ -10,12 +10,12 @@ from kapclinic.consent.readiness import REMS_NOT_RECORDED, can_start_dosing
 from kapclinic.consent.services import countersign, record_patient_signature
 from kapclinic.consent.tests.conftest import NOW
 from kapclinic.measurement.models import Mode, SafetyTask
-from kapclinic.measurement.safety import (
+from kapclinic.measurement.responses.services import complete_assessment, start_assessment
+from kapclinic.measurement.safety.services import (
     Evaluation,
     acknowledge_safety_task,
     evaluate_safety_task,
 )
-from kapclinic.measurement.services import complete_assessment, start_assessment
 from kapclinic.patients.models import Patient
 from kapclinic.screening.facts import Finding
 from kapclinic.screening.rules import Family

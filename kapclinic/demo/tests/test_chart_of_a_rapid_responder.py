@@ -16,7 +16,7 @@ from kapclinic.accounts.models import Role
 from kapclinic.demo.generator import GenerationResult
 from kapclinic.demo.trajectories import KETAMINE_SESSIONS
 from kapclinic.measurement.models import Assessment, Occasion
-from kapclinic.measurement.outcomes import (
+from kapclinic.measurement.outcomes.rules import (
     CourseOutcome,
     ScorePoint,
     default_outcome_rules,

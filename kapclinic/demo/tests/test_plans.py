@@ -11,7 +11,7 @@ import pytest
 from kapclinic.demo.generator import generate_clinic
 from kapclinic.demo.plans import PER_CLINIC
 from kapclinic.measurement.models import Assessment, Assignment, Occasion, PlanEnrolment
-from kapclinic.measurement.plan_selectors import count_due
+from kapclinic.measurement.plans.selectors import count_due
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 25)

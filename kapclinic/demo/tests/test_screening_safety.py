@@ -5,7 +5,7 @@ urgent task, and no patient was signed eligible before that task's evaluation.""
 from __future__ import annotations
 
 from kapclinic.demo.generator import GenerationResult
-from kapclinic.measurement.alerts import alerts
+from kapclinic.measurement.instruments.alerts import alerts
 from kapclinic.measurement.instruments.registry import get_instrument
 from kapclinic.measurement.models import Occasion, SafetyTask
 from kapclinic.screening.models import DecisionOutcome, EligibilityDecision, Screening

@@ -10,9 +10,9 @@ import pytest
 
 from kapclinic.demo.generator import GenerationResult, generate_clinic
 from kapclinic.measurement.instruments import get_instrument
+from kapclinic.measurement.instruments.scoring import score
 from kapclinic.measurement.models import Assessment, Occasion, SafetyTask
-from kapclinic.measurement.outcomes import ScorePoint, default_outcome_rules, evaluate_course
-from kapclinic.measurement.scoring import score
+from kapclinic.measurement.outcomes.rules import ScorePoint, default_outcome_rules, evaluate_course
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 25)

@@ -1,6 +1,6 @@
 """The typed shape of an instrument definition (what ``loader`` builds from a JSON data file).
 
-Everything here is immutable plain data; the engine (``kapclinic.measurement.scoring``,
+Everything here is immutable plain data; the engine (``kapclinic.measurement.instruments.scoring``,
 ``skiplogic``, ``alerts``, ``fhir``) reads it and never changes it. See docs/measurement.md for
 the JSON format and what each field means.
 """

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from kapclinic.accounts.models import Clinic
 from kapclinic.measurement.models import PlanEnrolment
-from kapclinic.measurement.plan_selectors import (
+from kapclinic.measurement.plans.selectors import (
     DueCounts,
     Row,
     count_due,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kapclinic.measurement.instruments.definition import Instrument
-from kapclinic.measurement.skiplogic import visible_items
+from kapclinic.measurement.instruments.skiplogic import visible_items
 
 
 def answer_all(definition: Instrument, *, highest: bool, **overrides: int) -> dict[str, int]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from kapclinic.measurement.alerts import alerts
 from kapclinic.measurement.exceptions import InvalidAnswersError
 from kapclinic.measurement.instruments import get_instrument
+from kapclinic.measurement.instruments.alerts import alerts
 from kapclinic.measurement.instruments.definition import AlertSeverity
 from kapclinic.measurement.tests.helpers import numbered
 

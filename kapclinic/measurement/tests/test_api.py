@@ -17,7 +17,7 @@ from django.utils import timezone
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.audit.models import AuditEvent
 from kapclinic.measurement.models import Assessment, Assignment, SafetyTask
-from kapclinic.measurement.plans import enrol, ensure_default_plan, send_link
+from kapclinic.measurement.plans.services import enrol, ensure_default_plan, send_link
 from kapclinic.patients.models import Patient
 
 pytestmark = pytest.mark.django_db

@@ -11,15 +11,15 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
-from kapclinic.measurement.fhir import (
+from kapclinic.measurement.instruments import Instrument, all_instruments, get_instrument
+from kapclinic.measurement.instruments.fhir import (
     LOINC,
     NotScoredError,
     observation,
     questionnaire,
     questionnaire_response,
 )
-from kapclinic.measurement.instruments import Instrument, all_instruments, get_instrument
-from kapclinic.measurement.scoring import score
+from kapclinic.measurement.instruments.scoring import score
 from kapclinic.measurement.tests.helpers import answer_all, numbered
 
 BASE = "https://fhir.clinic.test"

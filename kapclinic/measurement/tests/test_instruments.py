@@ -19,8 +19,8 @@ from kapclinic.measurement.instruments import (
 from kapclinic.measurement.instruments.definition import LicenceStatus
 from kapclinic.measurement.instruments.loader import parse_instrument
 from kapclinic.measurement.instruments.registry import DATA_DIR
+from kapclinic.measurement.instruments.scoring import score
 from kapclinic.measurement.instruments.validation import VERIFIED_LOINC
-from kapclinic.measurement.scoring import score
 from kapclinic.measurement.tests.helpers import numbered
 
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kapclinic.accounts.models import Clinic, Role, User
-from kapclinic.measurement.outcome_list import list_recent_outcomes
+from kapclinic.measurement.outcomes.listing import list_recent_outcomes
 from kapclinic.measurement.tests.trajectories import phq9_answers, record
 from kapclinic.patients.models import Patient
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from kapclinic.measurement.instruments.definition import RuleRef
-from kapclinic.measurement.outcomes import (
+from kapclinic.measurement.outcomes.rules import (
     NoOutcomeRulesError,
     ReliableChange,
     ScorePoint,

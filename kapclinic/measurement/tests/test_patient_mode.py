@@ -15,8 +15,8 @@ from kapclinic.accounts.models import AuthThrottleEvent, Clinic, Role, User
 from kapclinic.accounts.session_state import LAST_ACTIVITY_KEY
 from kapclinic.audit.models import AuditEvent
 from kapclinic.measurement.models import Assessment, Mode
-from kapclinic.measurement.patient_mode import SESSION_KEY
-from kapclinic.measurement.services import start_assessment
+from kapclinic.measurement.responses.patient_mode import SESSION_KEY
+from kapclinic.measurement.responses.services import start_assessment
 from kapclinic.patients.models import Patient
 
 pytestmark = pytest.mark.django_db

@@ -17,19 +17,22 @@ from django_tasks_db.models import DBTaskResult
 
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.audit.models import AuditEvent
+from kapclinic.measurement.assignments.rules import PlanSpec, RuleSpec
 from kapclinic.measurement.exceptions import PlanError
+from kapclinic.measurement.instruments import get_instrument
 from kapclinic.measurement.models import Assignment, Mode, Occasion, PlanEnrolment, PlanTrigger
-from kapclinic.measurement.plan_links import send_due_links, send_link_if_due
-from kapclinic.measurement.plan_rules import PlanSpec, RuleSpec
-from kapclinic.measurement.plans import (
+from kapclinic.measurement.plans.links import send_due_links, send_link_if_due
+from kapclinic.measurement.plans.services import (
     cancel_assignment,
     create_plan,
     enrol,
     ensure_default_plan,
+    on_course_ended,
     on_session_scheduled,
     start_assignment,
 )
-from kapclinic.measurement.services import enter_in_error
+from kapclinic.measurement.responses.services import complete_assessment, enter_in_error
+from kapclinic.measurement.tests.helpers import answer_all
 from kapclinic.patients.models import Patient
 
 pytestmark = pytest.mark.django_db
@@ -244,6 +247,49 @@ def test_merged_records_and_ended_enrolments_get_no_link(
     )
 
     assert send_due_links(now=IN_BASELINE_WINDOW).sent == 0
+
+
+def test_answering_and_withdrawing_queue_the_links_they_make_due(
+    patient: Patient, nurse: User, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    """The responses layer changes assignments too (ADR 0007): the next follow-up that answering
+    schedules, and the assignment a withdrawn response opens again, are queued for their due
+    time like those the plan's hooks create."""
+
+    def queued(assignment: Assignment) -> list[datetime]:
+        jobs = DBTaskResult.objects.filter(task_path__endswith="send_link_when_due")
+        key = str(assignment.public_id)
+        return [j.run_after for j in jobs if j.args_kwargs["kwargs"]["assignment_public_id"] == key]
+
+    ended_at = SESSION_AT + timedelta(hours=2)
+    with override_settings(TASKS=DEFERRING), django_capture_on_commit_callbacks(execute=True):
+        _enrol(patient, nurse)
+        on_course_ended(patient=patient, ended_at=ended_at)
+    first = Assignment.objects.get(
+        patient=patient, occasion=Occasion.FOLLOW_UP, sequence=1, instrument_code="phq9"
+    )
+    assert queued(first) == [first.due_at]
+
+    answered_at = ended_at + timedelta(days=29)
+    with override_settings(TASKS=DEFERRING), django_capture_on_commit_callbacks(execute=True):
+        assessment = start_assignment(actor=nurse, roles=NURSE, assignment=first)
+        complete_assessment(
+            actor=nurse,
+            roles=NURSE,
+            assessment=assessment,
+            answers=answer_all(get_instrument("phq9"), highest=False),
+            now=answered_at,
+        )
+    second = list(Assignment.objects.filter(patient=patient, sequence=2).order_by("id"))
+    assert [a.instrument_code for a in second] == ["phq9", "gad7"]
+    assert [queued(a) for a in second] == [[a.due_at] for a in second]
+
+    with override_settings(TASKS=DEFERRING), django_capture_on_commit_callbacks(execute=True):
+        enter_in_error(actor=nurse, roles=NURSE, assessment=assessment, reason="the wrong patient")
+    first.refresh_from_db()
+    assert first.status == Assignment.Status.OPEN
+    assert queued(first) == [first.due_at, first.due_at]  # queued again, for its due time
+    assert len(mail.outbox) == 0  # nothing is sent before a worker runs the jobs
 
 
 def test_a_response_entered_in_error_has_its_link_sent_again(

@@ -15,16 +15,16 @@ from django.utils import timezone
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.audit.models import AuditEvent
 from kapclinic.measurement.models import Assignment, Occasion, PlanEnrolment
-from kapclinic.measurement.plan_missed import close_missed
-from kapclinic.measurement.plan_selectors import count_due
-from kapclinic.measurement.plans import (
+from kapclinic.measurement.plans.missed import close_missed
+from kapclinic.measurement.plans.selectors import count_due
+from kapclinic.measurement.plans.services import (
     enrol,
     ensure_default_plan,
     on_course_ended,
     send_link,
     start_assignment,
 )
-from kapclinic.measurement.services import LINK_LIFETIME, enter_in_error
+from kapclinic.measurement.responses.services import LINK_LIFETIME, enter_in_error
 from kapclinic.patients.models import Patient
 
 pytestmark = pytest.mark.django_db

@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.measurement.models import Assessment, Assignment, PlanEnrolment
-from kapclinic.measurement.plan_links import send_due_links
-from kapclinic.measurement.plan_selectors import count_due
-from kapclinic.measurement.plans import enrol, ensure_default_plan, on_session_scheduled
+from kapclinic.measurement.plans.links import send_due_links
+from kapclinic.measurement.plans.selectors import count_due
+from kapclinic.measurement.plans.services import enrol, ensure_default_plan, on_session_scheduled
 from kapclinic.patients.models import Patient
 
 pytestmark = pytest.mark.django_db

@@ -13,6 +13,7 @@ from django.core import mail
 
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.audit.models import AuditEvent
+from kapclinic.measurement.assignments.rules import DEFAULT_PLAN, assignment_state
 from kapclinic.measurement.exceptions import PlanError
 from kapclinic.measurement.instruments import get_instrument
 from kapclinic.measurement.models import (
@@ -24,8 +25,7 @@ from kapclinic.measurement.models import (
     Occasion,
     PlanEnrolment,
 )
-from kapclinic.measurement.plan_rules import DEFAULT_PLAN, assignment_state
-from kapclinic.measurement.plans import (
+from kapclinic.measurement.plans.services import (
     cancel_assignment,
     end_enrolment,
     enrol,
@@ -37,7 +37,7 @@ from kapclinic.measurement.plans import (
     send_link,
     start_assignment,
 )
-from kapclinic.measurement.services import (
+from kapclinic.measurement.responses.services import (
     amend_assessment,
     complete_assessment,
     enter_in_error,

@@ -25,7 +25,9 @@ from kapclinic.accounts.permissions import Capability, allows
 from kapclinic.audit.models import AuditEvent
 from kapclinic.measurement.exceptions import SafetyTaskError
 from kapclinic.measurement.models import Assessment, Mode, SafetyTask
-from kapclinic.measurement.safety import (
+from kapclinic.measurement.responses.services import complete_assessment, start_assessment
+from kapclinic.measurement.safety.jobs import escalate_safety_task
+from kapclinic.measurement.safety.services import (
     Evaluation,
     acknowledge_safety_task,
     blocking_safety_reasons,
@@ -33,8 +35,6 @@ from kapclinic.measurement.safety import (
     evaluate_safety_task,
     safety_banner,
 )
-from kapclinic.measurement.services import complete_assessment, start_assessment
-from kapclinic.measurement.tasks import escalate_safety_task
 from kapclinic.patients.models import Patient
 from kapclinic.patients.timeline import build_timeline
 

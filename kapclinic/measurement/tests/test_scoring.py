@@ -12,8 +12,8 @@ import pytest
 
 from kapclinic.measurement.exceptions import InvalidAnswersError
 from kapclinic.measurement.instruments import Instrument, all_instruments, get_instrument
-from kapclinic.measurement.scoring import score
-from kapclinic.measurement.skiplogic import visible_items
+from kapclinic.measurement.instruments.scoring import score
+from kapclinic.measurement.instruments.skiplogic import visible_items
 from kapclinic.measurement.tests.helpers import answer_all, numbered
 
 SUMMED = {

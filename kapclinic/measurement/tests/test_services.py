@@ -13,7 +13,7 @@ from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.audit.models import AuditEvent
 from kapclinic.measurement.exceptions import AssessmentError, LinkRefusedError
 from kapclinic.measurement.models import Assessment, Mode, SafetyTask
-from kapclinic.measurement.services import (
+from kapclinic.measurement.responses.services import (
     amend_assessment,
     complete_assessment,
     enter_in_error,

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.measurement.models import Assessment, SafetyTask
-from kapclinic.measurement.views import _apply_answers
+from kapclinic.measurement.responses.views import _apply_answers
 from kapclinic.patients.models import Patient
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 
 from kapclinic.accounts.models import Role, User
 from kapclinic.measurement.models import Assessment, Mode, Occasion
-from kapclinic.measurement.services import complete_assessment, start_assessment
+from kapclinic.measurement.responses.services import complete_assessment, start_assessment
 from kapclinic.patients.models import Patient
 
 NURSE = (Role.NURSE,)

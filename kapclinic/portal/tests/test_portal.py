@@ -14,9 +14,9 @@ from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.consent.demo import seed_consent_documents
 from kapclinic.consent.models import ConsentRecord, SignedVia, TreatmentType
 from kapclinic.measurement.models import Assessment, Assignment, Mode, SafetyTask
-from kapclinic.measurement.plan_selectors import list_worklist
-from kapclinic.measurement.plans import enrol, ensure_default_plan
-from kapclinic.measurement.services import start_assessment
+from kapclinic.measurement.plans.selectors import list_worklist
+from kapclinic.measurement.plans.services import enrol, ensure_default_plan
+from kapclinic.measurement.responses.services import start_assessment
 from kapclinic.patients.models import Patient
 from kapclinic.screening.services import record_screening, sign_decision
 from kapclinic.screening.tests.factories import COMPLETE
@@ -111,7 +111,7 @@ def test_a_patient_cannot_open_another_patients_form_or_staff_pages(patient: Pat
 
 def test_the_patient_answers_an_open_questionnaire_in_the_portal(patient: Patient) -> None:
     from kapclinic.measurement.models import Mode
-    from kapclinic.measurement.services import start_assessment
+    from kapclinic.measurement.responses.services import start_assessment
 
     assessment = start_assessment(
         actor=None, roles=(), patient=patient, instrument_code="phq9", mode=Mode.PORTAL

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.measurement.models import Mode, Occasion
-from kapclinic.measurement.services import complete_assessment, start_assessment
+from kapclinic.measurement.responses.services import complete_assessment, start_assessment
 from kapclinic.patients.models import Patient
 from kapclinic.portal.progress import list_trends, when
 

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from kapclinic.measurement.safety import escalate_overdue_safety_tasks
+from kapclinic.measurement.safety.services import escalate_overdue_safety_tasks
 
 
 class Command(BaseCommand):

@@ -6,8 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from kapclinic.measurement.exceptions import PlanError
-from kapclinic.measurement.plan_links import send_due_links
-from kapclinic.measurement.plan_missed import close_missed
+from kapclinic.measurement.plans.links import send_due_links
+from kapclinic.measurement.plans.missed import close_missed
 
 
 class Command(BaseCommand):

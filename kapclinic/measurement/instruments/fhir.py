@@ -20,8 +20,8 @@ from typing import Final, Literal
 
 from kapclinic.measurement.exceptions import MeasurementError
 from kapclinic.measurement.instruments.definition import Instrument, Item
-from kapclinic.measurement.scoring import ScoreResult
-from kapclinic.measurement.skiplogic import Answers, check_answers
+from kapclinic.measurement.instruments.scoring import ScoreResult
+from kapclinic.measurement.instruments.skiplogic import Answers, check_answers
 
 LOINC: Final = "http://loinc.org"
 UCUM: Final = "http://unitsofmeasure.org"

@@ -11,18 +11,18 @@ from uuid import uuid4
 import pytest
 
 from kapclinic.accounts.models import Clinic, Role, User
-from kapclinic.measurement.chart import SessionMark, build_outcome_chart
-from kapclinic.measurement.chart_json import chart_json
-from kapclinic.measurement.chart_summary import summary_rows
 from kapclinic.measurement.models import Occasion
-from kapclinic.measurement.services import amend_assessment, enter_in_error
+from kapclinic.measurement.outcomes.graph import SessionMark, build_outcome_chart
+from kapclinic.measurement.outcomes.graph_json import chart_json
+from kapclinic.measurement.outcomes.summary import summary_rows
+from kapclinic.measurement.outcomes.timeline import assessments as timeline_assessments
+from kapclinic.measurement.responses.services import amend_assessment, enter_in_error
 from kapclinic.measurement.tests.trajectories import (
     NURSE,
     phq9_answers,
     record,
     record_rapid_responder,
 )
-from kapclinic.measurement.timeline_sources import assessments as timeline_assessments
 from kapclinic.patients.models import Patient
 
 pytestmark = pytest.mark.django_db

@@ -16,8 +16,8 @@ from kapclinic.accounts.permissions import Capability, current_clinic, requires
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.core.redirects import local_url
 from kapclinic.measurement.exceptions import PlanError
-from kapclinic.measurement.plan_forms import DEFAULT_CHOICE, CancelForm, EnrolForm
-from kapclinic.measurement.plan_selectors import (
+from kapclinic.measurement.plans.forms import DEFAULT_CHOICE, CancelForm, EnrolForm
+from kapclinic.measurement.plans.selectors import (
     access_assignment,
     get_open_enrolment,
     list_enrollable_plans,
@@ -25,7 +25,7 @@ from kapclinic.measurement.plan_selectors import (
     page_of_worklist,
     rows,
 )
-from kapclinic.measurement.plans import (
+from kapclinic.measurement.plans.services import (
     cancel_assignment,
     enrol,
     ensure_default_plan,

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from kapclinic.measurement.models import SafetyTask
-from kapclinic.measurement.safety import URGENT, escalate_if_overdue, escalation_due_at
+from kapclinic.measurement.safety.services import URGENT, escalate_if_overdue, escalation_due_at
 
 logger = logging.getLogger(__name__)
 

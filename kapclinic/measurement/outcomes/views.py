@@ -11,9 +11,9 @@ from django.views.decorators.http import require_GET
 
 from kapclinic.accounts.permissions import Capability, requires
 from kapclinic.accounts.types import ClinicRequest
-from kapclinic.measurement.chart import build_outcome_chart
-from kapclinic.measurement.chart_json import chart_json
-from kapclinic.measurement.chart_summary import summary_rows
+from kapclinic.measurement.outcomes.graph import build_outcome_chart
+from kapclinic.measurement.outcomes.graph_json import chart_json
+from kapclinic.measurement.outcomes.summary import summary_rows
 from kapclinic.patients.selectors import access_patient
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+from kapclinic.measurement.assignments.rules import DEFAULT_PLAN
 from kapclinic.measurement.models import MeasurementPlan
-from kapclinic.measurement.plan_rules import DEFAULT_PLAN
 
 # The choice that stands for the shipped default plan, copied into the clinic when chosen.
 DEFAULT_CHOICE = "default"

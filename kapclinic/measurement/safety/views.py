@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kapclinic.accounts.permissions import Capability, allows, current_clinic, requires
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.measurement.exceptions import SafetyTaskError
+from kapclinic.measurement.instruments import administrable
 from kapclinic.measurement.models import (
     Disposition,
     EvaluationMethod,
@@ -23,7 +24,7 @@ from kapclinic.measurement.models import (
     SafetyPlanStatus,
     SafetyTask,
 )
-from kapclinic.measurement.safety import (
+from kapclinic.measurement.safety.services import (
     MAX_FACTORS_LENGTH,
     RESOLVED,
     URGENT,
@@ -37,7 +38,6 @@ from kapclinic.measurement.safety import (
     list_recently_resolved,
     safety_banner,
 )
-from kapclinic.measurement.views import administrable
 from kapclinic.patients.selectors import PatientAccess
 
 ASQ: Final = "asq"  # public domain (NIMH): kapclinic can always give it

@@ -20,7 +20,14 @@ from django.db import transaction
 
 from kapclinic.accounts.models import User
 from kapclinic.audit.models import Operation
-from kapclinic.measurement.alerts import alerts
+from kapclinic.measurement.assignments.outbox import queue_after_commit
+from kapclinic.measurement.assignments.state import (
+    follow_amendment,
+    lock_answering,
+    mark_answered,
+    open_to_answer,
+    release_withdrawn,
+)
 from kapclinic.measurement.auditing import record_event
 from kapclinic.measurement.exceptions import (
     AssessmentError,
@@ -28,18 +35,12 @@ from kapclinic.measurement.exceptions import (
     LinkRefusedError,
 )
 from kapclinic.measurement.instruments import Instrument, get_instrument
+from kapclinic.measurement.instruments.alerts import alerts
 from kapclinic.measurement.instruments.definition import AlertSeverity
+from kapclinic.measurement.instruments.scoring import ScoreResult, score
+from kapclinic.measurement.instruments.skiplogic import check_answers, visible_items
 from kapclinic.measurement.models import Assessment, AssessmentLink, Mode, Occasion, SafetyTask
-from kapclinic.measurement.plan_assignments import (
-    follow_amendment,
-    lock_answering,
-    mark_answered,
-    open_to_answer,
-    release_withdrawn,
-)
-from kapclinic.measurement.scoring import ScoreResult, score
-from kapclinic.measurement.skiplogic import check_answers, visible_items
-from kapclinic.measurement.tasks import enqueue_escalations
+from kapclinic.measurement.safety.jobs import enqueue_escalations
 from kapclinic.patients.models import Patient
 
 LINK_LIFETIME: Final = timedelta(hours=72)
@@ -248,7 +249,7 @@ def _raise_safety_tasks(assessment: Assessment, instrument: Instrument, now: dat
         for a in fired
     ]
     SafetyTask.objects.bulk_create(tasks)
-    # Escalation to the clinic admins when nobody acknowledges in time (measurement/safety.py).
+    # Escalation to the clinic admins when nobody acknowledges in time (safety/services.py).
     transaction.on_commit(partial(enqueue_escalations, tasks))
     return sum(1 for a in fired if a.severity is AlertSeverity.URGENT)
 
@@ -284,7 +285,8 @@ def complete_assessment(
     assessment.completed_at = now
     assessment.save()
     urgent = _raise_safety_tasks(assessment, instrument, now)
-    mark_answered(actor=actor, roles=roles, assessment=assessment, now=now)  # its plan assignment
+    # Its plan assignment; completing it may schedule the next follow-up, e-mailed when due.
+    queue_after_commit(mark_answered(actor=actor, roles=roles, assessment=assessment, now=now))
     _audit(
         assessment,
         actor=actor,
@@ -512,7 +514,9 @@ def enter_in_error(
         changes={"status": (old, assessment.status)},
         detail={"reason": reason},
     )
-    release_withdrawn(actor=actor, roles=roles, assessment=assessment, reason=reason)
+    queue_after_commit(
+        release_withdrawn(actor=actor, roles=roles, assessment=assessment, reason=reason)
+    )
     return assessment
 
 

@@ -21,12 +21,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kapclinic.accounts.permissions import Capability, requires
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.accounts.views import recheck_password
-from kapclinic.measurement import patient_mode
 from kapclinic.measurement.exceptions import AssessmentError, LinkRefusedError
-from kapclinic.measurement.instruments import Instrument, all_instruments
+from kapclinic.measurement.instruments import Instrument, administrable
 from kapclinic.measurement.instruments.definition import Item
+from kapclinic.measurement.instruments.skiplogic import visible_items
 from kapclinic.measurement.models import Assessment, Mode, Occasion, SafetyTask
-from kapclinic.measurement.services import (
+from kapclinic.measurement.responses import patient_mode
+from kapclinic.measurement.responses.services import (
     amend_assessment,
     complete_assessment,
     enter_in_error,
@@ -37,7 +38,6 @@ from kapclinic.measurement.services import (
     save_answers,
     start_assessment,
 )
-from kapclinic.measurement.skiplogic import visible_items
 from kapclinic.patients.selectors import PatientAccess, access_patient
 
 # The browser session key that carries an opened one-time link's response (never in the URL).
@@ -60,11 +60,6 @@ def questions(
         Question(item=item, number=n, value=answers.get(item.id), error=item.id in errors)
         for n, item in enumerate(visible_items(instrument, answers), start=1)
     ]
-
-
-def administrable() -> list[Instrument]:
-    """Instruments that can be shown to a patient (licensed ones only with their texts)."""
-    return [i for i in all_instruments() if i.has_texts]
 
 
 def _access(request: ClinicRequest, public_id: UUID, action: str) -> PatientAccess:

@@ -4,7 +4,7 @@ An open assignment still unanswered ``Clinic.questionnaire_missed_after_days`` a
 overdue (default 7; counted from its last change if later, and never while a sent link still
 works: ``missed_from``) is closed as ``missed`` by the plan sweep (``manage.py
 sweep_measurement_plans``). It leaves the worklist and the chart's due list, stays in the record
-as missed, and a missed monthly follow-up schedules the next one (``plan_assignments.close``), so
+as missed, and a missed monthly follow-up schedules the next one (``assignments.state.close``), so
 the follow-up chain never stops. Without the sweep nothing is lost: the questionnaire stays
 overdue on the worklist.
 """
@@ -19,9 +19,10 @@ from uuid import UUID
 from django.db import DatabaseError, transaction
 
 from kapclinic.audit.models import Operation
+from kapclinic.measurement.assignments.outbox import queue_after_commit
+from kapclinic.measurement.assignments.state import close, lock_enrolments, measuring, record_event
 from kapclinic.measurement.models import Assignment
-from kapclinic.measurement.plan_assignments import close, lock_enrolments, measuring, record_event
-from kapclinic.measurement.services import LINK_LIFETIME
+from kapclinic.measurement.responses.services import LINK_LIFETIME
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ def close_if_missed(*, assignment_public_id: UUID, now: datetime) -> bool:
     if assignment is None or now < missed_from(assignment):
         return False
     changes = close(assignment, to=Assignment.Status.MISSED, now=now)
+    queue_after_commit(changes)
     record_event(
         actor=None,
         roles=(),

@@ -1,9 +1,14 @@
 """The one place where assignments are created and change status.
 
-Below ``services`` and ``plans`` on purpose: ``services.complete_assessment`` marks the
-assignment its response answers (``mark_answered``) in its own transaction, and ``plans``
-builds its services and hooks on ``create_for_rule`` and ``close``. Callers hold the
-enrolment's row lock (``locked_enrolment``), so two hooks for one patient never race on a key.
+Below ``responses`` and ``plans`` on purpose (ADR 0007):
+``responses.services.complete_assessment`` marks the assignment its response answers
+(``mark_answered``) in its own transaction, and ``plans`` builds its services and hooks on
+``create_for_rule`` and ``close``. Callers hold the enrolment's row lock (``locked_enrolment``),
+so two hooks for one patient never race on a key.
+
+Nothing here queues a job: each write returns its ``Changes``, whose ``link_sends()`` are the
+link-mode assignments to e-mail when they fall due, and the caller hands them to
+``assignments.outbox.queue_after_commit``.
 """
 
 from __future__ import annotations
@@ -14,12 +19,19 @@ from datetime import datetime
 from typing import Any, Final
 from uuid import UUID
 
-from django.db import transaction
 from django.db.models import Max, QuerySet
 
 from kapclinic.accounts.models import User
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
+from kapclinic.measurement.assignments.rules import (
+    OCCASION_OF,
+    RuleSpec,
+    assignment_key,
+    follow_up_anchor,
+    next_follow_up_sequence,
+    window,
+)
 from kapclinic.measurement.auditing import record_event as record_event
 from kapclinic.measurement.models import (
     Assessment,
@@ -30,15 +42,6 @@ from kapclinic.measurement.models import (
     PlanRule,
     PlanTrigger,
 )
-from kapclinic.measurement.plan_rules import (
-    OCCASION_OF,
-    RuleSpec,
-    assignment_key,
-    follow_up_anchor,
-    next_follow_up_sequence,
-    window,
-)
-from kapclinic.measurement.plan_tasks import enqueue_link_sends
 from kapclinic.patients.models import Patient
 
 OPEN_ENROLMENT: Final = (PlanEnrolment.Status.ACTIVE, PlanEnrolment.Status.FOLLOW_UP)
@@ -93,9 +96,18 @@ def open_enrolment(patient: Patient) -> PlanEnrolment | None:
     return locked_enrolment(found) if found is not None else None
 
 
+@dataclass(frozen=True)
+class LinkSend:
+    """A link-mode assignment to e-mail when it falls due (``due_at``)."""
+
+    public_id: UUID
+    due_at: datetime
+
+
 @dataclass
 class Changes:
-    """What one hook did: assignments created, and open ones moved to a new time."""
+    """What one write did: assignments created, and open ones moved to a new time (or opened
+    again)."""
 
     created: list[Assignment] = field(default_factory=list)
     moved: list[Assignment] = field(default_factory=list)
@@ -103,6 +115,15 @@ class Changes:
     def extend(self, other: Changes) -> None:
         self.created.extend(other.created)
         self.moved.extend(other.moved)
+
+    def link_sends(self) -> list[LinkSend]:
+        """The link-mode assignments created or moved here: each is e-mailed when it falls due
+        (``outbox.queue_after_commit``)."""
+        return [
+            LinkSend(public_id=a.public_id, due_at=a.due_at)
+            for a in self.created + self.moved
+            if a.mode == Mode.LINK
+        ]
 
     def summary(self) -> dict[str, list[str]]:
         return {
@@ -158,15 +179,7 @@ def create_for_rule(
             existing.overdue_at = times.overdue_at
             existing.save(update_fields=["anchor_at", "due_at", "overdue_at", "updated_at"])
             changes.moved.append(existing)
-    _queue_links(changes)
     return changes
-
-
-def _queue_links(changes: Changes) -> None:
-    """Link-mode assignments new or moved here are e-mailed when they fall due."""
-    due = [(a.public_id, a.due_at) for a in changes.created + changes.moved if a.mode == Mode.LINK]
-    if due:
-        transaction.on_commit(lambda: enqueue_link_sends(due))
 
 
 def extend_follow_up(*, enrolment: PlanEnrolment, rule: PlanRule, now: datetime) -> Changes:
@@ -238,9 +251,10 @@ def close(
 
 def mark_answered(
     *, actor: User | None, roles: Iterable[str], assessment: Assessment, now: datetime
-) -> Assignment | None:
+) -> Changes:
     """Complete the open assignment ``assessment`` answers, if any (called by
-    ``services.complete_assessment`` inside its transaction). Audited."""
+    ``responses.services.complete_assessment`` inside its transaction). Audited. Returns what
+    completing it changed (the next follow-up it scheduled), nothing when there is none."""
     assignment = (
         Assignment.objects.select_for_update(of=("self",))
         .select_related("rule", "enrolment", "patient", "clinic")
@@ -248,7 +262,7 @@ def mark_answered(
         .first()
     )
     if assignment is None:
-        return None
+        return Changes()
     return _answered(
         actor=actor, roles=roles, assignment=assignment, assessment=assessment, now=now
     )
@@ -277,7 +291,7 @@ def _answered(
     assignment: Assignment,
     assessment: Assessment,
     now: datetime,
-) -> Assignment:
+) -> Changes:
     changes = close(assignment, to=Assignment.Status.COMPLETED, now=now)
     audit.record(
         actor=actor,
@@ -290,7 +304,7 @@ def _answered(
         changes={"status": (Assignment.Status.OPEN, Assignment.Status.COMPLETED)},
         detail={"assessment": str(assessment.public_id), **changes.summary()},
     )
-    return assignment
+    return changes
 
 
 def lock_answering(assessment: Assessment) -> None:
@@ -316,7 +330,7 @@ def follow_amendment(
 ) -> Assignment | None:
     """The assignment ``original`` answered names its amended version from now on (the
     original stays, reachable through ``amended.amends``). Called by
-    ``services.amend_assessment`` in its transaction. Audited."""
+    ``responses.services.amend_assessment`` in its transaction. Audited."""
     assignment = _answering(original)
     if assignment is None:
         return None
@@ -336,13 +350,14 @@ def follow_amendment(
 
 def release_withdrawn(
     *, actor: User, roles: Iterable[str], assessment: Assessment, reason: str
-) -> Assignment | None:
+) -> Changes:
     """The assignment a response entered in error answered (or was being answered by) is open
     again, with no response and no link: the measurement it asks for was not made, so it goes
     back on the worklist (overdue if its window has closed) and a link-mode one is sent again
     if it is still due. A cancelled or missed assignment stays so, and so does everything of an
     enrolment that has ended or a record merged away. Called by
-    ``services.enter_in_error`` in its transaction. Audited."""
+    ``responses.services.enter_in_error`` in its transaction. Audited. Returns the assignment
+    opened again as moved (nothing when none was)."""
     assignment = _answering(assessment)
     if (
         assignment is None
@@ -350,7 +365,7 @@ def release_withdrawn(
         or assignment.enrolment.status not in OPEN_ENROLMENT  # measuring has ended
         or assignment.patient.merged_into_id is not None
     ):
-        return None
+        return Changes()
     old = assignment.status
     assignment.status = Assignment.Status.OPEN
     assignment.completed_at = None
@@ -381,5 +396,4 @@ def release_withdrawn(
         ),
         detail={"withdrawn": str(assessment.public_id), "reason": reason},
     )
-    _queue_links(Changes(moved=[assignment]))
-    return assignment
+    return Changes(moved=[assignment])

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from kapclinic.measurement.instruments import Instrument, get_instrument
 from kapclinic.measurement.instruments.definition import Op, RuleRef
 from kapclinic.measurement.models import Assessment, Occasion
-from kapclinic.measurement.outcomes import (
+from kapclinic.measurement.outcomes.rules import (
     CourseOutcome,
     NoOutcomeRulesError,
     ScorePoint,

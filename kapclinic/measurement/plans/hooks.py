@@ -13,8 +13,9 @@ from django.db import transaction
 
 from kapclinic.accounts.models import User
 from kapclinic.audit.models import Operation
-from kapclinic.measurement.models import Assignment, PlanEnrolment, PlanTrigger
-from kapclinic.measurement.plan_assignments import (
+from kapclinic.measurement.assignments.outbox import queue_after_commit
+from kapclinic.measurement.assignments.rules import session_anchor
+from kapclinic.measurement.assignments.state import (
     Changes,
     create_for_rule,
     extend_follow_up,
@@ -23,7 +24,7 @@ from kapclinic.measurement.plan_assignments import (
     record_event,
     spec_of,
 )
-from kapclinic.measurement.plan_rules import session_anchor
+from kapclinic.measurement.models import Assignment, PlanEnrolment, PlanTrigger
 from kapclinic.patients.models import Patient
 
 
@@ -36,6 +37,7 @@ def _hooked(
     changes: Changes,
     detail: dict[str, Any],
 ) -> list[Assignment]:
+    queue_after_commit(changes)
     if changes.created or changes.moved:
         record_event(
             actor=actor,
@@ -168,7 +170,7 @@ def on_course_ended(
 ) -> list[Assignment]:
     """The course of ``patient`` ended at ``ended_at``: the enrolment moves to follow-up, and
     the end-of-course questionnaires and the first follow-up are assigned (the later ones
-    follow lazily: see ``plan_assignments.extend_follow_up``). ``now`` (default: ``ended_at``)
+    follow lazily: see ``assignments.state.extend_follow_up``). ``now`` (default: ``ended_at``)
     decides which follow-up is first when the hook is called late. Called again, it changes
     nothing."""
     enrolment = open_enrolment(patient)

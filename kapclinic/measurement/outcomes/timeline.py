@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from django.urls import reverse
 
 from kapclinic.accounts.permissions import Capability
-from kapclinic.measurement.chart import short_title
 from kapclinic.measurement.instruments import get_instrument
 from kapclinic.measurement.models import Assessment
+from kapclinic.measurement.outcomes.graph import short_title
 from kapclinic.patients.models import Patient
 from kapclinic.patients.timeline import TimelineEntry, register_source
 

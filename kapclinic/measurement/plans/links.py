@@ -4,8 +4,8 @@ An assignment of a ``link``-mode rule is sent once, by the system, as soon as it
 (``due_at``) and while it is still due: open, never sent, not started in the clinic, not yet
 overdue, and the patient has an e-mail address. Two paths lead here, both idempotent:
 
-- ``plan_tasks.send_link_when_due``, queued for ``due_at`` when the assignment is created or
-  moved (``plan_assignments``; the database task backend defers it);
+- ``plans.jobs.send_link_when_due``, queued for ``due_at`` when the assignment is created,
+  moved or opened again (``assignments.outbox``; the database task backend defers it);
 - ``send_due_links``, the sweep behind ``manage.py sweep_measurement_plans``, run every few
   minutes from cron as the safety net for jobs that were lost or that a backend could not defer.
 
@@ -27,11 +27,11 @@ from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 
+from kapclinic.measurement.assignments.state import OPEN_ENROLMENT, lock_enrolments, measuring
 from kapclinic.measurement.exceptions import PlanError, UnknownInstrumentError
 from kapclinic.measurement.instruments import get_instrument
 from kapclinic.measurement.models import Assignment, Mode
-from kapclinic.measurement.plan_assignments import OPEN_ENROLMENT, lock_enrolments, measuring
-from kapclinic.measurement.plans import send_links
+from kapclinic.measurement.plans.services import send_links
 
 logger = logging.getLogger(__name__)
 

@@ -28,6 +28,22 @@ from django.db import transaction
 from kapclinic.accounts.models import Clinic, User
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
+from kapclinic.measurement.assignments.outbox import queue_after_commit
+from kapclinic.measurement.assignments.rules import (
+    DEFAULT_PLAN,
+    PlanSpec,
+    enrolment_anchor,
+    plan_problems,
+)
+from kapclinic.measurement.assignments.state import (
+    Changes,
+    close,
+    create_for_rule,
+    locked_enrolment,
+    open_enrolment,
+    plan_rules_for,
+    record_event,
+)
 from kapclinic.measurement.exceptions import AssessmentError, PlanError, UnknownInstrumentError
 from kapclinic.measurement.instruments import get_instrument
 from kapclinic.measurement.models import (
@@ -40,27 +56,12 @@ from kapclinic.measurement.models import (
     PlanRule,
     PlanTrigger,
 )
-from kapclinic.measurement.plan_assignments import (
-    Changes,
-    close,
-    create_for_rule,
-    locked_enrolment,
-    open_enrolment,
-    plan_rules_for,
-    record_event,
-)
-from kapclinic.measurement.plan_hooks import on_course_ended as on_course_ended
-from kapclinic.measurement.plan_hooks import on_session_cancelled as on_session_cancelled
-from kapclinic.measurement.plan_hooks import on_session_ended as on_session_ended
-from kapclinic.measurement.plan_hooks import on_session_scheduled as on_session_scheduled
-from kapclinic.measurement.plan_rules import (
-    DEFAULT_PLAN,
-    PlanSpec,
-    enrolment_anchor,
-    plan_problems,
-)
-from kapclinic.measurement.plan_tasks import send_questionnaire_link
-from kapclinic.measurement.services import LINK_LIFETIME, issue_link, start_assessment
+from kapclinic.measurement.plans.hooks import on_course_ended as on_course_ended
+from kapclinic.measurement.plans.hooks import on_session_cancelled as on_session_cancelled
+from kapclinic.measurement.plans.hooks import on_session_ended as on_session_ended
+from kapclinic.measurement.plans.hooks import on_session_scheduled as on_session_scheduled
+from kapclinic.measurement.responses.jobs import send_questionnaire_link
+from kapclinic.measurement.responses.services import LINK_LIFETIME, issue_link, start_assessment
 from kapclinic.patients.models import Patient
 
 MIN_REASON_LENGTH: Final = 10
@@ -178,6 +179,7 @@ def enrol(
     changes = Changes()
     for rule in plan_rules_for(plan, PlanTrigger.ENROLMENT):
         changes.extend(create_for_rule(enrolment=enrolment, rule=rule, anchor_at=anchor))
+    queue_after_commit(changes)
     record_event(
         actor=actor,
         roles=roles,
@@ -334,7 +336,7 @@ def send_links(
     Raises PlanError when the patient has no e-mail address (staff can still administer them in
     the clinic), an assignment is no longer open or its instrument cannot be shown. Writes, for
     each, the response if none is in progress, the link (hashed) and an audit entry; e-mails
-    after commit (plan_tasks), with nothing about the patient's care in it. Locks in id order,
+    after commit (responses.jobs), with nothing about the patient's care in it. Locks in id order,
     as every caller that locks several does."""
     locked = [_locked(a) for a in sorted(assignments, key=lambda a: a.pk)]
     if not locked or len({a.patient_id for a in locked}) != 1:
@@ -378,7 +380,7 @@ def _issue_link(
         action="measurement.assignment_link_sent",
         patient=assignment.patient,
         target=assignment,
-        # No actor: the plan's schedule sent it (plan_links), not a person.
+        # No actor: the plan's schedule sent it (plans.links), not a person.
         detail={"assessment": str(assessment.public_id), "automatic": actor is None},
     )
     return token
@@ -398,6 +400,7 @@ def cancel_assignment(
     assignment = _locked(assignment)
     _require_open(assignment)
     changes = close(assignment, to=Assignment.Status.CANCELLED, now=now, actor=actor, reason=reason)
+    queue_after_commit(changes)
     record_event(
         actor=actor,
         roles=roles,

@@ -3,7 +3,7 @@
 Alerts read answers, not totals, so an incomplete response that cannot be scored still raises
 every alert its answers justify (a 'yes' on an ASQ question fires even if another is blank).
 Creating the safety task from an ``Alert`` is the services layer's job; acting on it is
-kapclinic.measurement.safety's.
+kapclinic.measurement.safety.services's.
 """
 
 from __future__ import annotations
@@ -11,7 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kapclinic.measurement.instruments.definition import AlertSeverity, Instrument
-from kapclinic.measurement.skiplogic import Answers, check_answers, condition_holds, visible_items
+from kapclinic.measurement.instruments.skiplogic import (
+    Answers,
+    check_answers,
+    condition_holds,
+    visible_items,
+)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,12 @@ from kapclinic.measurement.instruments.definition import (
     RuleRef,
     ScoringKind,
 )
-from kapclinic.measurement.skiplogic import Answers, any_holds, check_answers, visible_items
+from kapclinic.measurement.instruments.skiplogic import (
+    Answers,
+    any_holds,
+    check_answers,
+    visible_items,
+)
 
 
 @dataclass(frozen=True)

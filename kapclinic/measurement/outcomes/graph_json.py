@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TypedDict
 
-from kapclinic.measurement.chart import ChartPoint, OutcomeChart
 from kapclinic.measurement.models import Occasion
+from kapclinic.measurement.outcomes.graph import ChartPoint, OutcomeChart
 
 
 class PointJson(TypedDict):

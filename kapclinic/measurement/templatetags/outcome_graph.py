@@ -10,7 +10,7 @@ from html import escape
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from kapclinic.measurement.chart import ChartPoint, MoodPair
+from kapclinic.measurement.outcomes.graph import ChartPoint, MoodPair
 
 register = template.Library()
 

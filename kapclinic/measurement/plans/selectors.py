@@ -15,11 +15,11 @@ from django.http import Http404
 
 from kapclinic.accounts.models import Clinic, StaffMembership, User
 from kapclinic.accounts.permissions import Capability
+from kapclinic.measurement.assignments.rules import assignment_state
+from kapclinic.measurement.assignments.state import OPEN_ENROLMENT
 from kapclinic.measurement.exceptions import UnknownInstrumentError
 from kapclinic.measurement.instruments import get_instrument
 from kapclinic.measurement.models import Assignment, MeasurementPlan, PlanEnrolment
-from kapclinic.measurement.plan_assignments import OPEN_ENROLMENT
-from kapclinic.measurement.plan_rules import assignment_state
 from kapclinic.patients.selectors import access_patient
 
 WORKLIST_PAGE_SIZE: Final = 25

@@ -7,7 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from kapclinic.measurement.instruments.definition import RuleRef
-from kapclinic.measurement.outcomes import CourseOutcome, Finding, ReliableChange, ScorePoint
+from kapclinic.measurement.outcomes.rules import CourseOutcome, Finding, ReliableChange, ScorePoint
 
 _RELIABLE: dict[ReliableChange, str] = {
     ReliableChange.IMPROVED: "reliable improvement",

@@ -1,0 +1,1 @@
+"""The plan assignment's schedule state and the pure scheduling rules."""

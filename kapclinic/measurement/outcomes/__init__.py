@@ -1,0 +1,1 @@
+"""Outcomes: the course rules, the outcome graph and its summary, the clinic list, pages."""

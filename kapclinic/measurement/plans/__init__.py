@@ -1,0 +1,1 @@
+"""Measurement plans: plan services, hooks, missed assignments, due links and their jobs."""

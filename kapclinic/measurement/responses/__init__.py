@@ -1,0 +1,1 @@
+"""Questionnaire responses: their services, one-time links, the answering pages."""

@@ -1,0 +1,1 @@
+"""Safety tasks: the clinical to-dos alerts raise, their escalation job and pages."""
