@@ -11,6 +11,7 @@ from kapclinic.accounts.credentials import (
     looks_like_totp,
     normalise_email,
 )
+from kapclinic.core.reasons import clean_reason
 
 # Attributes of every field that takes a one-time code (WCAG 1.3.5: the purpose is declared).
 _CODE_ATTRS = {
@@ -102,9 +103,6 @@ class ConfirmPasswordForm(forms.Form):
     )
 
 
-MIN_REASON_LETTERS = 10
-
-
 class ResetTwoFactorForm(forms.Form):
     reason = forms.CharField(
         label="Reason for the reset",
@@ -114,14 +112,7 @@ class ResetTwoFactorForm(forms.Form):
     )
 
     def clean_reason(self) -> str:
-        reason = " ".join(str(self.cleaned_data["reason"]).split())
-        if sum(c.isalpha() for c in reason) < MIN_REASON_LETTERS:
-            msg = (
-                "Say in a few words why (at least 10 letters), e.g. “lost phone; identity "
-                "checked in person”."
-            )
-            raise forms.ValidationError(msg)
-        return reason
+        return clean_reason(self.cleaned_data["reason"], error=forms.ValidationError)
 
 
 class SignInLinkForm(forms.Form):

@@ -12,6 +12,7 @@ from django import forms
 from kapclinic.accounts.credentials import normalise_email
 from kapclinic.accounts.models import Clinic, Role, Room, Weekday
 from kapclinic.accounts.services.clinic_setup import CLINIC_FIELDS, ROOM_FIELDS
+from kapclinic.core.reasons import clean_reason
 
 # Two opening intervals a day (e.g. a lunch break) cover every clinic seen so far.
 INTERVALS_PER_DAY = 2
@@ -57,11 +58,7 @@ class EndRoleForm(forms.Form):
     )
 
     def clean_reason(self) -> str:
-        reason = " ".join(str(self.cleaned_data["reason"]).split())
-        if not any(ch.isalnum() for ch in reason):
-            msg = "Give a reason in words."
-            raise forms.ValidationError(msg)
-        return reason
+        return clean_reason(self.cleaned_data["reason"], error=forms.ValidationError)
 
 
 class RoomForm(forms.ModelForm[Room]):

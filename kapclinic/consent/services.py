@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import partial
 
 from django.db import transaction
 from django.db.models import Max
@@ -13,6 +14,7 @@ from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.consent.exceptions import ConsentError
 from kapclinic.consent.models import ConsentDocument, ConsentRecord, SignedVia, TreatmentType
+from kapclinic.core.reasons import clean_reason
 from kapclinic.patients.models import Patient
 from kapclinic.patients.search import fold
 
@@ -201,10 +203,9 @@ def withdraw(
     Raises ConsentError when the reason is missing or too short, or the record is already
     withdrawn. Writes: ConsentRecord.withdrawn_*, an UPDATE audit entry (with the reason).
     """
-    reason = reason.strip()
-    if len(reason) < MIN_WITHDRAWAL_REASON_LENGTH:
-        msg = f"Give the reason in at least {MIN_WITHDRAWAL_REASON_LENGTH} characters."
-        raise ConsentError(msg, field="reason")
+    reason = clean_reason(
+        reason, minimum=MIN_WITHDRAWAL_REASON_LENGTH, error=partial(ConsentError, field="reason")
+    )
     record = _locked(record)
     if record.withdrawn_at is not None:
         raise ConsentError("This consent is already withdrawn.")

@@ -7,6 +7,7 @@ from typing import Any, Final
 
 from django import forms
 
+from kapclinic.core.reasons import clean_reason
 from kapclinic.screening.facts import (
     FINDING_LABELS,
     MEDICATION_LABELS,
@@ -25,7 +26,7 @@ from kapclinic.screening.rules import (
     MIN_OVERRIDE_REASON_CHARS,
     Family,
 )
-from kapclinic.screening.services import ScreeningInput, written_reason
+from kapclinic.screening.services import ScreeningInput
 
 # Findings grouped as a clinician asks about them (the template shows one fieldset per group).
 FINDING_GROUPS: Final[tuple[tuple[str, str, tuple[Finding, ...]], ...]] = (
@@ -277,12 +278,11 @@ class OverrideForm(forms.Form):
     )
 
     def clean_reason(self) -> str:
-        reason: str = self.cleaned_data["reason"].strip()
-        if len(reason) < MIN_OVERRIDE_REASON_CHARS:
-            raise forms.ValidationError(
-                f"Give the reason in at least {MIN_OVERRIDE_REASON_CHARS} characters."
-            )
-        return reason
+        return clean_reason(
+            self.cleaned_data["reason"],
+            minimum=MIN_OVERRIDE_REASON_CHARS,
+            error=forms.ValidationError,
+        )
 
 
 class SignForm(forms.Form):
@@ -307,10 +307,8 @@ class EnteredInErrorForm(forms.Form):
     )
 
     def clean_reason(self) -> str:
-        reason = written_reason(self.cleaned_data["reason"])
-        if len(reason) < MIN_ENTERED_IN_ERROR_REASON_CHARS:
-            raise forms.ValidationError(
-                f"Give the reason in at least {MIN_ENTERED_IN_ERROR_REASON_CHARS} characters "
-                f"(this one has {len(reason)})."
-            )
-        return reason
+        return clean_reason(
+            self.cleaned_data["reason"],
+            minimum=MIN_ENTERED_IN_ERROR_REASON_CHARS,
+            error=forms.ValidationError,
+        )

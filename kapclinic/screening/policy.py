@@ -25,6 +25,7 @@ from kapclinic.accounts.models import Clinic, User
 from kapclinic.accounts.permissions import Capability, allows
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
+from kapclinic.core.reasons import clean_reason
 from kapclinic.screening.exceptions import ScreeningForbiddenError
 from kapclinic.screening.models import ClinicScreeningPolicy
 from kapclinic.screening.rules import (
@@ -157,9 +158,7 @@ def set_policy(
     roles = frozenset(roles)
     if not allows(roles, Capability.CONFIGURE_SCREENING):
         raise ScreeningForbiddenError("Only a prescriber of the clinic sets its screening policy.")
-    reason = reason.strip()
-    if len(reason) < 10:
-        raise ScreeningPolicyError("Give the reason for the change in at least 10 characters.")
+    reason = clean_reason(reason, error=ScreeningPolicyError)
     policy = ScreeningPolicy(
         bp_systolic_max_mmhg=bp_systolic_max_mmhg,
         bp_diastolic_max_mmhg=bp_diastolic_max_mmhg,

@@ -23,6 +23,7 @@ from enum import StrEnum
 from typing import Final, TypeAlias, assert_never
 
 from kapclinic.core.exceptions import DomainError
+from kapclinic.core.reasons import reason_problem, visible_text
 from kapclinic.screening.facts import (
     FINDING_ASKED_IN,
     FINDING_LABELS,
@@ -336,17 +337,15 @@ def _evaluate_rule(
         text = f"{detail}. {rule.explanation}" if status is RuleStatus.FIRED else f"{detail}."
     if severity is not rule.severity:
         text += " Softened from a hard stop to a flag by the clinic's policy."
-    reason = overrides.get(rule.rule_id, "").strip()
+    reason = visible_text(overrides.get(rule.rule_id, ""))
     overridden = False
     if status is RuleStatus.FIRED and reason:
-        overridden = len(reason) >= MIN_OVERRIDE_REASON_CHARS
+        problem = reason_problem(reason, minimum=MIN_OVERRIDE_REASON_CHARS)
+        overridden = problem is None
         if overridden:
             text += f" Overridden by the prescriber: {reason}"
         else:
-            text += (
-                f" Override not accepted: the reason has {len(reason)} characters, "
-                f"at least {MIN_OVERRIDE_REASON_CHARS} are needed."
-            )
+            text += f" Override not accepted. {problem}"
     return RuleOutcome(
         rule_id=rule.rule_id,
         title=rule.title,

@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
-from unicodedata import category
 
 from django.db import transaction
 
@@ -19,6 +18,7 @@ from kapclinic.accounts.models import Clinic, Role, StaffMembership, User
 from kapclinic.accounts.permissions import Capability, allows, roles_with
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
+from kapclinic.core.reasons import clean_reason
 from kapclinic.measurement.exceptions import AssessmentError
 from kapclinic.measurement.models import Mode, Occasion
 from kapclinic.measurement.responses.services import record_response
@@ -272,11 +272,7 @@ def override_flag(
     """
     _require_prescriber_of(actor, roles, screening.clinic)
     locked = _locked(screening)
-    reason = reason.strip()
-    if len(reason) < MIN_OVERRIDE_REASON_CHARS:
-        raise ScreeningRefusedError(
-            f"Give the reason in at least {MIN_OVERRIDE_REASON_CHARS} characters."
-        )
+    reason = clean_reason(reason, minimum=MIN_OVERRIDE_REASON_CHARS, error=ScreeningRefusedError)
     open_flags = {
         r["rule_id"]
         for r in locked.result
@@ -358,14 +354,6 @@ def sign_decision(
     return decision
 
 
-def written_reason(text: str) -> str:
-    """``text`` without invisible characters (control and format characters such as bidi
-    overrides, except line breaks and tabs) and surrounding whitespace: what is left is what a
-    reader sees, so that is what the minimum length counts."""
-    visible = "".join(ch for ch in text if ch in "\n\t" or category(ch) not in {"Cc", "Cf"})
-    return visible.strip()
-
-
 # The states in which the clinician who recorded a screening may still retract it themselves.
 RECORDER_MAY_MARK: frozenset[str] = frozenset({Screening.Status.DRAFT, Screening.Status.EVALUATED})
 
@@ -431,11 +419,9 @@ def mark_entered_in_error(
             "Only a prescriber of this clinic, or the clinician who recorded this screening "
             "while it is unsigned, can mark it entered in error."
         )
-    reason = written_reason(reason)
-    if len(reason) < MIN_ENTERED_IN_ERROR_REASON_CHARS:
-        raise ScreeningRefusedError(
-            f"Give the reason in at least {MIN_ENTERED_IN_ERROR_REASON_CHARS} characters."
-        )
+    reason = clean_reason(
+        reason, minimum=MIN_ENTERED_IN_ERROR_REASON_CHARS, error=ScreeningRefusedError
+    )
     old_status = locked.status
     decision = EligibilityDecision.objects.filter(screening=locked).first()
     locked.status = Screening.Status.ENTERED_IN_ERROR

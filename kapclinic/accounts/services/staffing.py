@@ -28,6 +28,7 @@ from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.audit.services import target_of
 from kapclinic.core.exceptions import DomainError
+from kapclinic.core.reasons import clean_reason
 
 # What a holder of each role may grant in the same clinic. Only clinic admins grant, and no
 # role is above theirs inside a clinic; superuser status is never granted in the app.
@@ -208,9 +209,7 @@ def end_role(
     if membership.user_id == actor.pk:
         msg = "You cannot end your own role; ask another clinic admin."
         raise DomainError(msg)
-    if not reason.strip():
-        msg = "Give a reason (for example: left the clinic)."
-        raise DomainError(msg)
+    reason = clean_reason(reason, error=DomainError)
     if not membership.is_active:
         msg = "This role has already ended."
         raise DomainError(msg)
@@ -225,7 +224,7 @@ def end_role(
         target=target_of(membership),
         changes={"is_active": (True, False)},
         detail={"role": membership.role, "user": str(membership.user.public_id)},
-        purpose=reason.strip(),
+        purpose=reason,
     )
     _notify_other_admins(
         actor=actor,

@@ -35,6 +35,7 @@ from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.audit.services import target_of
 from kapclinic.core.exceptions import DomainError
+from kapclinic.core.reasons import clean_reason
 
 
 def _issue_recovery_codes(user: User, now: datetime) -> list[str]:
@@ -195,9 +196,7 @@ def reset_two_factor(
     if actor.pk == target.pk:
         msg = "You cannot reset your own two-factor authentication; ask another clinic admin."
         raise DomainError(msg)
-    if not reason.strip():
-        msg = "Give a reason for the reset."
-        raise DomainError(msg)
+    reason = clean_reason(reason, error=DomainError)
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=target.pk).first()
         device = TwoFactorDevice.objects.filter(user=target).first()
@@ -217,7 +216,7 @@ def reset_two_factor(
             target=target_of(target),
             changes={"two_factor": ("on", "off"), "recovery_codes_left": (codes_left, 0)},
             detail={"signed_out_everywhere": True},
-            purpose=reason.strip(),
+            purpose=reason,
         )
         recipient = target.email
         transaction.on_commit(

@@ -126,8 +126,9 @@ def test_only_clinic_admins_may_reset(
     [
         ("", "This field is required."),
         ("   ", "This field is required."),
-        ("lost", "Say in a few words why (at least 10 letters)"),
-        ("\u202e" * 20, "Say in a few words why (at least 10 letters)"),
+        ("lost", "Give the reason in words, at least 10 characters"),
+        ("\u202e" * 20, "Give the reason in words, at least 10 characters"),
+        ("1234567890", "Give the reason in words, at least 10 characters"),
     ],
 )
 def test_a_reason_is_required(

@@ -21,13 +21,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Final
-from unicodedata import category
 
 from django.db import transaction
 
 from kapclinic.accounts.models import Clinic, User
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
+from kapclinic.core.reasons import clean_reason
 from kapclinic.measurement.assignments.outbox import queue_after_commit
 from kapclinic.measurement.assignments.rules import (
     DEFAULT_PLAN,
@@ -65,12 +65,6 @@ from kapclinic.measurement.responses.services import LINK_LIFETIME, issue_link, 
 from kapclinic.patients.models import Patient
 
 MIN_REASON_LENGTH: Final = 10
-
-
-def written_reason(text: str) -> str:
-    """``text`` without control and format characters (bidi overrides) and outer spaces: what
-    a reader sees, which is what the minimum length counts."""
-    return "".join(ch for ch in text if ch in "\n\t" or category(ch) not in {"Cc", "Cf"}).strip()
 
 
 # --- plans ---------------------------------------------------------------------------------
@@ -203,9 +197,7 @@ def end_enrolment(
 ) -> PlanEnrolment:
     """Stop measuring: the enrolment ends and its open assignments are cancelled with
     ``reason``. Raises PlanError for a short reason or an enrolment already ended."""
-    reason = written_reason(reason)
-    if len(reason) < MIN_REASON_LENGTH:
-        raise PlanError(f"Give the reason in at least {MIN_REASON_LENGTH} characters.")
+    reason = clean_reason(reason, minimum=MIN_REASON_LENGTH, error=PlanError)
     enrolment = locked_enrolment(enrolment)
     if enrolment.status == PlanEnrolment.Status.ENDED:
         raise PlanError("This enrolment has ended already.")
@@ -394,9 +386,7 @@ def cancel_assignment(
     late to mean anything). Cancelling the latest follow-up schedules the next one.
 
     Raises PlanError for a short reason or an assignment no longer open."""
-    reason = written_reason(reason)
-    if len(reason) < MIN_REASON_LENGTH:
-        raise PlanError(f"Give the reason in at least {MIN_REASON_LENGTH} characters.")
+    reason = clean_reason(reason, minimum=MIN_REASON_LENGTH, error=PlanError)
     assignment = _locked(assignment)
     _require_open(assignment)
     changes = close(assignment, to=Assignment.Status.CANCELLED, now=now, actor=actor, reason=reason)

@@ -20,6 +20,7 @@ from django.db import transaction
 
 from kapclinic.accounts.models import User
 from kapclinic.audit.models import Operation
+from kapclinic.core.reasons import clean_reason
 from kapclinic.measurement.assignments.outbox import queue_after_commit
 from kapclinic.measurement.assignments.state import (
     follow_amendment,
@@ -444,9 +445,7 @@ def amend_assessment(
 
     Raises AssessmentError for a response that is not completed, a short reason, or answers
     that do not complete the instrument."""
-    reason = reason.strip()
-    if len(reason) < MIN_REASON_LENGTH:
-        raise AssessmentError(f"Give the reason in at least {MIN_REASON_LENGTH} characters.")
+    reason = clean_reason(reason, minimum=MIN_REASON_LENGTH, error=AssessmentError)
     lock_answering(original)
     original = _locked(original)
     if original.status != Assessment.Status.COMPLETED:
@@ -492,9 +491,7 @@ def enter_in_error(
 ) -> Assessment:
     """Withdraw a response recorded by mistake (wrong patient, test entry): kept, not counted.
     The plan assignment it answered, if any, is open again (``release_withdrawn``)."""
-    reason = reason.strip()
-    if len(reason) < MIN_REASON_LENGTH:
-        raise AssessmentError(f"Give the reason in at least {MIN_REASON_LENGTH} characters.")
+    reason = clean_reason(reason, minimum=MIN_REASON_LENGTH, error=AssessmentError)
     lock_answering(assessment)
     assessment = _locked(assessment)
     if assessment.status in (Assessment.Status.ENTERED_IN_ERROR, Assessment.Status.AMENDED):

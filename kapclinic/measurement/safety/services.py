@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Final
 from uuid import UUID
 
@@ -41,6 +41,7 @@ from kapclinic.accounts.permissions import Capability, allows
 from kapclinic.accounts.services import notify_clinic_admins
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
+from kapclinic.core.reasons import clean_reason, visible_text
 from kapclinic.measurement.auditing import record_event
 from kapclinic.measurement.exceptions import SafetyTaskError
 from kapclinic.measurement.instruments.definition import AlertSeverity
@@ -77,16 +78,6 @@ class SafetyAction(models.TextChoices):
     SEEN_IN_PERSON = "seen_in_person", "Saw the patient in person"
     EMERGENCY_SERVICES = "emergency_services", "Contacted emergency services"
     OTHER = "other", "Other (described in the note)"
-
-
-def visible_text(text: str) -> str:
-    """``text`` without invisible characters (control and format characters such as bidi
-    overrides, except line breaks and tabs) and surrounding whitespace: what a reader sees is
-    what the minimum length counts."""
-    kept = "".join(
-        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in {"Cc", "Cf"}
-    )
-    return kept.strip()
 
 
 # --- writes -----------------------------------------------------------------------------------
@@ -147,9 +138,9 @@ def acknowledge_safety_task(
     if action not in SafetyAction.values:
         raise SafetyTaskError("Choose the action you took.", field="action")
     note = visible_text(note)
-    if action == SafetyAction.OTHER and len(note) < MIN_NOTE_LENGTH:
-        raise SafetyTaskError(
-            f"Describe what you did in at least {MIN_NOTE_LENGTH} characters.", field="note"
+    if action == SafetyAction.OTHER:
+        note = clean_reason(
+            note, minimum=MIN_NOTE_LENGTH, error=partial(SafetyTaskError, field="note")
         )
     locked = _locked(task)
     if locked.status != OPEN:
@@ -230,11 +221,9 @@ def _checked(evaluation: Evaluation) -> Evaluation:
     protective_factors = _factors(
         evaluation.protective_factors, field="protective_factors", what="protective"
     )
-    note = visible_text(evaluation.note)
-    if len(note) < MIN_NOTE_LENGTH:
-        raise SafetyTaskError(
-            f"Write the evaluation in at least {MIN_NOTE_LENGTH} characters.", field="note"
-        )
+    note = clean_reason(
+        evaluation.note, minimum=MIN_NOTE_LENGTH, error=partial(SafetyTaskError, field="note")
+    )
     # Why: R-OUT-5 holds dosing "pending clinician evaluation", and R-OUT-1 asks for a same-day
     # suicide-risk assessment; neither says which risk levels may be cleared. A clinician who
     # judges the risk high or imminent is not allowed to clear the next ketamine session in the

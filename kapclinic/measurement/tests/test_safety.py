@@ -618,7 +618,7 @@ def test_acknowledging_and_evaluating_through_the_task_page(
         reverse("measurement:safety-acknowledge", args=[task.public_id]), {"action": "other"}
     )
     assert refused.status_code == 422
-    assert "Describe what you did" in refused.content.decode()
+    assert "Give the reason in words" in refused.content.decode()
     ok = nurse.post(
         reverse("measurement:safety-acknowledge", args=[task.public_id]),
         {"action": "called_patient", "note": ""},

@@ -20,6 +20,7 @@ from kapclinic.accounts.models import Clinic, Role, StaffMembership, User
 from kapclinic.accounts.services import notify_clinic_admins
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
+from kapclinic.core.reasons import clean_reason
 from kapclinic.patients.exceptions import BreakGlassRefusedError, PossibleDuplicateError
 from kapclinic.patients.interactions import classify
 from kapclinic.patients.models import (
@@ -69,7 +70,6 @@ def open_break_glass(
     Writes: BreakGlassGrant, an ACCESS audit entry (purpose = reason), a notice to each of the
     clinic's admins (and an e-mail without patient details, after commit).
     """
-    reason = reason.strip()
     prescriber_clinics = {m.clinic_id for m in memberships if m.role == Role.PRESCRIBER}
     org_ids = {m.clinic.organization_id for m in memberships if m.role == Role.PRESCRIBER}
     if not prescriber_clinics or clinic.organization_id not in org_ids:
@@ -78,9 +78,7 @@ def open_break_glass(
     if any(m.clinic_id == clinic.pk for m in memberships):
         msg = f"You already work at {clinic.name}: open the patient from the patient list."
         raise BreakGlassRefusedError(msg)
-    if len(reason) < MIN_REASON_LENGTH:
-        msg = f"State the emergency in at least {MIN_REASON_LENGTH} characters."
-        raise BreakGlassRefusedError(msg)
+    reason = clean_reason(reason, minimum=MIN_REASON_LENGTH, error=BreakGlassRefusedError)
     patient = Patient.objects.filter(clinic=clinic, mrn=mrn.strip().upper()).first()
     if patient is None:
         msg = f"No patient with MRN {mrn.strip()!r} at {clinic.name}."

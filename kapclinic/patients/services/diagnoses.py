@@ -17,6 +17,7 @@ from django.db import transaction
 from kapclinic.accounts.models import User
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
+from kapclinic.core.reasons import clean_reason
 from kapclinic.patients.exceptions import DiagnosisError
 from kapclinic.patients.icd10 import billable
 from kapclinic.patients.models import Diagnosis, Patient
@@ -132,10 +133,7 @@ def enter_diagnosis_in_error(
     Raises DiagnosisError when the reason is shorter than MIN_ERROR_REASON_LENGTH or the
     diagnosis is already entered in error. Writes an UPDATE audit entry with the reason.
     """
-    reason = " ".join(reason.split())
-    if len(reason) < MIN_ERROR_REASON_LENGTH:
-        msg = f"Say why it was entered in error (at least {MIN_ERROR_REASON_LENGTH} characters)."
-        raise DiagnosisError(msg)
+    reason = clean_reason(reason, minimum=MIN_ERROR_REASON_LENGTH, error=DiagnosisError)
     return _transition(
         actor=actor,
         roles=roles,

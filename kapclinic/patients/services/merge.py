@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import partial
 from typing import Final
 
 from django.db import IntegrityError, models, transaction
@@ -29,6 +30,7 @@ from kapclinic.accounts.models import User
 from kapclinic.accounts.permissions import Capability, allows
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
+from kapclinic.core.reasons import clean_reason
 from kapclinic.patients.exceptions import MergeError
 from kapclinic.patients.models import Diagnosis, Patient
 
@@ -93,11 +95,9 @@ def merge_patients(
     roles = frozenset(roles)
     if not allows(roles, Capability.MERGE_PATIENTS):
         raise MergeError("Only a clinic administrator can merge patient records.")
-    reason = reason.strip()
-    if len(reason) < MIN_MERGE_REASON_LENGTH:
-        raise MergeError(
-            f"Give the reason in at least {MIN_MERGE_REASON_LENGTH} characters.", field="reason"
-        )
+    reason = clean_reason(
+        reason, minimum=MIN_MERGE_REASON_LENGTH, error=partial(MergeError, field="reason")
+    )
     if survivor.pk == duplicate.pk:
         raise MergeError("A record cannot be merged into itself.", field="mrn")
     locked = {

@@ -182,7 +182,7 @@ def test_entered_in_error_needs_a_reason_keeps_the_row_and_audits_the_reason(
     patient: Patient, prescriber: User
 ) -> None:
     diagnosis = _add(prescriber, patient, "F31.81")
-    with pytest.raises(DiagnosisError, match="Say why"):
+    with pytest.raises(DiagnosisError, match="Give the reason in words"):
         enter_diagnosis_in_error(
             actor=prescriber, roles={Role.PRESCRIBER}, diagnosis=diagnosis, reason="  no "
         )
