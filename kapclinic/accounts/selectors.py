@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
@@ -50,11 +50,25 @@ class ClinicDay:
     opening_hours: list[OpeningHours]
     rooms: list[Room]
     staff: list[StaffOnRoster]
+    # When closed on ``day``: the next day it opens (within a week) and its hours.
+    next_open_day: date | None = None
+    next_opening_hours: list[OpeningHours] = field(default_factory=list)
 
 
 def get_clinic_day(clinic: Clinic, day: date) -> ClinicDay:
-    """Rooms, opening hours and staff of ``clinic`` for ``day``: three queries whatever the size."""
-    hours = list(OpeningHours.objects.filter(clinic=clinic, weekday=day.weekday()))
+    """Rooms, opening hours and staff of ``clinic`` for ``day``, and the next day it opens when
+    it is closed that day: three queries whatever the size."""
+    week: dict[int, list[OpeningHours]] = {}
+    for interval in OpeningHours.objects.filter(clinic=clinic):  # ordered by weekday, time
+        week.setdefault(interval.weekday, []).append(interval)
+    hours = week.get(day.weekday(), [])
+    next_open_day = None
+    if not hours and week:
+        next_open_day = next(
+            later
+            for later in (day + timedelta(days=n) for n in range(1, 8))
+            if later.weekday() in week
+        )
     rooms = list(Room.objects.filter(clinic=clinic, is_active=True).order_by("kind", "name"))
     memberships: QuerySet[StaffMembership] = (
         StaffMembership.objects.filter(clinic=clinic, is_active=True, user__is_active=True)
@@ -66,7 +80,13 @@ def get_clinic_day(clinic: Clinic, day: date) -> ClinicDay:
         entry = by_user.setdefault(membership.user_id, StaffOnRoster(membership.user, []))
         entry.roles.append(membership.get_role_display())
     return ClinicDay(
-        clinic=clinic, day=day, opening_hours=hours, rooms=rooms, staff=list(by_user.values())
+        clinic=clinic,
+        day=day,
+        opening_hours=hours,
+        rooms=rooms,
+        staff=list(by_user.values()),
+        next_open_day=next_open_day,
+        next_opening_hours=week[next_open_day.weekday()] if next_open_day else [],
     )
 
 

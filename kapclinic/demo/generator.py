@@ -33,7 +33,7 @@ from kapclinic.accounts.models import (
 from kapclinic.consent.demo import seed_consent_documents
 from kapclinic.demo import names
 from kapclinic.demo.names import ascii_fold as ascii_fold
-from kapclinic.demo.plans import enrol_upcoming_courses
+from kapclinic.demo.plans import PlanCounts, enrol_live_courses, portal_patient
 from kapclinic.demo.stages import IntakeStages, PatientHistory, StageCounts, clinic_documents
 from kapclinic.demo.trajectories import TrajectoryCounts, add_trajectories
 from kapclinic.patients import icd10
@@ -152,7 +152,7 @@ class GenerationResult:
     consent_documents: int = 0
     stages: StageCounts = field(default_factory=StageCounts)
     trajectories: TrajectoryCounts = field(default_factory=TrajectoryCounts)
-    plan_enrolments: int = 0  # upcoming courses enrolled in a measurement plan (demo.plans)
+    plans: PlanCounts = field(default_factory=PlanCounts)  # live courses' plans (demo.plans)
     logins: dict[str, str] = field(default_factory=dict)
 
 
@@ -224,11 +224,25 @@ def generate_clinic(
     today: date,
     progress: Callable[[int], object] | None = None,
     batch_size: int = 5000,
+    plans: bool = False,
+    now: datetime | None = None,
 ) -> GenerationResult:
     """Create an organisation with clinics, rooms, staff, the consent documents and
     ``patients`` patients, with their history and intake stages (kapclinic.demo.stages).
 
-    The same (patients, seed, today) always gives the same rows, public ids included.
+    Intake history ends before ``today``; scores and sessions before ``now`` when given (an
+    instant on ``today``: generate_demo on the real date), else before the start of ``today``
+    in each clinic's zone. Sessions fall on the clinic's working days, in its hours
+    (kapclinic.demo.workweek). The same (patients, seed, today, now) always gives the same
+    rows, public ids included, except the rows the measurement-plan services write for the
+    live courses (kapclinic.demo.plans), which draw their own ids.
+
+    With ``plans`` (``generate_demo``: make run and the benchmark), every course running or
+    about to start is measured by its plan through the plan service, and the portal's demo
+    login goes to one of them; without it (the tests' clinics: the service path costs about
+    20 ms a response), those courses are history like the rest and the login goes to the
+    clinic's first patient.
+
     Precondition: the database holds no organisation yet (the caller checks).
     """
     rng = random.Random(seed)
@@ -254,15 +268,19 @@ def generate_clinic(
         patients=patients,
     )
 
-    recorder = _add_patients(
-        rng, ids, seed, clinics, stages, patients, today, batch_size, result, progress
-    )
+    _add_patients(rng, ids, seed, clinics, stages, patients, today, batch_size, result, progress)
     result.stages = stages.counts
     result.trajectories = add_trajectories(
-        seed=seed, today_end=datetime.combine(today, time.min, tzinfo=UTC)
+        seed=seed, today=today, now=now, live_through_plans=plans
     )
-    result.plan_enrolments = enrol_upcoming_courses(result.trajectories.upcoming, nurse_of=recorder)
-    portal_login = _create_demo_portal_login(ids, clinics[0], password_hash)
+    live = result.trajectories.live
+    result.plans = (
+        enrol_live_courses(live, seed=seed)
+        if plans
+        else PlanCounts(live=len(live), upcoming=sum(c.upcoming for c in live))
+    )
+    preferred = portal_patient(live, clinics[0]) if plans else None
+    portal_login = _create_demo_portal_login(ids, clinics[0], password_hash, preferred)
     if portal_login:
         result.logins["Patient"] = portal_login
     return result
@@ -279,9 +297,8 @@ def _add_patients(
     batch_size: int,
     result: GenerationResult,
     progress: Callable[[int], object] | None,
-) -> dict[int, User]:
-    """Create ``patients`` patients in ``clinics`` with history and intake stages; returns
-    each clinic's recording nurse."""
+) -> None:
+    """Create ``patients`` patients in ``clinics`` with history and intake stages."""
     # Clinical history comes from its own PRNG stream, so adding kinds of history later does not
     # change the patients (or their public ids) that a seed gives.
     history_rng = random.Random(seed * 7919 + 1)
@@ -327,7 +344,6 @@ def _add_patients(
         result.allergies += len(allergies)
         if progress is not None:
             progress(size)
-    return recorder
 
 
 def add_patients(*, patients: int, seed: int, today: date) -> GenerationResult:
@@ -350,9 +366,15 @@ def add_patients(*, patients: int, seed: int, today: date) -> GenerationResult:
     return result
 
 
-def _create_demo_portal_login(ids: _Ids, clinic: Clinic, password_hash: str) -> str:
-    """Give the clinic's first patient a portal login (drawn last: earlier rows stay the same)."""
-    patient = Patient.objects.filter(clinic=clinic).order_by("mrn").first()
+def _create_demo_portal_login(
+    ids: _Ids, clinic: Clinic, password_hash: str, preferred: int | None
+) -> str:
+    """Give a patient of the clinic a portal login (drawn last: earlier rows stay the same):
+    ``preferred`` (a live course: kapclinic.demo.plans.portal_patient), else the first one."""
+    in_clinic = Patient.objects.filter(clinic=clinic)
+    if preferred is not None:
+        in_clinic = in_clinic.filter(pk=preferred)
+    patient = in_clinic.order_by("mrn").first()
     if patient is None:
         return ""
     user = User.objects.create(

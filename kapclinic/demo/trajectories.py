@@ -10,6 +10,12 @@ change):
 - talk therapy: PHQ-9 + GAD-7 at baseline and before every weekly session (12), no dosing mood
   pairs, monthly follow-up.
 
+Sessions fall on the clinic's working days, inside its opening hours, in its own time zone
+(``kapclinic.demo.workweek``; issue 11.8): a session planned for a closed day moves to the next
+working day, and each course keeps one time of day (08:30-15:30 on a full day; a short day
+moves it into its hours). The baseline is answered at home from the link two days before the
+first session, follow-ups monthly from the link; the rest in the clinic.
+
 Archetypes (the story a chart should show), drawn per patient:
 
 - ketamine: rapid responder who stays well (30%): PHQ-9 falls by half after the first session
@@ -22,7 +28,12 @@ Archetypes (the story a chart should show), drawn per patient:
 
 Item answers add up to the drawn total; PHQ-9 item 9 (self-harm) is always 0 here, so the
 demo raises no safety tasks by accident (the browser tests raise them on purpose). Totals, bands
-and rules come from the real scoring engine. Only what happened before ``today`` is recorded.
+and rules come from the real scoring engine. Only what happened before the cutoff is recorded,
+in bulk: the start of ``today`` in the clinic's zone, or ``now`` when the caller gives it
+(generate_demo on the real date: a session earlier today happened, a later one is still to
+come). In the demo of ``make run`` the courses still running or about to start
+(``Course.live``) go through the measurement plan instead (``kapclinic.demo.plans``), so their
+questionnaires are due on the worklist.
 """
 
 from __future__ import annotations
@@ -31,10 +42,12 @@ import random
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Final
 
+from kapclinic.accounts.models import Clinic
 from kapclinic.consent.models import ConsentRecord, TreatmentType
+from kapclinic.demo.workweek import Workweek, workweeks
 from kapclinic.measurement.instruments import get_instrument
 from kapclinic.measurement.instruments.scoring import score
 from kapclinic.measurement.models import Assessment, Mode, Occasion
@@ -43,6 +56,21 @@ from kapclinic.measurement.responses.services import store_score
 KETAMINE_SESSIONS: Final = 6
 TALK_SESSIONS: Final = 12
 FOLLOW_UP_MONTHS: Final = 6
+# Twice a week: days from one dosing session to the next (3, then 4, ...), before a closed day
+# moves it on; talk therapy is weekly. The end-of-course visit comes that long after the last.
+KETAMINE_GAPS: Final = (3, 4)
+TALK_GAP_DAYS: Final = 7
+# The time of day a course asks for (the clinic's hours may move it: Workweek.at).
+SESSION_TIMES: Final = tuple(time(h, m) for h in range(8, 16) for m in (0, 30))
+KETAMINE_LENGTH: Final = timedelta(minutes=105)  # dose, monitoring, recovery to discharge
+TALK_LENGTH: Final = timedelta(minutes=50)
+AFTER_END: Final = timedelta(minutes=15)  # the mood rating after the session, before leaving
+# Room kept in the clinic's hours around a session's start: the questionnaires 20 minutes
+# before it; after it, its length and the rating after it (ketamine) or the hour (talk).
+BEFORE_ROOM: Final = timedelta(minutes=30)
+KETAMINE_ROOM: Final = KETAMINE_LENGTH + AFTER_END + timedelta(minutes=15)
+TALK_ROOM: Final = timedelta(hours=1)
+AT_HOME: Final = frozenset({Occasion.BASELINE, Occasion.FOLLOW_UP})
 
 # archetype -> share, for ketamine courses
 KETAMINE_ARCHETYPES: Final = (
@@ -56,10 +84,10 @@ KETAMINE_ARCHETYPES: Final = (
 @dataclass
 class TrajectoryCounts:
     courses: int = 0
-    responses: int = 0
+    responses: int = 0  # bulk-inserted
     archetypes: dict[str, int] = field(default_factory=dict)
-    # Courses whose baseline is still to come (nothing recorded yet): (patient id, start date).
-    upcoming: list[tuple[int, date]] = field(default_factory=list)
+    # Courses not ended before the cutoff (upcoming or in progress), for kapclinic.demo.plans.
+    live: list[Course] = field(default_factory=list)
 
 
 def _split(total: int, items: int, rng: random.Random, *, cap: int = 3) -> list[int]:
@@ -120,26 +148,55 @@ def _sessions_had(x: float, sessions: int) -> float:
 
 
 @dataclass(frozen=True)
-class _Course:
+class Session:
+    """A dosing (or therapy) session of a demo course, on a working day of its clinic."""
+
+    ref: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass
+class Course:
+    """One patient's course: when things happen, and what was recorded before ``cutoff`` (the
+    moment the demo's history ends)."""
+
     patient_id: int
     clinic_id: int
-    start: datetime
     ketamine: bool
+    baseline_at: datetime
+    sessions: list[Session]
+    ends_at: datetime  # the end-of-course visit
+    cutoff: datetime
+    responses: list[Assessment] = field(default_factory=list)  # before the cutoff, in order
+
+    @property
+    def live(self) -> bool:
+        """Not ended before the cutoff: upcoming (no session yet) or in progress."""
+        return self.ends_at >= self.cutoff
+
+    @property
+    def upcoming(self) -> bool:
+        return self.sessions[0].starts_at >= self.cutoff
 
 
 class Trajectories:
-    def __init__(self, *, seed: int, today_end: datetime) -> None:
+    def __init__(self, *, seed: int, today: date, now: datetime | None = None) -> None:
         self.rng = random.Random(seed * 15485863 + 5)
-        self.end = today_end
+        self.today = today
+        self.now = now
         self.counts = TrajectoryCounts()
         self.versions = {c: get_instrument(c).version for c in ("phq9", "gad7", "mood_0_10")}
         self.instruments = {c: get_instrument(c) for c in self.versions}
+        self.weeks = workweeks(Clinic.objects.all())
 
-    def courses(self) -> Iterator[_Course]:
-        """One course per patient with a valid (countersigned, not withdrawn) consent."""
+    def courses(self) -> Iterator[Course]:
+        """One course per patient with a valid (countersigned, not withdrawn) consent: the first
+        session on a working day of the clinic 2-8 days after countersigning, then twice a week
+        (ketamine) or weekly (talk therapy), each on a working day in the clinic's hours."""
         rows = (
             ConsentRecord.objects.filter(countersigned_at__isnull=False, withdrawn_at__isnull=True)
-            .select_related("document", "patient", "patient__clinic")
+            .select_related("document", "patient")
             .order_by("patient_id", "countersigned_at")
         )
         seen: set[int] = set()
@@ -147,25 +204,57 @@ class Trajectories:
             if r.patient_id in seen or r.countersigned_at is None:
                 continue
             seen.add(r.patient_id)
-            start = r.countersigned_at + timedelta(days=self.rng.randint(2, 7))
-            yield _Course(
+            week = self.weeks[r.patient.clinic_id]
+            ketamine = r.document.treatment_type != TreatmentType.TALK_THERAPY
+            signed_on = r.countersigned_at.astimezone(week.tz).date()
+            # A working day 2-8 days after countersigning, each as likely (moving a closed
+            # day to the next working day would crowd Mondays).
+            days = [signed_on + timedelta(days=n) for n in range(2, 9)]
+            day = self.rng.choice([d for d in days if week.is_open(d)] or [week.open_from(days[0])])
+            wanted = self.rng.choice(SESSION_TIMES)
+            sessions: list[Session] = []
+            for k in range(KETAMINE_SESSIONS if ketamine else TALK_SESSIONS):
+                if k:
+                    gap = KETAMINE_GAPS[(k - 1) % 2] if ketamine else TALK_GAP_DAYS
+                    day = week.open_from(day + timedelta(days=gap))
+                sessions.append(self._session(week, day, wanted, ketamine=ketamine))
+            last = sessions[-1].starts_at.date()
+            end_day = week.open_from(
+                last + timedelta(days=KETAMINE_GAPS[1] if ketamine else TALK_GAP_DAYS)
+            )
+            yield Course(
                 patient_id=r.patient_id,
                 clinic_id=r.patient.clinic_id,
-                # 9:30 in the clinic's own zone (not UTC: 04:30 in New York, issue 11.8).
-                start=start.astimezone(r.patient.clinic.tzinfo).replace(hour=9, minute=30),
-                ketamine=r.document.treatment_type != TreatmentType.TALK_THERAPY,
+                ketamine=ketamine,
+                # At home from the link, two days before the first session (after consent).
+                baseline_at=max(
+                    sessions[0].starts_at - timedelta(days=2),
+                    r.countersigned_at + timedelta(hours=1),
+                ),
+                sessions=sessions,
+                ends_at=week.at(end_day, wanted, before=BEFORE_ROOM, after=TALK_ROOM),
+                cutoff=self.now or datetime.combine(self.today, time.min, tzinfo=week.tz),
             )
+
+    def _session(self, week: Workweek, day: date, wanted: time, *, ketamine: bool) -> Session:
+        length, room = (KETAMINE_LENGTH, KETAMINE_ROOM) if ketamine else (TALK_LENGTH, TALK_ROOM)
+        starts_at = week.at(day, wanted, before=BEFORE_ROOM, after=room)
+        return Session(
+            ref=uuid.UUID(int=self.rng.getrandbits(128), version=4),
+            starts_at=starts_at,
+            ends_at=starts_at + length,
+        )
 
     def _response(
         self,
-        course: _Course,
+        course: Course,
         code: str,
         answers: dict[str, int],
         at: datetime,
         occasion: Occasion,
         session: uuid.UUID | None = None,
     ) -> Assessment | None:
-        if at >= self.end:
+        if at >= course.cutoff:
             return None
         a = Assessment(
             patient_id=course.patient_id,
@@ -173,7 +262,7 @@ class Trajectories:
             instrument_code=code,
             instrument_version=self.versions[code],
             status=Assessment.Status.COMPLETED,
-            mode=Mode.LINK if occasion == Occasion.FOLLOW_UP else Mode.STAFF,
+            mode=Mode.LINK if occasion in AT_HOME else Mode.STAFF,
             occasion=occasion,
             answers=answers,
             completed_at=at,
@@ -182,17 +271,17 @@ class Trajectories:
         store_score(a, score(self.instruments[code], answers))
         return a
 
-    def for_course(self, course: _Course) -> list[Assessment]:
+    def for_course(self, course: Course) -> list[Assessment]:
+        """The course's responses before its cutoff (also kept on ``course.responses``)."""
         rng = self.rng
         baseline = rng.randint(14, 23)
         gad_ratio = rng.uniform(0.6, 0.9)
         if course.ketamine:
             names = [name for name, _ in KETAMINE_ARCHETYPES]
             archetype = rng.choices(names, weights=[w for _, w in KETAMINE_ARCHETYPES])[0]
-            sessions, gap = KETAMINE_SESSIONS, 3.5
         else:
             archetype = "talk_gradual"
-            sessions, gap = TALK_SESSIONS, 7.0
+        sessions = len(course.sessions)
         self.counts.archetypes[archetype] = self.counts.archetypes.get(archetype, 0) + 1
         curve = (
             _phq9_curve(archetype, baseline, rng)
@@ -211,35 +300,48 @@ class Trajectories:
             answers = {"mood_now": max(0, min(10, round(value + rng.gauss(0, 0.6))))}
             out.append(self._response(course, "mood_0_10", answers, at, occasion, ref))
 
-        if course.start - timedelta(days=2) >= self.end:
-            self.counts.upcoming.append((course.patient_id, course.start.date()))
-        scores(0, course.start - timedelta(days=2), Occasion.BASELINE, None)
-        for k in range(1, sessions + 1):
-            at = course.start + timedelta(days=round((k - 1) * gap))
-            ref = uuid.UUID(int=rng.getrandbits(128), version=4)
+        scores(0, course.baseline_at, Occasion.BASELINE, None)
+        for k, session in enumerate(course.sessions, start=1):
+            at, ref = session.starts_at, session.ref
             scores(k, at - timedelta(minutes=20), Occasion.PRE_SESSION, ref)
             if course.ketamine:
                 before = 10 - curve(k) * 10 / 24
                 lift = 3.0 if archetype != "non_responder" else 1.2
                 mood(before, at - timedelta(minutes=15), Occasion.PRE_SESSION, ref)
-                mood(before + lift, at + timedelta(hours=2), Occasion.POST_SESSION, ref)
+                # Before discharge, 15 minutes after the session's end; the next day at home.
+                mood(before + lift, session.ends_at + AFTER_END, Occasion.POST_SESSION, ref)
                 mood(before + lift * 0.6, at + timedelta(days=1), Occasion.DAY_AFTER, ref)
-        end = course.start + timedelta(days=round(sessions * gap) + 1)
-        scores(sessions + 1, end, Occasion.END_OF_COURSE, None)
+        scores(sessions + 1, course.ends_at, Occasion.END_OF_COURSE, None)
         for m in range(1, FOLLOW_UP_MONTHS + 1):
-            scores(sessions + 1 + m, end + timedelta(days=30 * m), Occasion.FOLLOW_UP, None)
-        kept = [a for a in out if a is not None]
-        self.counts.responses += len(kept)
+            at = course.ends_at + timedelta(days=30 * m)
+            scores(sessions + 1 + m, at, Occasion.FOLLOW_UP, None)
+        course.responses = [a for a in out if a is not None]
         self.counts.courses += 1
-        return kept
+        return course.responses
 
 
-def add_trajectories(*, seed: int, today_end: datetime, batch_size: int = 5000) -> TrajectoryCounts:
-    """Create the score histories of every consented patient (bulk inserts)."""
-    maker = Trajectories(seed=seed, today_end=today_end)
+def add_trajectories(
+    *,
+    seed: int,
+    today: date,
+    now: datetime | None = None,
+    live_through_plans: bool,
+    batch_size: int = 5000,
+) -> TrajectoryCounts:
+    """Create the score histories of every consented patient up to the cutoff (``now``, else
+    the start of ``today``; bulk inserts). Courses not ended before it are listed in ``live``;
+    with ``live_through_plans`` their responses are left unsaved, for the measurement plan to
+    record (kapclinic.demo.plans)."""
+    maker = Trajectories(seed=seed, today=today, now=now)
     pending: list[Assessment] = []
     for course in list(maker.courses()):
-        pending.extend(maker.for_course(course))
+        responses = maker.for_course(course)
+        if course.live:
+            maker.counts.live.append(course)
+            if live_through_plans:
+                continue
+        pending.extend(responses)
+        maker.counts.responses += len(responses)
         if len(pending) >= batch_size:
             Assessment.objects.bulk_create(pending)
             pending = []

@@ -4,11 +4,13 @@ responders, fading for relapsers, gradual change in talk therapy."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime, time
 
 import pytest
 
+from kapclinic.accounts.models import Clinic
 from kapclinic.demo.generator import GenerationResult, generate_clinic
+from kapclinic.demo.workweek import workweeks
 from kapclinic.measurement.instruments import get_instrument
 from kapclinic.measurement.instruments.scoring import score
 from kapclinic.measurement.models import Assessment, Occasion, SafetyTask
@@ -36,12 +38,12 @@ def test_consented_patients_have_scored_histories_and_nothing_after_today(
     course = Assessment.objects.exclude(occasion=Occasion.SCREENING)
     assert course.count() == counts.responses
     phq9 = get_instrument("phq9")
-    for a in course.filter(instrument_code="phq9"):
+    for a in course.filter(instrument_code="phq9").select_related("clinic"):
         assert a.status == Assessment.Status.COMPLETED
         assert a.total == score(phq9, a.answers).total  # the engine's own result
         assert a.answers["phq9_9"] == 0  # no accidental safety alerts in the demo
         assert a.completed_at is not None
-        assert a.completed_at.date() < TODAY
+        assert a.completed_at < datetime.combine(TODAY, time.min, tzinfo=a.clinic.tzinfo)
     # Course responses raise no alert; the screenings' answers do (test_screening_safety.py).
     assert not SafetyTask.objects.exclude(assessment__occasion=Occasion.SCREENING).exists()
 
@@ -95,10 +97,14 @@ def _series(patient_id: int) -> list[ScorePoint]:
 def test_sessions_happen_in_the_clinics_working_hours_in_its_own_time_zone(
     demo: GenerationResult,
 ) -> None:
-    # Issue 11.8: "before a session" used to land at 05:10 local time (9:30 UTC).
-    sessions = Assessment.objects.filter(occasion=Occasion.PRE_SESSION).select_related("clinic")
+    # Issue 11.8: "before a session" used to land at 05:10 local time (9:30 UTC), and sessions
+    # on Saturdays and Sundays whatever the clinic's hours.
+    weeks = workweeks(Clinic.objects.all())
+    sessions = Assessment.objects.filter(occasion__in=[Occasion.PRE_SESSION, Occasion.POST_SESSION])
     assert sessions
-    for a in sessions:
+    for a in sessions.select_related("clinic"):
         assert a.completed_at is not None
         local = a.completed_at.astimezone(a.clinic.tzinfo)
         assert 8 <= local.hour < 18, local
+        opens, closes = weeks[a.clinic_id].hours[local.weekday()]  # a working day
+        assert opens <= local.time() <= closes, local

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime, time
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from kapclinic.accounts.models import Clinic, Role, Room, StaffMembership, User
+from kapclinic.accounts.models import Clinic, OpeningHours, Role, Room, StaffMembership, User
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +47,28 @@ def test_today_shows_the_clinic_day_in_the_clinic_time_zone(
     response = client_for(Role.THERAPIST).get(reverse("today:today"))
     assert response.context["clinic_day"].day == clinics[0].local_today()
     assert clinics[0].time_zone in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("day", "says"),
+    [
+        (date(2026, 11, 25), "Wednesday 25 November 2026 · open 08:00–18:00"),
+        # The demo clinic opens on Saturday mornings, not on Sundays (seed 11).
+        (date(2026, 11, 28), "Saturday 28 November 2026 · open 09:00–13:00"),
+        (
+            date(2026, 11, 29),
+            "Sunday 29 November 2026 · closed today; next open Monday 30 November, 08:00–18:00",
+        ),
+    ],
+)
+def test_today_says_when_the_clinic_opens_next_on_a_day_it_is_closed(
+    client_for: Callable[[Role], Client], clinics: list[Clinic], day: date, says: str
+) -> None:
+    home = clinics[0]
+    assert OpeningHours.objects.filter(clinic=home, weekday=5).exists()
+    with time_machine.travel(datetime.combine(day, time(9), tzinfo=home.tzinfo), tick=False):
+        page = client_for(Role.NURSE).get(reverse("today:today")).content.decode()
+    assert says in " ".join(page.split())
 
 
 def test_today_query_count_does_not_grow_with_rooms_and_staff(

@@ -16,6 +16,7 @@ from kapclinic.demo.generator import (
     generate_clinic,
 )
 from kapclinic.demo.plans import enrol_portal_patient
+from kapclinic.demo.workweek import working_days
 
 
 def _iso_date(value: str) -> date:
@@ -42,7 +43,10 @@ class Command(BaseCommand):
             "--today",
             type=_iso_date,
             default=None,
-            help="the date the data is built around (default: today)",
+            help=(
+                "the date the data is built around, its history ending at the start of it "
+                "(default: the real date, history up to the real time)"
+            ),
         )
         parser.add_argument(
             "--if-empty",
@@ -67,7 +71,10 @@ class Command(BaseCommand):
             msg = "The database already holds an organisation; generate into an empty database."
             raise CommandError(msg)
 
-        today: date = options["today"] or timezone.localdate()
+        # On the real date, history runs up to now: what the staff see at timezone.now() is
+        # what the demo recorded (a session this morning happened, this afternoon's is due).
+        now = None if options["today"] else timezone.now()
+        today: date = options["today"] or timezone.localdate(now)
         started = time.monotonic()
         with tqdm(total=patients, unit="patient", disable=None, desc="patients") as bar:
             result = generate_clinic(
@@ -76,6 +83,8 @@ class Command(BaseCommand):
                 today=today,
                 progress=bar.update,
                 batch_size=options["batch_size"],
+                plans=True,
+                now=now,
             )
         # The portal's demo patient has questionnaires due on their page (make run).
         portal_due = enrol_portal_patient(email=DEMO_PATIENT_LOGIN, today=today)
@@ -89,11 +98,11 @@ class Command(BaseCommand):
                 f"{result.consent_documents} consent documents; intake: "
                 f"{result.stages.summary()}; measurement: "
                 f"{result.trajectories.courses} courses with "
-                f"{result.trajectories.responses} questionnaire responses, "
-                f"{result.plan_enrolments + portal_due} upcoming courses enrolled in a "
-                "measurement plan; "
+                f"{result.trajectories.responses + result.plans.responses} questionnaire "
+                f"responses; plans: {result.plans.summary()}"
+                f"{' (and the portal patient)' if portal_due else ''}; "
                 f"in {elapsed:.1f} s (seed {options['seed']}, "
-                f"today {today.isoformat()})."
+                f"today {today.isoformat()}, {working_days(today)})."
             )
         )
         self._print_logins()
