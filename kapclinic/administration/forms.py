@@ -196,7 +196,7 @@ class LoadWordingForm(forms.Form):
     wording_file = forms.FileField(
         label="Wording file (JSON)",
         required=False,
-        help_text="The file your licence provides, in kapclinic's format (see below).",
+        help_text="The file your licence provides, in the shape shown above.",
     )
     wording_text = forms.CharField(
         label="Or paste the wording (JSON)",
