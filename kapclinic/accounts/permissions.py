@@ -57,6 +57,10 @@ class Capability(models.TextChoices):
     VIEW_AUDIT = "view_audit", "Read and export the clinic's audit report"
     MANAGE_CLINIC = "manage_clinic", "Change the clinic's details, limits, rooms and opening hours"
     MANAGE_STAFF = "manage_staff", "Invite staff, grant and end roles in their clinic"
+    MANAGE_INSTRUMENTS = (
+        "manage_instruments",
+        "Load and retire the clinic's licensed wording of questionnaires",
+    )
     RESET_STAFF_2FA = "reset_staff_2fa", "Reset a staff member's two-factor authentication"
     MANAGE_OWN_ACCOUNT = "manage_own_account", "Manage own password, 2FA and sessions"
     VIEW_OWN_RECORD = "view_own_record", "See their own record in the patient portal"
@@ -122,6 +126,9 @@ MATRIX: Final[dict[Capability, frozenset[str]]] = {
     # Granting roles is granting access to patient records: the clinic's admins only, in their
     # own clinic, never to themselves (accounts.services.staffing; issue 10).
     Capability.MANAGE_STAFF: frozenset({Role.CLINIC_ADMIN}),
+    # Loading licensed wording declares, for the clinic, that it holds the licence (R-OUT-4,
+    # R-OUT-5): an administrative and contractual act of the clinic's admins, not clinical work.
+    Capability.MANAGE_INSTRUMENTS: frozenset({Role.CLINIC_ADMIN}),
     Capability.RESET_STAFF_2FA: frozenset({Role.CLINIC_ADMIN}),
     Capability.MANAGE_OWN_ACCOUNT: frozenset(ALL_ROLES),
     Capability.VIEW_OWN_RECORD: frozenset({PATIENT}),

@@ -1,4 +1,5 @@
-"""Input shapes of the clinic administration pages; the rules are in accounts.services."""
+"""Input shapes of the clinic administration pages; the rules are in accounts.services (and
+measurement.licensing for the instruments' licensed wording)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from kapclinic.accounts.credentials import normalise_email
 from kapclinic.accounts.models import Clinic, Role, Room, Weekday
 from kapclinic.accounts.services.clinic_setup import CLINIC_FIELDS, ROOM_FIELDS
 from kapclinic.core.reasons import clean_reason
+from kapclinic.measurement.licensing.services import MAX_LICENCE_LENGTH
+from kapclinic.measurement.licensing.wording import MAX_FILE_BYTES
 
 # Two opening intervals a day (e.g. a lunch break) cover every clinic seen so far.
 INTERVALS_PER_DAY = 2
@@ -184,3 +187,79 @@ class OpeningHoursForm(forms.Form):
                 initial[f"opens_{weekday}_{count[weekday]}"] = opens
                 initial[f"closes_{weekday}_{count[weekday]}"] = closes
         return initial
+
+
+class LoadWordingForm(forms.Form):
+    """A licensed wording, uploaded as a JSON file or pasted, and the licence it is loaded
+    under. The file's content is checked by measurement.licensing (item by item)."""
+
+    wording_file = forms.FileField(
+        label="Wording file (JSON)",
+        required=False,
+        help_text="The file your licence provides, in the shape shown above.",
+    )
+    wording_text = forms.CharField(
+        label="Or paste the wording (JSON)",
+        required=False,
+        max_length=MAX_FILE_BYTES,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
+    )
+    licence_holder = forms.CharField(
+        label="Licence holder",
+        max_length=MAX_LICENCE_LENGTH,
+        help_text="Who holds the licence, as the agreement names them (the clinic or its "
+        "organisation).",
+        error_messages={"required": "Give the licence holder."},
+    )
+    licence_reference = forms.CharField(
+        label="Licence or agreement reference",
+        max_length=MAX_LICENCE_LENGTH,
+        help_text="The agreement's number, date or other reference, to find it again.",
+        error_messages={"required": "Give the licence or agreement reference."},
+    )
+    licence_confirmed = forms.BooleanField(
+        error_messages={
+            "required": "Confirm the clinic's licence: the wording is loaded only under it."
+        },
+    )
+
+    def __init__(self, *args: Any, confirmation: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["licence_confirmed"].label = confirmation
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        upload = data.get("wording_file")
+        text = str(data.get("wording_text") or "")
+        if upload and text.strip():
+            raise forms.ValidationError("Upload the wording file or paste it, not both.")
+        if upload:
+            if upload.size > MAX_FILE_BYTES:
+                self.add_error(
+                    "wording_file", f"The file is larger than {MAX_FILE_BYTES // 1024} KB."
+                )
+                return data
+            try:
+                data["raw"] = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                self.add_error("wording_file", "The file is not UTF-8 text: save it as UTF-8.")
+        elif text.strip():
+            data["raw"] = text
+        elif "wording_text" not in self.errors:
+            raise forms.ValidationError("Upload the wording file or paste its JSON.")
+        return data
+
+
+class RetireWordingForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is this wording no longer to be used?",
+        max_length=500,
+        help_text="For example: the licence ended; the wrong file was loaded. Kept in the "
+        "audit trail.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Give the reason."},
+    )
+
+    def clean_reason(self) -> str:
+        return clean_reason(self.cleaned_data["reason"], error=forms.ValidationError)

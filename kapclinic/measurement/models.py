@@ -1,4 +1,5 @@
-"""Stored questionnaire responses, their one-time links, and the safety tasks they raise.
+"""Stored questionnaire responses, their one-time links, the safety tasks they raise, the
+measurement plans, and each clinic's licensed wording of the instruments that ship without it.
 
 The instruments themselves are data files (instruments/data/*.json), not rows: a response names
 its instrument by code and version, and keeps the raw answers and the engine's derived scores
@@ -482,3 +483,77 @@ class Assignment(PublicIdModel, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Assignment {self.instrument_code} ({self.status})"
+
+
+class LicensedWording(PublicIdModel, TimeStampedModel):
+    """The wording (stem, item texts, answer labels) a clinic loaded for one instrument version,
+    under the licence its admin declared.
+
+    At most one load per clinic and instrument version is in use. A newer load supersedes it;
+    an admin may retire it with a reason. Nothing is deleted: which wording was in use when a
+    response was given stays answerable from these rows and the audit trail.
+    """
+
+    class Status(models.TextChoices):
+        IN_USE = "in_use", "In use"
+        SUPERSEDED = "superseded", "Replaced by a newer load"
+        RETIRED = "retired", "Retired"
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    instrument_code = models.CharField(max_length=40)
+    instrument_version = models.CharField(max_length=20)
+    # {"stem": "...", "items": {item id: text}, "options": {item id: {"value": label}}}, as
+    # checked by licensing.wording.parse_wording (and with_licensed_texts) when it was loaded.
+    texts = models.JSONField()
+    # SHA-256 of the canonical JSON of ``texts``: what the audit trail records instead of them.
+    texts_sha256 = models.CharField(max_length=64)
+    # The licence the admin declared when loading (both required).
+    licence_holder = models.CharField(max_length=200)
+    licence_reference = models.CharField(max_length=200)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.IN_USE)
+    loaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    loaded_at = models.DateTimeField()
+    # Superseded or retired: when, by whom (the admin who loaded the newer one, or retired it).
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    end_reason = models.TextField(blank=True)
+    superseded_by = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="supersedes"
+    )
+
+    class Meta:
+        ordering = ["-loaded_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["clinic", "instrument_code", "status"],
+                name="licensed_wording_lookup_idx",
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "instrument_code", "instrument_version"],
+                condition=Q(status="in_use"),
+                name="licensed_wording_one_in_use",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status="in_use", ended_at__isnull=True, superseded_by__isnull=True)
+                    # superseded_by is set in the same transaction, once the newer load exists.
+                    | Q(status="superseded", ended_at__isnull=False)
+                    | (
+                        Q(status="retired", ended_at__isnull=False, superseded_by__isnull=True)
+                        & ~Q(end_reason="")
+                    )
+                ),
+                name="licensed_wording_status_consistent",
+            ),
+            models.CheckConstraint(
+                condition=~Q(licence_holder="") & ~Q(licence_reference=""),
+                name="licensed_wording_licence_declared",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_code} v{self.instrument_version} wording ({self.status})"

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from kapclinic.accounts.models import Room, StaffMembership
 from kapclinic.accounts.permissions import Capability
+from kapclinic.measurement.tests.wording import CSSRS, wording_in_use
 from tests.architecture.routing import Call, World
 
 
@@ -20,6 +21,8 @@ def administration_routes(world: World) -> dict[str, Call]:
     room = Room.objects.filter(clinic=world.home).order_by("id").first()
     assert membership is not None
     assert room is not None
+    # A licensed wording loaded in the clinic (dummy text), so that its retire page is probed.
+    wording = wording_in_use(world.home)
     return {
         "administration:staff": Call(
             "GET", reverse("administration:staff"), Capability.MANAGE_STAFF
@@ -55,5 +58,16 @@ def administration_routes(world: World) -> dict[str, Call]:
         ),
         "administration:hours": Call(
             "GET", reverse("administration:hours"), Capability.MANAGE_CLINIC
+        ),
+        "administration:instruments": Call(
+            "GET", reverse("administration:instruments"), Capability.MANAGE_INSTRUMENTS
+        ),
+        "administration:instrument": Call(
+            "GET", reverse("administration:instrument", args=[CSSRS]), Capability.MANAGE_INSTRUMENTS
+        ),
+        "administration:wording-retire": Call(
+            "GET",
+            reverse("administration:wording-retire", args=[wording.public_id]),
+            Capability.MANAGE_INSTRUMENTS,
         ),
     }

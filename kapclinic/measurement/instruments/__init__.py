@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from kapclinic.measurement.instruments.definition import Instrument as Instrument
-from kapclinic.measurement.instruments.registry import administrable as administrable
 from kapclinic.measurement.instruments.registry import all_instruments as all_instruments
 from kapclinic.measurement.instruments.registry import get_instrument as get_instrument
 from kapclinic.measurement.instruments.registry import load_licensed_texts as load_licensed_texts

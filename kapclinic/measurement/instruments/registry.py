@@ -36,11 +36,6 @@ def all_instruments() -> tuple[Instrument, ...]:
     return tuple(sorted(_registry().values(), key=lambda item: (item.code, int(item.version))))
 
 
-def administrable() -> list[Instrument]:
-    """Instruments that can be shown to a patient (licensed ones only with their texts)."""
-    return [i for i in all_instruments() if i.has_texts]
-
-
 def get_instrument(code: str, version: str | None = None) -> Instrument:
     """The instrument ``code`` at ``version``, or its latest version when ``version`` is None.
 

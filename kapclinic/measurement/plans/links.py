@@ -29,7 +29,8 @@ from django.urls import reverse
 
 from kapclinic.measurement.assignments.state import OPEN_ENROLMENT, lock_enrolments, measuring
 from kapclinic.measurement.exceptions import PlanError, UnknownInstrumentError
-from kapclinic.measurement.instruments import get_instrument
+from kapclinic.measurement.licensing.selectors import instrument_for_clinic
+from kapclinic.measurement.licensing.wording import unavailable_message
 from kapclinic.measurement.models import Assignment, Mode
 from kapclinic.measurement.plans.services import send_links
 
@@ -65,12 +66,12 @@ def send_link_if_due(*, assignment_public_id: UUID, now: datetime) -> int:
     already, started, cancelled, moved later, overdue, has no address, or there is no base URL;
     it then stays on the worklist.
 
-    Raises PlanError when the assignment's own instrument cannot be shown (licensed texts not
-    loaded); the patient's other links are sent without it."""
+    Raises PlanError when the assignment's own instrument cannot be shown (its licensed wording
+    not loaded in the clinic); the patient's other links are sent without it."""
     target = (
         _unsent(now)
         .filter(public_id=assignment_public_id, patient__email__gt="")
-        .values_list("pk", "patient_id", "instrument_code")
+        .values_list("pk", "patient_id", "clinic_id", "instrument_code")
         .first()
     )
     if target is None:
@@ -81,34 +82,38 @@ def send_link_if_due(*, assignment_public_id: UUID, now: datetime) -> int:
             assignment_public_id,
         )
         return 0
-    pk, patient_id, code = target
-    if not _can_be_shown(code):
-        raise PlanError(f"{code} needs its licensed item texts before it can be sent.")
+    pk, patient_id, clinic_id, code = target
+    refusal = _cannot_be_shown(clinic_id, code)
+    if refusal:
+        raise PlanError(refusal)
     # The patient's open enrolment first, as the plan hooks and end_enrolment lock it; then all of
     # the patient's due links in id order (as send_links locks), checked again.
     lock_enrolments(patient_id=patient_id, status__in=OPEN_ENROLMENT)
     due = list(
         _unsent(now).select_for_update(of=("self",)).filter(patient_id=patient_id).order_by("id")
     )
-    together = [a for a in due if _can_be_shown(a.instrument_code)]
+    together = [a for a in due if not _cannot_be_shown(a.clinic_id, a.instrument_code)]
     if pk not in {a.pk for a in together}:
         return 0
     send_links(actor=None, roles=(), assignments=together, now=now, link_for=absolute_link)
     return len(together)
 
 
-def _can_be_shown(instrument_code: str) -> bool:
+def _cannot_be_shown(clinic_id: int, instrument_code: str) -> str:
+    """Why the instrument cannot be sent to a patient of the clinic ("" when it can): its
+    licensed wording is not loaded there, or the code is unknown."""
     try:
-        return get_instrument(instrument_code).has_texts
+        instrument = instrument_for_clinic(clinic_id, instrument_code)
     except UnknownInstrumentError:
-        return False
+        return f"There is no instrument {instrument_code!r}."
+    return "" if instrument.has_texts else unavailable_message(instrument)
 
 
 @dataclass(frozen=True)
 class SweepResult:
     sent: int
     without_email: int  # due, but the patient has no e-mail address: staff must act
-    refused: int = 0  # could not be sent (e.g. an instrument without its licensed texts)
+    refused: int = 0  # could not be sent (e.g. an instrument without its licensed wording)
 
 
 def send_due_links(*, now: datetime) -> SweepResult:

@@ -35,11 +35,13 @@ from kapclinic.measurement.exceptions import (
     InvalidAnswersError,
     LinkRefusedError,
 )
-from kapclinic.measurement.instruments import Instrument, get_instrument
+from kapclinic.measurement.instruments import Instrument
 from kapclinic.measurement.instruments.alerts import alerts
 from kapclinic.measurement.instruments.definition import AlertSeverity
 from kapclinic.measurement.instruments.scoring import ScoreResult, score
 from kapclinic.measurement.instruments.skiplogic import check_answers, visible_items
+from kapclinic.measurement.licensing.selectors import instrument_for_clinic
+from kapclinic.measurement.licensing.wording import unavailable_message
 from kapclinic.measurement.models import Assessment, AssessmentLink, Mode, Occasion, SafetyTask
 from kapclinic.measurement.safety.jobs import enqueue_escalations
 from kapclinic.patients.models import Patient
@@ -49,7 +51,10 @@ MIN_REASON_LENGTH: Final = 10
 
 
 def instrument_of(assessment: Assessment) -> Instrument:
-    return get_instrument(assessment.instrument_code, assessment.instrument_version)
+    """The response's instrument version as its clinic gives it (with its licensed wording)."""
+    return instrument_for_clinic(
+        assessment.clinic_id, assessment.instrument_code, assessment.instrument_version
+    )
 
 
 def _audit(
@@ -87,8 +92,8 @@ def start_assessment(
 ) -> Assessment:
     """Open an empty response to the current version of ``instrument_code`` for ``patient``.
 
-    Raises AssessmentError when the instrument's item texts are licensed and not loaded (it
-    cannot be shown to anyone) or the patient record was merged away."""
+    Raises AssessmentError when the instrument's wording is licensed and the patient's clinic
+    has not loaded it (it cannot be shown to anyone) or the patient record was merged away."""
     instrument = _administrable(instrument_code, patient)
     assessment = Assessment.objects.create(
         patient=patient,
@@ -114,14 +119,11 @@ def start_assessment(
 def _administrable(instrument_code: str, patient: Patient) -> Instrument:
     """The current version of the instrument, if it can be given to ``patient``.
 
-    Raises AssessmentError when the instrument's item texts are licensed and not loaded (it
-    cannot be shown to anyone) or the patient record was merged away."""
-    instrument = get_instrument(instrument_code)
+    Raises AssessmentError when the instrument's wording is licensed and the patient's clinic
+    has not loaded it (it cannot be shown to anyone) or the patient record was merged away."""
+    instrument = instrument_for_clinic(patient.clinic_id, instrument_code)
     if not instrument.has_texts:
-        raise AssessmentError(
-            f"{instrument.title} needs its licensed item texts before it can be administered "
-            "(see docs/measurement.md)."
-        )
+        raise AssessmentError(unavailable_message(instrument))
     if patient.merged_into_id is not None:
         raise AssessmentError("This record was merged into another: use the surviving record.")
     return instrument
@@ -323,8 +325,8 @@ def record_response(
     ``_record_for_assignment``): the assignment's occasion and session, and it is completed.
 
     Raises AssessmentError, and stores nothing, for what either of those would refuse: an
-    instrument whose licensed texts are not loaded, a merged record, an invalid answer, or a
-    required item unanswered (named)."""
+    instrument whose licensed wording the clinic has not loaded, a merged record, an invalid
+    answer, or a required item unanswered (named)."""
     if assignment_id is not None:
         return _record_for_assignment(
             actor=actor,

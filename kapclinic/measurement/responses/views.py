@@ -22,9 +22,10 @@ from kapclinic.accounts.permissions import Capability, requires
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.accounts.views import recheck_password
 from kapclinic.measurement.exceptions import AssessmentError, LinkRefusedError
-from kapclinic.measurement.instruments import Instrument, administrable
+from kapclinic.measurement.instruments import Instrument
 from kapclinic.measurement.instruments.definition import Item
 from kapclinic.measurement.instruments.skiplogic import visible_items
+from kapclinic.measurement.licensing.selectors import list_instrument_choices
 from kapclinic.measurement.models import Assessment, Mode, Occasion, SafetyTask
 from kapclinic.measurement.responses import patient_mode
 from kapclinic.measurement.responses.services import (
@@ -90,11 +91,12 @@ def patient_questionnaires(request: ClinicRequest, public_id: UUID) -> HttpRespo
     access = _access(request, public_id, "measurement.questionnaires_opened")
     patient = access.patient
     error = ""
+    choices = list_instrument_choices(patient.clinic_id)
     if request.method == "POST":
         code = request.POST.get("instrument", "")
         occasion = request.POST.get("occasion", Occasion.AD_HOC)
         mode = Mode.LINK if request.POST.get("mode") == "link" else Mode.STAFF
-        if code not in {i.code for i in administrable()}:
+        if code not in {c.instrument.code for c in choices}:
             error = "Choose a questionnaire from the list."
         elif occasion not in Occasion.values:
             error = "Choose when the questionnaire is taken."
@@ -123,7 +125,8 @@ def patient_questionnaires(request: ClinicRequest, public_id: UUID) -> HttpRespo
         {
             "patient": patient,
             "access": access,
-            "instruments": administrable(),
+            "choices": choices,
+            "unavailable": [c for c in choices if not c.available],
             "occasions": Occasion.choices,
             "rows": rows,
             "error": error,
@@ -215,6 +218,8 @@ def answer_questionnaire(
     answer changed which questions are asked or was refused, when the whole form goes back
     (retargeted), so answers tapped meanwhile are never swapped away."""
     instrument = instrument_of(assessment)
+    if not instrument.has_texts:
+        return _cannot_show(request, assessment, instrument, page_template, context)
     answers = dict(assessment.answers)
     asked_before = [item.id for item in visible_items(instrument, answers)]
     errors: tuple[str, ...] = ()
@@ -241,6 +246,33 @@ def answer_questionnaire(
     if status == "saved" and [q.item.id for q in shown] == asked_before:
         return render(request, "measurement/partials/_save_status.html", full)
     # htmx swaps 200 responses only; a refused answer is shown in the form all the same.
+    response = render(request, "measurement/partials/_questionnaire_form.html", full)
+    response["HX-Retarget"] = "#questionnaire-form"
+    response["HX-Reswap"] = "outerHTML"
+    return response
+
+
+# Shown to staff and patients alike when a response's licensed wording was retired meanwhile.
+CANNOT_SHOW = (
+    "This questionnaire cannot be shown now: the clinic's licensed wording for it is no longer "
+    "in use. The answers given so far are kept; the care team will give it another way."
+)
+
+
+def _cannot_show(
+    request: HttpRequest,
+    assessment: Assessment,
+    instrument: Instrument,
+    page_template: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """The page without its questions (nothing is saved): a licensed instrument whose wording
+    the clinic retired while this response was in progress (licensing.services)."""
+    full = {**context, "assessment": assessment, "instrument": instrument, "unavailable": True}
+    full["message"] = CANNOT_SHOW
+    if not request.headers.get("HX-Request"):
+        return render(request, page_template, full, status=409)
+    # htmx swaps 200 responses only: the form is replaced by the message.
     response = render(request, "measurement/partials/_questionnaire_form.html", full)
     response["HX-Retarget"] = "#questionnaire-form"
     response["HX-Reswap"] = "outerHTML"

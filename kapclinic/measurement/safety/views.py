@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kapclinic.accounts.permissions import Capability, allows, current_clinic, requires
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.measurement.exceptions import SafetyTaskError
-from kapclinic.measurement.instruments import administrable
+from kapclinic.measurement.licensing.selectors import administrable_codes
 from kapclinic.measurement.models import (
     Disposition,
     EvaluationMethod,
@@ -41,7 +41,7 @@ from kapclinic.measurement.safety.services import (
 from kapclinic.patients.selectors import PatientAccess
 
 ASQ: Final = "asq"  # public domain (NIMH): kapclinic can always give it
-CSSRS: Final = "cssrs_screener"  # licensed: given on paper unless its wording is loaded
+CSSRS: Final = "cssrs_screener"  # licensed: on paper unless the clinic loaded its wording
 
 
 class AcknowledgeForm(forms.Form):
@@ -123,9 +123,10 @@ def task_list(request: ClinicRequest) -> HttpResponse:
     )
 
 
-def _assessments_now() -> dict[str, bool]:
-    """Which suicide-risk assessments kapclinic can give on the tablet right now."""
-    codes = {i.code for i in administrable()}
+def _assessments_now(task: SafetyTask) -> dict[str, bool]:
+    """Which suicide-risk assessments can be given on the tablet right now, in the patient's
+    clinic (the C-SSRS once the clinic has loaded its licensed wording)."""
+    codes = administrable_codes(task.clinic_id)
     return {"asq": ASQ in codes, "cssrs": CSSRS in codes}
 
 
@@ -161,9 +162,10 @@ def _task_page(
             "acknowledge_form": acknowledge_form or AcknowledgeForm(),
             "evaluate_form": evaluate_form or EvaluateForm(),
             "evaluation": _evaluation_labels(task),
-            "can_give_now": _assessments_now(),
+            "can_give_now": _assessments_now(task),
             "access": access,
             "asq": ASQ,
+            "cssrs": CSSRS,
         },
         status=status,
     )

@@ -131,7 +131,7 @@ def test_an_instrument_without_its_licensed_texts_is_refused(
         client_for(Role.NURSE), patient, {"instrument": "madrs", "answers": answers}
     )
     assert status == 422
-    assert "licensed item texts" in str(answer["detail"])
+    assert "its wording is not loaded in this clinic" in str(answer["detail"])
     assert not Assessment.objects.filter(patient=patient).exists()
 
 

@@ -170,7 +170,7 @@ def test_entered_in_error_keeps_the_response_out_of_the_count(
 def test_a_licensed_instrument_without_its_texts_cannot_be_started(
     patient: Patient, nurse: User
 ) -> None:
-    with pytest.raises(AssessmentError, match="licensed item texts"):
+    with pytest.raises(AssessmentError, match="its wording is not loaded in this clinic"):
         start_assessment(
             actor=nurse, roles=NURSE, patient=patient, instrument_code="madrs", mode=Mode.STAFF
         )
