@@ -41,10 +41,12 @@ from kapclinic.demo.generator import (
     DEMO_LOGINS,
     DEMO_PASSWORD,
     GenerationResult,
+    add_new_patient,
     add_patients,
     generate_clinic,
 )
 from kapclinic.measurement.models import Assessment
+from kapclinic.patients.models import Patient
 from kapclinic.referrals.models import Referral
 from kapclinic.screening.models import EligibilityDecision, FlagOverride, Screening
 
@@ -169,6 +171,25 @@ def add_demo_patients(demo: GenerationResult) -> Callable[[int], None]:
         add_patients(patients=patients, seed=next(seeds), today=DEMO_TODAY)
 
     return add
+
+
+@pytest.fixture
+def new_patient(demo: GenerationResult) -> Callable[..., Patient]:
+    """``new_patient(clinic, given_name="", family_name="")``: a newly registered, generated
+    patient of ``clinic`` with no history yet (``add_new_patient``); the names replace the
+    drawn ones."""
+    seeds = iter(range(2000, 3000))
+
+    def make(clinic: Clinic, *, given_name: str = "", family_name: str = "") -> Patient:
+        return add_new_patient(
+            clinic=clinic,
+            seed=next(seeds),
+            today=DEMO_TODAY,
+            given_name=given_name,
+            family_name=family_name,
+        )
+
+    return make
 
 
 _Row = TypeVar("_Row", bound=models.Model)
