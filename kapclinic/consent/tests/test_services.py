@@ -108,11 +108,16 @@ def test_the_typed_name_matches_case_and_order_insensitively(
 
 
 def test_the_typed_name_matches_without_accents(
-    patient: Patient, documents: list[ConsentDocument], demo_user: Callable[[Role], User]
+    home: Clinic,
+    documents: list[ConsentDocument],
+    demo_user: Callable[[Role], User],
+    new_patient: Callable[..., Patient],
 ) -> None:
-    Patient.objects.filter(pk=patient.pk).update(given_name="Zoë", family_name="Nguyễn")
-    patient.refresh_from_db()
-    _sign(patient, _doc(documents, RACEMIC), demo_user(Role.NURSE), typed_name="zoe NGUYEN")
+    zoe = new_patient(home, given_name="Zoë", family_name="Nguyễn")
+    record = _sign(zoe, _doc(documents, RACEMIC), demo_user(Role.NURSE), typed_name="zoe NGUYEN")
+    assert record.patient_typed_name == "zoe NGUYEN"
+    assert record.status_against(1) == ConsentStatusCode.AWAITING_COUNTERSIGNATURE
+    assert ConsentRecord.objects.get(patient=zoe) == record
 
 
 def test_a_wrong_name_is_refused_with_a_clear_message(
