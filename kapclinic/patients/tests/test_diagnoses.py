@@ -121,6 +121,7 @@ def test_the_same_active_code_twice_is_refused(patient: Patient, prescriber: Use
     _add(prescriber, patient, "F41.1")
     with pytest.raises(DiagnosisError, match="already an active diagnosis"):
         _add(prescriber, patient, "F41.1")
+    assert patient.diagnoses.count() == 1
 
 
 @pytest.mark.django_db
