@@ -1,29 +1,52 @@
-"""Project-wide pytest fixtures: the synthetic clinic, signed-in clients per role, the browser."""
+"""Project-wide pytest fixtures: the synthetic clinic, signed-in clients per role, the browser.
+
+The demo clinic is generated once per session, not once per test. The first test that asks for
+``demo`` builds it and commits it; every later test that asks for it runs in a transaction over
+it, rolled back afterwards (pytest-django's ``db``), as zulip's suite runs over its template
+database. A test that does not ask for ``demo`` still starts from an empty database:
+
+- tests are ordered so that those run before the demo is built (``pytest_collection_modifyitems``
+  below; pytest-django then runs transactional tests after the others, as Django does);
+- should a test that expects an empty database still meet the demo (another order, a reused
+  database), it is wiped for that test: inside the test's transaction, so the demo comes back
+  with the rollback, or, in a transactional test, for good, as Django's own flush after each
+  transactional test does;
+- a test that asks for ``demo`` after a transactional test flushed it gets it generated again.
+
+Tests that need a different demo (another seed or size) ask for no ``demo`` and call
+``generate_clinic`` themselves.
+"""
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any, TypeVar
 
 import pytest
-from django.db import models
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+from django.db import connection, models
 from django.db.models import Max
 from django.test import Client
+from pytest_django import DjangoDbBlocker
 
-from kapclinic.accounts.models import Clinic, Role, User
+from kapclinic.accounts.models import Clinic, Organization, Role, User
 from kapclinic.accounts.session_state import LAST_ACTIVITY_KEY, mark_verified
 from kapclinic.consent.models import ConsentDocument, ConsentRecord
 from kapclinic.demo.generator import (
     DEMO_LOGINS,
     DEMO_PASSWORD,
     GenerationResult,
+    add_new_patient,
     add_patients,
     generate_clinic,
 )
 from kapclinic.measurement.models import Assessment
+from kapclinic.patients.models import Patient
 from kapclinic.referrals.models import Referral
 from kapclinic.screening.models import EligibilityDecision, FlagOverride, Screening
 
@@ -42,11 +65,25 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 DEMO_TODAY = date(2026, 11, 25)
+DEMO_PATIENTS = 60
+DEMO_SEED = 11
 # A last-activity time (seconds since the epoch) in the year 2255: see force_login below.
 NEVER_IDLE = 9_000_000_000
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    _run_tests_of_an_empty_database_first(items)
+    _skip_browser_tests_without_chromium(items)
+
+
+def _run_tests_of_an_empty_database_first(items: list[pytest.Item]) -> None:
+    """Tests without ``demo`` first, so they run before the session builds it. A stable sort:
+    pytest-django's own (later, also stable) puts the transactional tests after the others."""
+    items.sort(key=lambda item: "demo" in getattr(item, "fixturenames", ()))
+
+
+def _skip_browser_tests_without_chromium(items: list[pytest.Item]) -> None:
     if shutil.which(CHROMIUM) is not None:
         return
     if os.environ.get("CI") == "true":
@@ -62,10 +99,66 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
+def _generate_demo() -> GenerationResult:
+    return generate_clinic(patients=DEMO_PATIENTS, seed=DEMO_SEED, today=DEMO_TODAY)
+
+
+def _holds_data() -> bool:
+    """Whether the database holds a demo (or any organisation): its first generated row."""
+    return Organization.objects.exists()
+
+
+def _wipe_database() -> None:
+    """Empty every table with Django's flush (kapclinic.audit's, for the audit trail's trigger).
+    Inside a test's transaction the rollback brings the rows back; in a transactional test it is
+    what Django does after the test anyway."""
+    call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture(scope="session")
+def _session_demo(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> GenerationResult:
+    """The demo clinic, generated and committed once per session (module docstring)."""
+    with django_db_blocker.unblock():
+        # Session fixtures are set up before any test's transaction begins; were this one ever
+        # inside it, the rollback would take the demo away from every later test.
+        assert not connection.in_atomic_block, "the session's demo must be committed"
+        if _holds_data():  # a database kept from an earlier run (--reuse-db)
+            _wipe_database()
+        return _generate_demo()
+
+
 @pytest.fixture
-def demo(db: None) -> GenerationResult:
-    """A small synthetic organisation: 2 clinics, their rooms and staff, 60 patients."""
-    return generate_clinic(patients=60, seed=11, today=DEMO_TODAY)
+def demo(_session_demo: GenerationResult, db: None) -> GenerationResult:
+    """A small synthetic organisation: 2 clinics, their rooms and staff, 60 patients.
+
+    Built once per session and committed; the test runs in a transaction over it (``db``), so
+    whatever the test writes is rolled back. Re-fetch rows from the database: no model instance
+    is shared between tests.
+    """
+    if not _holds_data():  # a transactional test flushed the session's demo: build it again
+        return _generate_demo()
+    return copy.deepcopy(_session_demo)
+
+
+@pytest.fixture(autouse=True)
+def _empty_database_unless_demo(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that uses the database without ``demo`` starts from an empty one (module
+    docstring); in the usual order the session's demo is not built yet and this only checks."""
+    uses_database = request.node.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if "demo" in request.fixturenames or not uses_database:
+        yield
+        return
+    request.getfixturevalue("db")  # transactional when the test is (pytest-django decides)
+    if not _holds_data():
+        yield
+        return
+    _wipe_database()
+    yield
+    # The flush re-created the content types under new ids; the rollback (or the next flush)
+    # changes them again, so nothing may keep the ones cached during this test.
+    ContentType.objects.clear_cache()
 
 
 @pytest.fixture
@@ -78,6 +171,25 @@ def add_demo_patients(demo: GenerationResult) -> Callable[[int], None]:
         add_patients(patients=patients, seed=next(seeds), today=DEMO_TODAY)
 
     return add
+
+
+@pytest.fixture
+def new_patient(demo: GenerationResult) -> Callable[..., Patient]:
+    """``new_patient(clinic, given_name="", family_name="")``: a newly registered, generated
+    patient of ``clinic`` with no history yet (``add_new_patient``); the names replace the
+    drawn ones."""
+    seeds = iter(range(2000, 3000))
+
+    def make(clinic: Clinic, *, given_name: str = "", family_name: str = "") -> Patient:
+        return add_new_patient(
+            clinic=clinic,
+            seed=next(seeds),
+            today=DEMO_TODAY,
+            given_name=given_name,
+            family_name=family_name,
+        )
+
+    return make
 
 
 _Row = TypeVar("_Row", bound=models.Model)

@@ -366,6 +366,23 @@ def add_patients(*, patients: int, seed: int, today: date) -> GenerationResult:
     return result
 
 
+def add_new_patient(
+    *, clinic: Clinic, seed: int, today: date, given_name: str = "", family_name: str = ""
+) -> Patient:
+    """One newly registered patient of ``clinic``: generated details (sex, name, birth date,
+    phone, e-mail) under the clinic's next MRN, and no history yet (no diagnosis, weight,
+    medication, allergy, referral, screening or consent); for tests of a first record. Each
+    call needs its own seed (the seed draws the public id). ``given_name`` and ``family_name``
+    replace the drawn name (tests of name search)."""
+    rng = random.Random(seed)
+    number = Patient.objects.filter(clinic=clinic).count() + 1
+    patient = _new_patient(rng, _Ids(rng), clinic, number, today)
+    patient.given_name = given_name or patient.given_name
+    patient.family_name = family_name or patient.family_name
+    patient.save()  # save() refreshes the search fields
+    return patient
+
+
 def _create_demo_portal_login(
     ids: _Ids, clinic: Clinic, password_hash: str, preferred: int | None
 ) -> str:

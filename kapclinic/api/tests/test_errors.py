@@ -7,11 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db.models import QuerySet
 from django.test import Client
 
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.api.api import api
 from kapclinic.api.schemas import ErrorOut
+from kapclinic.measurement.models import Assessment
 from kapclinic.patients.models import Patient
 
 pytestmark = pytest.mark.django_db
@@ -60,21 +62,27 @@ def test_not_signed_in_is_a_401_error_body(patient: Patient) -> None:
 
 
 def test_a_role_that_may_not_is_a_403_error_body(
-    patient: Patient, client_for: Callable[[Role], Client]
+    patient: Patient,
+    client_for: Callable[[Role], Client],
+    written: Callable[[type[Any]], QuerySet[Any]],
 ) -> None:
     valid = json.dumps({"instrument": "gad7", "answers": {}})
     response = _post(client_for(Role.FRONT_DESK), patient, valid)
     body = _error_of(response, 403)
     assert body["detail"].startswith("Your role in this clinic does not allow this")
+    assert not written(Assessment).exists()
 
 
 def test_a_write_without_the_csrf_token_is_a_403_error_body(
-    patient: Patient, demo_user: Callable[[Role], User]
+    patient: Patient,
+    demo_user: Callable[[Role], User],
+    written: Callable[[type[Any]], QuerySet[Any]],
 ) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(demo_user(Role.NURSE))
     body = _error_of(_post(client, patient, json.dumps({"instrument": "gad7"})), 403)
     assert "CSRF" in body["detail"]
+    assert not written(Assessment).exists()
 
 
 @pytest.mark.parametrize(
@@ -102,13 +110,16 @@ def test_a_body_that_is_not_json_is_a_400_error_body(
 
 
 def test_an_empty_instrument_is_refused_like_any_invalid_value(
-    patient: Patient, client_for: Callable[[Role], Client]
+    patient: Patient,
+    client_for: Callable[[Role], Client],
+    written: Callable[[type[Any]], QuerySet[Any]],
 ) -> None:
     client = client_for(Role.NURSE)
     empty = _error_of(_post(client, patient, json.dumps({"instrument": "", "answers": {}})), 422)
     unknown = _error_of(_post(client, patient, json.dumps({"instrument": "?", "answers": {}})), 422)
     assert [e["field"] for e in empty["errors"]] == ["instrument"]
     assert [e["field"] for e in unknown["errors"]] == ["instrument"]
+    assert not written(Assessment).exists()
 
 
 def test_an_invalid_query_parameter_is_a_422_naming_it(

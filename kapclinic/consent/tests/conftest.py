@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 
@@ -31,7 +31,9 @@ def documents(home: Clinic) -> list[ConsentDocument]:
 
 
 @pytest.fixture
-def undocumented_patient(home: Clinic, demo_user: Callable[[Role], User]) -> Patient:
+def undocumented_patient(
+    home: Clinic, demo_user: Callable[[Role], User], new_patient: Callable[..., Patient]
+) -> Patient:
     """A patient of a clinic that has published no consent document yet (every demo clinic has
     published its documents); the demo nurse works there too."""
     clinic = Clinic.objects.create(
@@ -45,11 +47,4 @@ def undocumented_patient(home: Clinic, demo_user: Callable[[Role], User]) -> Pat
         time_zone=home.time_zone,
     )
     StaffMembership.objects.create(user=demo_user(Role.NURSE), clinic=clinic, role=Role.NURSE)
-    return Patient.objects.create(
-        clinic=clinic,
-        mrn="ZEN-000001",
-        given_name="Nora",
-        family_name="Newcomer",
-        birth_date=date(1985, 3, 2),
-        sex="female",
-    )
+    return new_patient(clinic)

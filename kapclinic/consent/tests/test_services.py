@@ -108,11 +108,16 @@ def test_the_typed_name_matches_case_and_order_insensitively(
 
 
 def test_the_typed_name_matches_without_accents(
-    patient: Patient, documents: list[ConsentDocument], demo_user: Callable[[Role], User]
+    home: Clinic,
+    documents: list[ConsentDocument],
+    demo_user: Callable[[Role], User],
+    new_patient: Callable[..., Patient],
 ) -> None:
-    Patient.objects.filter(pk=patient.pk).update(given_name="Zoë", family_name="Nguyễn")
-    patient.refresh_from_db()
-    _sign(patient, _doc(documents, RACEMIC), demo_user(Role.NURSE), typed_name="zoe NGUYEN")
+    zoe = new_patient(home, given_name="Zoë", family_name="Nguyễn")
+    record = _sign(zoe, _doc(documents, RACEMIC), demo_user(Role.NURSE), typed_name="zoe NGUYEN")
+    assert record.patient_typed_name == "zoe NGUYEN"
+    assert record.status_against(1) == ConsentStatusCode.AWAITING_COUNTERSIGNATURE
+    assert ConsentRecord.objects.get(patient=zoe) == record
 
 
 def test_a_wrong_name_is_refused_with_a_clear_message(
@@ -129,11 +134,15 @@ def test_a_wrong_name_is_refused_with_a_clear_message(
 
 
 def test_the_box_must_be_ticked(
-    patient: Patient, documents: list[ConsentDocument], demo_user: Callable[[Role], User]
+    patient: Patient,
+    documents: list[ConsentDocument],
+    demo_user: Callable[[Role], User],
+    written: Callable[[type[Any]], QuerySet[Any]],
 ) -> None:
     with pytest.raises(ConsentError) as error:
         _sign(patient, _doc(documents, RACEMIC), demo_user(Role.NURSE), agreed=False)
     assert error.value.field == "agreed"
+    assert not written(ConsentRecord).exists()
 
 
 def test_a_superseded_version_or_another_clinics_document_cannot_be_signed(
@@ -141,6 +150,7 @@ def test_a_superseded_version_or_another_clinics_document_cannot_be_signed(
     documents: list[ConsentDocument],
     clinics: list[Clinic],
     demo_user: Callable[[Role], User],
+    written: Callable[[type[Any]], QuerySet[Any]],
 ) -> None:
     admin, nurse = demo_user(Role.CLINIC_ADMIN), demo_user(Role.NURSE)
     old = _doc(documents, RACEMIC)
@@ -166,14 +176,19 @@ def test_a_superseded_version_or_another_clinics_document_cannot_be_signed(
     )
     with pytest.raises(ConsentError, match="another clinic"):
         _sign(patient, foreign, nurse)
+    assert not written(ConsentRecord).exists()
 
 
 def test_signing_twice_is_refused(
-    patient: Patient, documents: list[ConsentDocument], demo_user: Callable[[Role], User]
+    patient: Patient,
+    documents: list[ConsentDocument],
+    demo_user: Callable[[Role], User],
+    written: Callable[[type[Any]], QuerySet[Any]],
 ) -> None:
-    _sign(patient, _doc(documents, RACEMIC), demo_user(Role.NURSE))
+    first = _sign(patient, _doc(documents, RACEMIC), demo_user(Role.NURSE))
     with pytest.raises(ConsentError, match="already signed"):
         _sign(patient, _doc(documents, RACEMIC), demo_user(Role.NURSE))
+    assert list(written(ConsentRecord)) == [first]
 
 
 def test_sign_countersign_withdraw_and_their_audit(

@@ -159,7 +159,9 @@ def test_another_clinics_patient_and_record_are_404(
 
 
 def test_admins_publish_new_versions_and_bad_input_is_422(
-    client_for: Callable[[Role], Client], home: Clinic
+    client_for: Callable[[Role], Client],
+    home: Clinic,
+    written: Callable[[type[Any]], QuerySet[Any]],
 ) -> None:
     client = client_for(Role.CLINIC_ADMIN)
     url = reverse("consent:documents")
@@ -167,6 +169,7 @@ def test_admins_publish_new_versions_and_bad_input_is_422(
     bad = client.post(url, {"treatment_type": "bogus", "title": "", "body": ""})
     assert bad.status_code == 422
     assert set(bad.context["form"].errors) == {"treatment_type", "title", "body"}
+    assert not written(ConsentDocument).exists()
     for n in (1, 2):
         ok = client.post(url, {"treatment_type": RACEMIC, "title": f"T{n}", "body": "<b>x</b>"})
         assert ok.status_code == 302

@@ -22,6 +22,8 @@ from kapclinic.demo.generator import (
     DEMO_PASSWORD,
     PRIMARY_DIAGNOSES,
     SECONDARY_DIAGNOSES,
+    GenerationResult,
+    add_new_patient,
     ascii_fold,
     clinic_count_for,
     generate_clinic,
@@ -35,7 +37,9 @@ from kapclinic.patients.models import (
     Patient,
     Sex,
 )
+from kapclinic.patients.search import search_key
 from kapclinic.patients.selectors import latest_weight_kg
+from kapclinic.screening.models import Screening
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 25)
@@ -77,8 +81,7 @@ def test_another_seed_gives_other_patients() -> None:
     assert fingerprint_of(patients=80, seed=6, today=TODAY) != first
 
 
-def test_every_clinic_has_rooms_hours_and_staff_of_every_role() -> None:
-    generate_clinic(patients=40, seed=1, today=TODAY)
+def test_every_clinic_has_rooms_hours_and_staff_of_every_role(demo: GenerationResult) -> None:
     for clinic in Clinic.objects.all():
         roles = set(StaffMembership.objects.filter(clinic=clinic).values_list("role", flat=True))
         assert roles == set(Role.values)
@@ -88,18 +91,36 @@ def test_every_clinic_has_rooms_hours_and_staff_of_every_role() -> None:
         assert OpeningHours.objects.filter(clinic=clinic).count() >= 5
 
 
-def test_the_demo_logins_work_with_the_printed_password() -> None:
-    generate_clinic(patients=10, seed=1, today=TODAY)
+def test_the_demo_logins_work_with_the_printed_password(demo: GenerationResult) -> None:
     for role, (email, _name, _credential) in DEMO_LOGINS.items():
         user = authenticate(username=email, password=DEMO_PASSWORD)
         assert user is not None, email
         assert StaffMembership.objects.filter(user=user, role=role).exists()
 
 
-def test_one_person_can_hold_a_role_in_two_clinics() -> None:
-    generate_clinic(patients=10, seed=1, today=TODAY)
+def test_one_person_can_hold_a_role_in_two_clinics(demo: GenerationResult) -> None:
     prescriber = User.objects.get(email=DEMO_LOGINS[Role.PRESCRIBER][0])
     assert prescriber.memberships.values("clinic").distinct().count() == 2
+
+
+def test_a_new_patient_is_generated_under_the_next_mrn_with_no_history_yet(
+    demo: GenerationResult,
+) -> None:
+    clinic = Clinic.objects.order_by("id")[0]
+    registered = Patient.objects.filter(clinic=clinic).count()
+    patient = add_new_patient(clinic=clinic, seed=4, today=TODAY)
+    assert patient.mrn == f"{clinic.code}-{registered + 1:06d}"
+    assert patient.given_name
+    assert patient.family_name
+    assert patient.phone.startswith("+1-555-")
+    assert patient.search_name == search_key(patient.given_name, patient.family_name)
+    for history in (Diagnosis, BodyMeasurement, Medication, Allergy):
+        assert not history.objects.filter(patient=patient).exists(), history
+    assert not patient.referrals.exists()
+    assert not Screening.objects.filter(patient=patient).exists()
+    named = add_new_patient(clinic=clinic, seed=5, today=TODAY, given_name="Zoë", family_name="Ng")
+    assert (named.mrn, named.full_name) == (f"{clinic.code}-{registered + 2:06d}", "Zoë Ng")
+    assert named.search_name == " zoe ng "
 
 
 def test_patients_are_varied_and_plausible() -> None:

@@ -24,16 +24,9 @@ Status = Diagnosis.Status
 
 
 @pytest.fixture
-def patient(clinics: list[Clinic]) -> Patient:
+def patient(clinics: list[Clinic], new_patient: Callable[..., Patient]) -> Patient:
     """A newly registered patient: no diagnoses yet (generated patients have some)."""
-    return Patient.objects.create(
-        clinic=clinics[0],
-        mrn="BOS-777002",
-        given_name="Ari",
-        family_name="Fresh",
-        birth_date=date(1990, 6, 1),
-        sex="other",
-    )
+    return new_patient(clinics[0])
 
 
 @pytest.fixture
@@ -128,6 +121,7 @@ def test_the_same_active_code_twice_is_refused(patient: Patient, prescriber: Use
     _add(prescriber, patient, "F41.1")
     with pytest.raises(DiagnosisError, match="already an active diagnosis"):
         _add(prescriber, patient, "F41.1")
+    assert patient.diagnoses.count() == 1
 
 
 @pytest.mark.django_db

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 
 import pytest
 from django.test import Client
@@ -32,16 +31,9 @@ def test_drug_names_are_classed_for_ketamine_interactions(
 
 
 @pytest.fixture
-def patient(clinics: list[Clinic]) -> Patient:
+def patient(clinics: list[Clinic], new_patient: Callable[..., Patient]) -> Patient:
     """A newly registered patient: no history yet (generated patients have some)."""
-    return Patient.objects.create(
-        clinic=clinics[0],
-        mrn="BOS-777001",
-        given_name="Noa",
-        family_name="Fresh",
-        birth_date=date(1988, 4, 2),
-        sex="other",
-    )
+    return new_patient(clinics[0])
 
 
 def _url(patient: Patient) -> str:
@@ -120,17 +112,13 @@ def test_records_are_stopped_or_marked_in_error_never_deleted(
 
 @pytest.mark.django_db
 def test_another_patients_record_cannot_be_changed_through_this_page(
-    client_for: Callable[[Role], Client], patient: Patient, clinics: list[Clinic]
+    client_for: Callable[[Role], Client],
+    patient: Patient,
+    clinics: list[Clinic],
+    new_patient: Callable[..., Patient],
 ) -> None:
     nurse = client_for(Role.NURSE)
-    other = Patient.objects.create(
-        clinic=clinics[0],
-        mrn="BOS-777002",
-        given_name="Ola",
-        family_name="Other",
-        birth_date=date(1970, 1, 1),
-        sex="male",
-    )
+    other = new_patient(clinics[0])
     nurse.post(_url(other), {"form": "allergy", "substance": "Penicillin", "severity": "mild"})
     allergy = Allergy.objects.get(patient=other)
     response = nurse.post(

@@ -32,16 +32,9 @@ def test_bmi_is_kilograms_per_square_metre_to_one_decimal(
 
 
 @pytest.fixture
-def patient(clinics: list[Clinic]) -> Patient:
+def patient(clinics: list[Clinic], new_patient: Callable[..., Patient]) -> Patient:
     """A newly registered patient: no history yet (generated patients have some)."""
-    return Patient.objects.create(
-        clinic=clinics[0],
-        mrn="BOS-777001",
-        given_name="Noa",
-        family_name="Fresh",
-        birth_date=date(1988, 4, 2),
-        sex="other",
-    )
+    return new_patient(clinics[0])
 
 
 def _url(patient: Patient) -> str:

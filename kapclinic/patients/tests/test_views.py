@@ -51,24 +51,13 @@ def test_an_impossible_page_number_shows_a_real_page(
 
 
 def test_the_patient_list_query_count_is_constant(
-    client_for: Callable[[Role], Client], clinics: list[Clinic]
+    client_for: Callable[[Role], Client], add_demo_patients: Callable[[int], None]
 ) -> None:
     client = client_for(Role.NURSE)
     url = reverse("patients:list")
     with CaptureQueriesContext(connection) as small:
         client.get(url)
-    home = clinics[0]
-    Patient.objects.bulk_create(
-        Patient(
-            clinic=home,
-            mrn=f"X-{n}",
-            given_name="Extra",
-            family_name=f"Aaron{n:03d}",
-            birth_date="1980-01-01",
-            sex="female",
-        )
-        for n in range(100)
-    )
+    add_demo_patients(60)
     with CaptureQueriesContext(connection) as large:
         client.get(url)
     assert len(large.captured_queries) == len(small.captured_queries)

@@ -175,6 +175,8 @@ def test_a_prescriber_who_no_longer_works_in_the_screenings_clinic_is_forbidden(
     screening = _record(demo_user(Role.NURSE), other_patient)
     with pytest.raises(ScreeningForbiddenError):
         _mark(prescriber, PRESCRIBER, screening)
+    screening.refresh_from_db()
+    assert screening.status != Screening.Status.ENTERED_IN_ERROR
 
 
 def test_a_prescriber_marks_any_screening_even_one_another_clinician_recorded(
@@ -196,6 +198,7 @@ def test_a_screening_in_error_no_longer_changes_by_override_or_signature(
         sign_decision(
             actor=prescriber, roles=PRESCRIBER, screening=screening, notes="", now=timezone.now()
         )
+    assert not EligibilityDecision.objects.filter(screening=screening).exists()
 
 
 # --- what stops counting ------------------------------------------------------------------------

@@ -151,11 +151,13 @@ def test_an_esketamine_label_rule_cannot_be_configured(
             rule_settings={label_rule.rule_id: "off"},
             reason=REASON,
         )
+    assert not ClinicScreeningPolicy.objects.exists()
 
 
 def test_only_a_prescriber_sets_the_policy(home: Clinic, demo_user: Callable[[Role], User]) -> None:
     with pytest.raises(ScreeningForbiddenError):
         _set(home, demo_user(Role.NURSE), roles=(Role.NURSE,))
+    assert not ClinicScreeningPolicy.objects.exists()
 
 
 def test_the_policy_page_saves_one_family_and_explains_a_refusal(

@@ -151,6 +151,7 @@ def test_a_hard_stop_cannot_be_overridden(
             reason="I would like to proceed anyway.",
             now=timezone.now(),
         )
+    assert not FlagOverride.objects.filter(screening=screening).exists()
 
 
 def test_only_a_prescriber_signs_and_an_incomplete_screening_is_refused(
@@ -182,6 +183,7 @@ def test_a_prescriber_of_another_clinic_cannot_sign(
         sign_decision(
             actor=prescriber, roles=PRESCRIBER, screening=screening, notes="", now=timezone.now()
         )
+    assert not EligibilityDecision.objects.filter(screening=screening).exists()
 
 
 def test_signing_records_the_decision_and_rescreening_keeps_history(

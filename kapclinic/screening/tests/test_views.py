@@ -114,6 +114,8 @@ def test_screening_pages_of_another_clinics_patient_answer_404(
     for name in ("screening:override", "screening:sign"):
         response = client.post(reverse(name, args=[screening.public_id]), {"confirm": "on"})
         assert response.status_code == 404
+    assert not FlagOverride.objects.filter(screening=screening).exists()
+    assert not EligibilityDecision.objects.filter(screening=screening).exists()
 
 
 def test_a_prescriber_overrides_a_flag_then_signs(
