@@ -6,6 +6,7 @@ patient that does not exist, so that ids cannot be probed. Every chart read is a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -76,6 +77,31 @@ def missing_contacts(patient: Patient) -> list[str]:
 def page_of_patients(clinic: Clinic, page_number: str | int | None) -> Page[Patient]:
     """One page of the clinic's patients, alphabetical: two queries (count + rows)."""
     return Paginator(list_clinic_patients(clinic), PAGE_SIZE).get_page(page_number)
+
+
+def audited_page_of_patients(
+    *,
+    actor: User,
+    roles: Iterable[str],
+    clinic: Clinic,
+    page_number: str | int | None,
+    action: str,
+) -> Page[Patient]:
+    """``page_of_patients``, audited: writes a SEARCH entry named ``action`` with the page
+    number and which patients it shows (their opaque ids). Two queries (count + rows) and the
+    audit write."""
+    page = page_of_patients(clinic, page_number)
+    shown = [str(patient.public_id) for patient in page.object_list]
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            operation=Operation.SEARCH,
+            action=action,
+            actor_roles=roles,
+            clinic_id=clinic.public_id,
+            detail={"page": page.number, "patients": shown},
+        )
+    return page
 
 
 @dataclass(frozen=True)
