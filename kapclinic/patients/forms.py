@@ -5,8 +5,10 @@ from typing import Any
 
 from django import forms
 from django.db import models
+from django.db.models import QuerySet
 
 from kapclinic.accounts.models import Clinic, Role, User
+from kapclinic.accounts.selectors import staff_holding
 from kapclinic.patients.bmi import HEIGHT_RANGE_CM, WEIGHT_RANGE_KG
 from kapclinic.patients.exceptions import DiagnosisError
 from kapclinic.patients.icd10 import billable
@@ -18,8 +20,8 @@ from kapclinic.patients.services.diagnoses import MAX_ERROR_REASON_LENGTH
 
 
 class BreakGlassForm(forms.Form):
-    clinic = forms.ModelChoiceField(
-        queryset=Clinic.objects.none(), label="Clinic", empty_label="Choose the patient's clinic"
+    clinic = forms.ModelChoiceField[Clinic](
+        queryset=None, label="Clinic", empty_label="Choose the patient's clinic"
     )
     mrn = forms.CharField(
         label="Patient's MRN",
@@ -34,11 +36,9 @@ class BreakGlassForm(forms.Form):
         "are alerted and the reason is kept in the audit trail.",
     )
 
-    def __init__(self, *args: object, clinics: list[Clinic], **kwargs: object) -> None:
+    def __init__(self, *args: object, clinics: QuerySet[Clinic], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["clinic"].queryset = Clinic.objects.filter(  # type: ignore[attr-defined]
-            pk__in=[c.pk for c in clinics]
-        )
+        self.fields["clinic"].queryset = clinics  # type: ignore[attr-defined]
 
 
 OLDEST_AGE_YEARS = 120
@@ -253,14 +253,15 @@ class ContactsForm(forms.Form):
     pregnancy_potential = forms.ChoiceField(
         label="Pregnancy potential", choices=PregnancyPotential.choices
     )
+    # The clinic's holders of each role, set for the form's clinic.
     care_prescriber = StaffChoice(
-        queryset=User.objects.none(), required=False, label="Prescriber", empty_label="Not assigned"
+        queryset=None, required=False, label="Prescriber", empty_label="Not assigned"
     )
     care_therapist = StaffChoice(
-        queryset=User.objects.none(), required=False, label="Therapist", empty_label="Not assigned"
+        queryset=None, required=False, label="Therapist", empty_label="Not assigned"
     )
     care_nurse = StaffChoice(
-        queryset=User.objects.none(), required=False, label="Nurse", empty_label="Not assigned"
+        queryset=None, required=False, label="Nurse", empty_label="Not assigned"
     )
 
     def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
@@ -270,16 +271,7 @@ class ContactsForm(forms.Form):
             ("care_therapist", Role.THERAPIST),
             ("care_nurse", Role.NURSE),
         ):
-            self.fields[field].queryset = (  # type: ignore[attr-defined]
-                User.objects.filter(
-                    memberships__clinic=clinic,
-                    memberships__role=role,
-                    memberships__is_active=True,
-                    is_active=True,
-                )
-                .distinct()
-                .order_by("full_name")
-            )
+            self.fields[field].queryset = staff_holding(clinic, [role])  # type: ignore[attr-defined]
 
     def _phone(self, field: str) -> str:
         value = str(self.cleaned_data[field]).strip()

@@ -176,6 +176,34 @@ def access_patient(
     return PatientAccess(patient=patient, roles=roles, break_glass=grant)
 
 
+def break_glass_clinics(memberships: list[StaffMembership]) -> QuerySet[Clinic]:
+    """The open clinics where emergency access may be asked for: those of the organisations
+    where the user is a prescriber, where they hold no role themselves, by name."""
+    mine = {m.clinic_id for m in memberships}
+    orgs = {m.clinic.organization_id for m in memberships if m.role == Role.PRESCRIBER}
+    return (
+        Clinic.objects.filter(organization_id__in=orgs, is_active=True)
+        .exclude(pk__in=mine)
+        .order_by("name")
+    )
+
+
+def find_patient_by_mrn(clinic: Clinic, mrn: str) -> Patient | None:
+    """``clinic``'s record with this MRN (merged or not), or None. The caller scopes the
+    clinic to the user's."""
+    return Patient.objects.filter(clinic=clinic, mrn=mrn).select_related("clinic").first()
+
+
+def find_current_patient(clinic: Clinic, public_id: UUID) -> Patient | None:
+    """``clinic``'s current (not merged) record ``public_id``, or None. The caller scopes the
+    clinic to the user's."""
+    return (
+        Patient.objects.filter(public_id=public_id, clinic=clinic, merged_into=None)
+        .select_related("clinic")
+        .first()
+    )
+
+
 def list_diagnoses(patient: Patient) -> list[Diagnosis]:
     """Active first (the primary leading), then resolved; entries made in error are left out."""
     return list(

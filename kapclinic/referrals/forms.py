@@ -5,7 +5,7 @@ from typing import Any
 
 from django import forms
 
-from kapclinic.accounts.models import Clinic
+from kapclinic.accounts.selectors import list_active_clinics
 from kapclinic.referrals.models import Referral
 from kapclinic.referrals.prescreen import QUESTIONS
 
@@ -29,7 +29,7 @@ class SelfCheckForm(forms.Form):
 
 class _ContactFields(forms.Form):
     clinic = forms.ModelChoiceField(
-        queryset=Clinic.objects.filter(is_active=True),
+        queryset=list_active_clinics(),
         empty_label="Choose a clinic",
         label="Clinic",
     )
