@@ -73,7 +73,8 @@ class PatientForm(forms.Form):
     def _clean_name(self, field: str) -> str:
         value = " ".join(str(self.cleaned_data[field]).split())
         if not fold(value):
-            raise forms.ValidationError("Enter a name with at least one letter.")
+            msg = "Enter a name with at least one letter."
+            raise forms.ValidationError(msg)
         return value
 
     def clean_given_name(self) -> str:
@@ -85,19 +86,21 @@ class PatientForm(forms.Form):
     def clean_birth_date(self) -> date:
         value: date = self.cleaned_data["birth_date"]
         if value > self.today:
-            raise forms.ValidationError("The date of birth cannot be in the future.")
+            msg = "The date of birth cannot be in the future."
+            raise forms.ValidationError(msg)
         if value.year < self.today.year - OLDEST_AGE_YEARS:
-            raise forms.ValidationError(
-                f"A date of birth more than {OLDEST_AGE_YEARS} years ago is not plausible."
-            )
+            msg = f"A date of birth more than {OLDEST_AGE_YEARS} years ago is not plausible."
+            raise forms.ValidationError(msg)
         return value
 
     def clean_phone(self) -> str:
         value = str(self.cleaned_data["phone"]).strip()
         if value and not set(value) <= set("0123456789+-() ."):
-            raise forms.ValidationError("Use digits, spaces and + - ( ) only.")
+            msg = "Use digits, spaces and + - ( ) only."
+            raise forms.ValidationError(msg)
         if value and not 7 <= len(phone_digits(value)) <= 15:
-            raise forms.ValidationError("A phone number has 7 to 15 digits.")
+            msg = "A phone number has 7 to 15 digits."
+            raise forms.ValidationError(msg)
         return value
 
     def details(self) -> PatientDetails:
@@ -143,9 +146,11 @@ class MeasurementForm(forms.Form):
     def clean_measured_on(self) -> date:
         value: date = self.cleaned_data["measured_on"]
         if value > self.today:
-            raise forms.ValidationError("A measurement cannot be dated in the future.")
+            msg = "A measurement cannot be dated in the future."
+            raise forms.ValidationError(msg)
         if value < self.birth_date:
-            raise forms.ValidationError("A measurement cannot be dated before birth.")
+            msg = "A measurement cannot be dated before birth."
+            raise forms.ValidationError(msg)
         return value
 
 
@@ -206,9 +211,11 @@ class DiagnosisForm(forms.Form):
     def clean_noted_on(self) -> date:
         value: date = self.cleaned_data["noted_on"]
         if value > self.today:
-            raise forms.ValidationError("A diagnosis cannot be noted in the future.")
+            msg = "A diagnosis cannot be noted in the future."
+            raise forms.ValidationError(msg)
         if value < self.birth_date:
-            raise forms.ValidationError("A diagnosis cannot be noted before the patient's birth.")
+            msg = "A diagnosis cannot be noted before the patient's birth."
+            raise forms.ValidationError(msg)
         return value
 
 
@@ -276,9 +283,11 @@ class ContactsForm(forms.Form):
     def _phone(self, field: str) -> str:
         value = str(self.cleaned_data[field]).strip()
         if value and not set(value) <= set("0123456789+-() ."):
-            raise forms.ValidationError("Use digits, spaces and + - ( ) only.")
+            msg = "Use digits, spaces and + - ( ) only."
+            raise forms.ValidationError(msg)
         if value and not 7 <= len(phone_digits(value)) <= 15:
-            raise forms.ValidationError("A phone number has 7 to 15 digits.")
+            msg = "A phone number has 7 to 15 digits."
+            raise forms.ValidationError(msg)
         return value
 
     def clean_emergency_contact_phone(self) -> str:

@@ -66,9 +66,11 @@ class _ContactFields(forms.Form):
     def clean_birth_date(self) -> date | None:
         value: date | None = self.cleaned_data.get("birth_date")
         if value and value > self.today:
-            raise forms.ValidationError("The date of birth cannot be in the future.")
+            msg = "The date of birth cannot be in the future."
+            raise forms.ValidationError(msg)
         if value and value.year < self.today.year - 120:
-            raise forms.ValidationError("Please check the year of birth.")
+            msg = "Please check the year of birth."
+            raise forms.ValidationError(msg)
         return value
 
     def clean(self) -> dict[str, Any]:

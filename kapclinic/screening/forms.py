@@ -279,9 +279,8 @@ class OverrideForm(forms.Form):
     def clean_reason(self) -> str:
         reason: str = self.cleaned_data["reason"].strip()
         if len(reason) < MIN_OVERRIDE_REASON_CHARS:
-            raise forms.ValidationError(
-                f"Give the reason in at least {MIN_OVERRIDE_REASON_CHARS} characters."
-            )
+            msg = f"Give the reason in at least {MIN_OVERRIDE_REASON_CHARS} characters."
+            raise forms.ValidationError(msg)
         return reason
 
 
@@ -309,8 +308,9 @@ class EnteredInErrorForm(forms.Form):
     def clean_reason(self) -> str:
         reason = written_reason(self.cleaned_data["reason"])
         if len(reason) < MIN_ENTERED_IN_ERROR_REASON_CHARS:
-            raise forms.ValidationError(
+            msg = (
                 f"Give the reason in at least {MIN_ENTERED_IN_ERROR_REASON_CHARS} characters "
                 f"(this one has {len(reason)})."
             )
+            raise forms.ValidationError(msg)
         return reason

@@ -156,10 +156,12 @@ def set_policy(
     """
     roles = frozenset(roles)
     if not allows(roles, Capability.CONFIGURE_SCREENING):
-        raise ScreeningForbiddenError("Only a prescriber of the clinic sets its screening policy.")
+        msg = "Only a prescriber of the clinic sets its screening policy."
+        raise ScreeningForbiddenError(msg)
     reason = reason.strip()
     if len(reason) < 10:
-        raise ScreeningPolicyError("Give the reason for the change in at least 10 characters.")
+        msg = "Give the reason for the change in at least 10 characters."
+        raise ScreeningPolicyError(msg)
     policy = ScreeningPolicy(
         bp_systolic_max_mmhg=bp_systolic_max_mmhg,
         bp_diastolic_max_mmhg=bp_diastolic_max_mmhg,

@@ -39,10 +39,11 @@ logger = logging.getLogger(__name__)
 def absolute_link(token: str) -> str:
     """The one-time link's URL on the site's public origin (``settings.BASE_URL``)."""
     if not settings.BASE_URL:
-        raise PlanError(
+        msg = (
             "KAPCLINIC_BASE_URL is not set, so links cannot be e-mailed automatically. Set it to "
             "the site's public address, or send links from the worklist."
         )
+        raise PlanError(msg)
     return settings.BASE_URL + reverse("questionnaire-link", args=[token])
 
 
@@ -83,7 +84,8 @@ def send_link_if_due(*, assignment_public_id: UUID, now: datetime) -> int:
         return 0
     pk, patient_id, code = target
     if not _can_be_shown(code):
-        raise PlanError(f"{code} needs its licensed item texts before it can be sent.")
+        msg = f"{code} needs its licensed item texts before it can be sent."
+        raise PlanError(msg)
     # The patient's open enrolment first, as the plan hooks and end_enrolment lock it; then all of
     # the patient's due links in id order (as send_links locks), checked again.
     lock_enrolments(patient_id=patient_id, status__in=OPEN_ENROLMENT)

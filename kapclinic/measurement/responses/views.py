@@ -180,7 +180,6 @@ def _apply_answers(
             )
             return "completed", done.assessment.answers, (), ""
         saved = save_answers(actor=actor, roles=roles, assessment=assessment, answers=posted)
-        return "saved", saved.answers, (), ""
     except AssessmentError as error:
         if request.POST.get("action") == "complete" and is_completed(assessment):
             # Finished by a request that crossed this one (a second tap, a browser's retry):
@@ -190,6 +189,7 @@ def _apply_answers(
         with contextlib.suppress(AssessmentError):
             shown.update(parse_answers(instrument, raw))
         return "error", shown, error.items, error.message
+    return "saved", saved.answers, (), ""
 
 
 def late_save(request: HttpRequest) -> HttpResponse | None:
