@@ -87,7 +87,8 @@ def _skip_browser_tests_without_chromium(items: list[pytest.Item]) -> None:
     if shutil.which(CHROMIUM) is not None:
         return
     if os.environ.get("CI") == "true":
-        raise pytest.UsageError(f"CI=true but {CHROMIUM} is missing: browser tests must run in CI.")
+        msg = f"CI=true but {CHROMIUM} is missing: browser tests must run in CI."
+        raise pytest.UsageError(msg)
     skip = pytest.mark.skip(reason=f"{CHROMIUM} is not installed (apt-get install chromium)")
     for item in items:
         if "browser" in item.keywords:

@@ -58,7 +58,8 @@ def main() -> None:
     chosen = next((s for s in SCENARIOS if s.name == args.scenario), None)
     if chosen is None:
         names = ", ".join(repr(s.name) for s in SCENARIOS)
-        raise SystemExit(f"no scenario {args.scenario!r}; known: {names}")
+        msg = f"no scenario {args.scenario!r}; known: {names}"
+        raise SystemExit(msg)
     user = _user_for(chosen.role) if chosen.role else None
     wanted = {
         name
@@ -85,7 +86,8 @@ def main() -> None:
 
     status = request()
     if status != chosen.expect_status:
-        raise SystemExit(f"{chosen.name}: answered {status}, expected {chosen.expect_status}")
+        msg = f"{chosen.name}: answered {status}, expected {chosen.expect_status}"
+        raise SystemExit(msg)
     with CaptureQueriesContext(connection) as queries:
         request()
     print(f"{chosen.name}: {chosen.method} {path} as {chosen.role or 'anonymous'}")

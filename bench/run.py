@@ -711,15 +711,19 @@ def run(config: Config, workdir: Path, stack: ExitStack) -> int:
     return 0
 
 
+def _require_wrk() -> None:
+    if shutil.which("wrk") is None:
+        msg = "wrk is not installed (scripts/bench.sh installs it: apt-get install -y wrk)"
+        raise BenchError(msg)
+
+
 def main() -> int:
     signal.signal(signal.SIGTERM, _sigterm)
     given = os.environ.get("BENCH_WORKDIR")
     workdir = Path(given) if given else Path(tempfile.mkdtemp(prefix="kapclinic-bench-"))
     try:
         config = Config.from_env()
-        if shutil.which("wrk") is None:
-            msg = "wrk is not installed (scripts/bench.sh installs it: apt-get install -y wrk)"
-            raise BenchError(msg)
+        _require_wrk()
         with ExitStack() as stack:
             return run(config, workdir, stack)
     except BenchError as error:

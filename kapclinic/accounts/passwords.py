@@ -87,31 +87,30 @@ class ClinicContextPasswordValidator:
         lowered = password.lower()
         exact, listed = self._entries
         if lowered in exact or lowered.replace(" ", "") in exact:
-            raise ValidationError(
+            msg = (
                 "This password is on the list of passwords that attackers try first. "
-                "Choose another one.",
-                code="password_on_clinic_list",
+                "Choose another one."
             )
+            raise ValidationError(msg, code="password_on_clinic_list")
         match = _DECORATED.match(lowered)
         lead, core, trail = (
             (match["lead"], match["core"], match["trail"]) if match else ("", "", "")
         )
         core_letters = _letters(core.translate(_LEET))
         if core_letters in SEASONS_AND_MONTHS and re.search(r"\d\d", lead + trail):
-            raise ValidationError(
+            msg = (
                 "A season or month with a year (like “Winter2026!”) is among the first "
-                "passwords attackers try. Choose another one.",
-                code="password_season_and_year",
+                "passwords attackers try. Choose another one."
             )
+            raise ValidationError(msg, code="password_season_and_year")
         word = self._built_around(core_letters, listed | _clinic_words())
         if word:
-            raise ValidationError(
+            msg = (
                 "This password is built around “%(word)s”, a word attackers try first "
                 "against a clinic like this one. Choose one without it, for example four or "
-                "more unrelated words.",
-                code="password_clinic_word",
-                params={"word": word},
+                "more unrelated words."
             )
+            raise ValidationError(msg, code="password_clinic_word", params={"word": word})
 
     @staticmethod
     def _built_around(letters: str, words: frozenset[str] | set[str]) -> str | None:

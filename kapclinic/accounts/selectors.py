@@ -90,6 +90,22 @@ def get_clinic_day(clinic: Clinic, day: date) -> ClinicDay:
     )
 
 
+def list_active_clinics() -> QuerySet[Clinic]:
+    """Every open clinic (the public appointment request offers them all)."""
+    return Clinic.objects.filter(is_active=True)
+
+
+def clinics_with_ids(ids: Iterable[int]) -> QuerySet[Clinic]:
+    """The clinics with these primary keys (the caller has checked the user works there)."""
+    return Clinic.objects.filter(pk__in=list(ids))
+
+
+def reload_clinic(clinic: Clinic) -> Clinic:
+    """A fresh copy of ``clinic``'s row: a form may change it without touching the instance
+    the rest of the page shows."""
+    return Clinic.objects.get(pk=clinic.pk)
+
+
 def list_clinics_with_rooms() -> QuerySet[Clinic]:
     return Clinic.objects.filter(is_active=True).prefetch_related(
         Prefetch("rooms", queryset=Room.objects.filter(is_active=True))
@@ -351,9 +367,9 @@ def find_invited_user(public_id: UUID) -> User | None:
     return user
 
 
-def list_holders_of(clinic: Clinic, roles: Iterable[str]) -> list[User]:
-    """The active people holding one of ``roles`` in ``clinic``, by name (one query)."""
-    return list(
+def staff_holding(clinic: Clinic, roles: Iterable[str]) -> QuerySet[User]:
+    """The active people holding one of ``roles`` in ``clinic``, by name."""
+    return (
         User.objects.filter(
             memberships__clinic=clinic,
             memberships__role__in=list(roles),
@@ -363,3 +379,8 @@ def list_holders_of(clinic: Clinic, roles: Iterable[str]) -> list[User]:
         .distinct()
         .order_by("full_name", "id")
     )
+
+
+def list_holders_of(clinic: Clinic, roles: Iterable[str]) -> list[User]:
+    """``staff_holding`` as a list (one query)."""
+    return list(staff_holding(clinic, roles))

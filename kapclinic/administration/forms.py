@@ -233,7 +233,8 @@ class LoadWordingForm(forms.Form):
         upload = data.get("wording_file")
         text = str(data.get("wording_text") or "")
         if upload and text.strip():
-            raise forms.ValidationError("Upload the wording file or paste it, not both.")
+            msg = "Upload the wording file or paste it, not both."
+            raise forms.ValidationError(msg)
         if upload:
             if upload.size > MAX_FILE_BYTES:
                 self.add_error(
@@ -247,7 +248,8 @@ class LoadWordingForm(forms.Form):
         elif text.strip():
             data["raw"] = text
         elif "wording_text" not in self.errors:
-            raise forms.ValidationError("Upload the wording file or paste its JSON.")
+            msg = "Upload the wording file or paste its JSON."
+            raise forms.ValidationError(msg)
         return data
 
 

@@ -33,6 +33,7 @@ from kapclinic.accounts.selectors import (
     list_clinic_rooms,
     list_clinic_staff,
     list_opening_hours,
+    reload_clinic,
 )
 from kapclinic.accounts.services.staffing import InvitationLink
 from kapclinic.accounts.types import ClinicRequest
@@ -219,7 +220,7 @@ def clinic_settings(request: ClinicRequest) -> HttpResponse:
     # The form works on a copy: a refused change must not show on the page's header.
     form = ClinicForm(
         request.POST if request.method == "POST" else None,
-        instance=type(clinic).objects.get(pk=clinic.pk),
+        instance=reload_clinic(clinic),
     )
     if form.is_bound and form.is_valid():
         try:

@@ -15,7 +15,6 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI, Status
@@ -39,8 +38,6 @@ from kapclinic.api.schemas import (
     QuestionnaireResponseIn,
     QuestionnaireResponseOut,
 )
-from kapclinic.audit import services as audit
-from kapclinic.audit.models import Operation
 from kapclinic.core.api_errors import NOT_FOUND, FieldError, error_body
 from kapclinic.measurement.exceptions import (
     AssessmentError,
@@ -50,7 +47,11 @@ from kapclinic.measurement.exceptions import (
 from kapclinic.measurement.models import Assessment, Mode
 from kapclinic.measurement.plans.selectors import list_patient_due
 from kapclinic.measurement.responses.services import record_response
-from kapclinic.patients.selectors import access_patient, list_diagnoses, page_of_patients
+from kapclinic.patients.selectors import (
+    access_patient,
+    audited_page_of_patients,
+    list_diagnoses,
+)
 
 api = NinjaAPI(
     title="kapclinic API",
@@ -154,7 +155,13 @@ def me(request: ClinicRequest) -> MeOut:
 def list_patients(request: ClinicRequest, page: int = 1) -> PatientPageOut:
     """The current clinic's patients, alphabetical, 25 a page (the listing is audited)."""
     clinic = current_clinic(request)
-    result = page_of_patients(clinic, page)
+    result = audited_page_of_patients(
+        actor=request.user,
+        roles=request.roles,
+        clinic=clinic,
+        page_number=page,
+        action="patients.listed_by_api",
+    )
     items = [
         PatientSummaryOut(
             id=p.public_id,
@@ -165,15 +172,6 @@ def list_patients(request: ClinicRequest, page: int = 1) -> PatientPageOut:
         )
         for p in result.object_list
     ]
-    with transaction.atomic():
-        audit.record(
-            actor=request.user,
-            operation=Operation.SEARCH,
-            action="patients.listed_by_api",
-            actor_roles=request.roles,
-            clinic_id=clinic.public_id,
-            detail={"page": result.number, "patients": [str(i.id) for i in items]},
-        )
     return PatientPageOut(
         count=result.paginator.count,
         page=result.number,

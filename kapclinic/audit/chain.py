@@ -150,22 +150,33 @@ def sign_checkpoint(*, position: int, entry_hash: str, at: datetime, key: AuditK
     )
 
 
-def parse_checkpoint(line: str) -> Checkpoint:
-    """A checkpoint from one JSON line; BadCheckpointLineError when it is not one."""
+def _checkpoint_in(line: str) -> Checkpoint | None:
+    """The checkpoint one JSON line holds, or None when it holds none."""
     try:
         data = json.loads(line)
-        if not isinstance(data, dict) or data.get("v") != CHECKPOINT_VERSION:
-            raise TypeError
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("v") != CHECKPOINT_VERSION:
+        return None
+    try:
         position, digest = data["position"], data["entry_hash"]
         at, key_id, signature = data["at"], data["key_id"], data["signature"]
-        if not isinstance(position, int) or isinstance(position, bool) or position < 0:
-            raise TypeError
-        if not all(isinstance(v, str) for v in (digest, at, key_id, signature)):
-            raise TypeError
-    except (ValueError, TypeError, KeyError):
-        msg = "not a checkpoint (malformed JSON or missing fields)"
-        raise BadCheckpointLineError(msg) from None
+    except KeyError:
+        return None
+    if not isinstance(position, int) or isinstance(position, bool) or position < 0:
+        return None
+    if not all(isinstance(v, str) for v in (digest, at, key_id, signature)):
+        return None
     return Checkpoint(position, digest, at, key_id, signature)
+
+
+def parse_checkpoint(line: str) -> Checkpoint:
+    """A checkpoint from one JSON line; BadCheckpointLineError when it is not one."""
+    checkpoint = _checkpoint_in(line)
+    if checkpoint is None:
+        msg = "not a checkpoint (malformed JSON or missing fields)"
+        raise BadCheckpointLineError(msg)
+    return checkpoint
 
 
 def checkpoint_signature_is_valid(checkpoint: Checkpoint, key: AuditKey) -> bool:

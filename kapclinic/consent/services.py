@@ -41,9 +41,11 @@ def publish_document(
     """
     title, body = title.strip(), body.strip()
     if not title:
-        raise ConsentError("Give the document a title.", field="title")
+        msg = "Give the document a title."
+        raise ConsentError(msg, field="title")
     if not body:
-        raise ConsentError("The document needs its text.", field="body")
+        msg = "The document needs its text."
+        raise ConsentError(msg, field="body")
     # Lock the clinic row so that two admins publishing at once get consecutive versions
     # (the unique constraint is the backstop; SQLite write transactions are IMMEDIATE).
     Clinic.objects.select_for_update().filter(pk=clinic.pk).first()
@@ -101,7 +103,8 @@ def record_patient_signature(
     Writes: ConsentRecord (awaiting countersignature), a CREATE audit entry.
     """
     if document.clinic_id != patient.clinic_id:
-        raise ConsentError("This consent document belongs to another clinic.")
+        msg = "This consent document belongs to another clinic."
+        raise ConsentError(msg)
     newest = (
         ConsentDocument.objects.filter(
             clinic_id=document.clinic_id, treatment_type=document.treatment_type
@@ -175,9 +178,11 @@ def countersign(
     """
     record = _locked(record)
     if record.withdrawn_at is not None:
-        raise ConsentError("This consent was withdrawn: it cannot be countersigned.")
+        msg = "This consent was withdrawn: it cannot be countersigned."
+        raise ConsentError(msg)
     if record.countersigned_at is not None:
-        raise ConsentError("This consent is already countersigned.")
+        msg = "This consent is already countersigned."
+        raise ConsentError(msg)
     record.countersigned_by = actor
     record.countersigned_at = now
     record.save(update_fields=["countersigned_by", "countersigned_at"])
@@ -208,7 +213,8 @@ def withdraw(
     )
     record = _locked(record)
     if record.withdrawn_at is not None:
-        raise ConsentError("This consent is already withdrawn.")
+        msg = "This consent is already withdrawn."
+        raise ConsentError(msg)
     record.withdrawn_at = now
     record.withdrawn_reason = reason
     record.withdrawn_recorded_by = actor

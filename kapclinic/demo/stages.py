@@ -678,7 +678,8 @@ def _set_columns(model: type[Model], names: list[str], rows: Sequence[Model]) ->
     columns = [meta.get_field(name) for name in names]
     concrete = [f for f in columns if isinstance(f, Field)]
     if len(concrete) != len(columns) or meta.pk is None:
-        raise TypeError(f"{names} are not all concrete fields of {meta.label}")
+        msg = f"{names} are not all concrete fields of {meta.label}"
+        raise TypeError(msg)
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(str(f.column))} = %s" for f in concrete)
     pk_column = quote(str(meta.pk.column))

@@ -42,7 +42,8 @@ class Workweek:
     def open_from(self, day: date) -> date:
         """``day`` if the clinic works then, otherwise its next working day."""
         if not self.hours:
-            raise ValueError("the clinic has no opening hours")
+            msg = "the clinic has no opening hours"
+            raise ValueError(msg)
         while not self.is_open(day):
             day += timedelta(days=1)
         return day

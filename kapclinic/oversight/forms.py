@@ -23,7 +23,7 @@ class AuditFilterForm(forms.Form):
     as its opaque public id (the view redirects), so no identifier lands in logs."""
 
     user = StaffChoiceField(
-        queryset=User.objects.none(),
+        queryset=None,  # the clinic's staff, set for the form's clinic
         required=False,
         label="Staff member",
         to_field_name="public_id",

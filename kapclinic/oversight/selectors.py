@@ -1,16 +1,21 @@
-"""Reads for the clinic admin's audit report."""
+"""Reads for the clinic admin's audit report. Viewing and exporting it are themselves audited
+(the functions that do say so)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Final
 from uuid import UUID
 
+from django.core.paginator import Page, Paginator
+from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from kapclinic.accounts.models import Clinic, StaffMembership, User
-from kapclinic.audit.models import AuditEvent
+from kapclinic.audit import services as audit
+from kapclinic.audit.models import AuditEvent, Operation
 from kapclinic.patients.models import Patient
 
 
@@ -66,6 +71,60 @@ def clinic_audit_events(clinic: Clinic, filters: AuditFilters) -> QuerySet[Audit
     if filters.action:
         events = events.filter(action__icontains=filters.action)
     return events.select_related("actor").order_by("-position")
+
+
+REPORT_PAGE_SIZE: Final = 50
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    page: Page[AuditEvent]
+    entries: list[AuditEvent]  # the page's rows, read before its own audit entry was written
+
+
+def view_audit_report(
+    *,
+    actor: User,
+    roles: Iterable[str],
+    clinic: Clinic,
+    filters: AuditFilters,
+    page_number: str | None,
+) -> ReportPage:
+    """One page of ``clinic_audit_events`` (``REPORT_PAGE_SIZE`` entries), audited: writes a
+    READ entry "audit.report_viewed" with the filters and the page number. The page is read
+    before that entry is appended, so its count and rows agree."""
+    page = Paginator(clinic_audit_events(clinic, filters), REPORT_PAGE_SIZE).get_page(page_number)
+    entries = list(page.object_list)
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            operation=Operation.READ,
+            action="audit.report_viewed",
+            actor_roles=roles,
+            clinic_id=clinic.public_id,
+            detail={"filters": filters.as_detail(), "page": page.number},
+        )
+    return ReportPage(page=page, entries=entries)
+
+
+def export_audit_events(
+    *, actor: User, roles: Iterable[str], clinic: Clinic, filters: AuditFilters
+) -> QuerySet[AuditEvent]:
+    """``clinic_audit_events`` for a CSV export, audited: counts them, then writes an EXPORT
+    entry "audit.exported" with the filters and that count. The caller streams the events
+    after that entry is written (so it is in the export when it matches the filters)."""
+    events = clinic_audit_events(clinic, filters)
+    count = events.count()
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            operation=Operation.EXPORT,
+            action="audit.exported",
+            actor_roles=roles,
+            clinic_id=clinic.public_id,
+            detail={"filters": filters.as_detail(), "rows": count},
+        )
+    return events
 
 
 def mrns_by_public_id(clinic: Clinic, public_ids: Iterable[UUID | None]) -> dict[UUID, str]:

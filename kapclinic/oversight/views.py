@@ -9,8 +9,6 @@ from collections.abc import Iterator
 from urllib.parse import urlencode
 from uuid import UUID
 
-from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,12 +17,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kapclinic.accounts.models import Clinic
 from kapclinic.accounts.permissions import Capability, current_clinic, requires
 from kapclinic.accounts.types import ClinicRequest
-from kapclinic.audit import services as audit
-from kapclinic.audit.models import AuditEvent, Operation
+from kapclinic.audit.models import AuditEvent
 from kapclinic.oversight.forms import AuditFilterForm
-from kapclinic.oversight.selectors import AuditFilters, clinic_audit_events, mrns_by_public_id
+from kapclinic.oversight.selectors import (
+    AuditFilters,
+    export_audit_events,
+    mrns_by_public_id,
+    view_audit_report,
+)
 
-PAGE_SIZE = 50
 CSV_HEADER = [
     "position",
     "occurred_at",
@@ -73,26 +74,20 @@ def report(request: ClinicRequest) -> HttpResponse:
         # Post/redirect/get: the typed MRN becomes the patient's opaque id in the URL.
         query = _query_string(filters)
         return redirect(f"{request.path}?{query}" if query else request.path)
-    page = Paginator(clinic_audit_events(clinic, filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    report = view_audit_report(
+        actor=request.user,
+        roles=request.roles,
+        clinic=clinic,
+        filters=filters,
+        page_number=request.GET.get("page"),
     )
-    # Read the page before this view's own entry is appended, so count and rows agree.
-    entries = list(page.object_list)
-    with transaction.atomic():
-        audit.record(
-            actor=request.user,
-            operation=Operation.READ,
-            action="audit.report_viewed",
-            actor_roles=request.roles,
-            clinic_id=clinic.public_id,
-            detail={"filters": filters.as_detail(), "page": page.number},
-        )
+    entries = report.entries
     return render(
         request,
         "oversight/audit_report.html",
         {
             "form": form,
-            "page": page,
+            "page": report.page,
             "query": _query_string(filters),
             "entries": entries,
             "mrns": mrns_by_public_id(clinic, [e.patient_public_id for e in entries]),
@@ -142,17 +137,9 @@ def export_csv(request: ClinicRequest) -> HttpResponse | StreamingHttpResponse:
             status=422,
         )
     filters = form.filters()
-    events = clinic_audit_events(clinic, filters)
-    count = events.count()
-    with transaction.atomic():
-        audit.record(
-            actor=request.user,
-            operation=Operation.EXPORT,
-            action="audit.exported",
-            actor_roles=request.roles,
-            clinic_id=clinic.public_id,
-            detail={"filters": filters.as_detail(), "rows": count},
-        )
+    events = export_audit_events(
+        actor=request.user, roles=request.roles, clinic=clinic, filters=filters
+    )
     mrns = mrns_by_public_id(clinic, events.values_list("patient_public_id", flat=True))
     writer = csv.writer(_Echo())
     rows = _csv_rows(clinic, events.iterator(chunk_size=2000), mrns)

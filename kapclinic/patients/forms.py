@@ -5,8 +5,10 @@ from typing import Any
 
 from django import forms
 from django.db import models
+from django.db.models import QuerySet
 
 from kapclinic.accounts.models import Clinic, Role, User
+from kapclinic.accounts.selectors import staff_holding
 from kapclinic.patients.bmi import HEIGHT_RANGE_CM, WEIGHT_RANGE_KG
 from kapclinic.patients.exceptions import DiagnosisError
 from kapclinic.patients.icd10 import billable
@@ -18,8 +20,8 @@ from kapclinic.patients.services.diagnoses import MAX_ERROR_REASON_LENGTH
 
 
 class BreakGlassForm(forms.Form):
-    clinic = forms.ModelChoiceField(
-        queryset=Clinic.objects.none(), label="Clinic", empty_label="Choose the patient's clinic"
+    clinic = forms.ModelChoiceField[Clinic](
+        queryset=None, label="Clinic", empty_label="Choose the patient's clinic"
     )
     mrn = forms.CharField(
         label="Patient's MRN",
@@ -34,11 +36,9 @@ class BreakGlassForm(forms.Form):
         "are alerted and the reason is kept in the audit trail.",
     )
 
-    def __init__(self, *args: object, clinics: list[Clinic], **kwargs: object) -> None:
+    def __init__(self, *args: object, clinics: QuerySet[Clinic], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["clinic"].queryset = Clinic.objects.filter(  # type: ignore[attr-defined]
-            pk__in=[c.pk for c in clinics]
-        )
+        self.fields["clinic"].queryset = clinics  # type: ignore[attr-defined]
 
 
 OLDEST_AGE_YEARS = 120
@@ -73,7 +73,8 @@ class PatientForm(forms.Form):
     def _clean_name(self, field: str) -> str:
         value = " ".join(str(self.cleaned_data[field]).split())
         if not fold(value):
-            raise forms.ValidationError("Enter a name with at least one letter.")
+            msg = "Enter a name with at least one letter."
+            raise forms.ValidationError(msg)
         return value
 
     def clean_given_name(self) -> str:
@@ -85,19 +86,21 @@ class PatientForm(forms.Form):
     def clean_birth_date(self) -> date:
         value: date = self.cleaned_data["birth_date"]
         if value > self.today:
-            raise forms.ValidationError("The date of birth cannot be in the future.")
+            msg = "The date of birth cannot be in the future."
+            raise forms.ValidationError(msg)
         if value.year < self.today.year - OLDEST_AGE_YEARS:
-            raise forms.ValidationError(
-                f"A date of birth more than {OLDEST_AGE_YEARS} years ago is not plausible."
-            )
+            msg = f"A date of birth more than {OLDEST_AGE_YEARS} years ago is not plausible."
+            raise forms.ValidationError(msg)
         return value
 
     def clean_phone(self) -> str:
         value = str(self.cleaned_data["phone"]).strip()
         if value and not set(value) <= set("0123456789+-() ."):
-            raise forms.ValidationError("Use digits, spaces and + - ( ) only.")
+            msg = "Use digits, spaces and + - ( ) only."
+            raise forms.ValidationError(msg)
         if value and not 7 <= len(phone_digits(value)) <= 15:
-            raise forms.ValidationError("A phone number has 7 to 15 digits.")
+            msg = "A phone number has 7 to 15 digits."
+            raise forms.ValidationError(msg)
         return value
 
     def details(self) -> PatientDetails:
@@ -143,9 +146,11 @@ class MeasurementForm(forms.Form):
     def clean_measured_on(self) -> date:
         value: date = self.cleaned_data["measured_on"]
         if value > self.today:
-            raise forms.ValidationError("A measurement cannot be dated in the future.")
+            msg = "A measurement cannot be dated in the future."
+            raise forms.ValidationError(msg)
         if value < self.birth_date:
-            raise forms.ValidationError("A measurement cannot be dated before birth.")
+            msg = "A measurement cannot be dated before birth."
+            raise forms.ValidationError(msg)
         return value
 
 
@@ -206,9 +211,11 @@ class DiagnosisForm(forms.Form):
     def clean_noted_on(self) -> date:
         value: date = self.cleaned_data["noted_on"]
         if value > self.today:
-            raise forms.ValidationError("A diagnosis cannot be noted in the future.")
+            msg = "A diagnosis cannot be noted in the future."
+            raise forms.ValidationError(msg)
         if value < self.birth_date:
-            raise forms.ValidationError("A diagnosis cannot be noted before the patient's birth.")
+            msg = "A diagnosis cannot be noted before the patient's birth."
+            raise forms.ValidationError(msg)
         return value
 
 
@@ -253,14 +260,15 @@ class ContactsForm(forms.Form):
     pregnancy_potential = forms.ChoiceField(
         label="Pregnancy potential", choices=PregnancyPotential.choices
     )
+    # The clinic's holders of each role, set for the form's clinic.
     care_prescriber = StaffChoice(
-        queryset=User.objects.none(), required=False, label="Prescriber", empty_label="Not assigned"
+        queryset=None, required=False, label="Prescriber", empty_label="Not assigned"
     )
     care_therapist = StaffChoice(
-        queryset=User.objects.none(), required=False, label="Therapist", empty_label="Not assigned"
+        queryset=None, required=False, label="Therapist", empty_label="Not assigned"
     )
     care_nurse = StaffChoice(
-        queryset=User.objects.none(), required=False, label="Nurse", empty_label="Not assigned"
+        queryset=None, required=False, label="Nurse", empty_label="Not assigned"
     )
 
     def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
@@ -270,23 +278,16 @@ class ContactsForm(forms.Form):
             ("care_therapist", Role.THERAPIST),
             ("care_nurse", Role.NURSE),
         ):
-            self.fields[field].queryset = (  # type: ignore[attr-defined]
-                User.objects.filter(
-                    memberships__clinic=clinic,
-                    memberships__role=role,
-                    memberships__is_active=True,
-                    is_active=True,
-                )
-                .distinct()
-                .order_by("full_name")
-            )
+            self.fields[field].queryset = staff_holding(clinic, [role])  # type: ignore[attr-defined]
 
     def _phone(self, field: str) -> str:
         value = str(self.cleaned_data[field]).strip()
         if value and not set(value) <= set("0123456789+-() ."):
-            raise forms.ValidationError("Use digits, spaces and + - ( ) only.")
+            msg = "Use digits, spaces and + - ( ) only."
+            raise forms.ValidationError(msg)
         if value and not 7 <= len(phone_digits(value)) <= 15:
-            raise forms.ValidationError("A phone number has 7 to 15 digits.")
+            msg = "A phone number has 7 to 15 digits."
+            raise forms.ValidationError(msg)
         return value
 
     def clean_emergency_contact_phone(self) -> str:

@@ -15,7 +15,7 @@ from kapclinic.accounts.types import ClinicRequest
 from kapclinic.patients.exceptions import MergeError
 from kapclinic.patients.forms import MergeForm
 from kapclinic.patients.models import Patient
-from kapclinic.patients.selectors import access_patient
+from kapclinic.patients.selectors import access_patient, find_patient_by_mrn
 from kapclinic.patients.services import merge_patients, merge_preview
 from kapclinic.patients.services.merge import MIN_MERGE_REASON_LENGTH
 
@@ -37,11 +37,7 @@ def merge(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     if request.method == "POST":
         status = 422
         if form.is_valid():
-            duplicate = (
-                Patient.objects.filter(clinic=survivor.clinic, mrn=form.cleaned_data["mrn"])
-                .select_related("clinic")
-                .first()
-            )
+            duplicate = find_patient_by_mrn(survivor.clinic, form.cleaned_data["mrn"])
             if duplicate is None:
                 form.add_error("mrn", "No record of this clinic has that MRN.")
             elif request.POST.get("step") == "merge":

@@ -6,6 +6,7 @@ patient that does not exist, so that ids cannot be probed. Every chart read is a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -78,6 +79,31 @@ def page_of_patients(clinic: Clinic, page_number: str | int | None) -> Page[Pati
     return Paginator(list_clinic_patients(clinic), PAGE_SIZE).get_page(page_number)
 
 
+def audited_page_of_patients(
+    *,
+    actor: User,
+    roles: Iterable[str],
+    clinic: Clinic,
+    page_number: str | int | None,
+    action: str,
+) -> Page[Patient]:
+    """``page_of_patients``, audited: writes a SEARCH entry named ``action`` with the page
+    number and which patients it shows (their opaque ids). Two queries (count + rows) and the
+    audit write."""
+    page = page_of_patients(clinic, page_number)
+    shown = [str(patient.public_id) for patient in page.object_list]
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            operation=Operation.SEARCH,
+            action=action,
+            actor_roles=roles,
+            clinic_id=clinic.public_id,
+            detail={"page": page.number, "patients": shown},
+        )
+    return page
+
+
 @dataclass(frozen=True)
 class PatientAccess:
     patient: Patient
@@ -148,6 +174,34 @@ def access_patient(
             purpose=f"break-glass: {grant.reason}" if grant else "",
         )
     return PatientAccess(patient=patient, roles=roles, break_glass=grant)
+
+
+def break_glass_clinics(memberships: list[StaffMembership]) -> QuerySet[Clinic]:
+    """The open clinics where emergency access may be asked for: those of the organisations
+    where the user is a prescriber, where they hold no role themselves, by name."""
+    mine = {m.clinic_id for m in memberships}
+    orgs = {m.clinic.organization_id for m in memberships if m.role == Role.PRESCRIBER}
+    return (
+        Clinic.objects.filter(organization_id__in=orgs, is_active=True)
+        .exclude(pk__in=mine)
+        .order_by("name")
+    )
+
+
+def find_patient_by_mrn(clinic: Clinic, mrn: str) -> Patient | None:
+    """``clinic``'s record with this MRN (merged or not), or None. The caller scopes the
+    clinic to the user's."""
+    return Patient.objects.filter(clinic=clinic, mrn=mrn).select_related("clinic").first()
+
+
+def find_current_patient(clinic: Clinic, public_id: UUID) -> Patient | None:
+    """``clinic``'s current (not merged) record ``public_id``, or None. The caller scopes the
+    clinic to the user's."""
+    return (
+        Patient.objects.filter(public_id=public_id, clinic=clinic, merged_into=None)
+        .select_related("clinic")
+        .first()
+    )
 
 
 def list_diagnoses(patient: Patient) -> list[Diagnosis]:

@@ -60,7 +60,8 @@ _sources: dict[str, TimelineSource] = {}
 def register_source(name: str, source: TimelineSource) -> None:
     """Add a source (called from an AppConfig.ready()); registering a name twice is a bug."""
     if name in _sources and _sources[name] is not source:
-        raise ValueError(f"timeline source {name!r} is already registered")
+        msg = f"timeline source {name!r} is already registered"
+        raise ValueError(msg)
     _sources[name] = source
 
 

@@ -8,7 +8,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kapclinic.accounts.models import Clinic, Role
 from kapclinic.accounts.permissions import Capability, current_clinic, requires
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.patients import icd10
@@ -34,6 +33,7 @@ from kapclinic.patients.search import MAX_QUERY_LENGTH, read_query
 from kapclinic.patients.selectors import (
     PatientAccess,
     access_patient,
+    break_glass_clinics,
     get_diagnosis,
     get_history_record,
     list_allergies,
@@ -180,21 +180,10 @@ def timeline(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-def _other_clinics(request: ClinicRequest) -> list[Clinic]:
-    """Clinics of the prescriber's organisations where they hold no role."""
-    mine = {m.clinic_id for m in request.memberships}
-    orgs = {m.clinic.organization_id for m in request.memberships if m.role == Role.PRESCRIBER}
-    return list(
-        Clinic.objects.filter(organization_id__in=orgs, is_active=True)
-        .exclude(pk__in=mine)
-        .order_by("name")
-    )
-
-
 @require_http_methods(["GET", "POST"])
 @requires(Capability.BREAK_GLASS)
 def break_glass(request: ClinicRequest) -> HttpResponse:
-    clinics = _other_clinics(request)
+    clinics = break_glass_clinics(request.memberships)
     form = BreakGlassForm(request.POST or None, clinics=clinics)
     if request.method == "POST" and form.is_valid():
         try:

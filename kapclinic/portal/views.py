@@ -20,10 +20,15 @@ from kapclinic.consent.readiness import ELIGIBILITY_FAMILY
 from kapclinic.consent.selectors import ConsentStatus, consent_overview
 from kapclinic.consent.services import record_patient_signature
 from kapclinic.measurement.exceptions import PlanError
-from kapclinic.measurement.models import Assessment, Assignment, Mode, SafetyTask
+from kapclinic.measurement.models import Assessment, Assignment, Mode
 from kapclinic.measurement.plans.selectors import Row, get_own_assignment, list_patient_due
 from kapclinic.measurement.plans.services import start_assignment
+from kapclinic.measurement.responses.selectors import (
+    get_own_assessment,
+    list_open_own_assessments,
+)
 from kapclinic.measurement.responses.views import answer_questionnaire, late_save
+from kapclinic.measurement.safety.selectors import has_urgent_task
 from kapclinic.patients.models import Patient
 from kapclinic.patients.selectors import get_own_record
 from kapclinic.portal.progress import list_trends
@@ -66,13 +71,7 @@ def home(request: ClinicRequest) -> HttpResponse:
         if row.assignment.mode != Mode.STAFF
     ]
     shown = {a.pk for row in due if (a := _continues(row)) is not None}
-    open_questionnaires = [
-        a
-        for a in Assessment.objects.filter(
-            patient=patient, status=Assessment.Status.IN_PROGRESS
-        ).order_by("created_at")
-        if a.pk not in shown
-    ]
+    open_questionnaires = [a for a in list_open_own_assessments(patient) if a.pk not in shown]
     return render(
         request,
         "portal/home.html",
@@ -168,13 +167,7 @@ def questionnaire(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     """One of the patient's unfinished questionnaires, answered in the portal (the same form
     and rules as on the clinic's tablet and the one-time link page)."""
     patient = get_own_record(request.user)
-    assessment = (
-        Assessment.objects.select_related("patient", "clinic")
-        .filter(public_id=public_id, patient=patient)
-        .first()
-    )
-    if assessment is None:
-        raise Http404
+    assessment = get_own_assessment(patient, public_id)
     if assessment.status != Assessment.Status.IN_PROGRESS:
         if (late := late_save(request)) is not None:
             return late
@@ -192,7 +185,7 @@ def questionnaire(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     if response is not None:
         return response
     messages.success(request, "Thank you: your answers reached your care team.")
-    if SafetyTask.objects.filter(assessment=assessment, severity="urgent").exists():
+    if has_urgent_task(assessment):
         messages.warning(
             request,
             "Some of your answers tell us you may be having thoughts of harming "

@@ -5,7 +5,7 @@ from typing import Any
 
 from django import forms
 
-from kapclinic.accounts.models import Clinic
+from kapclinic.accounts.selectors import list_active_clinics
 from kapclinic.referrals.models import Referral
 from kapclinic.referrals.prescreen import QUESTIONS
 
@@ -29,7 +29,7 @@ class SelfCheckForm(forms.Form):
 
 class _ContactFields(forms.Form):
     clinic = forms.ModelChoiceField(
-        queryset=Clinic.objects.filter(is_active=True),
+        queryset=list_active_clinics(),
         empty_label="Choose a clinic",
         label="Clinic",
     )
@@ -66,9 +66,11 @@ class _ContactFields(forms.Form):
     def clean_birth_date(self) -> date | None:
         value: date | None = self.cleaned_data.get("birth_date")
         if value and value > self.today:
-            raise forms.ValidationError("The date of birth cannot be in the future.")
+            msg = "The date of birth cannot be in the future."
+            raise forms.ValidationError(msg)
         if value and value.year < self.today.year - 120:
-            raise forms.ValidationError("Please check the year of birth.")
+            msg = "Please check the year of birth."
+            raise forms.ValidationError(msg)
         return value
 
     def clean(self) -> dict[str, Any]:

@@ -11,12 +11,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kapclinic.accounts.models import Clinic
 from kapclinic.accounts.permissions import Capability, allows, current_clinic, requires
+from kapclinic.accounts.selectors import clinics_with_ids
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.core.exceptions import DomainError
 from kapclinic.core.request_context import current_request_context
 from kapclinic.patients.exceptions import PossibleDuplicateError
 from kapclinic.patients.forms import PatientForm
-from kapclinic.patients.models import Patient
+from kapclinic.patients.selectors import find_current_patient
 from kapclinic.referrals.forms import (
     AppointmentRequestForm,
     ClinicianReferralForm,
@@ -134,8 +135,8 @@ def new_clinician_referral(request: ClinicRequest) -> HttpResponse:
     form = ClinicianReferralForm(
         request.POST or None, today=clinic.local_today(), initial={"clinic": clinic}
     )
-    form.fields["clinic"].queryset = Clinic.objects.filter(  # type: ignore[attr-defined]
-        pk__in=_triage_clinic_ids(request)
+    form.fields["clinic"].queryset = clinics_with_ids(  # type: ignore[attr-defined]
+        _triage_clinic_ids(request)
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -245,13 +246,7 @@ def link(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         patient_id = UUID(request.POST.get("patient", ""))
     except ValueError:
         patient_id = None
-    patient = (
-        Patient.objects.filter(public_id=patient_id, clinic=referral.clinic, merged_into=None)
-        .select_related("clinic")
-        .first()
-        if patient_id
-        else None
-    )
+    patient = find_current_patient(referral.clinic, patient_id) if patient_id else None
     if patient is None:
         messages.error(request, "Choose one of the existing records listed to link the referral.")
         return redirect("referrals:detail", public_id=referral.public_id)

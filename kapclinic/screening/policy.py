@@ -157,7 +157,8 @@ def set_policy(
     """
     roles = frozenset(roles)
     if not allows(roles, Capability.CONFIGURE_SCREENING):
-        raise ScreeningForbiddenError("Only a prescriber of the clinic sets its screening policy.")
+        msg = "Only a prescriber of the clinic sets its screening policy."
+        raise ScreeningForbiddenError(msg)
     reason = clean_reason(reason, error=ScreeningPolicyError)
     policy = ScreeningPolicy(
         bp_systolic_max_mmhg=bp_systolic_max_mmhg,

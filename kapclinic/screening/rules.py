@@ -148,11 +148,14 @@ class Rule:
 
     def __post_init__(self) -> None:
         if not RULE_ID_PATTERN.match(self.rule_id):
-            raise ValueError(f"Rule id {self.rule_id!r} does not match R-SCR-<n>.<condition>.")
+            msg = f"Rule id {self.rule_id!r} does not match R-SCR-<n>.<condition>."
+            raise ValueError(msg)
         if not (self.title and self.source and self.explanation):
-            raise ValueError(f"Rule {self.rule_id} needs a title, a source and an explanation.")
+            msg = f"Rule {self.rule_id} needs a title, a source and an explanation."
+            raise ValueError(msg)
         if not self.enabled_by_default and not self.configurable:
-            raise ValueError(f"Rule {self.rule_id} is off by default, so it must be configurable.")
+            msg = f"Rule {self.rule_id} is off by default, so it must be configurable."
+            raise ValueError(msg)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -166,7 +169,8 @@ class RuleSet:
         ids = [rule.rule_id for rule in self.rules]
         duplicates = sorted({rule_id for rule_id in ids if ids.count(rule_id) > 1})
         if duplicates:
-            raise ValueError(f"Duplicate rule ids in {self.family} {self.version}: {duplicates}")
+            msg = f"Duplicate rule ids in {self.family} {self.version}: {duplicates}"
+            raise ValueError(msg)
         if self.family is Family.ESKETAMINE:
             for rule in self.rules:
                 # Ref §0: [REG]/[LABEL] is a hard rule for on-label esketamine.
@@ -175,10 +179,12 @@ class RuleSet:
                     and rule.configurable
                     and (rule.evidence_label in (EvidenceLabel.REG, EvidenceLabel.LABEL))
                 ):
-                    raise ValueError(f"{rule.rule_id}: an esketamine label hard stop is fixed.")
+                    msg = f"{rule.rule_id}: an esketamine label hard stop is fixed."
+                    raise ValueError(msg)
                 # Ref §1.2 [REG]: Spravato is never dispensed for home use.
                 if rule.home_programme_only:
-                    raise ValueError(f"{rule.rule_id}: esketamine has no home programme.")
+                    msg = f"{rule.rule_id}: esketamine has no home programme."
+                    raise ValueError(msg)
 
     @property
     def rule_ids(self) -> frozenset[str]:
@@ -303,9 +309,11 @@ def evaluate(
     overrides = overrides or {}
     for rule_id in sorted(overrides):
         if rule_id not in ruleset.rule_ids:
-            raise OverrideError(f"{rule_id} is not a rule of {ruleset.family}.")
+            msg = f"{rule_id} is not a rule of {ruleset.family}."
+            raise OverrideError(msg)
         if _applied_severity(ruleset.rule(rule_id), policy) is not Severity.FLAG:
-            raise OverrideError(f"{rule_id} is not a flag, so no override applies to it.")
+            msg = f"{rule_id} is not a flag, so no override applies to it."
+            raise OverrideError(msg)
     findings = tuple(_evaluate_rule(rule, facts, policy, overrides) for rule in ruleset.rules)
     outcome, explanation = _decide(findings)
     return ScreeningResult(

@@ -24,7 +24,7 @@ from kapclinic.measurement.models import Mode, Occasion
 from kapclinic.measurement.responses.services import record_response
 from kapclinic.measurement.safety.services import unevaluated_urgent_tasks
 from kapclinic.patients.models import Patient
-from kapclinic.screening.exceptions import ScreeningForbiddenError, ScreeningRefusedError
+from kapclinic.screening.exceptions import ScreeningRefusedError
 from kapclinic.screening.facts import (
     Finding,
     MedicationClass,
@@ -152,7 +152,8 @@ def record_screening(
     """
     roles = frozenset(roles)
     if not allows(roles, Capability.SCREEN_PATIENT):
-        raise ScreeningRefusedError("Only nurses and prescribers record screenings.")
+        msg = "Only nurses and prescribers record screenings."
+        raise ScreeningRefusedError(msg)
     clinic = patient.clinic
     today = clinic.local_today()
     ruleset = ruleset_for(answers.family, today)
@@ -238,7 +239,8 @@ def _require_prescriber_of(actor: User, roles: Iterable[str], clinic: Clinic) ->
         user=actor, clinic=clinic, role=Role.PRESCRIBER, is_active=True
     ).exists()
     if not (allows(frozenset(roles), Capability.DECIDE_ELIGIBILITY) and is_member):
-        raise ScreeningRefusedError("Only a prescriber of this clinic can do this.")
+        msg = "Only a prescriber of this clinic can do this."
+        raise ScreeningRefusedError(msg)
 
 
 def _locked(screening: Screening) -> Screening:
@@ -248,9 +250,8 @@ def _locked(screening: Screening) -> Screening:
         .get(pk=screening.pk)
     )
     if locked.status != Screening.Status.EVALUATED:
-        raise ScreeningRefusedError(
-            f"This screening is {locked.get_status_display().lower()}: it can no longer change."
-        )
+        msg = f"This screening is {locked.get_status_display().lower()}: it can no longer change."
+        raise ScreeningRefusedError(msg)
     return locked
 
 
@@ -279,7 +280,8 @@ def override_flag(
         if r["status"] == "fired" and r["severity"] == Severity.FLAG and not r["overridden"]
     }
     if rule_id not in open_flags:
-        raise ScreeningRefusedError(f"{rule_id} is not an open flag of this screening.")
+        msg = f"{rule_id} is not an open flag of this screening."
+        raise ScreeningRefusedError(msg)
     override = FlagOverride.objects.create(
         screening=locked, rule_id=rule_id, reason=reason, prescriber=actor, at=now
     )
@@ -319,22 +321,24 @@ def sign_decision(
     locked = _locked(screening)
     outcome = SIGNABLE.get(locked.outcome)
     if outcome is None:
-        raise ScreeningRefusedError(
+        msg = (
             f"A screening that is {locked.get_outcome_display().lower()} cannot be signed: "
             "complete it or override its flags first."
         )
+        raise ScreeningRefusedError(msg)
     # R-OUT-1 (issue 11): an urgent suicide-risk alert, at this screening or any time before,
     # must have its evaluation recorded before the patient is found eligible for treatment.
     pending = (
         unevaluated_urgent_tasks(locked.patient) if outcome != DecisionOutcome.NOT_ELIGIBLE else []
     )
     if pending:
-        raise ScreeningRefusedError(
+        msg = (
             f"{len(pending)} urgent suicide-risk alert"
             f"{' is' if len(pending) == 1 else 's are'} open for this patient "
             f"({', '.join(sorted({t.rule_id for t in pending}))}): record the evaluation on "
             "the safety task before signing the patient eligible."
         )
+        raise ScreeningRefusedError(msg)
     decision = EligibilityDecision.objects.create(
         screening=locked, outcome=outcome, signed_by=actor, signed_at=now, notes=notes.strip()
     )
@@ -413,9 +417,10 @@ def mark_entered_in_error(
         .get(pk=screening.pk)
     )
     if locked.is_entered_in_error:
-        raise ScreeningRefusedError("This screening is already marked entered in error.")
+        msg = "This screening is already marked entered in error."
+        raise ScreeningRefusedError(msg)
     if not may_mark_entered_in_error(actor=actor, roles=roles, screening=locked):
-        raise ScreeningForbiddenError(
+        msg = (
             "Only a prescriber of this clinic, or the clinician who recorded this screening "
             "while it is unsigned, can mark it entered in error."
         )

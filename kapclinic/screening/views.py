@@ -286,7 +286,8 @@ def entered_in_error(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     if not screening.is_entered_in_error and not may_mark_entered_in_error(
         actor=request.user, roles=roles, screening=screening
     ):
-        raise PermissionDenied("Marking this screening entered in error")
+        msg = "Marking this screening entered in error"
+        raise PermissionDenied(msg)
     form = EnteredInErrorForm(request.POST)
     if form.is_valid():
         try:

@@ -29,7 +29,8 @@ def register_link_queuer(name: str, queuer: LinkQueuer) -> None:
     """Set who queues the link e-mails (called from an AppConfig.ready()); registering a name
     twice is a bug."""
     if name in _queuers:
-        raise ValueError(f"link queuer {name!r} is already registered")
+        msg = f"link queuer {name!r} is already registered"
+        raise ValueError(msg)
     _queuers[name] = queuer
 
 

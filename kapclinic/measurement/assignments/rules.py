@@ -112,7 +112,8 @@ class Window:
 def window(rule: RuleSpec, anchor_at: datetime) -> Window:
     """The window around ``anchor_at`` (the hours-after offset already applied by the caller)."""
     if anchor_at.tzinfo is None:
-        raise ValueError("anchor_at must be an aware datetime")
+        msg = "anchor_at must be an aware datetime"
+        raise ValueError(msg)
     return Window(
         anchor_at=anchor_at,
         due_at=anchor_at - timedelta(minutes=rule.opens_minutes_before),
@@ -152,7 +153,8 @@ def next_follow_up_sequence(
     course's end)."""
     interval = rule.interval_days or 0
     if interval < 1:
-        raise ValueError("a follow-up rule needs interval_days >= 1")
+        msg = "a follow-up rule needs interval_days >= 1"
+        raise ValueError(msg)
     candidate = after + 1
     closes = timedelta(minutes=rule.closes_minutes_after)
     elapsed = now - course_ended_at - closes

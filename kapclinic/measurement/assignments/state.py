@@ -225,7 +225,8 @@ def close(
     """Move an open assignment to completed, missed or cancelled (the only transitions there
     are, besides ``release_withdrawn``)."""
     if assignment.status != Assignment.Status.OPEN or to == Assignment.Status.OPEN:
-        raise ValueError(f"assignment {assignment.public_id} is {assignment.status}, not open")
+        msg = f"assignment {assignment.public_id} is {assignment.status}, not open"
+        raise ValueError(msg)
     assignment.status = to
     if to == Assignment.Status.COMPLETED:
         assignment.completed_at = now

@@ -214,7 +214,8 @@ def observation(
     Raises NotScoredError for a refused result, and for a score the result does not have.
     """
     if not result.is_scored:
-        raise NotScoredError(f"{definition.code}: {result.refused_reason}")
+        msg = f"{definition.code}: {result.refused_reason}"
+        raise NotScoredError(msg)
     if effective.tzinfo is None:
         msg = "effective must be timezone-aware"
         raise ValueError(msg)
@@ -242,7 +243,8 @@ def observation(
         return resource
     value = result.score_named(score_name)
     if value is None:
-        raise NotScoredError(f"{definition.code} has no score named '{score_name}'")
+        msg = f"{definition.code} has no score named '{score_name}'"
+        raise NotScoredError(msg)
     resource["code"] = _code(definition, score_name, canonical_base)
     if _is_percentage(definition, score_name):
         resource["valueQuantity"] = {"value": value, "unit": "%", "system": UCUM, "code": "%"}

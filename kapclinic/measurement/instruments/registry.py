@@ -43,13 +43,15 @@ def get_instrument(code: str, version: str | None = None) -> Instrument:
     """
     versions = [item for item in all_instruments() if item.code == code]
     if not versions:
-        raise UnknownInstrumentError(f"no instrument with code '{code}'")
+        msg = f"no instrument with code '{code}'"
+        raise UnknownInstrumentError(msg)
     if version is None:
         return versions[-1]
     for instrument in versions:
         if instrument.version == version:
             return instrument
-    raise UnknownInstrumentError(f"instrument '{code}' has no version '{version}'")
+    msg = f"instrument '{code}' has no version '{version}'"
+    raise UnknownInstrumentError(msg)
 
 
 def with_licensed_texts(
@@ -87,7 +89,8 @@ def with_licensed_texts(
         if extra:
             problems.append(f"item {item.id} has no answer value(s) {extra}")
     if problems:
-        raise InstrumentDefinitionError(f"licensed texts for {definition.code}", problems)
+        msg = f"licensed texts for {definition.code}"
+        raise InstrumentDefinitionError(msg, problems)
     items = tuple(
         dataclasses.replace(
             item,

@@ -64,4 +64,5 @@ def check_answers(definition: Instrument, answers: Answers) -> None:
                     "so it cannot be answered"
                 )
     if problems:
-        raise InvalidAnswersError(f"{definition.code} v{definition.version}", problems)
+        msg = f"{definition.code} v{definition.version}"
+        raise InvalidAnswersError(msg, problems)

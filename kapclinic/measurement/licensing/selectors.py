@@ -43,7 +43,7 @@ def _applied(definition: Instrument, wording: LicensedWording | None) -> Instrum
         # Checked when loaded, and a shipped version never changes: a row that no longer fits
         # was altered outside the services. Refuse it (the instrument stays unavailable) rather
         # than show a patient half a wording.
-        logger.error(
+        logger.exception(
             "Licensed wording %s does not fit %s version %s: not used.",
             wording.public_id,
             definition.code,

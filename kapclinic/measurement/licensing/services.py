@@ -27,11 +27,11 @@ MAX_LICENCE_LENGTH: Final = 200
 def _declared(value: str, *, field: str, what: str) -> str:
     text = visible_text(value)
     if not text:
-        raise LicensedWordingError(f"Give the {what}.", field=field)
+        msg = f"Give the {what}."
+        raise LicensedWordingError(msg, field=field)
     if len(text) > MAX_LICENCE_LENGTH:
-        raise LicensedWordingError(
-            f"The {what} is longer than {MAX_LICENCE_LENGTH} characters.", field=field
-        )
+        msg = f"The {what} is longer than {MAX_LICENCE_LENGTH} characters."
+        raise LicensedWordingError(msg, field=field)
     return text
 
 
@@ -77,15 +77,17 @@ def load_wording(
     try:
         definition = get_instrument(instrument_code)
     except UnknownInstrumentError as error:
-        raise LicensedWordingError("There is no such instrument.") from error
+        msg = "There is no such instrument."
+        raise LicensedWordingError(msg) from error
     wording = parse_wording(definition, raw)
     holder = _declared(licence_holder, field="licence_holder", what="licence holder")
     reference = _declared(
         licence_reference, field="licence_reference", what="licence or agreement reference"
     )
     if not licence_confirmed:
+        msg = "Confirm the clinic's licence: the wording is loaded only under it."
         raise LicensedWordingError(
-            "Confirm the clinic's licence: the wording is loaded only under it.",
+            msg,
             field="licence_confirmed",
         )
     stored = wording.stored()
@@ -96,8 +98,9 @@ def load_wording(
         current.licence_holder,
         current.licence_reference,
     ) == (digest, holder, reference):
+        msg = "This wording is already in use under the same licence: nothing to change."
         raise LicensedWordingError(
-            "This wording is already in use under the same licence: nothing to change.",
+            msg,
             field="wording",
         )
     try:
@@ -128,9 +131,12 @@ def load_wording(
                 current.superseded_by = loaded
                 current.save(update_fields=["superseded_by", "updated_at"])
     except IntegrityError as error:
-        raise LicensedWordingError(
+        msg = (
             "Someone else loaded this instrument's wording at the same moment: open the page "
-            "again to see theirs, then load yours if it is still needed.",
+            "again to see theirs, then load yours if it is still needed."
+        )
+        raise LicensedWordingError(
+            msg,
             field="wording",
         ) from error
     audit.record(
@@ -178,10 +184,11 @@ def retire_wording(
         .get(pk=wording.pk)
     )
     if locked.status != LicensedWording.Status.IN_USE:
-        raise LicensedWordingError(
+        msg = (
             f"This wording is no longer in use ({locked.get_status_display().lower()}): "
             "there is nothing to retire."
         )
+        raise LicensedWordingError(msg)
     old = locked.status
     locked.status = LicensedWording.Status.RETIRED
     locked.ended_at = now

@@ -176,8 +176,9 @@ def parse_wording(definition: Instrument, raw: str) -> Wording:
     too long or carrying control characters, or an instrument that ships its own wording; and
     whatever ``with_licensed_texts`` still refuses."""
     if definition.has_texts:
+        msg = f"{definition.title} ships its own wording: there is nothing to load."
         raise LicensedWordingError(
-            f"{definition.title} ships its own wording: there is nothing to load.",
+            msg,
             field="wording",
         )
     data, problems = _read(raw)
@@ -194,8 +195,9 @@ def parse_wording(definition: Instrument, raw: str) -> Wording:
         except InstrumentDefinitionError as error:
             problems.extend(Problem("", problem) for problem in error.problems)
     if problems:
+        msg = f"The wording was not loaded: {len(problems)} problem(s) to fix in the file."
         raise LicensedWordingError(
-            f"The wording was not loaded: {len(problems)} problem(s) to fix in the file.",
+            msg,
             field="wording",
             problems=problems,
         )

@@ -205,10 +205,11 @@ def default_outcome_rules(instrument_code: str) -> OutcomeRules:
     try:
         return _DEFAULTS[instrument_code]
     except KeyError:
-        raise NoOutcomeRulesError(
+        msg = (
             f"'{instrument_code}' has no course outcome rules (screens and momentary ratings "
             f"are not course outcomes); instruments with rules: {', '.join(sorted(_DEFAULTS))}"
-        ) from None
+        )
+        raise NoOutcomeRulesError(msg) from None
 
 
 @dataclass(frozen=True)

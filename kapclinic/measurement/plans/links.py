@@ -40,10 +40,11 @@ logger = logging.getLogger(__name__)
 def absolute_link(token: str) -> str:
     """The one-time link's URL on the site's public origin (``settings.BASE_URL``)."""
     if not settings.BASE_URL:
-        raise PlanError(
+        msg = (
             "KAPCLINIC_BASE_URL is not set, so links cannot be e-mailed automatically. Set it to "
             "the site's public address, or send links from the worklist."
         )
+        raise PlanError(msg)
     return settings.BASE_URL + reverse("questionnaire-link", args=[token])
 
 

@@ -88,7 +88,8 @@ def create_plan(
     if problems:
         raise PlanError(f"{spec.name}: " + "; ".join(problems))
     if MeasurementPlan.objects.filter(clinic=clinic, code=spec.code, version=spec.version).exists():
-        raise PlanError(f"{spec.name} version {spec.version} exists already: publish a new one.")
+        msg = f"{spec.name} version {spec.version} exists already: publish a new one."
+        raise PlanError(msg)
     plan = MeasurementPlan.objects.create(
         clinic=clinic,
         code=spec.code,
@@ -157,15 +158,17 @@ def enrol(
     a patient already enrolled (end that enrolment first). Writes PlanEnrolment, its baseline
     Assignments and an audit entry. Also the entry point for the demo generator."""
     if plan.clinic_id != patient.clinic_id:
-        raise PlanError("This plan belongs to another clinic.")
+        msg = "This plan belongs to another clinic."
+        raise PlanError(msg)
     if not plan.is_active:
-        raise PlanError(f"{plan} is no longer offered: choose the current version.")
+        msg = f"{plan} is no longer offered: choose the current version."
+        raise PlanError(msg)
     if patient.merged_into_id is not None:
-        raise PlanError("This record was merged into another: use the surviving record.")
+        msg = "This record was merged into another: use the surviving record."
+        raise PlanError(msg)
     if open_enrolment(patient) is not None:
-        raise PlanError(
-            "This patient is already enrolled in a measurement plan: end that enrolment first."
-        )
+        msg = "This patient is already enrolled in a measurement plan: end that enrolment first."
+        raise PlanError(msg)
     enrolment = PlanEnrolment.objects.create(
         patient=patient, clinic=patient.clinic, plan=plan, starts_on=starts_on, enrolled_by=actor
     )
@@ -200,7 +203,8 @@ def end_enrolment(
     reason = clean_reason(reason, minimum=MIN_REASON_LENGTH, error=PlanError)
     enrolment = locked_enrolment(enrolment)
     if enrolment.status == PlanEnrolment.Status.ENDED:
-        raise PlanError("This enrolment has ended already.")
+        msg = "This enrolment has ended already."
+        raise PlanError(msg)
     old = enrolment.status
     enrolment.status = PlanEnrolment.Status.ENDED
     enrolment.ended_at = now
@@ -268,7 +272,8 @@ def _ensure_assessment(
 
 def _require_open(assignment: Assignment) -> None:
     if assignment.status != Assignment.Status.OPEN:
-        raise PlanError(f"This questionnaire is {assignment.get_status_display().lower()} already.")
+        msg = f"This questionnaire is {assignment.get_status_display().lower()} already."
+        raise PlanError(msg)
 
 
 @transaction.atomic
@@ -332,15 +337,17 @@ def send_links(
     as every caller that locks several does."""
     locked = [_locked(a) for a in sorted(assignments, key=lambda a: a.pk)]
     if not locked or len({a.patient_id for a in locked}) != 1:
-        raise ValueError("send_links needs the assignments of one patient")
+        msg = "send_links needs the assignments of one patient"
+        raise ValueError(msg)
     for assignment in locked:
         _require_open(assignment)
     patient = locked[0].patient
     if not patient.email:
-        raise PlanError(
+        msg = (
             "No e-mail address is on file for this patient, so no link can be sent. Add one to "
             "the patient's contact details, or administer the questionnaire in the clinic."
         )
+        raise PlanError(msg)
     urls = [
         link_for(_issue_link(assignment, actor=actor, roles=roles, now=now))
         for assignment in locked

@@ -125,7 +125,8 @@ def _administrable(instrument_code: str, patient: Patient) -> Instrument:
     if not instrument.has_texts:
         raise AssessmentError(unavailable_message(instrument))
     if patient.merged_into_id is not None:
-        raise AssessmentError("This record was merged into another: use the surviving record.")
+        msg = "This record was merged into another: use the surviving record."
+        raise AssessmentError(msg)
     return instrument
 
 
@@ -152,7 +153,8 @@ def parse_answers(instrument: Instrument, raw: Mapping[str, str]) -> dict[str, i
         except ValueError:
             bad.append(item.id)
     if bad:
-        raise AssessmentError("Choose one of the answers offered.", items=bad)
+        msg = "Choose one of the answers offered."
+        raise AssessmentError(msg, items=bad)
     return answers
 
 
@@ -181,7 +183,8 @@ def save_answers(
     Raises AssessmentError for a response that is no longer in progress or an invalid answer."""
     assessment = _locked(assessment)
     if assessment.status != Assessment.Status.IN_PROGRESS:
-        raise AssessmentError("This questionnaire is already finished: it cannot be changed.")
+        msg = "This questionnaire is already finished: it cannot be changed."
+        raise AssessmentError(msg)
     instrument = instrument_of(assessment)
     merged = _checked(instrument, {**assessment.answers, **answers})
     if merged == assessment.answers:
@@ -217,7 +220,8 @@ def _complete(instrument: Instrument, answers: Mapping[str, int]) -> dict[str, i
     missing = unanswered(instrument, merged)
     if missing:
         labels = ", ".join(instrument.item(i).label for i in missing)
-        raise AssessmentError(f"Please answer every question: {labels}.", items=missing)
+        msg = f"Please answer every question: {labels}."
+        raise AssessmentError(msg, items=missing)
     return merged
 
 
@@ -279,7 +283,8 @@ def complete_assessment(
     lock_answering(assessment)  # its plan assignment first: the lock order of every path
     assessment = _locked(assessment)
     if assessment.status != Assessment.Status.IN_PROGRESS:
-        raise AssessmentError("This questionnaire is already finished.")
+        msg = "This questionnaire is already finished."
+        raise AssessmentError(msg)
     instrument = instrument_of(assessment)
     merged = _complete(instrument, {**assessment.answers, **(answers or {})})
     assessment.answers = merged
@@ -395,15 +400,17 @@ def _record_for_assignment(
         patient=patient, public_id=assignment_id, instrument_code=instrument_code
     )
     if assignment is None:
-        raise AssessmentError(
+        msg = (
             "No open questionnaire with that assignment id for this patient and instrument: it "
             "may have been answered or cancelled already."
         )
+        raise AssessmentError(msg)
     if occasion is not None and occasion != assignment.occasion:
-        raise AssessmentError(
+        msg = (
             f"The assignment is for the occasion {assignment.occasion!r}, not {occasion!r}: "
             "leave the occasion out, or send the assignment's."
         )
+        raise AssessmentError(msg)
     current = assignment.assessment
     if current is None or current.status != Assessment.Status.IN_PROGRESS:
         current = start_assessment(
@@ -451,7 +458,8 @@ def amend_assessment(
     lock_answering(original)
     original = _locked(original)
     if original.status != Assessment.Status.COMPLETED:
-        raise AssessmentError("Only a completed response can be amended.")
+        msg = "Only a completed response can be amended."
+        raise AssessmentError(msg)
     instrument = instrument_of(original)
     merged = _complete(instrument, dict(answers))
     original.status = Assessment.Status.AMENDED
@@ -497,7 +505,8 @@ def enter_in_error(
     lock_answering(assessment)
     assessment = _locked(assessment)
     if assessment.status in (Assessment.Status.ENTERED_IN_ERROR, Assessment.Status.AMENDED):
-        raise AssessmentError("This response no longer counts already.")
+        msg = "This response no longer counts already."
+        raise AssessmentError(msg)
     old = assessment.status
     assessment.status = Assessment.Status.ENTERED_IN_ERROR
     assessment.status_reason = reason
@@ -539,7 +548,8 @@ def issue_link(
     working). Returns the token, which is shown or sent once and stored only as a hash."""
     assessment = _locked(assessment)
     if assessment.status != Assessment.Status.IN_PROGRESS:
-        raise AssessmentError("This questionnaire is already finished: no link is needed.")
+        msg = "This questionnaire is already finished: no link is needed."
+        raise AssessmentError(msg)
     AssessmentLink.objects.filter(assessment=assessment, revoked_at=None).update(revoked_at=now)
     token = secrets.token_urlsafe(32)
     link = AssessmentLink.objects.create(
@@ -579,9 +589,8 @@ def open_link(token: str, *, now: datetime) -> Assessment:
         or link.expires_at <= now
         or link.assessment.status != Assessment.Status.IN_PROGRESS
     ):
-        raise LinkRefusedError(
-            "This link no longer works: links work once and expire. Ask the clinic for a new one."
-        )
+        msg = "This link no longer works: links work once and expire. Ask the clinic for a new one."
+        raise LinkRefusedError(msg)
     link.opened_at = now
     link.save(update_fields=["opened_at"])
     _audit(

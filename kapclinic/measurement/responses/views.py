@@ -26,8 +26,14 @@ from kapclinic.measurement.instruments import Instrument
 from kapclinic.measurement.instruments.definition import Item
 from kapclinic.measurement.instruments.skiplogic import visible_items
 from kapclinic.measurement.licensing.selectors import list_instrument_choices
-from kapclinic.measurement.models import Assessment, Mode, Occasion, SafetyTask
+from kapclinic.measurement.models import Assessment, Mode, Occasion
 from kapclinic.measurement.responses import patient_mode
+from kapclinic.measurement.responses.selectors import (
+    access_assessment,
+    find_linked_assessment,
+    is_completed,
+    list_patient_assessments,
+)
 from kapclinic.measurement.responses.services import (
     amend_assessment,
     complete_assessment,
@@ -39,6 +45,7 @@ from kapclinic.measurement.responses.services import (
     save_answers,
     start_assessment,
 )
+from kapclinic.measurement.safety.selectors import has_urgent_task, list_assessment_tasks
 from kapclinic.patients.selectors import PatientAccess, access_patient
 
 # The browser session key that carries an opened one-time link's response (never in the URL).
@@ -75,13 +82,13 @@ def _access(request: ClinicRequest, public_id: UUID, action: str) -> PatientAcce
 
 def _assessment(request: ClinicRequest, public_id: UUID) -> tuple[Assessment, PatientAccess]:
     """An assessment of a patient the user may give questionnaires to, else 404."""
-    assessment = (
-        Assessment.objects.select_related("patient", "clinic").filter(public_id=public_id).first()
+    return access_assessment(
+        actor=request.user,
+        memberships=request.memberships,
+        public_id=public_id,
+        capability=Capability.ADMINISTER_QUESTIONNAIRES,
+        action="measurement.assessment_opened",
     )
-    if assessment is None:
-        raise Http404
-    access = _access(request, assessment.patient.public_id, "measurement.assessment_opened")
-    return assessment, access
 
 
 @require_http_methods(["GET", "POST"])
@@ -116,9 +123,7 @@ def patient_questionnaires(request: ClinicRequest, public_id: UUID) -> HttpRespo
                 if mode == Mode.LINK:
                     return _show_new_link(request, access, assessment)
                 return redirect("measurement:administer", public_id=assessment.public_id)
-    rows = list(
-        Assessment.objects.filter(patient=patient).select_related("started_by")[:100]
-    )  # newest first; the outcome chart shows the whole series
+    rows = list_patient_assessments(patient)
     return render(
         request,
         "measurement/patient_questionnaires.html",
@@ -163,10 +168,6 @@ def new_link(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     return _show_new_link(request, access, assessment)
 
 
-def _finished_meanwhile(assessment: Assessment) -> bool:
-    return Assessment.objects.filter(pk=assessment.pk, status=Assessment.Status.COMPLETED).exists()
-
-
 def _apply_answers(
     request: HttpRequest, assessment: Assessment, *, actor: Any, roles: Any
 ) -> tuple[str, dict[str, int], tuple[str, ...], str]:
@@ -182,9 +183,8 @@ def _apply_answers(
             )
             return "completed", done.assessment.answers, (), ""
         saved = save_answers(actor=actor, roles=roles, assessment=assessment, answers=posted)
-        return "saved", saved.answers, (), ""
     except AssessmentError as error:
-        if request.POST.get("action") == "complete" and _finished_meanwhile(assessment):
+        if request.POST.get("action") == "complete" and is_completed(assessment):
             # Finished by a request that crossed this one (a second tap, a browser's retry):
             # finishing is done, so it is not an error.
             return "completed", assessment.answers, (), ""
@@ -192,6 +192,7 @@ def _apply_answers(
         with contextlib.suppress(AssessmentError):
             shown.update(parse_answers(instrument, raw))
         return "error", shown, error.items, error.message
+    return "saved", saved.answers, (), ""
 
 
 def late_save(request: HttpRequest) -> HttpResponse | None:
@@ -322,11 +323,10 @@ def patient_mode_context(assessment: Assessment) -> dict[str, Any]:
 
 
 def _patient_mode_thanks(request: ClinicRequest, assessment: Assessment) -> HttpResponse:
-    urgent = SafetyTask.objects.filter(assessment=assessment, severity="urgent").exists()
     return render(
         request,
         "measurement/patient_mode/thanks.html",
-        {**patient_mode_context(assessment), "urgent": urgent},
+        {**patient_mode_context(assessment), "urgent": has_urgent_task(assessment)},
     )
 
 
@@ -390,7 +390,7 @@ def leave_patient_mode(request: ClinicRequest) -> HttpResponse:
 
 def _result(request: ClinicRequest, assessment: Assessment, access: PatientAccess) -> HttpResponse:
     instrument = instrument_of(assessment)
-    tasks = list(SafetyTask.objects.filter(assessment=assessment))
+    tasks = list_assessment_tasks(assessment)
     return render(
         request,
         "measurement/result.html",
@@ -471,11 +471,7 @@ def link_entry(request: HttpRequest, token: str) -> HttpResponse:
 def questionnaire(request: HttpRequest) -> HttpResponse:
     """The questionnaire a link opened in this browser session (phone-sized, no sign-in)."""
     public_id = request.session.get(LINK_SESSION_KEY)
-    assessment = (
-        Assessment.objects.select_related("patient", "clinic").filter(public_id=public_id).first()
-        if public_id
-        else None
-    )
+    assessment = find_linked_assessment(public_id) if public_id else None
     if assessment is None:
         message = "This page works only from the link the clinic sent you. Ask for a new link."
         return render(request, "measurement/link_refused.html", {"message": message}, status=410)
@@ -496,7 +492,7 @@ def questionnaire(request: HttpRequest) -> HttpResponse:
 
 
 def _thanks(request: HttpRequest, assessment: Assessment) -> HttpResponse:
-    urgent = SafetyTask.objects.filter(assessment=assessment, severity="urgent").exists()
+    urgent = has_urgent_task(assessment)
     request.session.pop(LINK_SESSION_KEY, None)  # finished: the session no longer opens it
     return render(
         request,

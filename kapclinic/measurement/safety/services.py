@@ -134,9 +134,11 @@ def acknowledge_safety_task(
     acknowledged (two clinicians at once: the first wins, the second is told who did it)."""
     roles = frozenset(roles)
     if not allows(roles, Capability.ACKNOWLEDGE_SAFETY):
-        raise SafetyTaskError("Only a clinician (prescriber, nurse or therapist) can acknowledge.")
+        msg = "Only a clinician (prescriber, nurse or therapist) can acknowledge."
+        raise SafetyTaskError(msg)
     if action not in SafetyAction.values:
-        raise SafetyTaskError("Choose the action you took.", field="action")
+        msg = "Choose the action you took."
+        raise SafetyTaskError(msg, field="action")
     note = visible_text(note)
     if action == SafetyAction.OTHER:
         note = clean_reason(
@@ -146,9 +148,8 @@ def acknowledge_safety_task(
     if locked.status != OPEN:
         by = locked.acknowledged_by.display_name if locked.acknowledged_by else "someone"
         when = _when(locked.acknowledged_at, locked.clinic) if locked.acknowledged_at else ""
-        raise SafetyTaskError(
-            f"Already acknowledged by {by} at {when}: your acknowledgement was not recorded."
-        )
+        msg = f"Already acknowledged by {by} at {when}: your acknowledgement was not recorded."
+        raise SafetyTaskError(msg)
     # Compare-and-set as well as the row lock: on SQLite select_for_update locks nothing, so
     # the status check in the UPDATE itself is what lets exactly one clinician win.
     updated = SafetyTask.objects.filter(pk=locked.pk, status=OPEN).update(
@@ -159,7 +160,8 @@ def acknowledge_safety_task(
         action_note=note,
     )
     if updated != 1:
-        raise SafetyTaskError("Someone acknowledged this task a moment ago: reload the page.")
+        msg = "Someone acknowledged this task a moment ago: reload the page."
+        raise SafetyTaskError(msg)
     locked.refresh_from_db()
     _audit(
         locked,
@@ -204,11 +206,11 @@ _CHOICES: Final[tuple[tuple[str, type[models.TextChoices], str], ...]] = (
 def _factors(text: str, *, field: str, what: str) -> str:
     text = visible_text(text)
     if not text:
-        raise SafetyTaskError(f"Write the {what} factors (or “none identified”).", field=field)
+        msg = f"Write the {what} factors (or “none identified”)."
+        raise SafetyTaskError(msg, field=field)
     if len(text) > MAX_FACTORS_LENGTH:
-        raise SafetyTaskError(
-            f"Keep the {what} factors under {MAX_FACTORS_LENGTH} characters.", field=field
-        )
+        msg = f"Keep the {what} factors under {MAX_FACTORS_LENGTH} characters."
+        raise SafetyTaskError(msg, field=field)
     return text
 
 
@@ -230,12 +232,12 @@ def _checked(evaluation: Evaluation) -> Evaluation:
     # same breath: the clinic-safe default recorded in ADR 0005. The hold stays; a later
     # evaluation at a lower risk level can clear it.
     if evaluation.cleared_for_dosing and evaluation.risk_level in NOT_CLEARED_AT:
-        raise SafetyTaskError(
+        msg = (
             f"The risk level is {RiskLevel(evaluation.risk_level).label.lower()}: the next "
             "dosing session cannot be cleared at high or imminent risk. Record the evaluation "
-            "without clearing; the hold stays until a later evaluation clears it.",
-            field="cleared_for_dosing",
+            "without clearing; the hold stays until a later evaluation clears it."
         )
+        raise SafetyTaskError(msg, field="cleared_for_dosing")
     return dataclasses.replace(
         evaluation,
         note=note,
@@ -266,20 +268,23 @@ def evaluate_safety_task(
     a task not acknowledged yet, or one already resolved."""
     roles = frozenset(roles)
     if not allows(roles, Capability.EVALUATE_SAFETY):
-        raise SafetyTaskError("Only a prescriber or therapist can record the evaluation.")
+        msg = "Only a prescriber or therapist can record the evaluation."
+        raise SafetyTaskError(msg)
     if evaluation.cleared_for_dosing and not allows(roles, Capability.CLEAR_SAFETY_HOLD):
-        raise SafetyTaskError(
+        msg = (
             "Only a prescriber can clear the next dosing session: record your evaluation "
-            "without clearing, and a prescriber will decide.",
-            field="cleared_for_dosing",
+            "without clearing, and a prescriber will decide."
         )
+        raise SafetyTaskError(msg, field="cleared_for_dosing")
     evaluation = _checked(evaluation)
     locked = _locked(task)
     if locked.status == OPEN:
-        raise SafetyTaskError("Acknowledge the task with the action taken first.")
+        msg = "Acknowledge the task with the action taken first."
+        raise SafetyTaskError(msg)
     if locked.status == RESOLVED:
         by = locked.evaluated_by.display_name if locked.evaluated_by else "someone"
-        raise SafetyTaskError(f"Already evaluated and resolved by {by}: nothing was changed.")
+        msg = f"Already evaluated and resolved by {by}: nothing was changed."
+        raise SafetyTaskError(msg)
     resolves = evaluation.cleared_for_dosing or locked.severity != URGENT
     new_status = RESOLVED if resolves else ACKNOWLEDGED
     values: dict[str, str] = {
@@ -297,7 +302,8 @@ def evaluate_safety_task(
         status=new_status, evaluated_at=now, evaluated_by=actor, **values
     )
     if updated != 1:
-        raise SafetyTaskError("Someone resolved this task a moment ago: reload the page.")
+        msg = "Someone resolved this task a moment ago: reload the page."
+        raise SafetyTaskError(msg)
     locked.refresh_from_db()
     _audit(
         locked,

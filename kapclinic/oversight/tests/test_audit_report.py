@@ -150,9 +150,16 @@ def test_export_is_a_complete_csv_and_is_itself_audited(
     assert export.detail["rows"] == 3
 
 
-def test_viewing_the_report_is_audited(admin_client: Client) -> None:
-    admin_client.get(reverse("audit:report"))
-    assert AuditEvent.objects.filter(action="audit.report_viewed").count() == 1
+def test_viewing_the_report_is_audited_with_its_filters_and_page(
+    admin_client: Client, clinics: list[Clinic]
+) -> None:
+    response = admin_client.get(reverse("audit:report"), {"operation": Operation.READ})
+    viewed = AuditEvent.objects.get(action="audit.report_viewed")
+    assert viewed.operation == Operation.READ
+    assert viewed.clinic_public_id == clinics[0].public_id
+    assert viewed.detail == {"filters": {"operation": "read"}, "page": 1}
+    # The page was read before its own entry was written: the entry is not on it.
+    assert viewed not in response.context["entries"]
 
 
 def test_the_report_query_count_does_not_grow_with_entries(

@@ -94,12 +94,14 @@ def merge_patients(
     """
     roles = frozenset(roles)
     if not allows(roles, Capability.MERGE_PATIENTS):
-        raise MergeError("Only a clinic administrator can merge patient records.")
+        msg = "Only a clinic administrator can merge patient records."
+        raise MergeError(msg)
     reason = clean_reason(
         reason, minimum=MIN_MERGE_REASON_LENGTH, error=partial(MergeError, field="reason")
     )
     if survivor.pk == duplicate.pk:
-        raise MergeError("A record cannot be merged into itself.", field="mrn")
+        msg = "A record cannot be merged into itself."
+        raise MergeError(msg, field="mrn")
     locked = {
         p.pk: p
         for p in Patient.objects.select_for_update()
@@ -109,15 +111,18 @@ def merge_patients(
     }
     survivor, duplicate = locked[survivor.pk], locked[duplicate.pk]
     if survivor.clinic_id != duplicate.clinic_id:
-        raise MergeError("Only records of the same clinic can be merged.", field="mrn")
+        msg = "Only records of the same clinic can be merged."
+        raise MergeError(msg, field="mrn")
     for p in (survivor, duplicate):
         if p.is_merged:
-            raise MergeError(f"{p.mrn} was already merged into another record.", field="mrn")
+            msg = f"{p.mrn} was already merged into another record."
+            raise MergeError(msg, field="mrn")
     if survivor.portal_user_id and duplicate.portal_user_id:
-        raise MergeError(
+        msg = (
             "Both records have a patient portal sign-in. Close one of them first (Django admin), "
             "then merge."
         )
+        raise MergeError(msg)
 
     moved: dict[str, int] = {}
     try:
@@ -128,10 +133,11 @@ def merge_patients(
                 if n:
                     moved[model._meta.label] = n
     except IntegrityError as error:
-        raise MergeError(
+        msg = (
             "These records cannot be merged automatically: moving them would break a rule of "
             f"the record (for example the same consent version signed on both). Details: {error}"
-        ) from error
+        )
+        raise MergeError(msg) from error
 
     filled: dict[str, tuple[object, object]] = {}
     for field in FILLABLE_FIELDS:

@@ -34,7 +34,8 @@ def ruleset_for(family: Family, on: date) -> RuleSet:
         if ruleset.family is family and ruleset.effective_from <= on
     ]
     if not in_force:
-        raise LookupError(f"No {family} screening rule set is in force on {on.isoformat()}.")
+        msg = f"No {family} screening rule set is in force on {on.isoformat()}."
+        raise LookupError(msg)
     return max(in_force, key=lambda ruleset: ruleset.effective_from)
 
 
@@ -43,4 +44,5 @@ def get_ruleset(family: Family, version: str) -> RuleSet:
     for ruleset in SHIPPED_RULESETS:
         if ruleset.family is family and ruleset.version == version:
             return ruleset
-    raise LookupError(f"No {family} screening rule set has version {version!r}.")
+    msg = f"No {family} screening rule set has version {version!r}."
+    raise LookupError(msg)
