@@ -232,10 +232,12 @@ def generate_clinic(
 
     Intake history ends before ``today``; scores and sessions before ``now`` when given (an
     instant on ``today``: generate_demo on the real date), else before the start of ``today``
-    in each clinic's zone. Sessions fall on the clinic's working days, in its hours
-    (kapclinic.demo.workweek). The same (patients, seed, today, now) always gives the same
-    rows, public ids included, except the rows the measurement-plan services write for the
-    live courses (kapclinic.demo.plans), which draw their own ids.
+    in each clinic's zone; with ``now``, screenings earlier today too, and each clinic shows
+    an open urgent safety task (kapclinic.demo.stages). Sessions fall on the clinic's working
+    days, in its hours (kapclinic.demo.workweek). The same (patients, seed, today, now) always
+    gives the same rows, public ids included, except the rows the measurement-plan services
+    write for the live courses (kapclinic.demo.plans) and the escalation service for the
+    overdue safety tasks (the admins' notices), which draw their own ids.
 
     With ``plans`` (``generate_demo``: make run and the benchmark), every course running or
     about to start is measured by its plan through the plan service, and the portal's demo
@@ -266,9 +268,11 @@ def generate_clinic(
         clinics=clinics,
         documents=clinic_documents(clinics),
         patients=patients,
+        now=now,
     )
 
     _add_patients(rng, ids, seed, clinics, stages, patients, today, batch_size, result, progress)
+    stages.show_open_safety_tasks()  # with ``now`` only
     result.stages = stages.counts
     result.trajectories = add_trajectories(
         seed=seed, today=today, now=now, live_through_plans=plans

@@ -5,7 +5,11 @@ A screening's PHQ-9 and GAD-7 answers are recorded as questionnaire responses (o
 rules record_response applies: R-OUT-1 item 9 > 0 -> an urgent task) becomes a safety task.
 Tasks raised before the demo's "today" were handled as a clinic would: acknowledged by a nurse
 within the hour and evaluated by a prescriber before the eligibility decision; those raised
-today are still open, so the demo shows the banner and the held signature.
+today are still open, so the demo shows the banner and the held signature. On the real date
+(``generate_demo``), the stages also leave one task of the last working day open in a clinic
+that has recorded nothing yet today (``keep_open``), and an open urgent task nobody
+acknowledged within the clinic's ``safety_escalation_minutes`` was escalated when that time
+came, by the escalation job's own service (``escalate_overdue``).
 
 Item 9 follows a plausible share: passive thoughts of death are common in the moderate to severe
 depression KAP treats (roughly 1 in 5 to 1 in 4 of such patients answer it above "not at all"),
@@ -35,7 +39,11 @@ from kapclinic.measurement.models import (
     SafetyTask,
 )
 from kapclinic.measurement.responses.services import store_score
-from kapclinic.measurement.safety.services import SafetyAction
+from kapclinic.measurement.safety.services import (
+    SafetyAction,
+    escalate_if_overdue,
+    escalation_due_at,
+)
 from kapclinic.screening.models import Screening
 
 # P(item 9 > 0) by depression severity level (1: moderate, 2: severe), then the answer's weights.
@@ -94,6 +102,11 @@ EVALUATIONS: Final = (
 def item9(rng: random.Random, level: int) -> int:
     if rng.random() >= ITEM9_SHARE.get(level, ITEM9_SHARE[1]):
         return 0
+    return positive_item9(rng)
+
+
+def positive_item9(rng: random.Random) -> int:
+    """An answer above "not at all", by the answers' weights (the stages' showcase)."""
     values, weights = zip(*ITEM9_WEIGHTS, strict=True)
     return rng.choices(values, weights)[0]
 
@@ -107,15 +120,21 @@ class ScreeningSafety:
     responses: list[tuple[Screening, str, Assessment]] = field(default_factory=list)
     handled_by: dict[int, datetime] = field(default_factory=dict)  # id(screening) -> evaluated
     handlers: dict[int, tuple[User, User]] = field(default_factory=dict)  # -> (nurse, prescriber)
+    holding: set[int] = field(default_factory=set)  # id(screening) with an urgent task left open
+    left_open: list[SafetyTask] = field(default_factory=list)  # every batch's open urgent tasks
     open_tasks: int = 0
+    escalated_tasks: int = 0
     resolved_tasks: int = 0
 
     def __post_init__(self) -> None:
         self.instruments = {code: get_instrument(code) for code in ("phq9", "gad7")}
 
-    def record(self, screening: Screening, nurse: User, prescriber: User) -> datetime | None:
+    def record(
+        self, screening: Screening, nurse: User, prescriber: User, *, keep_open: bool = False
+    ) -> datetime | None:
         """Queue the screening's responses; return when its urgent alerts were evaluated (the
-        eligibility decision comes after), or None when nothing urgent fired."""
+        eligibility decision comes after), or None when nothing urgent fired or its tasks stay
+        open (raised today, or ``keep_open``: see ``holds``)."""
         urgent = False
         for code in ("phq9", "gad7"):
             values = getattr(screening, f"{code}_answers")
@@ -138,12 +157,20 @@ class ScreeningSafety:
             store_score(response, score(instrument, answers))
             self.responses.append((screening, code, response))
             urgent |= any(a.severity is AlertSeverity.URGENT for a in alerts(instrument, answers))
-        if not urgent or screening.recorded_at.date() >= self.today:
+        if not urgent:
+            return None
+        if keep_open or screening.recorded_at.date() >= self.today:
+            self.holding.add(id(screening))
             return None
         evaluated = screening.recorded_at + timedelta(minutes=self.rng.randint(30, 120))
         self.handled_by[id(screening)] = evaluated
         self.handlers[id(screening)] = (nurse, prescriber)
         return evaluated
+
+    def holds(self, screening: Screening) -> bool:
+        """Whether the screening raised an urgent task that is still open: nobody may sign
+        it eligible before a prescriber records the evaluation (R-OUT-1)."""
+        return id(screening) in self.holding
 
     def save(self) -> None:
         """Insert the responses, point the screenings at them, and raise the alerts' tasks
@@ -166,6 +193,8 @@ class ScreeningSafety:
                 evaluated = self.handled_by.get(id(screening))
                 if evaluated is None:
                     self.open_tasks += 1
+                    if task.severity == AlertSeverity.URGENT:
+                        self.left_open.append(task)
                 else:
                     task.status = SafetyTask.Status.RESOLVED
                     task.acknowledged_at = screening.recorded_at + timedelta(minutes=10)
@@ -190,3 +219,15 @@ class ScreeningSafety:
         self.responses.clear()
         self.handled_by.clear()
         self.handlers.clear()
+        self.holding.clear()
+
+    def escalate_overdue(self, now: datetime) -> None:
+        """Escalate each open urgent task nobody acknowledged within its clinic's
+        ``safety_escalation_minutes`` before ``now``, as the job queued when it was raised
+        would have (measurement.safety.jobs): the same service, at the moment it fell due.
+        The admins get their notice and the audit trail its entry; the e-mail is queued."""
+        for task in self.left_open:
+            due = escalation_due_at(task)
+            if due <= now and escalate_if_overdue(task_public_id=task.public_id, now=due):
+                self.escalated_tasks += 1
+        self.left_open.clear()

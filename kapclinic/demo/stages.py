@@ -43,6 +43,17 @@ blood-pressure flag, a consent awaiting countersignature and a withdrawn consent
 Timestamps are on weekdays between 08:30 and 17:30 in the clinic's time zone, strictly before
 ``today``, in the order referral < registration <= screening < overrides < decision < consent <
 countersignature < withdrawal. A stage whose date would reach ``today`` does not happen yet.
+
+On the real date (``now`` given: ``generate_demo``), a screening whose slot falls on ``today``
+before ``now`` happens too (a working day of its clinic, in the clinic's zone); its urgent
+safety task, if item 9 > 0, is still open, so nobody has signed it (R-OUT-1). So that staff
+always meet the safety path, ``show_open_safety_tasks`` then makes sure of one open urgent task
+in each clinic: a clinic open today with none from the draw screens its first patient waiting
+for a screening earlier today, with item 9 above "not at all"; a clinic closed today, or not
+open yet, records nothing today, and that patient's screening instead falls on its last working
+day, with the task still unacknowledged. An open urgent task nobody acknowledged in time was
+escalated when it fell due (``ScreeningSafety.escalate_overdue``). One forced answer per clinic
+leaves item 9's share as drawn. Without ``now`` (the tests' clinics) none of this happens.
 Like the rest of the generator, no audit entries are written (only the published documents are
 audited, as their service does).
 """
@@ -51,7 +62,8 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from typing import Final
@@ -63,7 +75,8 @@ from kapclinic.accounts.models import Clinic, Role, StaffMembership, User
 from kapclinic.consent.models import ConsentDocument, ConsentRecord, SignedVia, TreatmentType
 from kapclinic.demo import names
 from kapclinic.demo.evaluation import CachedEngine
-from kapclinic.demo.screening_safety import ScreeningSafety, item9
+from kapclinic.demo.screening_safety import ScreeningSafety, item9, positive_item9
+from kapclinic.demo.workweek import Workweek, workweeks
 from kapclinic.patients.interactions import InteractionClass
 from kapclinic.patients.models import (
     Allergy,
@@ -182,6 +195,10 @@ TREATMENTS: Final[dict[Family, tuple[TreatmentType, ...]]] = {
 UNANSWERED: Final[dict[str, bool | None]] = dict.fromkeys(q.key for q in QUESTIONS)
 OPENS: Final = time(8, 30)
 DAY_MINUTES: Final = 9 * 60  # 08:30-17:30
+# The open-task showcase (with ``now``): a screening is recorded at least this long after the
+# clinic opens; its patient is one of the first few of the clinic waiting for a screening.
+SHOWCASE_AFTER_OPENING: Final = timedelta(minutes=30)
+WAITING_KEPT: Final = 20
 
 
 @dataclass
@@ -200,6 +217,8 @@ class StageCounts:
     consents_awaiting_countersignature: int = 0
     consents_withdrawn: int = 0
     safety_tasks: int = 0  # raised by the screenings' answers (screening_safety)
+    safety_tasks_open: int = 0  # of which still open: raised today, or the showcase
+    safety_tasks_escalated: int = 0  # of the open ones, not acknowledged in time
 
     def summary(self) -> str:
         return ", ".join(
@@ -257,6 +276,7 @@ class IntakeStages:
         clinics: Sequence[Clinic],
         documents: dict[int, dict[str, ConsentDocument]],
         patients: int = 0,
+        now: datetime | None = None,
     ) -> None:
         self.rng = random.Random(seed * 104729 + 3)
         self.screening_scale = min(1.0, SCREENED_AT_SCALE / patients) if patients else 1.0
@@ -277,6 +297,15 @@ class IntakeStages:
         self.safety = ScreeningSafety(rng=random.Random(seed * 7919 + 11), today=today)
         # The rare stages each clinic still has to show (see the module docstring).
         self.showcase = {c.pk: set(SHOWCASE) for c in clinics}
+        # With ``now``: the clinics' opening days, the clinics whose draw left an urgent task
+        # open today, and each clinic's first patients waiting for a screening (by id).
+        self.now = now
+        self.weeks: dict[int, Workweek] = workweeks(clinics) if now is not None else {}
+        self.open_today: set[int] = set()
+        # Today's screenings draw from their own stream (``_drawing_today``), so the patients
+        # after them and their history are the same at whatever time of the day the demo is made.
+        self.today_rng = random.Random(seed * 15485863 + 7)
+        self.waiting: dict[int, list[tuple[PatientHistory, datetime]]] = {c.pk: [] for c in clinics}
 
     # --- time -----------------------------------------------------------------------------
 
@@ -298,8 +327,31 @@ class IntakeStages:
         day = previous.astimezone(clinic.tzinfo).date() + timedelta(days=self.rng.randint(*days))
         return self._slot(clinic, day, not_before=previous)
 
+    @contextmanager
+    def _drawing_today(self) -> Iterator[None]:
+        """Make the stages (and the screenings' safety) draw from the stream of today's
+        screenings for the duration."""
+        saved = self.rng, self.safety.rng
+        self.rng = self.safety.rng = self.today_rng
+        try:
+            yield
+        finally:
+            self.rng, self.safety.rng = saved
+
     def _past(self, moment: datetime) -> bool:
         return moment.date() < self.today
+
+    def _happened(self, clinic: Clinic, moment: datetime) -> bool:
+        """Before ``today``; or, with ``now``, earlier today on one of the clinic's working
+        days (only screenings: the later stages wait for tomorrow)."""
+        if self._past(moment):
+            return True
+        return (
+            self.now is not None
+            and moment.date() == self.today
+            and moment < self.now
+            and self.weeks[clinic.pk].is_open(self.today)
+        )
 
     # --- per batch ------------------------------------------------------------------------
 
@@ -311,6 +363,52 @@ class IntakeStages:
             batch.referrals.append(self._open_referral())
         self._save(batch)
 
+    def show_open_safety_tasks(self) -> None:
+        """With ``now``, after the last batch: one open urgent task in each clinic whose draw
+        left none today (see the module docstring), then the escalations that fell due."""
+        now = self.now
+        if now is None:
+            return
+        batch = _Batch([], [], [], [], [], [])
+        for clinic in self.clinics.values():
+            if clinic.pk in self.open_today or not self.weeks[clinic.pk].hours:
+                continue
+            with self._drawing_today():
+                at = self._showcase_slot(clinic, now)
+                waiting = next((w for w in self.waiting[clinic.pk] if w[1] < at), None)
+                if waiting is None:  # a demo too small to have anyone waiting
+                    continue
+                history = waiting[0]
+                weight = max(history.measurements, key=lambda m: m.measured_on)
+                batch.patients.append(history.patient)
+                self.counts.not_screened -= 1
+                self._screening(history, clinic, at, weight, batch, showcase_item9=True)
+        # Registration times are unchanged; the screening set the pregnancy potential.
+        self._save(batch)
+        self.safety.escalate_overdue(now)
+        self.counts.safety_tasks_escalated = self.safety.escalated_tasks
+
+    def _showcase_slot(self, clinic: Clinic, now: datetime) -> datetime:
+        """A time earlier today when the clinic is open and has been for a while, else one
+        during its last working day before today (the clinic has opening hours)."""
+        week = self.weeks[clinic.pk]
+        day = self.today
+        if week.is_open(day):
+            opens, closes = week.hours[day.weekday()]
+            earliest = datetime.combine(day, opens, tzinfo=week.tz) + SHOWCASE_AFTER_OPENING
+            latest = min(now, datetime.combine(day, closes, tzinfo=week.tz))
+            if latest > earliest:
+                span = int((latest - earliest).total_seconds() // 60) - 1
+                return earliest + timedelta(minutes=self.rng.randint(0, max(span, 0)))
+        day -= timedelta(days=1)
+        while not week.is_open(day):
+            day -= timedelta(days=1)
+        opens, closes = week.hours[day.weekday()]
+        earliest = datetime.combine(day, opens, tzinfo=week.tz) + SHOWCASE_AFTER_OPENING
+        latest = datetime.combine(day, closes, tzinfo=week.tz) - SHOWCASE_AFTER_OPENING
+        span = int((latest - earliest).total_seconds() // 60)
+        return earliest + timedelta(minutes=self.rng.randint(0, max(span, 0)))
+
     def _save(self, batch: _Batch) -> None:
         # created_at is auto_now_add, so registration and receipt times are set after insert.
         _set_columns(Patient, ["created_at", "pregnancy_potential"], batch.patients)
@@ -321,6 +419,7 @@ class IntakeStages:
         _set_columns(Referral, ["created_at", "updated_at"], created)
         self.safety.save()  # the screenings' responses and safety tasks, first (their ids)
         self.counts.safety_tasks = self.safety.open_tasks + self.safety.resolved_tasks
+        self.counts.safety_tasks_open = self.safety.open_tasks
         Screening.objects.bulk_create(batch.screenings)
         for screening, override in batch.overrides:
             override.screening = screening
@@ -347,11 +446,23 @@ class IntakeStages:
         if (
             position <= KEPT_UNSCREENED_PER_CLINIC
             or rng.random() >= screened_share
-            or not self._past(screen_at)
+            or not self._happened(clinic, screen_at)
         ):
             self.counts.not_screened += 1
+            waiting = self.waiting[clinic.pk]
+            if (
+                self.now is not None
+                and position > KEPT_UNSCREENED_PER_CLINIC
+                and weight is not None
+                and len(waiting) < WAITING_KEPT
+            ):
+                waiting.append((history, registered))
             return
-        self._screening(history, clinic, screen_at, weight, batch)
+        if self._past(screen_at):
+            self._screening(history, clinic, screen_at, weight, batch)
+            return
+        with self._drawing_today():  # earlier today: the rest of the demo is as at opening
+            self._screening(history, clinic, screen_at, weight, batch)
 
     # --- referrals ------------------------------------------------------------------------
 
@@ -454,6 +565,8 @@ class IntakeStages:
         at: datetime,
         weight: BodyMeasurement | None,
         batch: _Batch,
+        *,
+        showcase_item9: bool = False,
     ) -> None:
         rng, patient = self.rng, history.patient
         day = at.astimezone(clinic.tzinfo).date()
@@ -537,12 +650,19 @@ class IntakeStages:
             gap = rng.choice(["cssrs_screener_completed", "gad7_answers", "spo2_percent"])
             setattr(screening, gap, None if gap != "cssrs_screener_completed" else False)
         if screening.phq9_answers is not None:  # item 9 by its own share (screening_safety)
-            screening.phq9_answers[8] = item9(self.safety.rng, phq9_level)
+            screening.phq9_answers[8] = (
+                positive_item9(self.safety.rng)
+                if showcase_item9
+                else item9(self.safety.rng, phq9_level)
+            )
         self.safety.record(
             screening,
             self.staff.pick(self.safety.rng, clinic.pk, Role.NURSE),
             self.staff.pick(self.safety.rng, clinic.pk, Role.PRESCRIBER),
+            keep_open=showcase_item9,
         )
+        if self.safety.holds(screening) and day == self.today:
+            self.open_today.add(clinic.pk)
         self._evaluate(screening, family, {})
         batch.screenings.append(screening)
         self.counts.screenings += 1
@@ -595,7 +715,9 @@ class IntakeStages:
         showcased = (
             signed == DecisionOutcome.NOT_ELIGIBLE and "hard_stop" in self.showcase[clinic.pk]
         )
-        if signed is None or (rng.random() >= 0.92 and not showcased) or not self._past(at):
+        # An urgent task still open: no eligible decision before its evaluation (R-OUT-1).
+        held = self.safety.holds(screening) and signed != DecisionOutcome.NOT_ELIGIBLE
+        if signed is None or (rng.random() >= 0.92 and not showcased) or not self._past(at) or held:
             self.counts.awaiting_review += 1
             return
         screening.status = Screening.Status.SIGNED
