@@ -35,7 +35,7 @@ from kapclinic.demo.generator import (
 )
 from kapclinic.demo.plans import enrol_portal_patient
 from kapclinic.measurement.models import Mode
-from kapclinic.measurement.services import record_response
+from kapclinic.measurement.responses.services import record_response
 from kapclinic.patients.models import Patient
 from tests.browser.a11y import assert_accessible, checked_paths, excuse_visited, path_of
 
