@@ -151,6 +151,7 @@ class GenerationResult:
     allergies: int = 0
     consent_documents: int = 0
     stages: StageCounts = field(default_factory=StageCounts)
+    safety_tasks_left: tuple[int, int] = (0, 0)  # still open, escalated (with ``now``: stages)
     trajectories: TrajectoryCounts = field(default_factory=TrajectoryCounts)
     plans: PlanCounts = field(default_factory=PlanCounts)  # live courses' plans (demo.plans)
     logins: dict[str, str] = field(default_factory=dict)
@@ -235,9 +236,8 @@ def generate_clinic(
     in each clinic's zone; with ``now``, screenings earlier today too, and each clinic shows
     an open urgent safety task (kapclinic.demo.stages). Sessions fall on the clinic's working
     days, in its hours (kapclinic.demo.workweek). The same (patients, seed, today, now) always
-    gives the same rows, public ids included, except the rows the measurement-plan services
-    write for the live courses (kapclinic.demo.plans) and the escalation service for the
-    overdue safety tasks (the admins' notices), which draw their own ids.
+    gives the same rows, public ids included, except those the plan and escalation services
+    write (kapclinic.demo.plans; the admins' notices), which draw their own ids.
 
     With ``plans`` (``generate_demo``: make run and the benchmark), every course running or
     about to start is measured by its plan through the plan service, and the portal's demo
@@ -272,7 +272,7 @@ def generate_clinic(
     )
 
     _add_patients(rng, ids, seed, clinics, stages, patients, today, batch_size, result, progress)
-    stages.show_open_safety_tasks()  # with ``now`` only
+    result.safety_tasks_left = stages.show_open_safety_tasks()  # with ``now`` only
     result.stages = stages.counts
     result.trajectories = add_trajectories(
         seed=seed, today=today, now=now, live_through_plans=plans

@@ -217,8 +217,6 @@ class StageCounts:
     consents_awaiting_countersignature: int = 0
     consents_withdrawn: int = 0
     safety_tasks: int = 0  # raised by the screenings' answers (screening_safety)
-    safety_tasks_open: int = 0  # of which still open: raised today, or the showcase
-    safety_tasks_escalated: int = 0  # of the open ones, not acknowledged in time
 
     def summary(self) -> str:
         return ", ".join(
@@ -363,12 +361,13 @@ class IntakeStages:
             batch.referrals.append(self._open_referral())
         self._save(batch)
 
-    def show_open_safety_tasks(self) -> None:
+    def show_open_safety_tasks(self) -> tuple[int, int]:
         """With ``now``, after the last batch: one open urgent task in each clinic whose draw
-        left none today (see the module docstring), then the escalations that fell due."""
+        left none today (see the module docstring), then the escalations that fell due.
+        Returns how many safety tasks are left open, and how many of those were escalated."""
         now = self.now
         if now is None:
-            return
+            return 0, 0
         batch = _Batch([], [], [], [], [], [])
         for clinic in self.clinics.values():
             if clinic.pk in self.open_today or not self.weeks[clinic.pk].hours:
@@ -386,7 +385,7 @@ class IntakeStages:
         # Registration times are unchanged; the screening set the pregnancy potential.
         self._save(batch)
         self.safety.escalate_overdue(now)
-        self.counts.safety_tasks_escalated = self.safety.escalated_tasks
+        return self.safety.open_tasks, self.safety.escalated_tasks
 
     def _showcase_slot(self, clinic: Clinic, now: datetime) -> datetime:
         """A time earlier today when the clinic is open and has been for a while, else one
@@ -419,7 +418,6 @@ class IntakeStages:
         _set_columns(Referral, ["created_at", "updated_at"], created)
         self.safety.save()  # the screenings' responses and safety tasks, first (their ids)
         self.counts.safety_tasks = self.safety.open_tasks + self.safety.resolved_tasks
-        self.counts.safety_tasks_open = self.safety.open_tasks
         Screening.objects.bulk_create(batch.screenings)
         for screening, override in batch.overrides:
             override.screening = screening

@@ -89,6 +89,8 @@ class Command(BaseCommand):
         # The portal's demo patient has questionnaires due on their page (make run).
         portal_due = enrol_portal_patient(email=DEMO_PATIENT_LOGIN, today=today)
         elapsed = time.monotonic() - started
+        left, escalated = result.safety_tasks_left
+        still_open = f" ({left} still open, {escalated} escalated)" if left else ""
         self.stdout.write(
             self.style.SUCCESS(
                 f"Generated {result.clinics} clinics, {result.rooms} rooms, {result.staff} staff "
@@ -96,7 +98,7 @@ class Command(BaseCommand):
                 f"{result.diagnoses} diagnoses, {result.measurements} weights, "
                 f"{result.medications} medications, {result.allergies} allergies, "
                 f"{result.consent_documents} consent documents; intake: "
-                f"{result.stages.summary()}; measurement: "
+                f"{result.stages.summary()}{still_open}; measurement: "
                 f"{result.trajectories.courses} courses with "
                 f"{result.trajectories.responses + result.plans.responses} questionnaire "
                 f"responses; plans: {result.plans.summary()}"
