@@ -24,7 +24,7 @@ from kapclinic.measurement.models import Mode, Occasion
 from kapclinic.measurement.responses.services import record_response
 from kapclinic.measurement.safety.services import unevaluated_urgent_tasks
 from kapclinic.patients.models import Patient
-from kapclinic.screening.exceptions import ScreeningRefusedError
+from kapclinic.screening.exceptions import ScreeningForbiddenError, ScreeningRefusedError
 from kapclinic.screening.facts import (
     Finding,
     MedicationClass,
@@ -424,6 +424,7 @@ def mark_entered_in_error(
             "Only a prescriber of this clinic, or the clinician who recorded this screening "
             "while it is unsigned, can mark it entered in error."
         )
+        raise ScreeningForbiddenError(msg)
     reason = clean_reason(
         reason, minimum=MIN_ENTERED_IN_ERROR_REASON_CHARS, error=ScreeningRefusedError
     )
