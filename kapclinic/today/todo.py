@@ -43,6 +43,7 @@ from kapclinic.accounts.selectors import (
 )
 from kapclinic.consent.models import ConsentRecord
 from kapclinic.consent.selectors import consents_awaiting_countersignature
+from kapclinic.measurement.instruments.registry import get_instrument
 from kapclinic.measurement.models import Assignment, SafetyTask
 from kapclinic.measurement.plans.selectors import list_worklist
 from kapclinic.measurement.safety.services import active_safety_tasks, escalated_safety_tasks
@@ -122,7 +123,8 @@ def _safety(t: SafetyTask) -> TodoItem:
     return TodoItem(
         label=_patient(t.patient),
         detail=f"{'Urgent' if t.severity == URGENT else 'Follow-up'}, "
-        f"{t.get_status_display().lower()}: {t.rule_id}",
+        # The alert's own words up to its instruction, not the internal rule id (R-OUT-1.item9).
+        f"{t.get_status_display().lower()}: {t.message.split(':', 1)[0]}",
         url=reverse("measurement:safety-task", args=[t.public_id]),
         since=t.created_at,
         urgent=t.severity == URGENT,
@@ -144,8 +146,8 @@ def _questionnaire(now: datetime) -> Callable[[Assignment], TodoItem]:
         overdue = a.overdue_at <= now
         return TodoItem(
             label=_patient(a.patient),
-            detail=f"{a.instrument_code.upper()} ({a.get_occasion_display().lower()}): "
-            + ("overdue" if overdue else "due"),
+            detail=f"{get_instrument(a.instrument_code).title} "
+            f"({a.get_occasion_display().lower()}): " + ("overdue" if overdue else "due"),
             url=reverse("patients:chart", args=[a.patient.public_id]),
             since=a.due_at,
             since_label="due for {}",

@@ -144,7 +144,7 @@ def test_before_opening_nothing_is_recorded_today_and_the_admin_sees_the_escalat
     assert "still not acknowledged" in pages[Role.CLINIC_ADMIN]
     for role in (Role.PRESCRIBER, Role.NURSE):
         assert link in pages[role]
-        assert "Urgent, open: R-OUT-1" in pages[role]
+        assert "Urgent, open: PHQ-9 item 9 (thoughts of death or self-harm)" in pages[role]
 
 
 def test_without_now_every_task_was_handled(demo: GenerationResult) -> None:
