@@ -39,6 +39,7 @@ from kapclinic.api.schemas import (
     QuestionnaireResponseOut,
 )
 from kapclinic.core.api_errors import NOT_FOUND, FieldError, error_body
+from kapclinic.measurement.audit_actions import MeasurementAuditAction
 from kapclinic.measurement.exceptions import (
     AssessmentError,
     MeasurementError,
@@ -47,6 +48,7 @@ from kapclinic.measurement.exceptions import (
 from kapclinic.measurement.models import Assessment, Mode
 from kapclinic.measurement.plans.selectors import list_patient_due
 from kapclinic.measurement.responses.services import record_response
+from kapclinic.patients.audit_actions import PatientAuditAction
 from kapclinic.patients.selectors import (
     access_patient,
     audited_page_of_patients,
@@ -160,7 +162,7 @@ def list_patients(request: ClinicRequest, page: int = 1) -> PatientPageOut:
         roles=request.roles,
         clinic=clinic,
         page_number=page,
-        action="patients.listed_by_api",
+        action=PatientAuditAction.LISTED_BY_API,
     )
     items = [
         PatientSummaryOut(
@@ -189,7 +191,7 @@ def get_patient(request: ClinicRequest, public_id: UUID) -> PatientOut:
         memberships=request.memberships,
         public_id=public_id,
         capability=Capability.VIEW_CHART,
-        action="patients.read_by_api",
+        action=PatientAuditAction.READ_BY_API,
     )
     p = access.patient
     return PatientOut(
@@ -229,7 +231,7 @@ def list_questionnaires_due(request: ClinicRequest, public_id: UUID) -> DueQuest
         memberships=request.memberships,
         public_id=public_id,
         capability=Capability.ADMINISTER_QUESTIONNAIRES,
-        action="measurement.due_read_by_api",
+        action=MeasurementAuditAction.DUE_READ_BY_API,
     )
     found = list_patient_due(access.patient.pk, timezone.now(), limit=DUE_LIMIT + 1)
     return DueQuestionnairesOut(

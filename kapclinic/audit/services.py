@@ -12,6 +12,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from kapclinic.audit.actions import AuditAction
 from kapclinic.audit.chain import jsonable, sealed_entry_hash
 from kapclinic.audit.keys import current_key
 from kapclinic.audit.models import AuditChainHead, AuditEvent, Operation
@@ -70,7 +71,7 @@ def record(
     *,
     actor: AbstractBaseUser | None,
     operation: Operation,
-    action: str,
+    action: AuditAction,
     actor_roles: Iterable[str] = (),
     clinic_id: UUID | None = None,
     patient_id: UUID | None = None,

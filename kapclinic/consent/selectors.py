@@ -17,6 +17,7 @@ from django.utils import formats, timezone
 
 from kapclinic.accounts.models import Clinic, StaffMembership, User
 from kapclinic.accounts.permissions import Capability
+from kapclinic.consent.audit_actions import ConsentAuditAction
 from kapclinic.consent.models import (
     ConsentDocument,
     ConsentRecord,
@@ -173,7 +174,7 @@ def access_consent_record(
     actor: User,
     memberships: list[StaffMembership],
     public_id: UUID,
-    action: str,
+    action: ConsentAuditAction,
 ) -> tuple[ConsentRecord, PatientAccess]:
     """The consent record if ``actor`` may record consent for its patient; otherwise Http404
     (missing and forbidden look alike). Writes the READ audit entry of access_patient."""

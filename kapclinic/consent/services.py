@@ -12,6 +12,7 @@ from django.db.models import Max
 from kapclinic.accounts.models import Clinic, User
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
+from kapclinic.consent.audit_actions import ConsentAuditAction
 from kapclinic.consent.exceptions import ConsentError
 from kapclinic.consent.models import ConsentDocument, ConsentRecord, SignedVia, TreatmentType
 from kapclinic.core.reasons import clean_reason
@@ -66,7 +67,7 @@ def publish_document(
     audit.record(
         actor=actor,
         operation=Operation.CREATE,
-        action="consent.document_published",
+        action=ConsentAuditAction.DOCUMENT_PUBLISHED,
         actor_roles=roles,
         clinic_id=clinic.public_id,
         target=audit.target_of(document),
@@ -144,7 +145,7 @@ def record_patient_signature(
     audit.record(
         actor=actor,
         operation=Operation.CREATE,
-        action="consent.patient_signed",
+        action=ConsentAuditAction.PATIENT_SIGNED,
         actor_roles=roles,
         clinic_id=patient.clinic.public_id,
         patient_id=patient.public_id,
@@ -189,7 +190,7 @@ def countersign(
     audit.record(
         actor=actor,
         operation=Operation.UPDATE,
-        action="consent.countersigned",
+        action=ConsentAuditAction.COUNTERSIGNED,
         actor_roles=roles,
         clinic_id=record.patient.clinic.public_id,
         patient_id=record.patient.public_id,
@@ -222,7 +223,7 @@ def withdraw(
     audit.record(
         actor=actor,
         operation=Operation.UPDATE,
-        action="consent.withdrawn",
+        action=ConsentAuditAction.WITHDRAWN,
         actor_roles=roles,
         clinic_id=record.patient.clinic.public_id,
         patient_id=record.patient.public_id,

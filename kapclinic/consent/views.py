@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kapclinic.accounts.permissions import Capability, current_clinic, requires
 from kapclinic.accounts.types import ClinicRequest
+from kapclinic.consent.audit_actions import ConsentAuditAction
 from kapclinic.consent.exceptions import ConsentError
 from kapclinic.consent.forms import PublishDocumentForm, SignatureForm, WithdrawForm
 from kapclinic.consent.models import ConsentRecord, TreatmentType
@@ -65,7 +66,7 @@ def documents(request: ClinicRequest) -> HttpResponse:
     )
 
 
-def _access(request: ClinicRequest, public_id: UUID, action: str) -> PatientAccess:
+def _access(request: ClinicRequest, public_id: UUID, action: ConsentAuditAction) -> PatientAccess:
     return access_patient(
         actor=request.user,
         memberships=request.memberships,
@@ -119,7 +120,7 @@ def _patient_page(
 @require_http_methods(["GET"])
 @requires(Capability.RECORD_CONSENT)
 def patient_consent(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    access = _access(request, public_id, "consent.patient_opened")
+    access = _access(request, public_id, ConsentAuditAction.PATIENT_OPENED)
     return _patient_page(request, access.patient)
 
 
@@ -130,7 +131,7 @@ def sign(request: ClinicRequest, public_id: UUID, treatment_type: str) -> HttpRe
     if treatment_type not in TreatmentType.values:
         raise Http404
     kind = TreatmentType(treatment_type)
-    access = _access(request, public_id, "consent.signature_form_opened")
+    access = _access(request, public_id, ConsentAuditAction.SIGNATURE_FORM_OPENED)
     patient = access.patient
     document = current_document(patient.clinic, kind)
     form = SignatureForm(request.POST or None)
@@ -171,7 +172,7 @@ def countersign_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         actor=request.user,
         memberships=request.memberships,
         public_id=public_id,
-        action="consent.countersign_opened",
+        action=ConsentAuditAction.COUNTERSIGN_OPENED,
     )
     if request.POST.get("confirm") != "on":
         messages.error(
@@ -195,7 +196,7 @@ def withdraw_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         actor=request.user,
         memberships=request.memberships,
         public_id=public_id,
-        action="consent.withdrawal_opened",
+        action=ConsentAuditAction.WITHDRAWAL_OPENED,
     )
     form = WithdrawForm(request.POST)
     if form.is_valid():

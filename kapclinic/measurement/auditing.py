@@ -9,6 +9,7 @@ from typing import Any
 from kapclinic.accounts.models import User
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
+from kapclinic.measurement.audit_actions import MeasurementAuditAction
 from kapclinic.patients.models import Patient
 
 
@@ -17,7 +18,7 @@ def record_event(
     actor: User | None,
     roles: Iterable[str],
     operation: Operation,
-    action: str,
+    action: MeasurementAuditAction,
     patient: Patient,
     target: Any,
     changes: dict[str, tuple[Any, Any]] | None = None,

@@ -6,6 +6,7 @@ from django import forms
 
 from kapclinic.accounts.models import Clinic, User
 from kapclinic.audit.models import Operation
+from kapclinic.oversight.catalogue import action_choices
 from kapclinic.oversight.selectors import (
     AuditFilters,
     find_clinic_patient_by_mrn,
@@ -40,7 +41,9 @@ class AuditFilterForm(forms.Form):
     operation = forms.ChoiceField(
         required=False, label="Kind", choices=[("", "Any"), *Operation.choices]
     )
-    action = forms.CharField(required=False, max_length=80, label="Action contains")
+    action = forms.ChoiceField(
+        required=False, label="Action", choices=[("", "Any"), *action_choices()]
+    )
 
     def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -70,5 +73,5 @@ class AuditFilterForm(forms.Form):
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
             operation=data.get("operation") or "",
-            action=(data.get("action") or "").strip(),
+            action=data.get("action") or "",
         )

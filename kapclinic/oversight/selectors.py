@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from kapclinic.accounts.models import Clinic, StaffMembership, User
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import AuditEvent, Operation
+from kapclinic.oversight.audit_actions import OversightAuditAction
 from kapclinic.patients.models import Patient
 
 
@@ -26,7 +27,7 @@ class AuditFilters:
     date_from: date | None = None
     date_to: date | None = None
     operation: str = ""
-    action: str = ""
+    action: str = ""  # a stored action value (kapclinic/oversight/catalogue.py)
 
     def as_detail(self) -> dict[str, str]:
         """The filters as audit detail (ids and dates only, no names)."""
@@ -69,7 +70,7 @@ def clinic_audit_events(clinic: Clinic, filters: AuditFilters) -> QuerySet[Audit
     if filters.operation:
         events = events.filter(operation=filters.operation)
     if filters.action:
-        events = events.filter(action__icontains=filters.action)
+        events = events.filter(action=filters.action)
     return events.select_related("actor").order_by("-position")
 
 
@@ -99,7 +100,7 @@ def view_audit_report(
         audit.record(
             actor=actor,
             operation=Operation.READ,
-            action="audit.report_viewed",
+            action=OversightAuditAction.REPORT_VIEWED,
             actor_roles=roles,
             clinic_id=clinic.public_id,
             detail={"filters": filters.as_detail(), "page": page.number},
@@ -119,7 +120,7 @@ def export_audit_events(
         audit.record(
             actor=actor,
             operation=Operation.EXPORT,
-            action="audit.exported",
+            action=OversightAuditAction.EXPORTED,
             actor_roles=roles,
             clinic_id=clinic.public_id,
             detail={"filters": filters.as_detail(), "rows": count},

@@ -18,6 +18,7 @@ from kapclinic.accounts.models import Clinic
 from kapclinic.accounts.permissions import Capability, current_clinic, requires
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.audit.models import AuditEvent
+from kapclinic.oversight.catalogue import ACTION_LABELS
 from kapclinic.oversight.forms import AuditFilterForm
 from kapclinic.oversight.selectors import (
     AuditFilters,
@@ -90,6 +91,7 @@ def report(request: ClinicRequest) -> HttpResponse:
             "page": report.page,
             "query": _query_string(filters),
             "entries": entries,
+            "action_labels": ACTION_LABELS,
             "mrns": mrns_by_public_id(clinic, [e.patient_public_id for e in entries]),
         },
     )

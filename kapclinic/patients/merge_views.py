@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from kapclinic.accounts.permissions import Capability, requires
 from kapclinic.accounts.types import ClinicRequest
+from kapclinic.patients.audit_actions import PatientAuditAction
 from kapclinic.patients.exceptions import MergeError
 from kapclinic.patients.forms import MergeForm
 from kapclinic.patients.models import Patient
@@ -28,7 +29,7 @@ def merge(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         memberships=request.memberships,
         public_id=public_id,
         capability=Capability.MERGE_PATIENTS,
-        action="patients.merge_opened",
+        action=PatientAuditAction.MERGE_OPENED,
     )
     survivor = access.patient
     form = MergeForm(request.POST or None)

@@ -21,7 +21,9 @@ from django.utils import timezone
 from kapclinic.accounts.models import Clinic, Role, StaffMembership, User
 from kapclinic.accounts.permissions import Capability, allows
 from kapclinic.audit import services as audit
+from kapclinic.audit.actions import AuditAction
 from kapclinic.audit.models import Operation
+from kapclinic.patients.audit_actions import PatientAuditAction
 from kapclinic.patients.bmi import bmi
 from kapclinic.patients.models import (
     Allergy,
@@ -85,7 +87,7 @@ def audited_page_of_patients(
     roles: Iterable[str],
     clinic: Clinic,
     page_number: str | int | None,
-    action: str,
+    action: AuditAction,
 ) -> Page[Patient]:
     """``page_of_patients``, audited: writes a SEARCH entry named ``action`` with the page
     number and which patients it shows (their opaque ids). Two queries (count + rows) and the
@@ -129,7 +131,7 @@ def access_patient(
     memberships: list[StaffMembership],
     public_id: UUID,
     capability: Capability,
-    action: str | None,
+    action: AuditAction | None,
     now: datetime | None = None,
 ) -> PatientAccess:
     """Return the patient if ``actor`` may use ``capability`` on them; otherwise raise Http404.
@@ -166,7 +168,7 @@ def access_patient(
         audit.record(
             actor=actor,
             operation=Operation.READ,
-            action=action or "patients.accessed_for_a_write",
+            action=action or PatientAuditAction.ACCESSED_FOR_A_WRITE,
             actor_roles=roles,
             clinic_id=patient.clinic.public_id,
             patient_id=patient.public_id,

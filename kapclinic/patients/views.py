@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kapclinic.accounts.permissions import Capability, current_clinic, requires
 from kapclinic.accounts.types import ClinicRequest
-from kapclinic.patients import icd10
+from kapclinic.patients import audit_actions, icd10
 from kapclinic.patients.exceptions import (
     BreakGlassRefusedError,
     DiagnosisError,
@@ -123,7 +123,7 @@ def chart(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         memberships=request.memberships,
         public_id=public_id,
         capability=Capability.VIEW_CHART,
-        action="patients.chart_viewed",
+        action=audit_actions.PatientAuditAction.CHART_VIEWED,
     )
     patient = access.patient
     if patient.is_merged:
@@ -166,7 +166,7 @@ def timeline(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         memberships=request.memberships,
         public_id=public_id,
         capability=Capability.VIEW_CHART,
-        action="patients.timeline_viewed",
+        action=audit_actions.PatientAuditAction.TIMELINE_VIEWED,
     )
     return render(
         request,
@@ -251,7 +251,7 @@ def edit(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         memberships=request.memberships,
         public_id=public_id,
         capability=Capability.EDIT_PATIENT,
-        action="patients.demographics_opened",
+        action=audit_actions.PatientAuditAction.DEMOGRAPHICS_OPENED,
     )
     patient = access.patient
     initial = {f: getattr(patient, f) for f in DEMOGRAPHIC_FIELDS}
@@ -279,7 +279,7 @@ def measurements(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         memberships=request.memberships,
         public_id=public_id,
         capability=Capability.RECORD_MEASUREMENTS,
-        action="patients.measurements_opened",
+        action=audit_actions.PatientAuditAction.MEASUREMENTS_OPENED,
     )
     patient = access.patient
     today = patient.clinic.local_today()
@@ -322,7 +322,7 @@ def history(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         memberships=request.memberships,
         public_id=public_id,
         capability=Capability.RECORD_HISTORY,
-        action="patients.history_opened",
+        action=audit_actions.PatientAuditAction.HISTORY_OPENED,
     )
     patient = access.patient
     which = request.POST.get("form", "") if request.method == "POST" else ""
@@ -388,7 +388,7 @@ def contacts(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         memberships=request.memberships,
         public_id=public_id,
         capability=Capability.EDIT_PATIENT,
-        action="patients.contacts_opened",
+        action=audit_actions.PatientAuditAction.CONTACTS_OPENED,
     )
     patient = access.patient
     initial = {f: getattr(patient, f) for f in CONTACT_FIELDS}
@@ -435,7 +435,7 @@ def diagnoses(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         memberships=request.memberships,
         public_id=public_id,
         capability=Capability.RECORD_DIAGNOSES,
-        action="patients.diagnoses_opened",
+        action=audit_actions.PatientAuditAction.DIAGNOSES_OPENED,
     )
     patient = access.patient
     today = patient.clinic.local_today()

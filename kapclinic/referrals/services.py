@@ -18,6 +18,7 @@ from kapclinic.audit.models import Operation
 from kapclinic.core.exceptions import DomainError
 from kapclinic.patients.models import Patient
 from kapclinic.patients.services import PatientDetails, register_patient
+from kapclinic.referrals.audit_actions import ReferralAuditAction
 from kapclinic.referrals.models import Referral
 from kapclinic.referrals.selectors import MAX_REQUESTS_PER_HOUR as MAX_REQUESTS_PER_HOUR
 from kapclinic.referrals.selectors import sender_is_limited
@@ -91,7 +92,7 @@ def submit_self_referral(
     audit.record(
         actor=None,
         operation=Operation.CREATE,
-        action="referrals.self_submitted",
+        action=ReferralAuditAction.SELF_SUBMITTED,
         clinic_id=clinic.public_id,
         target=audit.target_of(referral),
         detail={"shared_answers": answers is not None},
@@ -122,7 +123,7 @@ def record_clinician_referral(
     audit.record(
         actor=actor,
         operation=Operation.CREATE,
-        action="referrals.clinician_recorded",
+        action=ReferralAuditAction.CLINICIAN_RECORDED,
         actor_roles=roles,
         clinic_id=clinic.public_id,
         target=audit.target_of(referral),
@@ -146,7 +147,7 @@ def triage_referral(
     audit.record(
         actor=actor,
         operation=Operation.UPDATE,
-        action="referrals.triaged",
+        action=ReferralAuditAction.TRIAGED,
         actor_roles=roles,
         clinic_id=referral.clinic.public_id,
         target=audit.target_of(referral),
@@ -176,13 +177,22 @@ def register_from_referral(
         confirmed_different_person=confirmed_different_person,
     )
     _close_as_registered(
-        actor=actor, roles=roles, referral=referral, patient=patient, action="referrals.registered"
+        actor=actor,
+        roles=roles,
+        referral=referral,
+        patient=patient,
+        action=ReferralAuditAction.REGISTERED,
     )
     return patient
 
 
 def _close_as_registered(
-    *, actor: User, roles: Iterable[str], referral: Referral, patient: Patient, action: str
+    *,
+    actor: User,
+    roles: Iterable[str],
+    referral: Referral,
+    patient: Patient,
+    action: ReferralAuditAction,
 ) -> None:
     """Point the referral at the patient's record and close it, audited (caller's transaction)."""
     old = referral.status
@@ -219,6 +229,6 @@ def link_to_existing_patient(
         roles=roles,
         referral=referral,
         patient=patient,
-        action="referrals.linked_to_existing_patient",
+        action=ReferralAuditAction.LINKED_TO_EXISTING_PATIENT,
     )
     return referral

@@ -26,6 +26,7 @@ from kapclinic.accounts.permissions import Capability, allows
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.core.reasons import clean_reason
+from kapclinic.screening.audit_actions import ScreeningAuditAction
 from kapclinic.screening.exceptions import ScreeningForbiddenError
 from kapclinic.screening.models import ClinicScreeningPolicy
 from kapclinic.screening.rules import (
@@ -189,7 +190,7 @@ def set_policy(
     audit.record(
         actor=actor,
         operation=Operation.UPDATE,
-        action="screening.policy_changed",
+        action=ScreeningAuditAction.POLICY_CHANGED,
         actor_roles=roles,
         clinic_id=clinic.public_id,
         target=audit.target_of(row),

@@ -12,6 +12,7 @@ from kapclinic.accounts.models import Clinic, StaffMembership, User
 from kapclinic.accounts.permissions import Capability
 from kapclinic.patients.models import Patient
 from kapclinic.patients.selectors import PatientAccess, access_patient
+from kapclinic.screening.audit_actions import ScreeningAuditAction
 from kapclinic.screening.models import (
     EligibilityDecision,
     FlagOverride,
@@ -42,7 +43,7 @@ def access_screening(
     memberships: list[StaffMembership],
     public_id: UUID,
     capability: Capability,
-    action: str,
+    action: ScreeningAuditAction,
 ) -> ScreeningAccess:
     """The screening if ``actor`` may use ``capability`` on its patient; Http404 otherwise (also
     for another clinic's screening). Writes the READ audit entry of access_patient."""

@@ -24,6 +24,7 @@ from kapclinic.measurement.models import Mode, Occasion
 from kapclinic.measurement.responses.services import record_response
 from kapclinic.measurement.safety.services import unevaluated_urgent_tasks
 from kapclinic.patients.models import Patient
+from kapclinic.screening.audit_actions import ScreeningAuditAction
 from kapclinic.screening.exceptions import ScreeningForbiddenError, ScreeningRefusedError
 from kapclinic.screening.facts import (
     Finding,
@@ -184,7 +185,7 @@ def record_screening(
     audit.record(
         actor=actor,
         operation=Operation.CREATE,
-        action="screening.recorded",
+        action=ScreeningAuditAction.RECORDED,
         actor_roles=roles,
         clinic_id=clinic.public_id,
         patient_id=patient.public_id,
@@ -291,7 +292,7 @@ def override_flag(
     audit.record(
         actor=actor,
         operation=Operation.CREATE,
-        action="screening.flag_overridden",
+        action=ScreeningAuditAction.FLAG_OVERRIDDEN,
         actor_roles=roles,
         clinic_id=locked.clinic.public_id,
         patient_id=locked.patient.public_id,
@@ -347,7 +348,7 @@ def sign_decision(
     audit.record(
         actor=actor,
         operation=Operation.CREATE,
-        action="screening.decision_signed",
+        action=ScreeningAuditAction.DECISION_SIGNED,
         actor_roles=roles,
         clinic_id=locked.clinic.public_id,
         patient_id=locked.patient.public_id,
@@ -447,7 +448,7 @@ def mark_entered_in_error(
     audit.record(
         actor=actor,
         operation=Operation.UPDATE,
-        action="screening.entered_in_error",
+        action=ScreeningAuditAction.ENTERED_IN_ERROR,
         actor_roles=roles,
         clinic_id=locked.clinic.public_id,
         patient_id=locked.patient.public_id,

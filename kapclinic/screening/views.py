@@ -17,6 +17,7 @@ from kapclinic.accounts.permissions import Capability, allows, requires
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.measurement.safety.services import tasks_raised_by, unevaluated_urgent_tasks
 from kapclinic.patients.selectors import access_patient
+from kapclinic.screening.audit_actions import ScreeningAuditAction
 from kapclinic.screening.exceptions import ScreeningForbiddenError, ScreeningRefusedError
 from kapclinic.screening.forms import (
     FINDING_GROUPS,
@@ -50,7 +51,7 @@ def new(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         memberships=request.memberships,
         public_id=public_id,
         capability=Capability.SCREEN_PATIENT,
-        action="screening.form_opened",
+        action=ScreeningAuditAction.FORM_OPENED,
     )
     patient = access.patient
     form = ScreeningForm(request.POST or None)
@@ -95,7 +96,7 @@ def history(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         memberships=request.memberships,
         public_id=public_id,
         capability=Capability.SCREEN_PATIENT,
-        action="screening.history_viewed",
+        action=ScreeningAuditAction.HISTORY_VIEWED,
     )
     return render(
         request,
@@ -205,7 +206,7 @@ def detail(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         memberships=request.memberships,
         public_id=public_id,
         capability=Capability.SCREEN_PATIENT,
-        action="screening.viewed",
+        action=ScreeningAuditAction.VIEWED,
     )
     return _detail(request, found.screening, roles=found.access.roles)
 
@@ -218,7 +219,7 @@ def override(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         memberships=request.memberships,
         public_id=public_id,
         capability=Capability.DECIDE_ELIGIBILITY,
-        action="screening.override_opened",
+        action=ScreeningAuditAction.OVERRIDE_OPENED,
     )
     form = OverrideForm(request.POST)
     if form.is_valid():
@@ -249,7 +250,7 @@ def sign(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         memberships=request.memberships,
         public_id=public_id,
         capability=Capability.DECIDE_ELIGIBILITY,
-        action="screening.sign_opened",
+        action=ScreeningAuditAction.SIGN_OPENED,
     )
     form = SignForm(request.POST)
     if form.is_valid():
@@ -277,7 +278,7 @@ def entered_in_error(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         memberships=request.memberships,
         public_id=public_id,
         capability=Capability.SCREEN_PATIENT,
-        action="screening.entered_in_error_opened",
+        action=ScreeningAuditAction.ENTERED_IN_ERROR_OPENED,
     )
     roles = found.access.roles
     screening = found.screening

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from kapclinic.accounts.audit_actions import AccountAuditAction
 from kapclinic.accounts.models import Clinic, OpeningHours, Role, Room, User
 from kapclinic.accounts.services.staffing import roles_in
 from kapclinic.audit import services as audit
@@ -79,7 +80,7 @@ def update_clinic(
     audit.record(
         actor=actor,
         operation=Operation.UPDATE,
-        action="clinic.updated",
+        action=AccountAuditAction.CLINIC_UPDATED,
         actor_roles=actor_roles,
         clinic_id=clinic.public_id,
         target=audit.target_of(clinic),
@@ -104,11 +105,11 @@ def save_room(
     if room is None:
         room = Room(clinic=clinic)
         before: dict[str, Any] = {}
-        operation, action = Operation.CREATE, "clinic.room_added"
+        operation, action = Operation.CREATE, AccountAuditAction.ROOM_ADDED
     else:
         room = Room.objects.select_for_update().get(pk=room.pk, clinic=clinic)
         before = {field: getattr(room, field) for field in wanted}
-        operation, action = Operation.UPDATE, "clinic.room_changed"
+        operation, action = Operation.UPDATE, AccountAuditAction.ROOM_CHANGED
     changes = audit.diff(before, wanted)
     if not changes and operation == Operation.UPDATE:
         return room
@@ -172,7 +173,7 @@ def set_opening_hours(
     audit.record(
         actor=actor,
         operation=Operation.UPDATE,
-        action="clinic.hours_changed",
+        action=AccountAuditAction.HOURS_CHANGED,
         actor_roles=actor_roles,
         clinic_id=clinic.public_id,
         target=audit.target_of(clinic),

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.db import transaction
 
+from kapclinic.accounts.audit_actions import AccountAuditAction
 from kapclinic.accounts.credentials import (
     LINK_REQUESTS_PER_ACCOUNT,
     LINK_REQUESTS_PER_ADDRESS,
@@ -73,7 +74,7 @@ def request_sign_in_link(
         audit.record(
             actor=user,
             operation=Operation.AUTH,
-            action="auth.link_sent",
+            action=AccountAuditAction.LINK_SENT,
             target=target_of(user),
             detail={"expires_at": link.expires_at},
         )
@@ -125,7 +126,7 @@ def consume_sign_in_link(*, token: str, ip_address: str | None, now: datetime) -
                     audit.record(
                         actor=owner,
                         operation=Operation.AUTH,
-                        action="auth.link_used",
+                        action=AccountAuditAction.LINK_USED,
                         target=target_of(owner),
                     )
                     return LinkUse(owner)

@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib.auth import authenticate
 from django.db import transaction
 
+from kapclinic.accounts.audit_actions import AccountAuditAction
 from kapclinic.accounts.credentials import (
     ACCOUNT_FAILURES,
     ADDRESS_FAILURES,
@@ -33,9 +34,9 @@ _FAILURE_KINDS = (
     AuthThrottleEvent.Kind.LINK_FAILED,
 )
 _FAILURE_ACTIONS = {
-    AuthThrottleEvent.Kind.PASSWORD_FAILED: "auth.login_failed",
-    AuthThrottleEvent.Kind.CODE_FAILED: "auth.2fa_failed",
-    AuthThrottleEvent.Kind.LINK_FAILED: "auth.link_failed",
+    AuthThrottleEvent.Kind.PASSWORD_FAILED: AccountAuditAction.LOGIN_FAILED,
+    AuthThrottleEvent.Kind.CODE_FAILED: AccountAuditAction.TWO_FACTOR_FAILED,
+    AuthThrottleEvent.Kind.LINK_FAILED: AccountAuditAction.LINK_FAILED,
 }
 
 
@@ -54,7 +55,7 @@ def _lock(
     audit.record(
         actor=actor,
         operation=Operation.AUTH,
-        action="auth.lockout",
+        action=AccountAuditAction.LOCKOUT,
         detail={
             **detail,
             "scope": scope.value,
@@ -137,7 +138,10 @@ def refused_while_locked(*, actor: User | None, step: str, email: str | None) ->
         if actor is None and email:
             detail["email"] = email
         audit.record(
-            actor=actor, operation=Operation.AUTH, action="auth.login_refused", detail=detail
+            actor=actor,
+            operation=Operation.AUTH,
+            action=AccountAuditAction.LOGIN_REFUSED,
+            detail=detail,
         )
 
 
@@ -185,7 +189,7 @@ def record_password_accepted(*, user: User, next_step: str) -> None:
         audit.record(
             actor=user,
             operation=Operation.AUTH,
-            action="auth.password_accepted",
+            action=AccountAuditAction.PASSWORD_ACCEPTED,
             detail={"next_step": next_step},
         )
 
@@ -200,7 +204,7 @@ def complete_sign_in_in_transaction(
     audit.record(
         actor=user,
         operation=Operation.AUTH,
-        action="auth.login",
+        action=AccountAuditAction.LOGIN,
         actor_roles=roles,
         clinic_id=clinic.public_id if clinic else None,
         detail={"method": method},
@@ -230,7 +234,7 @@ def sign_out_everywhere(
         audit.record(
             actor=user,
             operation=Operation.AUTH,
-            action="auth.sign_out_everywhere",
+            action=AccountAuditAction.SIGN_OUT_EVERYWHERE,
             actor_roles=roles,
             clinic_id=clinic.public_id if clinic else None,
             target=target_of(user),
@@ -242,7 +246,7 @@ def record_sign_out(*, user: User, clinic: Clinic | None, roles: Iterable[str] =
         audit.record(
             actor=user,
             operation=Operation.AUTH,
-            action="auth.logout",
+            action=AccountAuditAction.LOGOUT,
             actor_roles=roles,
             clinic_id=clinic.public_id if clinic else None,
         )
@@ -255,7 +259,7 @@ def record_idle_timeout(
         audit.record(
             actor=user,
             operation=Operation.AUTH,
-            action="auth.idle_timeout",
+            action=AccountAuditAction.IDLE_TIMEOUT,
             actor_roles=roles,
             clinic_id=clinic.public_id if clinic else None,
             detail={"idle_minutes": minutes},
@@ -271,7 +275,7 @@ def change_password(*, user: User, new_password: str, roles: Iterable[str] = ())
         audit.record(
             actor=user,
             operation=Operation.AUTH,
-            action="auth.password_changed",
+            action=AccountAuditAction.PASSWORD_CHANGED,
             actor_roles=roles,
             target=target_of(user),
         )

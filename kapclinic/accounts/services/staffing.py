@@ -20,6 +20,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.urls import reverse
 
+from kapclinic.accounts.audit_actions import AccountAuditAction
 from kapclinic.accounts.credentials import normalise_email
 from kapclinic.accounts.models import Clinic, Role, StaffMembership, User
 from kapclinic.accounts.services.notices import notify_clinic_admins
@@ -167,7 +168,7 @@ def grant_role(
     audit.record(
         actor=actor,
         operation=Operation.ACCESS,
-        action="access.role_granted",
+        action=AccountAuditAction.ROLE_GRANTED,
         actor_roles=actor_roles,
         clinic_id=clinic.public_id,
         target=target_of(membership),
@@ -218,7 +219,7 @@ def end_role(
     audit.record(
         actor=actor,
         operation=Operation.ACCESS,
-        action="access.role_ended",
+        action=AccountAuditAction.ROLE_ENDED,
         actor_roles=actor_roles,
         clinic_id=clinic.public_id,
         target=target_of(membership),
@@ -247,7 +248,7 @@ def resend_invitation(
     audit.record(
         actor=actor,
         operation=Operation.ACCESS,
-        action="access.invitation_sent",
+        action=AccountAuditAction.INVITATION_SENT,
         actor_roles=actor_roles,
         clinic_id=clinic.public_id,
         target=target_of(user),
@@ -271,6 +272,6 @@ def accept_invitation(*, user: User, token: str, new_password: str) -> None:
     audit.record(
         actor=user,
         operation=Operation.AUTH,
-        action="auth.invitation_accepted",
+        action=AccountAuditAction.INVITATION_ACCEPTED,
         target=target_of(user),
     )

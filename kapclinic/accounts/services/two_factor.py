@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.db import transaction
 
+from kapclinic.accounts.audit_actions import AccountAuditAction
 from kapclinic.accounts.credentials import (
     clean_code,
     looks_like_recovery_code,
@@ -77,7 +78,7 @@ def confirm_two_factor(
         audit.record(
             actor=user,
             operation=Operation.AUTH,
-            action="auth.2fa_enrolled",
+            action=AccountAuditAction.TWO_FACTOR_ENROLLED,
             target=target_of(user),
             changes={"two_factor": ("off", "on"), "recovery_codes_left": (0, len(codes))},
         )
@@ -142,7 +143,7 @@ def verify_second_factor(
                 audit.record(
                     actor=user,
                     operation=Operation.AUTH,
-                    action="auth.recovery_code_used",
+                    action=AccountAuditAction.RECOVERY_CODE_USED,
                     actor_roles=roles,
                     target=target_of(user),
                     changes={"recovery_codes_left": (left + 1, left)},
@@ -173,7 +174,7 @@ def regenerate_recovery_codes(*, user: User, now: datetime) -> list[str]:
         audit.record(
             actor=user,
             operation=Operation.AUTH,
-            action="auth.recovery_codes_regenerated",
+            action=AccountAuditAction.RECOVERY_CODES_REGENERATED,
             target=target_of(user),
             changes={"recovery_codes_left": (before, len(codes))},
         )
@@ -210,7 +211,7 @@ def reset_two_factor(
         audit.record(
             actor=actor,
             operation=Operation.AUTH,
-            action="auth.2fa_reset",
+            action=AccountAuditAction.TWO_FACTOR_RESET,
             actor_roles=actor_roles,
             clinic_id=clinic.public_id,
             target=target_of(target),

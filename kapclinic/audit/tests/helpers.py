@@ -12,6 +12,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection, transaction
 
 from kapclinic.audit import services as audit
+from kapclinic.audit.actions import AuditAction
 from kapclinic.audit.chain import (
     GENESIS_HASH,
     AuditKey,
@@ -28,6 +29,13 @@ Sealer = Callable[[AuditEvent, dict[str, object], str], tuple[str, str]]
 GUESSED_KEY: AuditKey = audit_key("a-guessed-audit-key-that-is-long-enough-000000")
 
 
+class SampleAuditAction(AuditAction):
+    """Actions for the audit app's own tests (audit knows no domain app's catalogue)."""
+
+    DEMOGRAPHICS_CHANGED = "patients.demographics_changed", "Demographics changed"
+    CHART_VIEWED = "patients.chart_viewed", "Chart viewed"
+
+
 def write_entries(actor: AbstractBaseUser, count: int) -> list[AuditEvent]:
     events = []
     for number in range(count):
@@ -36,7 +44,7 @@ def write_entries(actor: AbstractBaseUser, count: int) -> list[AuditEvent]:
                 audit.record(
                     actor=actor,
                     operation=Operation.UPDATE,
-                    action="patients.demographics_changed",
+                    action=SampleAuditAction.DEMOGRAPHICS_CHANGED,
                     actor_roles=["nurse"],
                     clinic_id=uuid.uuid4(),
                     patient_id=uuid.uuid4(),

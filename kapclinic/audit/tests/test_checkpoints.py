@@ -23,6 +23,7 @@ from kapclinic.audit.checkpoints import FileSink, configured_sink
 from kapclinic.audit.keys import current_key
 from kapclinic.audit.models import Operation
 from kapclinic.audit.tests.helpers import (
+    SampleAuditAction,
     delete_from,
     hash_of,
     set_head,
@@ -152,7 +153,7 @@ def test_verify_audit_reads_the_configured_checkpoint_file_by_default(
 def test_sealing_adds_no_query_to_record(actor: AbstractBaseUser) -> None:
     write_entries(actor, 1)  # the head row exists from now on
     with CaptureQueriesContext(transaction.get_connection()) as queries, transaction.atomic():
-        audit.record(actor=actor, operation=Operation.READ, action="patients.chart_viewed")
+        audit.record(actor=actor, operation=Operation.READ, action=SampleAuditAction.CHART_VIEWED)
     # Lock the head, insert the entry, move the head (and the savepoint pair on some backends).
     statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert len(statements) == 3, statements

@@ -32,6 +32,7 @@ from kapclinic.measurement.assignments.rules import (
     next_follow_up_sequence,
     window,
 )
+from kapclinic.measurement.audit_actions import MeasurementAuditAction
 from kapclinic.measurement.auditing import record_event as record_event
 from kapclinic.measurement.models import (
     Assessment,
@@ -297,7 +298,7 @@ def _answered(
     audit.record(
         actor=actor,
         operation=Operation.UPDATE,
-        action="measurement.assignment_completed",
+        action=MeasurementAuditAction.ASSIGNMENT_COMPLETED,
         actor_roles=roles,
         clinic_id=assignment.clinic.public_id,
         patient_id=assignment.patient.public_id,
@@ -341,7 +342,7 @@ def follow_amendment(
         actor=actor,
         roles=roles,
         operation=Operation.UPDATE,
-        action="measurement.assignment_amended",
+        action=MeasurementAuditAction.ASSIGNMENT_AMENDED,
         patient=assignment.patient,
         target=assignment,
         changes={"assessment": (str(original.public_id), str(amended.public_id))},
@@ -387,7 +388,7 @@ def release_withdrawn(
         actor=actor,
         roles=roles,
         operation=Operation.UPDATE,
-        action="measurement.assignment_reopened",
+        action=MeasurementAuditAction.ASSIGNMENT_REOPENED,
         patient=assignment.patient,
         target=assignment,
         changes=(

@@ -15,6 +15,7 @@ from kapclinic.accounts.models import Clinic, User
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.core.reasons import clean_reason, visible_text
+from kapclinic.measurement.audit_actions import MeasurementAuditAction
 from kapclinic.measurement.exceptions import UnknownInstrumentError
 from kapclinic.measurement.instruments import get_instrument
 from kapclinic.measurement.licensing.exceptions import LicensedWordingError
@@ -142,7 +143,7 @@ def load_wording(
     audit.record(
         actor=actor,
         operation=Operation.CREATE,
-        action="measurement.licensed_wording_loaded",
+        action=MeasurementAuditAction.LICENSED_WORDING_LOADED,
         actor_roles=roles,
         clinic_id=clinic.public_id,
         target=audit.target_of(loaded),
@@ -198,7 +199,7 @@ def retire_wording(
     audit.record(
         actor=actor,
         operation=Operation.UPDATE,
-        action="measurement.licensed_wording_retired",
+        action=MeasurementAuditAction.LICENSED_WORDING_RETIRED,
         actor_roles=roles,
         clinic_id=locked.clinic.public_id,
         target=audit.target_of(locked),

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from kapclinic.accounts.permissions import Capability, requires
 from kapclinic.accounts.types import ClinicRequest
+from kapclinic.measurement.audit_actions import MeasurementAuditAction
 from kapclinic.measurement.outcomes.graph import build_outcome_chart
 from kapclinic.measurement.outcomes.graph_json import chart_json
 from kapclinic.measurement.outcomes.summary import summary_rows
@@ -25,7 +26,7 @@ def outcome_chart(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         memberships=request.memberships,
         public_id=public_id,
         capability=Capability.VIEW_OUTCOMES,
-        action="measurement.outcome_chart_viewed",
+        action=MeasurementAuditAction.OUTCOME_CHART_VIEWED,
     )
     patient = access.patient
     chart = build_outcome_chart(patient)

@@ -24,13 +24,14 @@ from kapclinic.measurement.assignments.state import (
     record_event,
     spec_of,
 )
+from kapclinic.measurement.audit_actions import MeasurementAuditAction
 from kapclinic.measurement.models import Assignment, PlanEnrolment, PlanTrigger
 from kapclinic.patients.models import Patient
 
 
 def _hooked(
     *,
-    action: str,
+    action: MeasurementAuditAction,
     actor: User | None,
     roles: Iterable[str],
     enrolment: PlanEnrolment,
@@ -75,7 +76,7 @@ def on_session_scheduled(
                 )
             )
     return _hooked(
-        action="measurement.session_scheduled",
+        action=MeasurementAuditAction.SESSION_SCHEDULED,
         actor=actor,
         roles=roles,
         enrolment=enrolment,
@@ -109,7 +110,7 @@ def on_session_ended(
                 )
             )
     return _hooked(
-        action="measurement.session_ended",
+        action=MeasurementAuditAction.SESSION_ENDED,
         actor=actor,
         roles=roles,
         enrolment=enrolment,
@@ -151,7 +152,7 @@ def on_session_cancelled(
             actor=actor,
             roles=roles,
             operation=Operation.UPDATE,
-            action="measurement.session_cancelled",
+            action=MeasurementAuditAction.SESSION_CANCELLED,
             patient=patient,
             target=enrolment,
             detail={"session": str(session_ref), "cancelled": ids},
@@ -190,7 +191,7 @@ def on_course_ended(
                 extend_follow_up(enrolment=enrolment, rule=rule, now=now or course_ended_at)
             )
     return _hooked(
-        action="measurement.course_ended",
+        action=MeasurementAuditAction.COURSE_ENDED,
         actor=actor,
         roles=roles,
         enrolment=enrolment,

@@ -21,6 +21,7 @@ from django.db import DatabaseError, transaction
 from kapclinic.audit.models import Operation
 from kapclinic.measurement.assignments.outbox import queue_after_commit
 from kapclinic.measurement.assignments.state import close, lock_enrolments, measuring, record_event
+from kapclinic.measurement.audit_actions import MeasurementAuditAction
 from kapclinic.measurement.models import Assignment
 from kapclinic.measurement.responses.services import LINK_LIFETIME
 
@@ -69,7 +70,7 @@ def close_if_missed(*, assignment_public_id: UUID, now: datetime) -> bool:
         actor=None,
         roles=(),
         operation=Operation.UPDATE,
-        action="measurement.assignment_missed",
+        action=MeasurementAuditAction.ASSIGNMENT_MISSED,
         patient=assignment.patient,
         target=assignment,
         changes={"status": (Assignment.Status.OPEN, Assignment.Status.MISSED)},

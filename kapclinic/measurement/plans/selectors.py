@@ -17,6 +17,7 @@ from kapclinic.accounts.models import Clinic, StaffMembership, User
 from kapclinic.accounts.permissions import Capability
 from kapclinic.measurement.assignments.rules import assignment_state
 from kapclinic.measurement.assignments.state import OPEN_ENROLMENT
+from kapclinic.measurement.audit_actions import MeasurementAuditAction
 from kapclinic.measurement.exceptions import UnknownInstrumentError
 from kapclinic.measurement.instruments import get_instrument
 from kapclinic.measurement.models import Assignment, MeasurementPlan, PlanEnrolment
@@ -154,7 +155,7 @@ def access_assignment(
     memberships: list[StaffMembership],
     public_id: UUID,
     capability: Capability,
-    action: str,
+    action: MeasurementAuditAction,
 ) -> AssignmentAccess:
     """The assignment if ``actor`` may use ``capability`` on its patient; otherwise Http404,
     the same for "no such assignment" and "not yours". Audited as a read of the patient."""

@@ -44,6 +44,7 @@ from kapclinic.measurement.assignments.state import (
     plan_rules_for,
     record_event,
 )
+from kapclinic.measurement.audit_actions import MeasurementAuditAction
 from kapclinic.measurement.exceptions import AssessmentError, PlanError, UnknownInstrumentError
 from kapclinic.measurement.instruments import get_instrument
 from kapclinic.measurement.models import (
@@ -119,7 +120,7 @@ def create_plan(
     audit.record(
         actor=actor,
         operation=Operation.CREATE,
-        action="measurement.plan_created",
+        action=MeasurementAuditAction.PLAN_CREATED,
         actor_roles=roles,
         clinic_id=clinic.public_id,
         target=audit.target_of(plan),
@@ -181,7 +182,7 @@ def enrol(
         actor=actor,
         roles=roles,
         operation=Operation.CREATE,
-        action="measurement.enrolled",
+        action=MeasurementAuditAction.ENROLLED,
         patient=patient,
         target=enrolment,
         detail={"plan": str(plan.public_id), "starts_on": starts_on, **changes.summary()},
@@ -223,7 +224,7 @@ def end_enrolment(
         actor=actor,
         roles=roles,
         operation=Operation.UPDATE,
-        action="measurement.enrolment_ended",
+        action=MeasurementAuditAction.ENROLMENT_ENDED,
         patient=enrolment.patient,
         target=enrolment,
         changes={"status": (old, enrolment.status)},
@@ -294,7 +295,7 @@ def start_assignment(
             actor=actor,
             roles=roles,
             operation=Operation.UPDATE,
-            action="measurement.assignment_started",
+            action=MeasurementAuditAction.ASSIGNMENT_STARTED,
             patient=assignment.patient,
             target=assignment,
             detail={"assessment": str(assessment.public_id)},
@@ -376,7 +377,7 @@ def _issue_link(
         actor=actor,
         roles=roles,
         operation=Operation.UPDATE,
-        action="measurement.assignment_link_sent",
+        action=MeasurementAuditAction.ASSIGNMENT_LINK_SENT,
         patient=assignment.patient,
         target=assignment,
         # No actor: the plan's schedule sent it (plans.links), not a person.
@@ -402,7 +403,7 @@ def cancel_assignment(
         actor=actor,
         roles=roles,
         operation=Operation.UPDATE,
-        action="measurement.assignment_cancelled",
+        action=MeasurementAuditAction.ASSIGNMENT_CANCELLED,
         patient=assignment.patient,
         target=assignment,
         changes={"status": (Assignment.Status.OPEN, Assignment.Status.CANCELLED)},

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kapclinic.accounts.permissions import Capability, current_clinic, requires
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.core.redirects import local_url
+from kapclinic.measurement.audit_actions import MeasurementAuditAction
 from kapclinic.measurement.exceptions import PlanError
 from kapclinic.measurement.plans.forms import DEFAULT_CHOICE, CancelForm, EnrolForm
 from kapclinic.measurement.plans.selectors import (
@@ -62,7 +63,7 @@ def send_link_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         memberships=request.memberships,
         public_id=public_id,
         capability=Capability.ADMINISTER_QUESTIONNAIRES,
-        action="measurement.assignment_opened",
+        action=MeasurementAuditAction.ASSIGNMENT_OPENED,
     )
     patient = found.assignment.patient
     if not patient.email and patient.portal_user_id is not None:
@@ -100,7 +101,7 @@ def start_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         memberships=request.memberships,
         public_id=public_id,
         capability=Capability.ADMINISTER_QUESTIONNAIRES,
-        action="measurement.assignment_opened",
+        action=MeasurementAuditAction.ASSIGNMENT_OPENED,
     )
     try:
         assessment = start_assignment(
@@ -120,7 +121,7 @@ def cancel_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         memberships=request.memberships,
         public_id=public_id,
         capability=Capability.ADMINISTER_QUESTIONNAIRES,
-        action="measurement.assignment_opened",
+        action=MeasurementAuditAction.ASSIGNMENT_OPENED,
     )
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -155,7 +156,7 @@ def enrol_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         memberships=request.memberships,
         public_id=public_id,
         capability=Capability.ADMINISTER_QUESTIONNAIRES,
-        action="measurement.enrol_opened",
+        action=MeasurementAuditAction.ENROL_OPENED,
     )
     patient = access.patient
     plans = list_enrollable_plans(patient.clinic)

@@ -21,6 +21,7 @@ from django.urls import reverse
 from kapclinic.accounts.models import User
 from kapclinic.audit.models import Operation
 from kapclinic.core.api_errors import error_response, is_api_request
+from kapclinic.measurement.audit_actions import MeasurementAuditAction
 from kapclinic.measurement.auditing import record_event
 from kapclinic.measurement.models import Assessment
 
@@ -50,7 +51,7 @@ def enter(
         actor=actor,
         roles=roles,
         operation=Operation.ACCESS,
-        action="measurement.patient_mode_entered",
+        action=MeasurementAuditAction.PATIENT_MODE_ENTERED,
         patient=assessment.patient,
         target=assessment,
     )
@@ -66,7 +67,7 @@ def leave(
         actor=actor,
         roles=roles,
         operation=Operation.ACCESS,
-        action="measurement.patient_mode_left",
+        action=MeasurementAuditAction.PATIENT_MODE_LEFT,
         patient=assessment.patient,
         target=assessment,
         detail={"status": assessment.status},

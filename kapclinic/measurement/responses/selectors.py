@@ -13,6 +13,7 @@ from django.http import Http404
 
 from kapclinic.accounts.models import StaffMembership, User
 from kapclinic.accounts.permissions import Capability
+from kapclinic.measurement.audit_actions import MeasurementAuditAction
 from kapclinic.measurement.models import Assessment, LicensedWording
 from kapclinic.patients.models import Patient
 from kapclinic.patients.selectors import PatientAccess, access_patient
@@ -26,7 +27,7 @@ def access_assessment(
     memberships: list[StaffMembership],
     public_id: UUID,
     capability: Capability,
-    action: str,
+    action: MeasurementAuditAction,
 ) -> tuple[Assessment, PatientAccess]:
     """The response and the access to its patient if ``actor`` may use ``capability`` on them;
     otherwise Http404, the same for "no such response" and "not yours". Audited as a read of the

@@ -29,6 +29,7 @@ from kapclinic.measurement.assignments.state import (
     open_to_answer,
     release_withdrawn,
 )
+from kapclinic.measurement.audit_actions import MeasurementAuditAction
 from kapclinic.measurement.auditing import record_event
 from kapclinic.measurement.exceptions import (
     AssessmentError,
@@ -63,7 +64,7 @@ def _audit(
     actor: User | None,
     roles: Iterable[str],
     operation: Operation,
-    action: str,
+    action: MeasurementAuditAction,
     changes: dict[str, tuple[Any, Any]] | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
@@ -110,7 +111,7 @@ def start_assessment(
         actor=actor,
         roles=roles,
         operation=Operation.CREATE,
-        action="measurement.started",
+        action=MeasurementAuditAction.STARTED,
         detail={"instrument": instrument.code, "version": instrument.version, "mode": mode},
     )
     return assessment
@@ -197,7 +198,7 @@ def save_answers(
         actor=actor,
         roles=roles,
         operation=Operation.UPDATE,
-        action="measurement.answers_saved",
+        action=MeasurementAuditAction.ANSWERS_SAVED,
         changes={k: (old.get(k), v) for k, v in merged.items() if old.get(k) != v},
     )
     return assessment
@@ -300,7 +301,7 @@ def complete_assessment(
         actor=actor,
         roles=roles,
         operation=Operation.UPDATE,
-        action="measurement.completed",
+        action=MeasurementAuditAction.COMPLETED,
         changes={"status": (Assessment.Status.IN_PROGRESS, Assessment.Status.COMPLETED)},
         detail={"total": assessment.total, "band": assessment.band, "urgent_alerts": urgent},
     )
@@ -368,7 +369,7 @@ def record_response(
         actor=actor,
         roles=roles,
         operation=Operation.CREATE,
-        action="measurement.recorded",
+        action=MeasurementAuditAction.RECORDED,
         detail={
             "instrument": instrument.code,
             "version": instrument.version,
@@ -428,7 +429,7 @@ def _record_for_assignment(
             actor=actor,
             roles=roles,
             operation=Operation.UPDATE,
-            action="measurement.assignment_started",
+            action=MeasurementAuditAction.ASSIGNMENT_STARTED,
             patient=patient,
             target=assignment,
             detail={"assessment": str(current.public_id)},
@@ -487,7 +488,7 @@ def amend_assessment(
         actor=actor,
         roles=roles,
         operation=Operation.CREATE,
-        action="measurement.amended",
+        action=MeasurementAuditAction.AMENDED,
         changes={k: (original.answers.get(k), v) for k, v in merged.items()},
         detail={"amends": str(original.public_id), "reason": reason},
     )
@@ -518,7 +519,7 @@ def enter_in_error(
         actor=actor,
         roles=roles,
         operation=Operation.UPDATE,
-        action="measurement.entered_in_error",
+        action=MeasurementAuditAction.ENTERED_IN_ERROR,
         changes={"status": (old, assessment.status)},
         detail={"reason": reason},
     )
@@ -564,7 +565,7 @@ def issue_link(
         actor=actor,
         roles=roles,
         operation=Operation.CREATE,
-        action="measurement.link_issued",
+        action=MeasurementAuditAction.LINK_ISSUED,
         detail={"link": str(link.public_id), "expires_at": link.expires_at.isoformat()},
     )
     return token
@@ -598,7 +599,7 @@ def open_link(token: str, *, now: datetime) -> Assessment:
         actor=None,
         roles=("patient",),
         operation=Operation.READ,
-        action="measurement.link_opened",
+        action=MeasurementAuditAction.LINK_OPENED,
         detail={"link": str(link.public_id)},
     )
     return link.assessment

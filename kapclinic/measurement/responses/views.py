@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kapclinic.accounts.permissions import Capability, requires
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.accounts.views import recheck_password
+from kapclinic.measurement.audit_actions import MeasurementAuditAction
 from kapclinic.measurement.exceptions import AssessmentError, LinkRefusedError
 from kapclinic.measurement.instruments import Instrument
 from kapclinic.measurement.instruments.definition import Item
@@ -70,16 +71,6 @@ def questions(
     ]
 
 
-def _access(request: ClinicRequest, public_id: UUID, action: str) -> PatientAccess:
-    return access_patient(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.ADMINISTER_QUESTIONNAIRES,
-        action=action,
-    )
-
-
 def _assessment(request: ClinicRequest, public_id: UUID) -> tuple[Assessment, PatientAccess]:
     """An assessment of a patient the user may give questionnaires to, else 404."""
     return access_assessment(
@@ -87,7 +78,7 @@ def _assessment(request: ClinicRequest, public_id: UUID) -> tuple[Assessment, Pa
         memberships=request.memberships,
         public_id=public_id,
         capability=Capability.ADMINISTER_QUESTIONNAIRES,
-        action="measurement.assessment_opened",
+        action=MeasurementAuditAction.ASSESSMENT_OPENED,
     )
 
 
@@ -95,7 +86,13 @@ def _assessment(request: ClinicRequest, public_id: UUID) -> tuple[Assessment, Pa
 @requires(Capability.ADMINISTER_QUESTIONNAIRES)
 def patient_questionnaires(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     """The patient's questionnaires: start one in the clinic or for a link."""
-    access = _access(request, public_id, "measurement.questionnaires_opened")
+    access = access_patient(
+        actor=request.user,
+        memberships=request.memberships,
+        public_id=public_id,
+        capability=Capability.ADMINISTER_QUESTIONNAIRES,
+        action=MeasurementAuditAction.QUESTIONNAIRES_OPENED,
+    )
     patient = access.patient
     error = ""
     choices = list_instrument_choices(patient.clinic_id)

@@ -42,6 +42,7 @@ from kapclinic.accounts.services import notify_clinic_admins
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.core.reasons import clean_reason, visible_text
+from kapclinic.measurement.audit_actions import MeasurementAuditAction
 from kapclinic.measurement.auditing import record_event
 from kapclinic.measurement.exceptions import SafetyTaskError
 from kapclinic.measurement.instruments.definition import AlertSeverity
@@ -88,7 +89,7 @@ def _audit(
     *,
     actor: User | None,
     roles: Iterable[str],
-    action: str,
+    action: MeasurementAuditAction,
     changes: dict[str, tuple[object, object]],
     detail: dict[str, object] | None = None,
 ) -> None:
@@ -167,7 +168,7 @@ def acknowledge_safety_task(
         locked,
         actor=actor,
         roles=roles,
-        action="measurement.safety_task_acknowledged",
+        action=MeasurementAuditAction.SAFETY_TASK_ACKNOWLEDGED,
         changes={
             "status": (OPEN, ACKNOWLEDGED),
             "action": ("", action),
@@ -309,7 +310,7 @@ def evaluate_safety_task(
         locked,
         actor=actor,
         roles=roles,
-        action="measurement.safety_task_evaluated",
+        action=MeasurementAuditAction.SAFETY_TASK_EVALUATED,
         changes={
             "status": (ACKNOWLEDGED, new_status),
             **{field: (old_values[field], value) for field, value in values.items()},
@@ -371,7 +372,7 @@ def escalate_if_overdue(*, task_public_id: UUID, now: datetime) -> bool:
     audit.record(
         actor=None,
         operation=Operation.UPDATE,
-        action="measurement.safety_task_escalated",
+        action=MeasurementAuditAction.SAFETY_TASK_ESCALATED,
         clinic_id=task.clinic.public_id,
         patient_id=task.patient.public_id,
         target=audit.target_of(task),
@@ -488,7 +489,7 @@ def access_safety_task(
     memberships: list[StaffMembership],
     public_id: UUID,
     capability: Capability,
-    action: str,
+    action: MeasurementAuditAction,
 ) -> tuple[SafetyTask, PatientAccess]:
     """The task if ``actor`` may use ``capability`` on its patient; otherwise Http404 (missing
     and forbidden look alike). Writes the READ audit entry of access_patient."""

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kapclinic.accounts.permissions import Capability, allows, current_clinic, requires
 from kapclinic.accounts.types import ClinicRequest
+from kapclinic.measurement.audit_actions import MeasurementAuditAction
 from kapclinic.measurement.exceptions import SafetyTaskError
 from kapclinic.measurement.licensing.selectors import administrable_codes
 from kapclinic.measurement.models import (
@@ -179,7 +180,7 @@ def task_detail(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         memberships=request.memberships,
         public_id=public_id,
         capability=Capability.VIEW_SAFETY_TASKS,
-        action="measurement.safety_task_opened",
+        action=MeasurementAuditAction.SAFETY_TASK_OPENED,
     )
     return _task_page(request, task, access)
 
@@ -192,7 +193,7 @@ def acknowledge(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         memberships=request.memberships,
         public_id=public_id,
         capability=Capability.ACKNOWLEDGE_SAFETY,
-        action="measurement.safety_task_acknowledge_opened",
+        action=MeasurementAuditAction.SAFETY_TASK_ACKNOWLEDGE_OPENED,
     )
     form = AcknowledgeForm(request.POST)
     if form.is_valid():
@@ -222,7 +223,7 @@ def evaluate(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         memberships=request.memberships,
         public_id=public_id,
         capability=Capability.EVALUATE_SAFETY,
-        action="measurement.safety_task_evaluate_opened",
+        action=MeasurementAuditAction.SAFETY_TASK_EVALUATE_OPENED,
     )
     form = EvaluateForm(request.POST)
     if form.is_valid():

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.audit.models import AuditEvent, Operation
+from kapclinic.patients.audit_actions import PatientAuditAction
 from kapclinic.patients.models import Patient
 
 pytestmark = pytest.mark.django_db
@@ -124,7 +125,11 @@ def test_filters_by_user_date_and_kind(
     nurse = demo_user(Role.NURSE)
     entries = admin_client.get(
         reverse("audit:report"),
-        {"user": str(nurse.public_id), "operation": Operation.READ, "action": "chart_viewed"},
+        {
+            "user": str(nurse.public_id),
+            "operation": Operation.READ,
+            "action": "patients.chart_viewed",
+        },
     ).context["entries"]
     assert [e.actor for e in entries] == [nurse]
     today = AuditEvent.objects.get(actor=nurse).occurred_at.date()
@@ -133,12 +138,32 @@ def test_filters_by_user_date_and_kind(
     assert empty.paginator.count == 0
 
 
+def test_the_action_filter_offers_the_catalogue_by_its_labels(
+    admin_client: Client, client_for: Callable[[Role], Client], home_patients: list[Patient]
+) -> None:
+    _view_charts(client_for(Role.NURSE), home_patients[:1])
+    response = admin_client.get(
+        reverse("audit:report"), {"action": PatientAuditAction.CHART_VIEWED.value}
+    )
+    page = response.content.decode()
+    # The filter lists every catalogued action by its label, grouped by app.
+    assert '<optgroup label="Patients">' in page
+    assert '<option value="patients.chart_viewed" selected>Chart viewed</option>' in page
+    assert '<option value="auth.login">Signed in</option>' in page
+    # The table names each entry's action by its label, with the stored text beside it.
+    assert [e.action for e in response.context["entries"]] == ["patients.chart_viewed"]
+    assert "Chart viewed<br><small><code>patients.chart_viewed</code></small>" in page
+    refused = admin_client.get(reverse("audit:report"), {"action": "chart_viewed"})
+    assert refused.status_code == 422
+    assert "Select a valid choice." in refused.content.decode()
+
+
 def test_export_is_a_complete_csv_and_is_itself_audited(
     admin_client: Client, client_for: Callable[[Role], Client], home_patients: list[Patient]
 ) -> None:
     _view_charts(client_for(Role.NURSE), home_patients)
     response = admin_client.get(
-        reverse("audit:export"), {"operation": Operation.READ, "action": "chart_viewed"}
+        reverse("audit:export"), {"operation": Operation.READ, "action": "patients.chart_viewed"}
     )
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(_body(response))))

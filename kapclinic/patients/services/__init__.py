@@ -21,6 +21,7 @@ from kapclinic.accounts.services import notify_clinic_admins
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.core.reasons import clean_reason
+from kapclinic.patients.audit_actions import PatientAuditAction
 from kapclinic.patients.exceptions import BreakGlassRefusedError, PossibleDuplicateError
 from kapclinic.patients.interactions import classify
 from kapclinic.patients.models import (
@@ -93,7 +94,7 @@ def open_break_glass(
     audit.record(
         actor=actor,
         operation=Operation.ACCESS,
-        action="access.break_glass_opened",
+        action=PatientAuditAction.BREAK_GLASS_OPENED,
         actor_roles=[Role.PRESCRIBER],
         clinic_id=clinic.public_id,
         patient_id=patient.public_id,
@@ -129,7 +130,7 @@ def record_search(
     audit.record(
         actor=actor,
         operation=Operation.SEARCH,
-        action="patients.searched",
+        action=PatientAuditAction.SEARCHED,
         actor_roles=roles,
         clinic_id=clinic.public_id,
         detail={
@@ -202,7 +203,7 @@ def register_patient(
     audit.record(
         actor=actor,
         operation=Operation.CREATE,
-        action="patients.registered",
+        action=PatientAuditAction.REGISTERED,
         actor_roles=roles,
         clinic_id=locked.public_id,
         patient_id=patient.public_id,
@@ -229,7 +230,7 @@ def update_demographics(
         roles=roles,
         patient=patient,
         after=asdict(details),
-        action="patients.demographics_changed",
+        action=PatientAuditAction.DEMOGRAPHICS_CHANGED,
     )
 
 
@@ -257,7 +258,7 @@ def record_measurement(
         actor=actor,
         roles=roles,
         patient=patient,
-        action="patients.measurement_recorded",
+        action=PatientAuditAction.MEASUREMENT_RECORDED,
         fields=("measured_on", "weight_kg", "height_cm"),
     )
     return measurement
@@ -288,7 +289,7 @@ def add_medication(
         actor=actor,
         roles=roles,
         patient=patient,
-        action="patients.medication_added",
+        action=PatientAuditAction.MEDICATION_ADDED,
         fields=("name", "dose", "interaction_class"),
     )
     return medication
@@ -317,7 +318,7 @@ def add_allergy(
         actor=actor,
         roles=roles,
         patient=patient,
-        action="patients.allergy_added",
+        action=PatientAuditAction.ALLERGY_ADDED,
         fields=("substance", "reaction", "severity"),
     )
     return allergy
@@ -337,7 +338,7 @@ def change_history_status(
     audit.record(
         actor=actor,
         operation=Operation.UPDATE,
-        action="patients.history_status_changed",
+        action=PatientAuditAction.HISTORY_STATUS_CHANGED,
         actor_roles=roles,
         clinic_id=record.patient.clinic.public_id,
         patient_id=record.patient.public_id,
@@ -374,7 +375,7 @@ def update_contacts(
         roles=roles,
         patient=patient,
         after={f: values[f] for f in CONTACT_FIELDS},
-        action="patients.contacts_changed",
+        action=PatientAuditAction.CONTACTS_CHANGED,
     )
 
 
@@ -384,7 +385,7 @@ def _add_record(
     actor: User,
     roles: Iterable[str],
     patient: Patient,
-    action: str,
+    action: PatientAuditAction,
     fields: tuple[str, ...],
 ) -> None:
     """Validate and save a new piece of the patient's history, with a CREATE audit entry
@@ -404,7 +405,12 @@ def _add_record(
 
 
 def _update_patient(
-    *, actor: User, roles: Iterable[str], patient: Patient, after: dict[str, object], action: str
+    *,
+    actor: User,
+    roles: Iterable[str],
+    patient: Patient,
+    after: dict[str, object],
+    action: PatientAuditAction,
 ) -> Patient:
     """Set ``after`` on the (locked) patient and audit old → new values; staff members are
     named by e-mail. Writes nothing when nothing changed."""

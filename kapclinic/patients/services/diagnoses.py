@@ -18,6 +18,7 @@ from kapclinic.accounts.models import User
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.core.reasons import clean_reason
+from kapclinic.patients.audit_actions import PatientAuditAction
 from kapclinic.patients.exceptions import DiagnosisError
 from kapclinic.patients.icd10 import billable
 from kapclinic.patients.models import Diagnosis, Patient
@@ -77,7 +78,7 @@ def add_diagnosis(
         actor=actor,
         roles=roles,
         operation=Operation.CREATE,
-        action="patients.diagnosis_added",
+        action=PatientAuditAction.DIAGNOSIS_ADDED,
         changes={
             field: (None, getattr(diagnosis, field))
             for field in ("icd10_code", "display", "is_primary", "status", "noted_on")
@@ -108,7 +109,7 @@ def set_primary_diagnosis(*, actor: User, roles: Iterable[str], diagnosis: Diagn
         actor=actor,
         roles=roles,
         operation=Operation.UPDATE,
-        action="patients.diagnosis_primary_changed",
+        action=PatientAuditAction.DIAGNOSIS_PRIMARY_CHANGED,
         changes={"is_primary": (False, True)},
     )
     return diagnosis
@@ -166,7 +167,7 @@ def _transition(
         actor=actor,
         roles=roles,
         operation=Operation.UPDATE,
-        action="patients.diagnosis_status_changed",
+        action=PatientAuditAction.DIAGNOSIS_STATUS_CHANGED,
         changes=changes,
         detail={"reason": reason} if reason else None,
     )
@@ -188,7 +189,7 @@ def _demote_primary(
         actor=actor,
         roles=roles,
         operation=Operation.UPDATE,
-        action="patients.diagnosis_primary_changed",
+        action=PatientAuditAction.DIAGNOSIS_PRIMARY_CHANGED,
         changes={"is_primary": (True, False)},
         detail={"replaced_by": successor.icd10_code},
     )
@@ -208,7 +209,7 @@ def _audit(
     actor: User,
     roles: Iterable[str],
     operation: Operation,
-    action: str,
+    action: PatientAuditAction,
     changes: audit.Changes,
     detail: dict[str, object] | None = None,
 ) -> None:

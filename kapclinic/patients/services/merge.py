@@ -31,6 +31,7 @@ from kapclinic.accounts.permissions import Capability, allows
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.core.reasons import clean_reason
+from kapclinic.patients.audit_actions import PatientAuditAction
 from kapclinic.patients.exceptions import MergeError
 from kapclinic.patients.models import Diagnosis, Patient
 
@@ -165,7 +166,7 @@ def merge_patients(
     audit.record(
         actor=actor,
         operation=Operation.UPDATE,
-        action="patients.merged_into",
+        action=PatientAuditAction.MERGED_INTO,
         actor_roles=roles,
         clinic_id=clinic_id,
         patient_id=duplicate.public_id,
@@ -176,7 +177,7 @@ def merge_patients(
     audit.record(
         actor=actor,
         operation=Operation.UPDATE,
-        action="patients.merged_from",
+        action=PatientAuditAction.MERGED_FROM,
         actor_roles=roles,
         clinic_id=clinic_id,
         patient_id=survivor.public_id,
