@@ -49,6 +49,7 @@ from kapclinic.measurement.models import Assessment, Mode
 from kapclinic.measurement.plans.selectors import list_patient_due
 from kapclinic.measurement.responses.services import record_response
 from kapclinic.patients.audit_actions import PatientAuditAction
+from kapclinic.patients.models import Diagnosis
 from kapclinic.patients.selectors import (
     access_patient,
     audited_page_of_patients,
@@ -206,7 +207,10 @@ def get_patient(request: ClinicRequest, public_id: UUID) -> PatientOut:
         clinic=_clinic_out(p.clinic),
         diagnoses=[
             DiagnosisOut(
-                icd10_code=d.icd10_code, display=d.display, is_primary=d.is_primary, status=d.status
+                icd10_code=d.icd10_code,
+                display=d.display,
+                is_primary=d.is_primary,
+                status=Diagnosis.Status(d.status),
             )
             for d in list_diagnoses(p)
         ],
@@ -295,7 +299,7 @@ def post_questionnaire_response(
             id=a.public_id,
             instrument=a.instrument_code,
             version=a.instrument_version,
-            status=a.status,
+            status=Assessment.Status(a.status),
             total=a.total,
             band=a.band,
             category=a.category,

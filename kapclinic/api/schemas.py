@@ -1,12 +1,32 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated, TypeAlias
 from uuid import UUID
 
+from django.db.models import TextChoices
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, WithJsonSchema
 
-from kapclinic.measurement.models import Occasion
+from kapclinic.measurement.models import Assessment, Assignment, Occasion
+from kapclinic.patients.models import Diagnosis
+
+
+def _named(choices: type[TextChoices], name: str) -> WithJsonSchema:
+    """The enum's schema under its own name: two models' nested ``Status`` classes would share
+    one component (``#/components/schemas/Status``), the last one overwriting the other."""
+    return WithJsonSchema({"title": name, "type": "string", "enum": list(choices.values)})
+
+
+DiagnosisStatus: TypeAlias = Annotated[
+    Diagnosis.Status, _named(Diagnosis.Status, "DiagnosisStatus")
+]
+AssessmentStatus: TypeAlias = Annotated[
+    Assessment.Status, _named(Assessment.Status, "AssessmentStatus")
+]
+AssignmentState: TypeAlias = Annotated[
+    Assignment.State, _named(Assignment.State, "AssignmentState")
+]
 
 
 class FieldErrorOut(Schema):
@@ -57,7 +77,7 @@ class DiagnosisOut(Schema):
     icd10_code: str
     display: str
     is_primary: bool
-    status: str
+    status: DiagnosisStatus
 
 
 class PatientOut(PatientSummaryOut):
@@ -92,7 +112,7 @@ class DueQuestionnaireOut(Schema):
     instrument: str
     title: str
     occasion: str
-    state: str  # due or overdue
+    state: AssignmentState  # due or overdue
     due_at: datetime
     overdue_at: datetime
     started: bool  # a response is in progress (a link was sent, or it was started in the clinic)
@@ -107,7 +127,7 @@ class QuestionnaireResponseOut(Schema):
     id: UUID
     instrument: str
     version: str
-    status: str
+    status: AssessmentStatus
     total: int | None
     band: str
     category: str

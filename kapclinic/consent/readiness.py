@@ -13,15 +13,16 @@ from kapclinic.consent.models import TreatmentType
 from kapclinic.consent.selectors import ConsentStatus, consent_status
 from kapclinic.measurement.safety.services import blocking_safety_reasons
 from kapclinic.patients.models import Patient
+from kapclinic.screening.models import ProtocolFamily
 from kapclinic.screening.selectors import current_eligibility
 
-# The screening protocol family that decides eligibility for each treatment type
-# (kapclinic.screening ProtocolFamily values; KAP uses racemic ketamine).
-ELIGIBILITY_FAMILY: Final[dict[TreatmentType, str]] = {
-    TreatmentType.ESKETAMINE_REMS: "esketamine",
-    TreatmentType.RACEMIC_KETAMINE_OFF_LABEL: "racemic_ketamine",
-    TreatmentType.KETAMINE_ASSISTED_PSYCHOTHERAPY: "racemic_ketamine",
-    TreatmentType.TALK_THERAPY: "talk_therapy",
+# The screening protocol family that decides eligibility for each treatment type (KAP uses
+# racemic ketamine).
+ELIGIBILITY_FAMILY: Final[dict[TreatmentType, ProtocolFamily]] = {
+    TreatmentType.ESKETAMINE_REMS: ProtocolFamily.ESKETAMINE,
+    TreatmentType.RACEMIC_KETAMINE_OFF_LABEL: ProtocolFamily.RACEMIC_KETAMINE,
+    TreatmentType.KETAMINE_ASSISTED_PSYCHOTHERAPY: ProtocolFamily.RACEMIC_KETAMINE,
+    TreatmentType.TALK_THERAPY: ProtocolFamily.TALK_THERAPY,
 }
 ELIGIBLE_OUTCOMES: Final = frozenset({"eligible", "eligible_with_precautions"})
 # R-REMS-1 (clinical-reference §1.2, §11.B): patient REMS enrolment and setting certification

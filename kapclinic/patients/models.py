@@ -219,6 +219,8 @@ class Medication(PublicIdModel, TimeStampedModel):
     """A medication the patient takes (FHIR MedicationStatement), with its ketamine-relevant
     interaction class (kapclinic.patients.interactions)."""
 
+    Status = RecordStatus
+
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="medications")
     name = models.CharField(max_length=200)
     dose = models.CharField(max_length=100, blank=True)
@@ -240,6 +242,8 @@ class Medication(PublicIdModel, TimeStampedModel):
 class Allergy(PublicIdModel, TimeStampedModel):
     """An allergy or intolerance (FHIR AllergyIntolerance). Ketamine hypersensitivity is a
     contraindication (R-SCR-1)."""
+
+    Status = RecordStatus
 
     class Severity(models.TextChoices):
         MILD = "mild", "Mild"

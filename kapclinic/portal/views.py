@@ -78,6 +78,7 @@ def home(request: ClinicRequest) -> HttpResponse:
         {
             "patient": patient,
             "consents": offered_consents(patient),
+            "codes": ConsentStatusCode,
             "due": [(row, _continues(row)) for row in due],
             "trends": list_trends(patient, patient.clinic.local_today()),
             "questionnaires": open_questionnaires,

@@ -15,7 +15,7 @@ from django.db.models.lookups import GreaterThanOrEqual
 from kapclinic.accounts.models import Clinic, User
 from kapclinic.core.models import PublicIdModel, TimeStampedModel
 from kapclinic.patients.models import Patient
-from kapclinic.screening.rules import MIN_OVERRIDE_REASON_CHARS
+from kapclinic.screening.rules import MIN_OVERRIDE_REASON_CHARS, RuleStatus, Severity
 
 PHQ9_ITEMS = 9
 GAD7_ITEMS = 7
@@ -68,6 +68,7 @@ class Screening(PublicIdModel, TimeStampedModel):
     """One screening encounter. Re-screening creates a new one; old ones are kept."""
 
     Status = ScreeningStatus
+    Outcome = ScreeningOutcome
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="screenings")
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
@@ -196,7 +197,19 @@ class Screening(PublicIdModel, TimeStampedModel):
 
     @property
     def fired_results(self) -> list[dict[str, Any]]:
-        return [r for r in self.result if r.get("status") == "fired"]
+        return [r for r in self.result if r.get("status") == RuleStatus.FIRED]
+
+    @property
+    def open_flags(self) -> list[str]:
+        """The rule ids of the flags that fired and no prescriber has overridden yet (R-SCR-2),
+        in the order of the result: what an override may still be given for."""
+        return [
+            r["rule_id"]
+            for r in self.result
+            if r["status"] == RuleStatus.FIRED
+            and r["severity"] == Severity.FLAG
+            and not r["overridden"]
+        ]
 
 
 class FlagOverride(PublicIdModel):

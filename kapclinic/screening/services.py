@@ -47,7 +47,6 @@ from kapclinic.screening.rules import (
     Family,
     Outcome,
     ScreeningResult,
-    Severity,
     evaluate,
 )
 from kapclinic.screening.rulesets import get_ruleset, ruleset_for
@@ -275,12 +274,7 @@ def override_flag(
     _require_prescriber_of(actor, roles, screening.clinic)
     locked = _locked(screening)
     reason = clean_reason(reason, minimum=MIN_OVERRIDE_REASON_CHARS, error=ScreeningRefusedError)
-    open_flags = {
-        r["rule_id"]
-        for r in locked.result
-        if r["status"] == "fired" and r["severity"] == Severity.FLAG and not r["overridden"]
-    }
-    if rule_id not in open_flags:
+    if rule_id not in locked.open_flags:
         msg = f"{rule_id} is not an open flag of this screening."
         raise ScreeningRefusedError(msg)
     override = FlagOverride.objects.create(

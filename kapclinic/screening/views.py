@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kapclinic.accounts.permissions import Capability, allows, requires
 from kapclinic.accounts.types import ClinicRequest
+from kapclinic.measurement.instruments.definition import AlertSeverity
 from kapclinic.measurement.safety.services import tasks_raised_by, unevaluated_urgent_tasks
 from kapclinic.patients.selectors import access_patient
 from kapclinic.screening.audit_actions import ScreeningAuditAction
@@ -27,6 +28,7 @@ from kapclinic.screening.forms import (
     SignForm,
 )
 from kapclinic.screening.models import Screening
+from kapclinic.screening.rules import RuleStatus, Severity
 from kapclinic.screening.selectors import (
     access_screening,
     get_decision,
@@ -71,7 +73,7 @@ def new(request: ClinicRequest, public_id: UUID) -> HttpResponse:
             raised = tasks_raised_by(
                 [screening.phq9_response_id or 0, screening.gad7_response_id or 0]
             )
-            if any(t.severity == "urgent" for t in raised):
+            if any(t.severity == AlertSeverity.URGENT for t in raised):
                 messages.error(
                     request,
                     "The answers raised an urgent suicide-risk alert: follow it up today "
@@ -107,24 +109,24 @@ def history(request: ClinicRequest, public_id: UUID) -> HttpResponse:
 
 # The rule table in clinical words, not the engine's values (issue 11.4).
 KIND_LABELS = {
-    "hard_stop": "Contraindication (cannot be overridden)",
-    "flag": "Needs a prescriber's decision",
-    "required_data": "Information the screening needs",
-    "info": "Precaution for the sessions",
+    Severity.HARD_STOP: "Contraindication (cannot be overridden)",
+    Severity.FLAG: "Needs a prescriber's decision",
+    Severity.REQUIRED_DATA: "Information the screening needs",
+    Severity.INFO: "Precaution for the sessions",
 }
 RESULT_LABELS = {
-    "fired": "Applies",
-    "not_fired": "Does not apply",
-    "not_evaluated": "Not assessed: information missing",
-    "not_applicable": "Not relevant to this programme",
-    "disabled": "Turned off by the clinic's screening policy",
+    RuleStatus.FIRED: "Applies",
+    RuleStatus.NOT_FIRED: "Does not apply",
+    RuleStatus.NOT_EVALUATED: "Not assessed: information missing",
+    RuleStatus.NOT_APPLICABLE: "Not relevant to this programme",
+    RuleStatus.DISABLED: "Turned off by the clinic's screening policy",
 }
 # What the review page leads with: the rules that apply, by what they ask of the prescriber.
 DECISION_GROUPS = (
-    ("hard_stop", "Contraindications: the patient is not eligible"),
-    ("flag", "Flags a prescriber decides on (override with a reason, or not eligible)"),
-    ("required_data", "Information still missing (the screening is incomplete)"),
-    ("info", "Precautions to carry into the sessions"),
+    (Severity.HARD_STOP, "Contraindications: the patient is not eligible"),
+    (Severity.FLAG, "Flags a prescriber decides on (override with a reason, or not eligible)"),
+    (Severity.REQUIRED_DATA, "Information still missing (the screening is incomplete)"),
+    (Severity.INFO, "Precautions to carry into the sessions"),
 )
 
 
@@ -147,8 +149,8 @@ def _decisions(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for r in results
             if r["severity"] == severity
             and (
-                r["status"] == "fired"
-                or (severity == "required_data" and r["status"] == "not_evaluated")
+                r["status"] == RuleStatus.FIRED
+                or (severity == Severity.REQUIRED_DATA and r["status"] == RuleStatus.NOT_EVALUATED)
             )
         ]
         if rows:
@@ -167,11 +169,6 @@ def _detail(
     status: int = 200,
 ) -> HttpResponse:
     prescriber = allows(request.roles, Capability.DECIDE_ELIGIBILITY)
-    open_flags = {
-        r["rule_id"]
-        for r in screening.result
-        if r["status"] == "fired" and r["severity"] == "flag" and not r["overridden"]
-    }
     evaluated = screening.status == Screening.Status.EVALUATED
     # Suicide-risk alerts from this screening's answers, and any urgent one of the patient's
     # without an evaluation: signing eligible waits for it (services.sign_decision, R-OUT-1).
@@ -187,7 +184,7 @@ def _detail(
         "overrides": list_overrides(screening),
         "decision": get_decision(screening),
         "can_override": prescriber and evaluated,
-        "open_flags": open_flags,
+        "open_flags": screening.open_flags,
         "override_form": override_form,
         "can_sign": prescriber and evaluated and screening.outcome in SIGNABLE,
         "sign_form": sign_form or SignForm(),

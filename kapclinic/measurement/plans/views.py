@@ -17,6 +17,7 @@ from kapclinic.accounts.types import ClinicRequest
 from kapclinic.core.redirects import local_url
 from kapclinic.measurement.audit_actions import MeasurementAuditAction
 from kapclinic.measurement.exceptions import PlanError
+from kapclinic.measurement.models import Mode
 from kapclinic.measurement.plans.forms import DEFAULT_CHOICE, CancelForm, EnrolForm
 from kapclinic.measurement.plans.selectors import (
     access_assignment,
@@ -51,7 +52,7 @@ def worklist(request: ClinicRequest) -> HttpResponse:
     return render(
         request,
         "measurement/plans/worklist.html",
-        {"page": page, "rows": rows(list(page.object_list), now), "now": now},
+        {"page": page, "rows": rows(list(page.object_list), now), "now": now, "by_link": Mode.LINK},
     )
 
 

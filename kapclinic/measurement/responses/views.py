@@ -24,7 +24,7 @@ from kapclinic.accounts.views import recheck_password
 from kapclinic.measurement.audit_actions import MeasurementAuditAction
 from kapclinic.measurement.exceptions import AssessmentError, LinkRefusedError
 from kapclinic.measurement.instruments import Instrument
-from kapclinic.measurement.instruments.definition import Item
+from kapclinic.measurement.instruments.definition import AlertSeverity, Item
 from kapclinic.measurement.instruments.skiplogic import visible_items
 from kapclinic.measurement.licensing.selectors import list_instrument_choices
 from kapclinic.measurement.models import Assessment, Mode, Occasion
@@ -99,7 +99,7 @@ def patient_questionnaires(request: ClinicRequest, public_id: UUID) -> HttpRespo
     if request.method == "POST":
         code = request.POST.get("instrument", "")
         occasion = request.POST.get("occasion", Occasion.AD_HOC)
-        mode = Mode.LINK if request.POST.get("mode") == "link" else Mode.STAFF
+        mode = Mode.LINK if request.POST.get("mode") == Mode.LINK else Mode.STAFF
         if code not in {c.instrument.code for c in choices}:
             error = "Choose a questionnaire from the list."
         elif occasion not in Occasion.values:
@@ -398,6 +398,7 @@ def _result(request: ClinicRequest, assessment: Assessment, access: PatientAcces
             "instrument": instrument,
             "questions": questions(instrument, dict(assessment.answers)),
             "tasks": tasks,
+            "urgent": AlertSeverity.URGENT,
             "amended_by": getattr(assessment, "amended_by", None)
             if assessment.status == Assessment.Status.AMENDED
             else None,

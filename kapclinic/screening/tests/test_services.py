@@ -92,6 +92,7 @@ def test_a_flag_needs_a_prescribers_override_with_a_reason_and_is_re_evaluated(
 ) -> None:
     screening = _record(demo_user(Role.NURSE), patient, findings=frozenset({Finding.GLAUCOMA}))
     assert screening.outcome == "needs_prescriber_review"
+    assert screening.open_flags == ["R-SCR-2.glaucoma"]  # what an override may be given for
     prescriber = demo_user(Role.PRESCRIBER)
     with pytest.raises(ScreeningRefusedError, match="cannot be signed"):
         sign_decision(
@@ -124,6 +125,7 @@ def test_a_flag_needs_a_prescribers_override_with_a_reason_and_is_re_evaluated(
         now=timezone.now(),
     )
     assert updated.outcome == "eligible_with_precautions"
+    assert updated.open_flags == []
     assert written(FlagOverride).get().prescriber == prescriber
     event = AuditEvent.objects.get(action="screening.flag_overridden")
     assert event.changes["outcome"] == ["needs_prescriber_review", "eligible_with_precautions"]
@@ -142,6 +144,7 @@ def test_a_hard_stop_cannot_be_overridden(
     demo_user: Callable[[Role], User], patient: Patient
 ) -> None:
     screening = _record(demo_user(Role.NURSE), patient, findings=frozenset({Finding.AVM}))
+    assert screening.open_flags == []  # a hard stop is no flag
     with pytest.raises(ScreeningRefusedError, match="not an open flag"):
         override_flag(
             actor=demo_user(Role.PRESCRIBER),
