@@ -13,7 +13,7 @@ from kapclinic.consent.models import TreatmentType
 from kapclinic.consent.selectors import ConsentStatus, consent_status
 from kapclinic.measurement.safety.services import blocking_safety_reasons
 from kapclinic.patients.models import Patient
-from kapclinic.screening.models import ProtocolFamily
+from kapclinic.screening.models import DecisionOutcome, ProtocolFamily
 from kapclinic.screening.selectors import current_eligibility
 
 # The screening protocol family that decides eligibility for each treatment type (KAP uses
@@ -24,7 +24,6 @@ ELIGIBILITY_FAMILY: Final[dict[TreatmentType, ProtocolFamily]] = {
     TreatmentType.KETAMINE_ASSISTED_PSYCHOTHERAPY: ProtocolFamily.RACEMIC_KETAMINE,
     TreatmentType.TALK_THERAPY: ProtocolFamily.TALK_THERAPY,
 }
-ELIGIBLE_OUTCOMES: Final = frozenset({"eligible", "eligible_with_precautions"})
 # R-REMS-1 (clinical-reference §1.2, §11.B): patient REMS enrolment and setting certification
 # must be recorded before the first esketamine treatment. kapclinic does not record them yet.
 REMS_NOT_RECORDED: Final = (
@@ -48,12 +47,13 @@ def _eligibility_reasons(patient: Patient, treatment_type: TreatmentType) -> lis
     decision = current_eligibility(patient, ELIGIBILITY_FAMILY[treatment_type])
     if decision is None:
         return ["Eligibility not recorded: no signed eligibility decision for this treatment."]
-    outcome = decision.outcome
-    if outcome in ELIGIBLE_OUTCOMES:
+    if decision.allows_treatment:
         return []
-    if outcome == "not_eligible":
+    if decision.outcome == DecisionOutcome.NOT_ELIGIBLE:
         return ["Not eligible: the signed eligibility decision says the patient is not eligible."]
-    return [f"Eligibility unclear: the signed decision's outcome ({outcome!r}) is not known."]
+    return [
+        f"Eligibility unclear: the signed decision's outcome ({decision.outcome!r}) is not known."
+    ]
 
 
 def can_start_dosing(

@@ -44,7 +44,7 @@ def offered_consents(patient: Patient) -> list[ConsentStatus]:
         if status.document is None:
             continue
         decision = current_eligibility(patient, ELIGIBILITY_FAMILY[status.treatment_type])
-        eligible = decision is not None and decision.outcome != "not_eligible"
+        eligible = decision is not None and decision.allows_treatment
         if eligible or status.record is not None:
             offered.append(status)
     return offered

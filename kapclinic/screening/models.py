@@ -50,6 +50,14 @@ class DecisionOutcome(models.TextChoices):
     ELIGIBLE_WITH_PRECAUTIONS = "eligible_with_precautions", "Eligible with precautions"
     NOT_ELIGIBLE = "not_eligible", "Not eligible"
 
+    @property
+    def allows_treatment(self) -> bool:
+        """The one definition of "eligible": a signed decision that lets treatment go ahead
+        (with its precautions, if any). What the portal offers consent for and what readiness to
+        dose (kapclinic.consent.readiness) requires both ask this, through
+        ``EligibilityDecision.allows_treatment``."""
+        return self in (DecisionOutcome.ELIGIBLE, DecisionOutcome.ELIGIBLE_WITH_PRECAUTIONS)
+
 
 class ScreeningStatus(models.TextChoices):
     """Also ``Screening.Status``; module level so Screening's constraints can name a member."""
@@ -251,6 +259,15 @@ class EligibilityDecision(PublicIdModel):
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} ({self.signed_at:%Y-%m-%d})"
+
+    @property
+    def allows_treatment(self) -> bool:
+        """``DecisionOutcome.allows_treatment`` of the signed outcome (never for a stored value
+        that is no outcome)."""
+        return (
+            self.outcome in DecisionOutcome.values
+            and DecisionOutcome(self.outcome).allows_treatment
+        )
 
 
 class ClinicScreeningPolicy(PublicIdModel, TimeStampedModel):

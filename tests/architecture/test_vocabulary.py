@@ -27,11 +27,7 @@ TEMPLATE_COMPARISON: Final = re.compile(
     r"""|["'](?P<value2>[^"']*)["']\s*(?:==|!=)\s*(?P<field2>\w+(?:\.\w+)+)"""
 )
 # "path: code" -> why text is right there. Adding an entry is a design decision: say why.
-ALLOWED: Final[dict[str, str]] = {
-    # The portal's deny-list of eligibility, against readiness's allow-list: one definition of
-    # "eligible" replaces both in the next change (issue 12.3).
-    "kapclinic/portal/views.py: decision.outcome != 'not_eligible'": "two definitions, next",
-}
+ALLOWED: Final[dict[str, str]] = {}
 
 
 def _skipped(path: Path) -> bool:
