@@ -45,7 +45,7 @@ from kapclinic.measurement.exceptions import (
     MeasurementError,
     UnknownInstrumentError,
 )
-from kapclinic.measurement.models import Assessment, Mode
+from kapclinic.measurement.models import Assessment, Mode, Occasion
 from kapclinic.measurement.plans.selectors import list_patient_due
 from kapclinic.measurement.responses.services import record_response
 from kapclinic.patients.audit_actions import PatientAuditAction
@@ -244,7 +244,7 @@ def list_questionnaires_due(request: ClinicRequest, public_id: UUID) -> DueQuest
                 id=r.assignment.public_id,
                 instrument=r.assignment.instrument_code,
                 title=r.instrument,
-                occasion=r.assignment.occasion,
+                occasion=Occasion(r.assignment.occasion),
                 state=r.state,
                 due_at=r.assignment.due_at,
                 overdue_at=r.assignment.overdue_at,

@@ -111,7 +111,7 @@ class DueQuestionnaireOut(Schema):
     id: UUID  # send it as "assignment" with the response
     instrument: str
     title: str
-    occasion: str
+    occasion: Occasion
     state: AssignmentState  # due or overdue
     due_at: datetime
     overdue_at: datetime
