@@ -48,7 +48,6 @@ GATED: Final = (
 # Module -> its coverage (%) when listed. Shrinks only: raise a figure or remove the line.
 NOT_COVERED_YET: Final[dict[str, float]] = {
     "kapclinic/accounts/services/staffing.py": 85.4,
-    "kapclinic/measurement/assignments/rules.py": 81.3,
     "kapclinic/measurement/plans/services.py": 89.7,
 }
 
