@@ -28,8 +28,8 @@ from kapclinic.consent.services import (
     record_patient_signature,
     withdraw,
 )
+from kapclinic.patients.access import access_patient, access_record
 from kapclinic.patients.models import Patient
-from kapclinic.patients.selectors import PatientAccess, access_patient
 
 
 @require_http_methods(["GET", "POST"])
@@ -42,8 +42,7 @@ def documents(request: ClinicRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             document = publish_document(
-                actor=request.user,
-                roles=request.roles,
+                actor=request.actor,
                 clinic=clinic,
                 treatment_type=TreatmentType(data["treatment_type"]),
                 title=data["title"],
@@ -62,16 +61,6 @@ def documents(request: ClinicRequest) -> HttpResponse:
         "consent/documents.html",
         {"form": form, "documents": list_documents(clinic), "current_ids": current},
         status=status,
-    )
-
-
-def _access(request: ClinicRequest, public_id: UUID, action: str) -> PatientAccess:
-    return access_patient(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.RECORD_CONSENT,
-        action=action,
     )
 
 
@@ -119,7 +108,7 @@ def _patient_page(
 @require_http_methods(["GET"])
 @requires(Capability.RECORD_CONSENT)
 def patient_consent(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    access = _access(request, public_id, "consent.patient_opened")
+    access = access_patient(request, public_id, action="consent.patient_opened")
     return _patient_page(request, access.patient)
 
 
@@ -130,7 +119,7 @@ def sign(request: ClinicRequest, public_id: UUID, treatment_type: str) -> HttpRe
     if treatment_type not in TreatmentType.values:
         raise Http404
     kind = TreatmentType(treatment_type)
-    access = _access(request, public_id, "consent.signature_form_opened")
+    access = access_patient(request, public_id, action="consent.signature_form_opened")
     patient = access.patient
     document = current_document(patient.clinic, kind)
     form = SignatureForm(request.POST or None)
@@ -140,8 +129,7 @@ def sign(request: ClinicRequest, public_id: UUID, treatment_type: str) -> HttpRe
         else:
             try:
                 record_patient_signature(
-                    actor=request.user,
-                    roles=access.roles,
+                    actor=access.actor,
                     patient=patient,
                     document=document,
                     typed_name=form.cleaned_data["typed_name"],
@@ -167,11 +155,8 @@ def sign(request: ClinicRequest, public_id: UUID, treatment_type: str) -> HttpRe
 @require_POST
 @requires(Capability.RECORD_CONSENT)
 def countersign_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    record, access = access_consent_record(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        action="consent.countersign_opened",
+    record, access = access_record(
+        request, access_consent_record, public_id, action="consent.countersign_opened"
     )
     if request.POST.get("confirm") != "on":
         messages.error(
@@ -180,7 +165,7 @@ def countersign_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         )
         return _patient_page(request, record.patient, status=422)
     try:
-        countersign(actor=request.user, roles=access.roles, record=record, now=timezone.now())
+        countersign(actor=access.actor, record=record, now=timezone.now())
     except ConsentError as error:
         messages.error(request, error.message)
         return _patient_page(request, record.patient, status=422)
@@ -191,18 +176,14 @@ def countersign_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
 @require_POST
 @requires(Capability.RECORD_CONSENT)
 def withdraw_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    record, access = access_consent_record(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        action="consent.withdrawal_opened",
+    record, access = access_record(
+        request, access_consent_record, public_id, action="consent.withdrawal_opened"
     )
     form = WithdrawForm(request.POST)
     if form.is_valid():
         try:
             withdraw(
-                actor=request.user,
-                roles=access.roles,
+                actor=access.actor,
                 record=record,
                 reason=form.cleaned_data["reason"],
                 now=timezone.now(),

@@ -13,6 +13,7 @@ from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, StaffMembership, User
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import AuditEvent, Operation
@@ -84,8 +85,7 @@ class ReportPage:
 
 def view_audit_report(
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     clinic: Clinic,
     filters: AuditFilters,
     page_number: str | None,
@@ -97,10 +97,10 @@ def view_audit_report(
     entries = list(page.object_list)
     with transaction.atomic():
         audit.record(
-            actor=actor,
+            actor=actor.user,
             operation=Operation.READ,
             action="audit.report_viewed",
-            actor_roles=roles,
+            actor_roles=actor.roles,
             clinic_id=clinic.public_id,
             detail={"filters": filters.as_detail(), "page": page.number},
         )
@@ -108,7 +108,7 @@ def view_audit_report(
 
 
 def export_audit_events(
-    *, actor: User, roles: Iterable[str], clinic: Clinic, filters: AuditFilters
+    *, actor: Actor, clinic: Clinic, filters: AuditFilters
 ) -> QuerySet[AuditEvent]:
     """``clinic_audit_events`` for a CSV export, audited: counts them, then writes an EXPORT
     entry "audit.exported" with the filters and that count. The caller streams the events
@@ -117,10 +117,10 @@ def export_audit_events(
     count = events.count()
     with transaction.atomic():
         audit.record(
-            actor=actor,
+            actor=actor.user,
             operation=Operation.EXPORT,
             action="audit.exported",
-            actor_roles=roles,
+            actor_roles=actor.roles,
             clinic_id=clinic.public_id,
             detail={"filters": filters.as_detail(), "rows": count},
         )

@@ -75,8 +75,7 @@ def report(request: ClinicRequest) -> HttpResponse:
         query = _query_string(filters)
         return redirect(f"{request.path}?{query}" if query else request.path)
     report = view_audit_report(
-        actor=request.user,
-        roles=request.roles,
+        actor=request.actor,
         clinic=clinic,
         filters=filters,
         page_number=request.GET.get("page"),
@@ -137,9 +136,7 @@ def export_csv(request: ClinicRequest) -> HttpResponse | StreamingHttpResponse:
             status=422,
         )
     filters = form.filters()
-    events = export_audit_events(
-        actor=request.user, roles=request.roles, clinic=clinic, filters=filters
-    )
+    events = export_audit_events(actor=request.actor, clinic=clinic, filters=filters)
     mrns = mrns_by_public_id(clinic, events.values_list("patient_public_id", flat=True))
     writer = csv.writer(_Echo())
     rows = _csv_rows(clinic, events.iterator(chunk_size=2000), mrns)

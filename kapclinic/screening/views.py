@@ -13,10 +13,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.permissions import Capability, allows, requires
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.measurement.safety.services import tasks_raised_by, unevaluated_urgent_tasks
-from kapclinic.patients.selectors import access_patient
+from kapclinic.patients.access import access_patient, access_record
 from kapclinic.screening.exceptions import ScreeningForbiddenError, ScreeningRefusedError
 from kapclinic.screening.forms import (
     FINDING_GROUPS,
@@ -45,20 +46,13 @@ from kapclinic.screening.services import (
 @require_http_methods(["GET", "POST"])
 @requires(Capability.SCREEN_PATIENT)
 def new(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    access = access_patient(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.SCREEN_PATIENT,
-        action="screening.form_opened",
-    )
+    access = access_patient(request, public_id, action="screening.form_opened")
     patient = access.patient
     form = ScreeningForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             screening = record_screening(
-                actor=request.user,
-                roles=access.roles,
+                actor=access.actor,
                 patient=patient,
                 answers=form.answers(),
                 now=timezone.now(),
@@ -90,13 +84,7 @@ def new(request: ClinicRequest, public_id: UUID) -> HttpResponse:
 @require_GET
 @requires(Capability.SCREEN_PATIENT)
 def history(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    access = access_patient(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.SCREEN_PATIENT,
-        action="screening.history_viewed",
-    )
+    access = access_patient(request, public_id, action="screening.history_viewed")
     return render(
         request,
         "screening/history.html",
@@ -162,7 +150,7 @@ def _detail(
     override_form: OverrideForm | None = None,
     sign_form: SignForm | None = None,
     error_form: EnteredInErrorForm | None = None,
-    roles: frozenset[str],
+    actor: Actor,
     status: int = 200,
 ) -> HttpResponse:
     prescriber = allows(request.roles, Capability.DECIDE_ELIGIBILITY)
@@ -191,7 +179,7 @@ def _detail(
         "can_sign": prescriber and evaluated and screening.outcome in SIGNABLE,
         "sign_form": sign_form or SignForm(),
         "can_mark_entered_in_error": not screening.is_entered_in_error
-        and may_mark_entered_in_error(actor=request.user, roles=roles, screening=screening),
+        and may_mark_entered_in_error(actor=actor, screening=screening),
         "error_form": error_form or EnteredInErrorForm(),
     }
     return render(request, "screening/screening_detail.html", context, status=status)
@@ -200,32 +188,19 @@ def _detail(
 @require_GET
 @requires(Capability.SCREEN_PATIENT)
 def detail(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    found = access_screening(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.SCREEN_PATIENT,
-        action="screening.viewed",
-    )
-    return _detail(request, found.screening, roles=found.access.roles)
+    found = access_record(request, access_screening, public_id, action="screening.viewed")
+    return _detail(request, found.screening, actor=found.access.actor)
 
 
 @require_POST
 @requires(Capability.DECIDE_ELIGIBILITY)
 def override(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    found = access_screening(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.DECIDE_ELIGIBILITY,
-        action="screening.override_opened",
-    )
+    found = access_record(request, access_screening, public_id, action="screening.override_opened")
     form = OverrideForm(request.POST)
     if form.is_valid():
         try:
             override_flag(
-                actor=request.user,
-                roles=found.access.roles,
+                actor=found.access.actor,
                 screening=found.screening,
                 rule_id=form.cleaned_data["rule_id"],
                 reason=form.cleaned_data["reason"],
@@ -237,26 +212,19 @@ def override(request: ClinicRequest, public_id: UUID) -> HttpResponse:
             messages.success(request, "Override recorded; the screening was re-evaluated.")
             return redirect("screening:detail", public_id=found.screening.public_id)
     return _detail(
-        request, found.screening, override_form=form, roles=found.access.roles, status=422
+        request, found.screening, override_form=form, actor=found.access.actor, status=422
     )
 
 
 @require_POST
 @requires(Capability.DECIDE_ELIGIBILITY)
 def sign(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    found = access_screening(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.DECIDE_ELIGIBILITY,
-        action="screening.sign_opened",
-    )
+    found = access_record(request, access_screening, public_id, action="screening.sign_opened")
     form = SignForm(request.POST)
     if form.is_valid():
         try:
             sign_decision(
-                actor=request.user,
-                roles=found.access.roles,
+                actor=found.access.actor,
                 screening=found.screening,
                 notes=form.cleaned_data["notes"],
                 now=timezone.now(),
@@ -266,25 +234,21 @@ def sign(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         else:
             messages.success(request, "Eligibility decision signed.")
             return redirect("screening:detail", public_id=found.screening.public_id)
-    return _detail(request, found.screening, sign_form=form, roles=found.access.roles, status=422)
+    return _detail(request, found.screening, sign_form=form, actor=found.access.actor, status=422)
 
 
 @require_POST
 @requires(Capability.SCREEN_PATIENT)
 def entered_in_error(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    found = access_screening(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.SCREEN_PATIENT,
-        action="screening.entered_in_error_opened",
+    found = access_record(
+        request, access_screening, public_id, action="screening.entered_in_error_opened"
     )
-    roles = found.access.roles
+    actor = found.access.actor
     screening = found.screening
     # Who may is decided before the reason is read: someone who may not gets 403 whatever they
     # typed, and an already retracted screening answers with its own message below.
     if not screening.is_entered_in_error and not may_mark_entered_in_error(
-        actor=request.user, roles=roles, screening=screening
+        actor=actor, screening=screening
     ):
         msg = "Marking this screening entered in error"
         raise PermissionDenied(msg)
@@ -292,8 +256,7 @@ def entered_in_error(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     if form.is_valid():
         try:
             mark_entered_in_error(
-                actor=request.user,
-                roles=roles,
+                actor=actor,
                 screening=screening,
                 reason=form.cleaned_data["reason"],
                 now=timezone.now(),
@@ -305,4 +268,4 @@ def entered_in_error(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         else:
             messages.success(request, "Screening marked entered in error; it no longer counts.")
             return redirect("screening:detail", public_id=screening.public_id)
-    return _detail(request, screening, error_form=form, roles=roles, status=422)
+    return _detail(request, screening, error_form=form, actor=actor, status=422)

@@ -5,13 +5,13 @@ not the clinic's to copy into other records)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Final
 
 from django.db import IntegrityError, transaction
 
-from kapclinic.accounts.models import Clinic, User
+from kapclinic.accounts.actor import Actor
+from kapclinic.accounts.models import Clinic
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.core.reasons import clean_reason, visible_text
@@ -55,8 +55,7 @@ def _locked_in_use(clinic: Clinic, code: str, version: str) -> LicensedWording |
 @transaction.atomic
 def load_wording(
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     clinic: Clinic,
     instrument_code: str,
     raw: str,
@@ -110,7 +109,7 @@ def load_wording(
             if current is not None:
                 current.status = LicensedWording.Status.SUPERSEDED
                 current.ended_at = now
-                current.ended_by = actor
+                current.ended_by = actor.user
                 current.end_reason = "Replaced by a newer load."
                 # Ended first: the constraint allows one load in use at a time.
                 current.save(
@@ -124,7 +123,7 @@ def load_wording(
                 texts_sha256=digest,
                 licence_holder=holder,
                 licence_reference=reference,
-                loaded_by=actor,
+                loaded_by=actor.user,
                 loaded_at=now,
             )
             if current is not None:
@@ -140,10 +139,10 @@ def load_wording(
             field="wording",
         ) from error
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.CREATE,
         action="measurement.licensed_wording_loaded",
-        actor_roles=roles,
+        actor_roles=actor.roles,
         clinic_id=clinic.public_id,
         target=audit.target_of(loaded),
         changes={
@@ -164,8 +163,7 @@ def load_wording(
 @transaction.atomic
 def retire_wording(
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     wording: LicensedWording,
     reason: str,
     now: datetime,
@@ -192,14 +190,14 @@ def retire_wording(
     old = locked.status
     locked.status = LicensedWording.Status.RETIRED
     locked.ended_at = now
-    locked.ended_by = actor
+    locked.ended_by = actor.user
     locked.end_reason = reason
     locked.save(update_fields=["status", "ended_at", "ended_by", "end_reason", "updated_at"])
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.UPDATE,
         action="measurement.licensed_wording_retired",
-        actor_roles=roles,
+        actor_roles=actor.roles,
         clinic_id=locked.clinic.public_id,
         target=audit.target_of(locked),
         changes={"status": (old, locked.status)},

@@ -14,19 +14,13 @@ from kapclinic.accounts.types import ClinicRequest
 from kapclinic.measurement.outcomes.graph import build_outcome_chart
 from kapclinic.measurement.outcomes.graph_json import chart_json
 from kapclinic.measurement.outcomes.summary import summary_rows
-from kapclinic.patients.selectors import access_patient
+from kapclinic.patients.access import access_patient
 
 
 @require_GET
 @requires(Capability.VIEW_OUTCOMES)
 def outcome_chart(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    access = access_patient(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.VIEW_OUTCOMES,
-        action="measurement.outcome_chart_viewed",
-    )
+    access = access_patient(request, public_id, action="measurement.outcome_chart_viewed")
     patient = access.patient
     chart = build_outcome_chart(patient)
     zone = patient.clinic.tzinfo

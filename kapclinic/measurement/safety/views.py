@@ -38,6 +38,7 @@ from kapclinic.measurement.safety.services import (
     list_recently_resolved,
     safety_banner,
 )
+from kapclinic.patients.access import access_record
 from kapclinic.patients.selectors import PatientAccess
 
 ASQ: Final = "asq"  # public domain (NIMH): kapclinic can always give it
@@ -174,12 +175,8 @@ def _task_page(
 @require_GET
 @requires(Capability.VIEW_SAFETY_TASKS)
 def task_detail(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    task, access = access_safety_task(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.VIEW_SAFETY_TASKS,
-        action="measurement.safety_task_opened",
+    task, access = access_record(
+        request, access_safety_task, public_id, action="measurement.safety_task_opened"
     )
     return _task_page(request, task, access)
 
@@ -187,19 +184,14 @@ def task_detail(request: ClinicRequest, public_id: UUID) -> HttpResponse:
 @require_POST
 @requires(Capability.ACKNOWLEDGE_SAFETY)
 def acknowledge(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    task, access = access_safety_task(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.ACKNOWLEDGE_SAFETY,
-        action="measurement.safety_task_acknowledge_opened",
+    task, access = access_record(
+        request, access_safety_task, public_id, action="measurement.safety_task_acknowledge_opened"
     )
     form = AcknowledgeForm(request.POST)
     if form.is_valid():
         try:
             acknowledge_safety_task(
-                actor=request.user,
-                roles=access.roles,
+                actor=access.actor,
                 task=task,
                 action=form.cleaned_data["action"],
                 note=form.cleaned_data["note"],
@@ -217,19 +209,14 @@ def acknowledge(request: ClinicRequest, public_id: UUID) -> HttpResponse:
 @require_POST
 @requires(Capability.EVALUATE_SAFETY)
 def evaluate(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    task, access = access_safety_task(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.EVALUATE_SAFETY,
-        action="measurement.safety_task_evaluate_opened",
+    task, access = access_record(
+        request, access_safety_task, public_id, action="measurement.safety_task_evaluate_opened"
     )
     form = EvaluateForm(request.POST)
     if form.is_valid():
         try:
             done = evaluate_safety_task(
-                actor=request.user,
-                roles=access.roles,
+                actor=access.actor,
                 task=task,
                 evaluation=form.evaluation(),
                 now=timezone.now(),

@@ -14,6 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.audit.models import AuditEvent
 from kapclinic.measurement.models import Assessment, Assignment, SafetyTask
@@ -154,7 +155,12 @@ def _enrolled(patient: Patient, nurse: User) -> None:
     """Enrolled with a course starting in two days: its baseline PHQ-9 and GAD-7 are due now."""
     plan = ensure_default_plan(clinic=patient.clinic)
     starts_on = timezone.localdate() + timedelta(days=2)
-    enrol(actor=nurse, roles=(Role.NURSE,), patient=patient, plan=plan, starts_on=starts_on)
+    enrol(
+        actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
+        patient=patient,
+        plan=plan,
+        starts_on=starts_on,
+    )
 
 
 def test_a_tablet_lists_whats_due_and_answering_it_takes_it_off_the_worklist(
@@ -249,8 +255,7 @@ def test_answering_an_assignment_whose_link_was_sent_completes_that_response(
     _enrolled(patient, nurse)
     gad7 = Assignment.objects.get(patient=patient, instrument_code="gad7")
     send_link(
-        actor=nurse,
-        roles=(Role.NURSE,),
+        actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
         assignment=gad7,
         now=timezone.now(),
         link_for=lambda token: f"https://kap.example.org/q/{token}/",
