@@ -91,10 +91,16 @@ def locked_head(trail: Trail[Any], chain: str) -> ChainHead:
         return head
     try:
         with transaction.atomic():
-            heads.create(chain=chain)
+            # No other transaction sees the new row before ours commits: it is ours alone.
+            created = heads.create(chain=chain)
     except IntegrityError:
-        pass  # another writer created it first (we waited for its commit)
-    return heads.select_for_update().get(chain=chain)
+        # Another writer created it first (we waited for its commit), or something else broke.
+        head = heads.select_for_update().filter(chain=chain).first()
+        if head is None:
+            raise
+        return head
+    else:
+        return created
 
 
 def append(trail: Trail[EntryT], entry: EntryT, head: ChainHead) -> EntryT:

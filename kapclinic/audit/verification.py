@@ -350,9 +350,12 @@ def _walk_chain(walk: _Walk, chunk_size: int, progress: Callable[[int], object] 
         chain_result.head = "not checked (the chain is broken)"
     else:
         problem, position = walk.end_problem()
-        last = walk.head.last_position if walk.head is not None else 0
+        head = walk.head
+        last = head.last_position if head is not None else 0
+        recorded = (last, head.last_hash if head is not None else GENESIS_HASH)
+        consistent = recorded == (walk.checked, walk.prev_hash)
         chain_result.head = (
-            f"INCONSISTENT (records #{last})" if problem else f"consistent (#{last})"
+            f"consistent (#{last})" if consistent else f"INCONSISTENT (records #{last})"
         )
     if problem:
         chain_result.problem = Problem(

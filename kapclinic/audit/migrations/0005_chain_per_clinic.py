@@ -7,6 +7,9 @@ no entry is moved, renumbered or re-sealed, so every stored hash, the sealed leg
 starts at #1 and seals its chain key; an entry without one goes on in "global". ADR 0008 says
 why the old entries are not re-keyed into their clinics' chains.
 
+The one head row was created with id 1 given explicitly, which left PostgreSQL's sequence of
+head ids behind it; the sequence is moved past it, else the first clinic's head would collide.
+
 Positions are unique per chain now: the (chain, position) constraint is added before the
 single-column one is dropped. On SQLite these operations rebuild audit_auditevent, which drops
 its triggers; both are created again at the end (as 0004 did; ``test_both_append_only_triggers
@@ -15,6 +18,7 @@ _exist`` checks). On PostgreSQL ADD COLUMN with a default rewrites no row and fi
 
 from __future__ import annotations
 
+from django.core.management.color import no_style
 from django.db import migrations, models
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.state import StateApps
@@ -31,6 +35,21 @@ BEGIN
     SELECT RAISE(ABORT, 'audit events are append-only');
 END""",
 ]
+
+
+def continue_head_ids_after_the_global_row(
+    apps: StateApps, schema_editor: BaseDatabaseSchemaEditor
+) -> None:
+    """Until now the one head row was created with id 1 given explicitly, which does not move a
+    PostgreSQL sequence: the first clinic's head would be given id 1 again. Set the sequence
+    past the rows there are (SQLite's AUTOINCREMENT already counts from the highest id)."""
+    connection = schema_editor.connection
+    statements = connection.ops.sequence_reset_sql(
+        no_style(), [apps.get_model("audit", "AuditChainHead")]
+    )
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
 
 
 def recreate_sqlite_triggers(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
@@ -67,6 +86,7 @@ class Migration(migrations.Migration):
             field=models.PositiveBigIntegerField(editable=False),
         ),
         migrations.AlterModelOptions(name="auditevent", options={"ordering": ["id"]}),
+        migrations.RunPython(continue_head_ids_after_the_global_row, migrations.RunPython.noop),
         # Both directions: a rebuild in either drops the triggers.
         migrations.RunPython(recreate_sqlite_triggers, recreate_sqlite_triggers),
     ]

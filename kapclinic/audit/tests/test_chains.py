@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import importlib
 import json
 from io import StringIO
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 
@@ -134,6 +136,7 @@ def test_a_cut_at_the_tail_of_one_clinics_chain_needs_its_checkpoint(
     result = verify_chain(checkpoints=sink)
     assert result.first_bad() == {CHAIN_B: 3}
     assert "truncated" in result.problem
+    assert result.chains[CHAIN_B].head == "consistent (#2)"  # the head was rolled back with it
     with (
         override_settings(AUDIT_CHECKPOINT_FILE=str(sink.path)),
         pytest.raises(CommandError, match=f"chain {CHAIN_B}: the checkpoint of"),
@@ -227,3 +230,23 @@ def test_checkpoints_written_before_the_split_still_verify_as_the_global_chain(
         delete_from(3, GLOBAL_CHAIN)
         set_head(2, hash_of(2, GLOBAL_CHAIN), GLOBAL_CHAIN)
     assert verify_chain(checkpoints=sink).first_bad() == {GLOBAL_CHAIN: 3}
+
+
+def test_after_the_upgrade_the_first_clinic_head_does_not_take_the_global_rows_id(
+    actor: AbstractBaseUser,
+) -> None:
+    # Before migration 0005 the one head row was created with id 1 given explicitly, which
+    # left PostgreSQL's sequence behind it: the first clinic's head got id 1 again and failed.
+    if connection.vendor == "postgresql":
+        execute("SELECT setval(pg_get_serial_sequence('audit_auditchainhead', 'id'), 1, false)")
+    execute(
+        "INSERT INTO audit_auditchainhead (id, chain, last_position, last_hash, legacy_entries,"
+        " legacy_seal) VALUES (1, %s, 0, %s, 0, '')",
+        [GLOBAL_CHAIN, GENESIS_HASH],
+    )
+    module = importlib.import_module("kapclinic.audit.migrations.0005_chain_per_clinic")
+    module.continue_head_ids_after_the_global_row(apps, connection.schema_editor())
+    (event,) = write_entries(actor, 1)
+    assert event.chain == CHAIN_A
+    assert AuditChainHead.objects.get(chain=CHAIN_A).pk > 1
+    assert verify_chain().ok
