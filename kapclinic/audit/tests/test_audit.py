@@ -53,6 +53,16 @@ def test_an_entry_records_who_what_and_the_change(actor: AbstractBaseUser) -> No
     assert verify_chain().ok
 
 
+def test_a_client_address_that_is_not_one_is_stored_as_none(actor: AbstractBaseUser) -> None:
+    token = set_request_context(RequestContext("req-654321", "not-an-address"))
+    try:
+        (event,) = write_entries(actor, 1)
+    finally:
+        reset_request_context(token)
+    assert AuditEvent.objects.get(pk=event.pk).ip_address is None
+    assert verify_chain().ok
+
+
 @pytest.mark.django_db(transaction=True)
 def test_recording_outside_a_transaction_is_refused(actor: AbstractBaseUser) -> None:
     with pytest.raises(RuntimeError, match="inside the transaction"):

@@ -18,7 +18,7 @@ from django.apps import apps
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 
@@ -26,7 +26,7 @@ from kapclinic.audit import services as audit
 from kapclinic.audit.chain import GENESIS_HASH, GLOBAL_CHAIN, clinic_chain
 from kapclinic.audit.checkpoints import FileSink, write_checkpoint
 from kapclinic.audit.keys import current_key
-from kapclinic.audit.models import AuditChainHead, Operation
+from kapclinic.audit.models import AuditChainHead, AuditEvent, Operation
 from kapclinic.audit.tests.helpers import (
     CHAIN_A,
     CHAIN_B,
@@ -250,3 +250,23 @@ def test_after_the_upgrade_the_first_clinic_head_does_not_take_the_global_rows_i
     assert event.chain == CHAIN_A
     assert AuditChainHead.objects.get(chain=CHAIN_A).pk > 1
     assert verify_chain().ok
+
+
+def test_a_head_that_cannot_be_created_is_an_error_not_a_lost_entry(
+    actor: AbstractBaseUser,
+) -> None:
+    # An IntegrityError creating a head is taken for another writer's head only when that head
+    # is there; else it is raised and nothing is written (here: the id sequence points at a row
+    # that exists, as it did on PostgreSQL before migration 0005).
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's AUTOINCREMENT never gives an id that is taken")
+    execute(
+        "INSERT INTO audit_auditchainhead (id, chain, last_position, last_hash, legacy_entries,"
+        " legacy_seal) VALUES (1, %s, 0, %s, 0, '')",
+        [GLOBAL_CHAIN, GENESIS_HASH],
+    )
+    execute("SELECT setval(pg_get_serial_sequence('audit_auditchainhead', 'id'), 1, false)")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        write_entries(actor, 1)
+    assert not AuditEvent.objects.exists()
+    assert list(AuditChainHead.objects.values_list("chain", flat=True)) == [GLOBAL_CHAIN]

@@ -205,3 +205,38 @@ def test_an_append_waits_for_its_own_clinics_head_only() -> None:
     assert (held.position, waited.position) == (2, 3)
     assert waited.prev_hash == held.entry_hash
     assert verify_chain().ok
+
+
+def test_two_first_appends_to_a_new_chain_both_land_in_order() -> None:
+    # No head row yet: both create it; the second waits on the unique chain key, takes the
+    # IntegrityError for the other writer's head, locks that row and follows its entry.
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one write transaction at a time: nothing runs in parallel")
+    holding, release = threading.Event(), threading.Event()
+
+    def first() -> AuditEvent:
+        with transaction.atomic():
+            event = audit.record(
+                actor=None, operation=Operation.READ, action="audit.first", clinic_id=CLINIC_B
+            )
+            holding.set()  # the new head row exists, uncommitted
+            assert release.wait(timeout=WAIT)
+        return event
+
+    creator = _Thread(first, _test_database)
+    creator.start()
+    assert holding.wait(timeout=WAIT)
+    follower = _Thread(lambda: _append(CLINIC_B), _test_database)
+    follower.start()
+    follower.join(timeout=1.0)
+    assert follower.is_alive(), "the second creator of the head did not wait for the first"
+    release.set()
+    creator.join(timeout=WAIT)
+    follower.join(timeout=WAIT)
+    assert creator.error is None, creator.error
+    assert follower.error is None, follower.error
+    assert isinstance(creator.value, AuditEvent)
+    assert isinstance(follower.value, AuditEvent)
+    assert (creator.value.position, follower.value.position) == (1, 2)
+    assert AuditChainHead.objects.filter(chain=CHAIN_B).count() == 1
+    assert verify_chain().ok
