@@ -53,7 +53,8 @@ def _instants(
 
 def clinic_audit_events(clinic: Clinic, filters: AuditFilters) -> QuerySet[AuditEvent]:
     """Entries about this clinic: those recorded in it, and clinic-less entries (sign-ins) of
-    its staff. Newest first; one query with the actor joined."""
+    its staff. Newest first (in the order they were appended: positions count per chain, the
+    clinic's and the global one, issue 12.8); one query with the actor joined."""
     staff = StaffMembership.objects.filter(clinic=clinic).values("user_id")
     events = AuditEvent.objects.filter(
         Q(clinic_public_id=clinic.public_id) | Q(clinic_public_id__isnull=True, actor__in=staff)
@@ -71,7 +72,7 @@ def clinic_audit_events(clinic: Clinic, filters: AuditFilters) -> QuerySet[Audit
         events = events.filter(operation=filters.operation)
     if filters.action:
         events = events.filter(action__icontains=filters.action)
-    return events.select_related("actor").order_by("-position")
+    return events.select_related("actor").order_by("-id")
 
 
 REPORT_PAGE_SIZE: Final = 50

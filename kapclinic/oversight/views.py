@@ -27,6 +27,7 @@ from kapclinic.oversight.selectors import (
 )
 
 CSV_HEADER = [
+    "chain",  # "clinic:<clinic id>" or "global": verify_audit names an entry by both
     "position",
     "occurred_at",
     "actor",
@@ -100,6 +101,7 @@ def _csv_rows(
     yield CSV_HEADER
     for event in events:
         yield [
+            event.chain,
             str(event.position),
             timezone.localtime(event.occurred_at, clinic.tzinfo).isoformat(),
             event.actor_label,

@@ -83,8 +83,9 @@ def record_sign_in_failure(
     detail = detail or {}
     locks: list[datetime] = []
     with transaction.atomic():
-        # The audit append takes the chain-head lock first, which serialises concurrent failures
-        # (on every app server), so the counts below are exact.
+        # The audit append takes the global chain's head lock first (the entry names no clinic;
+        # issue 12.8), which serialises concurrent failures (on every app server), so the counts
+        # below are exact. Naming a clinic here would lock only that clinic's chain.
         audit.record(
             actor=actor, operation=Operation.AUTH, action=_FAILURE_ACTIONS[kind], detail=detail
         )

@@ -14,7 +14,7 @@ from kapclinic.audit import services as audit
 from kapclinic.audit.chain import GENESIS_HASH
 from kapclinic.audit.keys import current_key
 from kapclinic.audit.models import AppendOnlyError, AuditChainHead, AuditEvent, Operation
-from kapclinic.audit.tests.helpers import without_append_only_triggers, write_entries
+from kapclinic.audit.tests.helpers import CHAIN_A, without_append_only_triggers, write_entries
 from kapclinic.audit.verification import verify_chain
 from kapclinic.core.request_context import (
     RequestContext,
@@ -50,6 +50,16 @@ def test_an_entry_records_who_what_and_the_change(actor: AbstractBaseUser) -> No
     assert stored.changes == {"phone": ["+1-555-200-0000", "+1-555-200-0000"]}
     assert stored.request_id == "req-123456"
     assert stored.ip_address == "10.1.2.3"
+    assert verify_chain().ok
+
+
+def test_a_client_address_that_is_not_one_is_stored_as_none(actor: AbstractBaseUser) -> None:
+    token = set_request_context(RequestContext("req-654321", "not-an-address"))
+    try:
+        (event,) = write_entries(actor, 1)
+    finally:
+        reset_request_context(token)
+    assert AuditEvent.objects.get(pk=event.pk).ip_address is None
     assert verify_chain().ok
 
 
@@ -130,10 +140,10 @@ def test_verify_audit_passes_on_an_intact_trail(actor: AbstractBaseUser) -> None
     write_entries(actor, 3)
     out = StringIO()
     call_command("verify_audit", stdout=out)
-    assert "3 entries, chain intact" in out.getvalue()
-    assert "hash chain: 3 entries, 3 keyed" in out.getvalue()
+    assert "3 entries in 1 chain, every chain intact" in out.getvalue()
+    assert "hash chains: 1; 3 entries, 3 keyed" in out.getvalue()
     assert "0 legacy unkeyed" in out.getvalue()
-    assert "head: consistent (#3)" in out.getvalue()
+    assert f"chain {CHAIN_A}: 3 entries, head consistent (#3)" in out.getvalue()
     assert "no checkpoint file configured" in out.getvalue()
     assert "cannot be detected" in out.getvalue()
 

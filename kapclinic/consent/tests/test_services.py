@@ -230,7 +230,7 @@ def test_sign_countersign_withdraw_and_their_audit(
         countersign(actor=Actor(user=prescriber, roles=frozenset([])), record=record, now=later)
     actions = list(
         AuditEvent.objects.filter(target__endswith=str(record.public_id))
-        .order_by("position")
+        .order_by("id")
         .values_list("action", "patient_public_id")
     )
     assert actions == [

@@ -102,7 +102,7 @@ PHQ9_NO_ALERT = {f"phq9_{n}": 1 for n in range(1, 9)} | {"phq9_9": 0}
 def test_a_posted_response_is_audited_once_with_what_was_recorded(
     patient: Patient, client_for: Callable[[Role], Client]
 ) -> None:
-    before = AuditEvent.objects.aggregate(last=Max("position"))["last"] or 0
+    before = AuditEvent.objects.aggregate(last=Max("id"))["last"] or 0
 
     status, body = _post(
         client_for(Role.NURSE),
@@ -111,7 +111,7 @@ def test_a_posted_response_is_audited_once_with_what_was_recorded(
     )
 
     assert status == 201
-    entries = list(AuditEvent.objects.filter(position__gt=before))
+    entries = list(AuditEvent.objects.filter(id__gt=before))
     assert [e.action for e in entries] == ["measurement.recorded"]
     entry = entries[0]
     stored = Assessment.objects.get(patient=patient)
