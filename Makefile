@@ -45,9 +45,13 @@ worker: .venv/.synced
 # --- make test --------------------------------------------------------------------------
 test: .venv/.synced browser-deps lint test-sqlite test-pg
 
+# The SQLite leg runs under branch coverage; the gate then fails on a service, selector or pure
+# rule module below its figure (tests/architecture/coverage_gate.py).
 test-sqlite: .venv/.synced
-	@echo "=== test suite on SQLite ==="
-	$(UV) run --locked --no-sync pytest -q -p no:cacheprovider
+	@echo "=== test suite on SQLite (with branch coverage) ==="
+	rm -f .coverage
+	$(UV) run --locked --no-sync pytest -q -p no:cacheprovider --cov --cov-report=
+	$(PY) -m tests.architecture.coverage_gate
 
 test-pg: .venv/.synced
 	@echo "=== test suite on PostgreSQL ==="

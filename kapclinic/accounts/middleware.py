@@ -12,6 +12,7 @@ from django.shortcuts import resolve_url
 from django.utils import timezone
 
 from kapclinic.accounts import services
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.credentials import DEFAULT_IDLE_MINUTES
 from kapclinic.accounts.models import Clinic, StaffMembership, User
 from kapclinic.accounts.permissions import PATIENT
@@ -31,8 +32,9 @@ def choose_clinic(memberships: list[StaffMembership], wanted: str | None) -> Cli
 
 
 class ClinicMiddleware:
-    """Attach the signed-in user's memberships, current clinic and roles there, and work in the
-    clinic's time zone. A portal user's only role is "patient"."""
+    """Attach the signed-in user's memberships, current clinic and roles there, and the
+    ``Actor`` made of them (no further query), and work in the clinic's time zone. A portal
+    user's only role is "patient"."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -41,9 +43,11 @@ class ClinicMiddleware:
         request.clinic = None  # type: ignore[attr-defined]
         request.memberships = []  # type: ignore[attr-defined]
         request.roles = frozenset()  # type: ignore[attr-defined]
+        request.actor = None  # type: ignore[attr-defined]
         user = request.user
         if isinstance(user, User) and user.is_patient:
             request.roles = frozenset({PATIENT})  # type: ignore[attr-defined]
+            request.actor = Actor.from_memberships(user, (), None)  # type: ignore[attr-defined]
         elif isinstance(user, User):
             memberships = list_active_memberships(user)
             clinic = choose_clinic(memberships, request.session.get(SESSION_CLINIC_KEY))
@@ -54,6 +58,9 @@ class ClinicMiddleware:
                     m.role for m in memberships if m.clinic_id == clinic.pk
                 )
                 timezone.activate(clinic.tzinfo)
+            request.actor = Actor.from_memberships(  # type: ignore[attr-defined]
+                user, memberships, clinic
+            )
         try:
             return self.get_response(request)
         finally:
@@ -95,9 +102,8 @@ class IdleTimeoutMiddleware:
             now = timezone.now().timestamp()
             last = request.session.get(LAST_ACTIVITY_KEY)
             if isinstance(last, int | float) and now - last > minutes * 60:
-                services.record_idle_timeout(
-                    user=user, minutes=minutes, clinic=clinic, roles=getattr(request, "roles", ())
-                )
+                actor = getattr(request, "actor", None) or Actor(user=user)
+                services.record_idle_timeout(actor=actor, minutes=minutes)
                 logout(request)
                 unit = "minute" if minutes == 1 else "minutes"
                 notice = f"You were signed out after {minutes} {unit} without activity."

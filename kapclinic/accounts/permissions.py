@@ -152,7 +152,8 @@ V = TypeVar("V", bound=Callable[..., Any])
 def requires(capability: Capability) -> Callable[[V], V]:
     """Let the view run only for a user whose roles in the current clinic allow ``capability``.
 
-    Others get 403. Records the capability on the view for the route-coverage tests.
+    Others get 403. Records the capability on the view for the route-coverage tests, and on
+    the request for the view's record access (``access_patient(request, public_id)``).
     Object-level checks (is this patient in one of the user's clinics?) stay in selectors.
     """
 
@@ -167,6 +168,9 @@ def requires(capability: Capability) -> Callable[[V], V]:
             )
             if not own_account and not allows(roles, capability):
                 raise PermissionDenied(capability.label)
+            # For request-level reads that check the same capability on a record
+            # (kapclinic.patients.access.access_patient).
+            request.capability = capability  # type: ignore[attr-defined]
             return view(request, *args, **kwargs)
 
         wrapped.capability = capability  # type: ignore[attr-defined]
@@ -202,4 +206,21 @@ def render_markdown() -> str:
         "Managing one's own account is open to every signed-in person, even one who holds no "
         "role yet (so they can sign out and set up two-factor authentication).\n\n"
     )
-    return intro + "\n".join([header, rule, *rows]) + "\n"
+    in_code = (
+        "\n## In code\n\n"
+        "Each view and API operation declares its one capability with "
+        "`@requires(Capability.X)`, which answers 403 to roles that lack it and records the "
+        "capability on the request. `ClinicMiddleware` builds the request's `Actor` "
+        "(`kapclinic/accounts/actor.py`: the user, their roles as `Role` members, or "
+        '"patient" for a portal user, and the current clinic) once per request, from the '
+        "memberships it loads anyway. A view reaches a patient's record with "
+        "`access_patient(request, public_id, action=...)`, or a record of a patient with "
+        "`access_record(request, access_screening, public_id, action=...)` "
+        "(`kapclinic/patients/access.py`): the view's capability is checked against the roles "
+        "held in the patient's clinic (or an active break-glass grant), a missing record and "
+        "a forbidden one both answer 404, and the read is audited. Services and selectors take "
+        "the actor first (`actor: Actor`; `actor: AnyActor` where a job or a one-time link "
+        "may act, as `SYSTEM` or `PATIENT_BY_LINK`), and the writes after an access take "
+        "`access.actor`, which carries the roles held in the patient's clinic.\n"
+    )
+    return intro + "\n".join([header, rule, *rows]) + "\n" + in_code

@@ -29,6 +29,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kapclinic.accounts import services
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.credentials import (
     LINK_REQUESTS_PER_ACCOUNT,
     SIGN_IN_LINK_LIFETIME,
@@ -122,7 +123,7 @@ def _signed_in_by_first_factor(
         services.record_password_accepted(user=user, next_step=step)
         return redirect("accounts:two-factor" if step == "verify" else "accounts:two-factor-enrol")
     method = "demo" if step == "demo" else method
-    services.complete_sign_in(user=user, method=method)
+    services.complete_sign_in(actor=Actor(user=user), method=method)
     mark_verified(request.session, method)
     return redirect(target)
 
@@ -161,7 +162,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 @requires(Capability.MANAGE_OWN_ACCOUNT)
 def sign_out(request: ClinicRequest) -> HttpResponse:
-    services.record_sign_out(user=request.user, clinic=request.clinic, roles=request.roles)
+    services.record_sign_out(actor=request.actor)
     logout(request)
     return redirect(settings.LOGOUT_REDIRECT_URL)
 
@@ -181,12 +182,10 @@ def two_factor(request: ClinicRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         now = timezone.now()
         check = services.verify_second_factor(
-            user=user,
+            actor=request.actor,
             code=form.cleaned_data["code"],
             ip_address=_client_address(),
             now=now,
-            clinic=request.clinic,
-            roles=request.roles,
         )
         if check.method is not None:
             request.session.cycle_key()
@@ -230,13 +229,11 @@ def two_factor_enrol(request: ClinicRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         try:
             codes = services.confirm_two_factor(
-                user=user,
+                actor=request.actor,
                 secret=secret,
                 code=form.cleaned_data["code"],
                 now=timezone.now(),
                 completes_sign_in=not verified,
-                clinic=request.clinic,
-                roles=request.roles,
             )
         except DomainError as error:
             messages.info(request, error.message)
@@ -338,9 +335,7 @@ def password_change(request: ClinicRequest) -> HttpResponse:
             return locked
         if form.is_valid():
             services.change_password(
-                user=request.user,
-                new_password=form.cleaned_data["new_password1"],
-                roles=request.roles,
+                actor=request.actor, new_password=form.cleaned_data["new_password1"]
             )
             update_session_auth_hash(request, request.user)
             messages.success(
@@ -388,7 +383,7 @@ def recovery_codes(request: ClinicRequest) -> HttpResponse:
 def sign_out_everywhere(request: ClinicRequest) -> HttpResponse:
     """End every session of the user: other devices on their next request, this one now."""
     if request.method == "POST":
-        services.sign_out_everywhere(user=request.user, clinic=request.clinic, roles=request.roles)
+        services.sign_out_everywhere(actor=request.actor)
         logout(request)
         messages.success(request, "You were signed out everywhere, including here.")
         return redirect("accounts:login")
@@ -419,11 +414,7 @@ def staff_two_factor_reset(request: ClinicRequest, public_id: UUID) -> HttpRespo
     if form.is_bound and form.is_valid():
         try:
             services.reset_two_factor(
-                actor=request.user,
-                target=person,
-                clinic=clinic,
-                reason=form.cleaned_data["reason"],
-                actor_roles=request.roles,
+                actor=request.actor, target=person, reason=form.cleaned_data["reason"]
             )
         except DomainError as error:
             form.add_error(None, error.message)

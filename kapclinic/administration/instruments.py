@@ -70,8 +70,7 @@ def instrument(request: ClinicRequest, code: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             load_wording(
-                actor=request.user,
-                roles=request.roles,
+                actor=request.actor,
                 clinic=clinic,
                 instrument_code=definition.code,
                 raw=data["raw"],
@@ -120,8 +119,7 @@ def retire(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     if form.is_bound and form.is_valid():
         try:
             retire_wording(
-                actor=request.user,
-                roles=request.roles,
+                actor=request.actor,
                 wording=wording,
                 reason=form.cleaned_data["reason"],
                 now=timezone.now(),

@@ -87,14 +87,13 @@ def grant(request: ClinicRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             result = services.grant_role(
-                actor=request.user,
+                actor=request.actor,
                 clinic=clinic,
                 email=data["email"],
                 role=data["role"],
                 full_name=data["full_name"],
                 credentials=data["credentials"],
                 link=_invitation_link(request),
-                actor_roles=request.roles,
             )
         except DomainError as error:
             form.add_error(None, error.message)
@@ -124,10 +123,9 @@ def end_role(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     if form.is_bound and form.is_valid():
         try:
             services.end_role(
-                actor=request.user,
+                actor=request.actor,
                 membership=membership,
                 reason=form.cleaned_data["reason"],
-                actor_roles=request.roles,
             )
         except DomainError as error:
             form.add_error(None, error.message)
@@ -154,11 +152,10 @@ def resend_invitation(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     person = access_clinic_staff_member(clinic, public_id)
     try:
         services.resend_invitation(
-            actor=request.user,
+            actor=request.actor,
             clinic=clinic,
             user=person,
             link=_invitation_link(request),
-            actor_roles=request.roles,
         )
     except DomainError as error:
         messages.error(request, error.message)
@@ -197,11 +194,10 @@ def _room_form(request: ClinicRequest, *, public_id: UUID | None) -> HttpRespons
     if form.is_bound and form.is_valid():
         try:
             saved = services.save_room(
-                actor=request.user,
+                actor=request.actor,
                 clinic=clinic,
                 room=room,
                 values=form.cleaned_data,
-                actor_roles=request.roles,
             )
         except DomainError as error:
             form.add_error(None, error.message)
@@ -225,10 +221,9 @@ def clinic_settings(request: ClinicRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         try:
             services.update_clinic(
-                actor=request.user,
+                actor=request.actor,
                 clinic=clinic,
                 values=form.cleaned_data,
-                actor_roles=request.roles,
             )
         except DomainError as error:
             form.add_error(None, error.message)
@@ -255,10 +250,9 @@ def opening_hours(request: ClinicRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         try:
             services.set_opening_hours(
-                actor=request.user,
+                actor=request.actor,
                 clinic=clinic,
                 hours=form.cleaned_data["hours"],
-                actor_roles=request.roles,
             )
         except DomainError as error:
             form.add_error(None, error.message)

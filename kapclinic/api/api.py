@@ -48,10 +48,10 @@ from kapclinic.measurement.exceptions import (
 from kapclinic.measurement.models import Assessment, Mode, Occasion
 from kapclinic.measurement.plans.selectors import list_patient_due
 from kapclinic.measurement.responses.services import record_response
+from kapclinic.patients.access import access_patient
 from kapclinic.patients.audit_actions import PatientAuditAction
 from kapclinic.patients.models import Diagnosis
 from kapclinic.patients.selectors import (
-    access_patient,
     audited_page_of_patients,
     list_diagnoses,
 )
@@ -159,8 +159,7 @@ def list_patients(request: ClinicRequest, page: int = 1) -> PatientPageOut:
     """The current clinic's patients, alphabetical, 25 a page (the listing is audited)."""
     clinic = current_clinic(request)
     result = audited_page_of_patients(
-        actor=request.user,
-        roles=request.roles,
+        actor=request.actor,
         clinic=clinic,
         page_number=page,
         action=PatientAuditAction.LISTED_BY_API,
@@ -187,13 +186,7 @@ def list_patients(request: ClinicRequest, page: int = 1) -> PatientPageOut:
 @requires(Capability.VIEW_CHART)
 def get_patient(request: ClinicRequest, public_id: UUID) -> PatientOut:
     """One patient of a clinic where the user works (404 for any other, as for none)."""
-    access = access_patient(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.VIEW_CHART,
-        action=PatientAuditAction.READ_BY_API,
-    )
+    access = access_patient(request, public_id, action=PatientAuditAction.READ_BY_API)
     p = access.patient
     return PatientOut(
         id=p.public_id,
@@ -230,13 +223,7 @@ DUE_LIMIT = 50
 def list_questionnaires_due(request: ClinicRequest, public_id: UUID) -> DueQuestionnairesOut:
     """The patient's questionnaires due or overdue now from their measurement plan, overdue
     first (at most 50; ``more`` says when there are others)."""
-    access = access_patient(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.ADMINISTER_QUESTIONNAIRES,
-        action=MeasurementAuditAction.DUE_READ_BY_API,
-    )
+    access = access_patient(request, public_id, action=MeasurementAuditAction.DUE_READ_BY_API)
     found = list_patient_due(access.patient.pk, timezone.now(), limit=DUE_LIMIT + 1)
     return DueQuestionnairesOut(
         items=[
@@ -271,17 +258,11 @@ def post_questionnaire_response(
     invalid answers are refused with the reason (422) and nothing is stored. With
     ``assignment`` (from questionnaires-due) it answers that questionnaire, which leaves the
     worklist."""
-    access = access_patient(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.ADMINISTER_QUESTIONNAIRES,
-        action=None,  # the write below is audited ("measurement.recorded"); nothing is shown
-    )
+    # The write below is audited ("measurement.recorded"); nothing is shown.
+    access = access_patient(request, public_id, action=None)
     try:
         done = record_response(
-            actor=request.user,
-            roles=access.roles,
+            actor=access.actor,
             patient=access.patient,
             instrument_code=payload.instrument,
             mode=Mode.STAFF,

@@ -20,7 +20,14 @@ from uuid import UUID
 
 GENESIS_HASH = "0" * 64
 LEGACY_KEY_ID = ""  # the key id column of entries written before the trail was keyed
-CHECKPOINT_VERSION = 1
+# Issue 12, point 8: one chain per chain key, each with its own head, positions and
+# checkpoints. The audit trail keeps one chain per clinic and GLOBAL_CHAIN for entries that
+# belong to no clinic; GLOBAL_CHAIN also holds every entry written before the split (ADR 0008).
+GLOBAL_CHAIN = "global"
+CHAIN_KEY_LENGTH = 64
+CHECKPOINT_VERSION = 2
+# Version 1 lines (written before the split) name no chain: they are checkpoints of GLOBAL_CHAIN.
+CHAINED_CHECKPOINT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,20 @@ def audit_key(secret: str) -> AuditKey:
     raw = secret.encode("utf-8")
     key_id = hmac.new(raw, b"kapclinic audit key id", hashlib.sha256).hexdigest()[:12]
     return AuditKey(id=key_id, secret=raw)
+
+
+def clinic_chain(clinic_id: UUID) -> str:
+    """The chain key of a clinic's audit entries."""
+    return f"clinic:{clinic_id}"
+
+
+def chained_content(content: dict[str, Any], chain: str) -> dict[str, Any]:
+    """`content` with the chain key it is sealed in, so that no entry can move to another chain.
+
+    GLOBAL_CHAIN's entries do not name it: they hash exactly as every entry did before chains had
+    keys, so the entries written then still verify (ADR 0008).
+    """
+    return content if chain == GLOBAL_CHAIN else {**content, "chain": chain}
 
 
 def jsonable(value: Any) -> Any:
@@ -97,57 +118,65 @@ def legacy_boundary_is_valid(
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """The chain head at a moment, signed, for a store outside the database."""
+    """One chain's head at a moment, signed, for a store outside the database."""
 
     position: int
     entry_hash: str
     at: str  # ISO 8601, UTC
     key_id: str
     signature: str
+    chain: str = GLOBAL_CHAIN
+    version: int = CHECKPOINT_VERSION
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "v": CHECKPOINT_VERSION,
-                "position": self.position,
-                "entry_hash": self.entry_hash,
-                "at": self.at,
-                "key_id": self.key_id,
-                "signature": self.signature,
-            },
-            sort_keys=True,
-            separators=(",", ":"),
-        )
+        document: dict[str, Any] = {
+            "v": self.version,
+            "position": self.position,
+            "entry_hash": self.entry_hash,
+            "at": self.at,
+            "key_id": self.key_id,
+            "signature": self.signature,
+        }
+        if self.version >= CHAINED_CHECKPOINT_VERSION:
+            document["chain"] = self.chain
+        return json.dumps(document, sort_keys=True, separators=(",", ":"))
 
 
 class BadCheckpointLineError(ValueError):
     pass
 
 
-def _checkpoint_mac(*, position: int, entry_hash: str, at: str, key: AuditKey) -> str:
-    # "kind" keeps a checkpoint signature from ever being mistaken for an entry hash.
-    payload = _canonical(
-        {
-            "kind": "checkpoint",
-            "v": CHECKPOINT_VERSION,
-            "position": position,
-            "entry_hash": entry_hash,
-            "at": at,
-            "key_id": key.id,
-        }
-    )
-    return hmac.new(key.secret, payload, hashlib.sha256).hexdigest()
+def _checkpoint_mac(
+    *, version: int, chain: str, position: int, entry_hash: str, at: str, key: AuditKey
+) -> str:
+    # "kind" keeps a checkpoint signature from ever being mistaken for an entry hash; from
+    # version 2 the chain key is signed too, so one chain's checkpoint never passes for another's.
+    document: dict[str, Any] = {
+        "kind": "checkpoint",
+        "v": version,
+        "position": position,
+        "entry_hash": entry_hash,
+        "at": at,
+        "key_id": key.id,
+    }
+    if version >= CHAINED_CHECKPOINT_VERSION:
+        document["chain"] = chain
+    return hmac.new(key.secret, _canonical(document), hashlib.sha256).hexdigest()
 
 
-def sign_checkpoint(*, position: int, entry_hash: str, at: datetime, key: AuditKey) -> Checkpoint:
+def sign_checkpoint(
+    *, position: int, entry_hash: str, at: datetime, key: AuditKey, chain: str = GLOBAL_CHAIN
+) -> Checkpoint:
     stamp = at.isoformat(timespec="seconds")
-    return Checkpoint(
+    signature = _checkpoint_mac(
+        version=CHECKPOINT_VERSION,
+        chain=chain,
         position=position,
         entry_hash=entry_hash,
         at=stamp,
-        key_id=key.id,
-        signature=_checkpoint_mac(position=position, entry_hash=entry_hash, at=stamp, key=key),
+        key=key,
     )
+    return Checkpoint(position, entry_hash, stamp, key.id, signature, chain)
 
 
 def _checkpoint_in(line: str) -> Checkpoint | None:
@@ -156,8 +185,10 @@ def _checkpoint_in(line: str) -> Checkpoint | None:
         data = json.loads(line)
     except ValueError:
         return None
-    if not isinstance(data, dict) or data.get("v") != CHECKPOINT_VERSION:
+    if not isinstance(data, dict) or data.get("v") not in (1, CHECKPOINT_VERSION):
         return None
+    version = data["v"]
+    chain = data.get("chain") if version >= CHAINED_CHECKPOINT_VERSION else GLOBAL_CHAIN
     try:
         position, digest = data["position"], data["entry_hash"]
         at, key_id, signature = data["at"], data["key_id"], data["signature"]
@@ -165,9 +196,11 @@ def _checkpoint_in(line: str) -> Checkpoint | None:
         return None
     if not isinstance(position, int) or isinstance(position, bool) or position < 0:
         return None
-    if not all(isinstance(v, str) for v in (digest, at, key_id, signature)):
+    if not all(isinstance(v, str) for v in (digest, at, key_id, signature, chain)):
         return None
-    return Checkpoint(position, digest, at, key_id, signature)
+    if not chain or len(chain) > CHAIN_KEY_LENGTH:
+        return None
+    return Checkpoint(position, digest, at, key_id, signature, chain, version)
 
 
 def parse_checkpoint(line: str) -> Checkpoint:
@@ -181,6 +214,11 @@ def parse_checkpoint(line: str) -> Checkpoint:
 
 def checkpoint_signature_is_valid(checkpoint: Checkpoint, key: AuditKey) -> bool:
     expected = _checkpoint_mac(
-        position=checkpoint.position, entry_hash=checkpoint.entry_hash, at=checkpoint.at, key=key
+        version=checkpoint.version,
+        chain=checkpoint.chain,
+        position=checkpoint.position,
+        entry_hash=checkpoint.entry_hash,
+        at=checkpoint.at,
+        key=key,
     )
     return checkpoint.key_id == key.id and hmac.compare_digest(expected, checkpoint.signature)

@@ -1,10 +1,11 @@
-"""Signed checkpoints of the chain head, published outside the database.
+"""Signed checkpoints of the chain heads, published outside the database.
 
-Issue 10, point 4: the head row lives in the same database as the entries, so an attacker who
-deletes the newest entries can roll the head back with them, and one who wipes the table can
-reset it. A checkpoint, signed with the audit key and kept where the database's users cannot
-rewrite it (a log shipper, an append-only file on another host), remembers how long the trail
-was and what its newest entry's hash was; verify_audit checks the trail still holds it.
+Issue 10, point 4: the head rows live in the same database as the entries, so an attacker who
+deletes the newest entries of a chain can roll its head back with them, and one who wipes a
+chain can reset or delete its head. A checkpoint, signed with the audit key and kept where the
+database's users cannot rewrite it (a log shipper, an append-only file on another host),
+remembers how long one chain was and what its newest entry's hash was; verify_audit checks the
+chain still holds it. Every run checkpoints every chain (issue 12, point 8: one per clinic).
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 
 from kapclinic.audit.chain import (
+    GENESIS_HASH,
+    GLOBAL_CHAIN,
     AuditKey,
     BadCheckpointLineError,
     Checkpoint,
@@ -27,8 +30,9 @@ from kapclinic.audit.chain import (
     parse_checkpoint,
     sign_checkpoint,
 )
+from kapclinic.audit.chaining import ChainHead, Trail
 from kapclinic.audit.keys import current_key, known_keys
-from kapclinic.audit.models import AuditChainHead, AuditEvent
+from kapclinic.audit.services import AUDIT_TRAIL
 
 # Numbers and hashes only: never PHI (docs/security.md "No PHI in logs").
 logger = logging.getLogger("kapclinic.audit.checkpoint")
@@ -84,11 +88,18 @@ def configured_sink() -> CheckpointSink | None:
 
 
 class CheckpointRefusedError(Exception):
-    """The trail no longer holds what an earlier checkpoint recorded: nothing was signed."""
+    """A chain no longer holds what an earlier checkpoint recorded: that chain was not signed."""
+
+    def __init__(self, msg: str, written: list[Checkpoint]) -> None:
+        super().__init__(msg)
+        self.written = written  # the checkpoints of the other chains, signed all the same
 
 
-def _newest_valid_checkpoint(sink: CheckpointSink, keys: dict[str, AuditKey]) -> Checkpoint | None:
-    newest: Checkpoint | None = None
+def _newest_valid_checkpoints(
+    sink: CheckpointSink, keys: dict[str, AuditKey]
+) -> dict[str, Checkpoint]:
+    """The newest checkpoint of each chain whose signature holds."""
+    newest: dict[str, Checkpoint] = {}
     for line in sink.lines():
         if not line.strip():
             continue
@@ -99,56 +110,83 @@ def _newest_valid_checkpoint(sink: CheckpointSink, keys: dict[str, AuditKey]) ->
         key = keys.get(checkpoint.key_id)
         if key is None or not checkpoint_signature_is_valid(checkpoint, key):
             continue
-        if newest is None or checkpoint.position >= newest.position:
-            newest = checkpoint
+        known = newest.get(checkpoint.chain)
+        if known is None or checkpoint.position >= known.position:
+            newest[checkpoint.chain] = checkpoint
     return newest
 
 
-def write_checkpoint(*, sink: CheckpointSink, now: datetime) -> Checkpoint:
-    """Sign the chain head and append it to `sink` and to the ``kapclinic.audit.checkpoint`` log.
-
-    Raises CheckpointRefusedError, and signs nothing, when the trail no longer holds the newest
-    earlier checkpoint (fewer entries, or another hash at its position): signing a rolled-back
-    head would bless the tampering. Writes: one line to the sink, one log line.
-    """
-    keys = known_keys()
-    head = AuditChainHead.objects.filter(pk=1).first()
-    position = head.last_position if head else 0
-    digest = head.last_hash if head else "0" * 64
-    if position:
-        stored = (
-            AuditEvent.objects.filter(position=position)
-            .values_list("entry_hash", flat=True)
-            .first()
-        )
-        if stored != digest:
-            msg = f"the chain head records #{position}, but the trail does not hold that entry"
-            logger.error("audit checkpoint refused: %s", msg)
-            raise CheckpointRefusedError(msg)
-    previous = _newest_valid_checkpoint(sink, keys)
+def _refusal(
+    trail: Trail[Any], chain: str, head: ChainHead | None, previous: Checkpoint | None
+) -> str:
+    """Why `chain` must not be signed now, or "" when it may."""
+    entries = trail.entries._default_manager.filter(chain=chain)
+    if head is not None and head.last_position:
+        position = head.last_position
+        stored = entries.filter(position=position).values_list("entry_hash", flat=True).first()
+        if stored != head.last_hash:
+            return f"the chain head records #{position}, but the trail does not hold that entry"
     if previous is not None and previous.position:
         held = (
-            AuditEvent.objects.filter(position=previous.position)
-            .values_list("entry_hash", flat=True)
-            .first()
+            entries.filter(position=previous.position).values_list("entry_hash", flat=True).first()
         )
         if held != previous.entry_hash:
-            msg = (
-                f"the checkpoint of {previous.at} recorded #{previous.position}, which the trail "
-                "no longer holds with that hash (deleted, rolled back or re-written)"
+            return (
+                f"the checkpoint of {previous.at} recorded #{previous.position}, which the "
+                "trail no longer holds with that hash (deleted, rolled back or re-written)"
             )
-            logger.error("audit checkpoint refused: %s", msg)
-            raise CheckpointRefusedError(msg)
-    checkpoint = sign_checkpoint(
-        position=position, entry_hash=digest, at=now.astimezone(UTC), key=current_key()
+    return ""
+
+
+def write_checkpoint(
+    *, sink: CheckpointSink, now: datetime, trail: Trail[Any] | None = None
+) -> list[Checkpoint]:
+    """Sign the head of every chain and append each to `sink` and to the
+    ``kapclinic.audit.checkpoint`` log: the chains with a head and the chains an earlier
+    checkpoint recorded (GLOBAL_CHAIN at #0 when there are none: an empty trail).
+
+    A chain that no longer holds its newest earlier checkpoint (fewer entries, or another hash
+    at its position), or whose head points past its entries, is not signed: signing a
+    rolled-back head would bless the tampering. The other chains are signed all the same, then
+    CheckpointRefusedError names the refused ones. Writes: one line to the sink and one log line
+    per signed chain.
+    """
+    trail = trail or AUDIT_TRAIL
+    keys = known_keys()
+    key = current_key()
+    heads = {head.chain: head for head in trail.heads._default_manager.all()}
+    previous = _newest_valid_checkpoints(sink, keys)
+    chains = sorted(
+        (set(heads) | set(previous)) or {GLOBAL_CHAIN},
+        key=lambda chain: (chain != GLOBAL_CHAIN, chain),
     )
-    sink.append(checkpoint.to_json())
-    logger.info(
-        "audit checkpoint position=%d entry_hash=%s at=%s key_id=%s signature=%s",
-        checkpoint.position,
-        checkpoint.entry_hash,
-        checkpoint.at,
-        checkpoint.key_id,
-        checkpoint.signature,
-    )
-    return checkpoint
+    written: list[Checkpoint] = []
+    refused: list[str] = []
+    for chain in chains:
+        head = heads.get(chain)
+        refusal = _refusal(trail, chain, head, previous.get(chain))
+        if refusal:
+            logger.error("audit checkpoint refused: chain %s: %s", chain, refusal)
+            refused.append(f"chain {chain}: {refusal}")
+            continue
+        checkpoint = sign_checkpoint(
+            position=head.last_position if head else 0,
+            entry_hash=head.last_hash if head else GENESIS_HASH,
+            at=now.astimezone(UTC),
+            key=key,
+            chain=chain,
+        )
+        sink.append(checkpoint.to_json())
+        logger.info(
+            "audit checkpoint chain=%s position=%d entry_hash=%s at=%s key_id=%s signature=%s",
+            checkpoint.chain,
+            checkpoint.position,
+            checkpoint.entry_hash,
+            checkpoint.at,
+            checkpoint.key_id,
+            checkpoint.signature,
+        )
+        written.append(checkpoint)
+    if refused:
+        raise CheckpointRefusedError("; ".join(refused), written)
+    return written

@@ -1,11 +1,14 @@
 """The audit trail: an append-only, hash-chained record of every access to patient data.
 
-Each entry stores an HMAC-SHA256, under a key kept outside the database, of its own content and
-of the previous entry's hash, and the id of the key that sealed it; the chain head stores the
-last position and hash. ``manage.py audit_checkpoint`` publishes signed copies of the head
-outside the database. ``manage.py verify_audit`` checks all of it: see docs/security.md for
-what is detected with the key alone and what needs the checkpoints. The table refuses UPDATE
-and DELETE with database triggers; the model refuses both in Python.
+Entries form one chain per clinic, and one (``GLOBAL_CHAIN``) for entries that belong to no
+clinic and for every entry written before the chains were split (ADR 0008; kapclinic.audit.
+chaining). Each entry stores an HMAC-SHA256, under a key kept outside the database, of its own
+content, its chain key and the previous entry's hash in its chain, and the id of the key that
+sealed it; each chain's head row stores its last position and hash. ``manage.py
+audit_checkpoint`` publishes signed copies of every head outside the database. ``manage.py
+verify_audit`` checks all of it: see docs/security.md for what is detected with the key alone
+and what needs the checkpoints. The table refuses UPDATE and DELETE with database triggers;
+the model refuses both in Python.
 Audit knows no domain app: patients, clinics and targets are stored as public ids and strings.
 """
 
@@ -15,6 +18,8 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+
+from kapclinic.audit.chaining import ChainedEntry, ChainHead
 
 
 class Operation(models.TextChoices):
@@ -42,10 +47,8 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
         raise AppendOnlyError(msg)
 
 
-class AuditEvent(models.Model):
-    # Contiguous 1, 2, 3... assigned under the chain-head lock (database sequences skip numbers
-    # on rollback, which would look like a deleted entry).
-    position = models.PositiveBigIntegerField(unique=True, editable=False)
+class AuditEvent(ChainedEntry):
+    # chain, position (1, 2, 3... within the chain), prev_hash, entry_hash, key_id: ChainedEntry.
     occurred_at = models.DateTimeField(editable=False, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -63,16 +66,13 @@ class AuditEvent(models.Model):
     purpose = models.TextField(blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
-    prev_hash = models.CharField(max_length=64, editable=False)
-    entry_hash = models.CharField(max_length=64, editable=False)
-    # Which AUDIT_KEY sealed the entry (kapclinic.audit.chain.audit_key); empty for the legacy
-    # entries written before the trail was keyed, whose hash is a plain SHA-256.
-    key_id = models.CharField(max_length=12, blank=True, default="", editable=False)
 
     objects: ClassVar[AuditEventQuerySet] = AuditEventQuerySet.as_manager()  # type: ignore[assignment]
 
-    class Meta:
-        ordering = ["position"]
+    class Meta(ChainedEntry.Meta):
+        # The order entries were appended in: within a chain it is the order of positions (an
+        # entry is inserted under its chain's lock); across chains, the order of insertion.
+        ordering = ["id"]
         indexes = [models.Index(fields=["actor", "occurred_at"], name="audit_actor_time_idx")]
 
     def __str__(self) -> str:
@@ -89,15 +89,14 @@ class AuditEvent(models.Model):
         raise AppendOnlyError(msg)
 
 
-class AuditChainHead(models.Model):
-    """One row: the newest entry's position and hash. Writers lock it to append in order."""
+class AuditChainHead(ChainHead):
+    """One row per chain: its newest entry's position and hash. Writers lock it to append.
 
-    last_position = models.PositiveBigIntegerField(default=0)
-    last_hash = models.CharField(max_length=64, default="0" * 64)
-    # How many entries predate the key (written by migration 0003), sealed with the key so that
-    # an attacker cannot pass off a re-written trail as "legacy unkeyed" entries.
+    The row of GLOBAL_CHAIN is the one head of the trail before the split (id 1 there).
+    """
+
+    # Only GLOBAL_CHAIN's row: how many entries predate the key (written by migration 0003),
+    # sealed with the key so that an attacker cannot pass off a re-written trail as "legacy
+    # unkeyed" entries.
     legacy_entries = models.PositiveBigIntegerField(default=0, editable=False)
     legacy_seal = models.CharField(max_length=80, blank=True, default="", editable=False)
-
-    def __str__(self) -> str:
-        return f"audit head at #{self.last_position}"

@@ -9,20 +9,19 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from kapclinic.audit.actions import AuditAction
-from kapclinic.audit.chain import jsonable, sealed_entry_hash
-from kapclinic.audit.keys import current_key
+from kapclinic.audit.chain import GLOBAL_CHAIN, clinic_chain, jsonable
+from kapclinic.audit.chaining import Trail, append, locked_head
 from kapclinic.audit.models import AuditChainHead, AuditEvent, Operation
 from kapclinic.core.request_context import current_request_context
 
 Changes = dict[str, tuple[Any, Any]]
 
 
-def hashed_content(event: AuditEvent) -> dict[str, Any]:
-    """The fields an entry's hash covers, in the form they have after a database round trip."""
+def _recorded_content(event: AuditEvent) -> dict[str, Any]:
     occurred = event.occurred_at.astimezone(UTC).isoformat(timespec="microseconds")
     return {
         "position": event.position,
@@ -43,6 +42,22 @@ def hashed_content(event: AuditEvent) -> dict[str, Any]:
     }
 
 
+AUDIT_TRAIL: Trail[AuditEvent] = Trail(
+    name="audit trail", entries=AuditEvent, heads=AuditChainHead, content=_recorded_content
+)
+
+
+def hashed_content(event: AuditEvent) -> dict[str, Any]:
+    """The fields an entry's hash covers (its chain key included, except in GLOBAL_CHAIN), in
+    the form they have after a database round trip."""
+    return AUDIT_TRAIL.sealed_content(event)
+
+
+def chain_of(clinic_id: UUID | None) -> str:
+    """The chain an entry goes to: its clinic's, or GLOBAL_CHAIN when it names no clinic."""
+    return clinic_chain(clinic_id) if clinic_id is not None else GLOBAL_CHAIN
+
+
 def _normalised_ip(value: str | None) -> str | None:
     # Stored as the database returns it (PostgreSQL's inet compresses IPv6), so hashes match.
     if not value:
@@ -51,20 +66,6 @@ def _normalised_ip(value: str | None) -> str | None:
         return str(ipaddress.ip_address(value))
     except ValueError:
         return None
-
-
-def _locked_head() -> AuditChainHead:
-    # The head row serialises appends: on PostgreSQL by the row lock, on SQLite because every
-    # write transaction is IMMEDIATE (config/settings.py).
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-    if head is not None:
-        return head
-    try:
-        with transaction.atomic():
-            AuditChainHead.objects.create(pk=1)
-    except IntegrityError:
-        pass  # another writer created it first
-    return AuditChainHead.objects.select_for_update().get(pk=1)
 
 
 def record(
@@ -84,17 +85,18 @@ def record(
 
     Must run inside ``transaction.atomic`` together with the change it records, so that the
     change and its audit entry commit or roll back together. Request id and client address
-    come from the current request (none in commands and tasks). The entry is sealed with
-    HMAC-SHA256 under settings.AUDIT_KEY (no extra query: the key comes from settings).
+    come from the current request (none in commands and tasks). The entry is appended to its
+    clinic's chain (GLOBAL_CHAIN without a clinic) and sealed with HMAC-SHA256 under
+    settings.AUDIT_KEY (kapclinic.audit.chaining.append). Only that chain's head is locked, so
+    audited requests of different clinics do not wait for each other (on PostgreSQL).
     """
     if not connection.in_atomic_block:
         msg = "audit.record() must run inside the transaction of the change it records."
         raise RuntimeError(msg)
     context = current_request_context()
     label = actor.get_username() if actor is not None else ""
-    head = _locked_head()
+    head = locked_head(AUDIT_TRAIL, chain_of(clinic_id))
     event = AuditEvent(
-        position=head.last_position + 1,
         occurred_at=timezone.now(),
         actor=actor,  # type: ignore[misc]
         actor_label=label,
@@ -111,17 +113,9 @@ def record(
         purpose=purpose,
         request_id=context.request_id if context else "",
         ip_address=_normalised_ip(context.ip_address if context else None),
-        prev_hash=head.last_hash,
     )
     # Issue 10, point 4: keyed, so that whoever can write the database cannot re-seal it.
-    key = current_key()
-    event.key_id = key.id
-    event.entry_hash = sealed_entry_hash(hashed_content(event), event.prev_hash, key)
-    event.save()
-    head.last_position = event.position
-    head.last_hash = event.entry_hash
-    head.save(update_fields=["last_position", "last_hash"])
-    return event
+    return append(AUDIT_TRAIL, event, head)
 
 
 def target_of(obj: Any) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.consent.models import ConsentDocument, TreatmentType
 from kapclinic.consent.services import publish_document
@@ -79,8 +80,7 @@ def seed_consent_documents(
     """
     return [
         publish_document(
-            actor=published_by,
-            roles=[Role.CLINIC_ADMIN],
+            actor=Actor(user=published_by, roles=frozenset({Role.CLINIC_ADMIN})),
             clinic=clinic,
             treatment_type=treatment_type,
             title=title,

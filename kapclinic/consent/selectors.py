@@ -15,7 +15,8 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils import formats, timezone
 
-from kapclinic.accounts.models import Clinic, StaffMembership, User
+from kapclinic.accounts.actor import Actor
+from kapclinic.accounts.models import Clinic
 from kapclinic.accounts.permissions import Capability
 from kapclinic.consent.audit_actions import ConsentAuditAction
 from kapclinic.consent.models import (
@@ -171,13 +172,14 @@ def consent_overview(
 
 def access_consent_record(
     *,
-    actor: User,
-    memberships: list[StaffMembership],
+    actor: Actor,
     public_id: UUID,
+    capability: Capability = Capability.RECORD_CONSENT,
     action: ConsentAuditAction,
 ) -> tuple[ConsentRecord, PatientAccess]:
-    """The consent record if ``actor`` may record consent for its patient; otherwise Http404
-    (missing and forbidden look alike). Writes the READ audit entry of access_patient."""
+    """The consent record if ``actor`` may use ``capability`` (record consent) on its patient;
+    otherwise Http404 (missing and forbidden look alike). Writes the READ audit entry of
+    access_patient."""
     record = (
         ConsentRecord.objects.select_related("document", "patient")
         .filter(public_id=public_id)
@@ -187,9 +189,8 @@ def access_consent_record(
         raise Http404
     access = access_patient(
         actor=actor,
-        memberships=memberships,
         public_id=record.patient.public_id,
-        capability=Capability.RECORD_CONSENT,
+        capability=capability,
         action=action,
     )
     record.patient = access.patient

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
 
 from django.db import transaction
 from django.db.models import Max
 
-from kapclinic.accounts.models import Clinic, User
+from kapclinic.accounts.actor import Actor
+from kapclinic.accounts.models import Clinic
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.consent.audit_actions import ConsentAuditAction
@@ -25,8 +25,7 @@ MIN_WITHDRAWAL_REASON_LENGTH = 5
 @transaction.atomic
 def publish_document(
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     clinic: Clinic,
     treatment_type: TreatmentType,
     title: str,
@@ -60,15 +59,15 @@ def publish_document(
         title=title,
         body=body,
         published_at=now,
-        published_by=actor,
+        published_by=actor.user,
     )
     document.full_clean()
     document.save()
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.CREATE,
         action=ConsentAuditAction.DOCUMENT_PUBLISHED,
-        actor_roles=roles,
+        actor_roles=actor.roles,
         clinic_id=clinic.public_id,
         target=audit.target_of(document),
         detail={"treatment_type": treatment_type, "version": document.version},
@@ -86,8 +85,7 @@ def name_matches(typed_name: str, patient: Patient) -> bool:
 @transaction.atomic
 def record_patient_signature(
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     patient: Patient,
     document: ConsentDocument,
     typed_name: str,
@@ -138,15 +136,15 @@ def record_patient_signature(
         patient_agreed=True,
         patient_signed_at=now,
         signed_via=signed_via,
-        presented_by=actor,
+        presented_by=actor.user,
     )
     record.full_clean()
     record.save()
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.CREATE,
         action=ConsentAuditAction.PATIENT_SIGNED,
-        actor_roles=roles,
+        actor_roles=actor.roles,
         clinic_id=patient.clinic.public_id,
         patient_id=patient.public_id,
         target=audit.target_of(record),
@@ -169,9 +167,7 @@ def _locked(record: ConsentRecord) -> ConsentRecord:
 
 
 @transaction.atomic
-def countersign(
-    *, actor: User, roles: Iterable[str], record: ConsentRecord, now: datetime
-) -> ConsentRecord:
+def countersign(*, actor: Actor, record: ConsentRecord, now: datetime) -> ConsentRecord:
     """Countersign the patient's signature: from now on the consent is valid.
 
     Raises ConsentError when the record is already countersigned or withdrawn.
@@ -184,14 +180,14 @@ def countersign(
     if record.countersigned_at is not None:
         msg = "This consent is already countersigned."
         raise ConsentError(msg)
-    record.countersigned_by = actor
+    record.countersigned_by = actor.user
     record.countersigned_at = now
     record.save(update_fields=["countersigned_by", "countersigned_at"])
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.UPDATE,
         action=ConsentAuditAction.COUNTERSIGNED,
-        actor_roles=roles,
+        actor_roles=actor.roles,
         clinic_id=record.patient.clinic.public_id,
         patient_id=record.patient.public_id,
         target=audit.target_of(record),
@@ -201,9 +197,7 @@ def countersign(
 
 
 @transaction.atomic
-def withdraw(
-    *, actor: User, roles: Iterable[str], record: ConsentRecord, reason: str, now: datetime
-) -> ConsentRecord:
+def withdraw(*, actor: Actor, record: ConsentRecord, reason: str, now: datetime) -> ConsentRecord:
     """Record that the patient withdrew this consent, with the reason they gave.
 
     Raises ConsentError when the reason is missing or too short, or the record is already
@@ -218,13 +212,13 @@ def withdraw(
         raise ConsentError(msg)
     record.withdrawn_at = now
     record.withdrawn_reason = reason
-    record.withdrawn_recorded_by = actor
+    record.withdrawn_recorded_by = actor.user
     record.save(update_fields=["withdrawn_at", "withdrawn_reason", "withdrawn_recorded_by"])
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.UPDATE,
         action=ConsentAuditAction.WITHDRAWN,
-        actor_roles=roles,
+        actor_roles=actor.roles,
         clinic_id=record.patient.clinic.public_id,
         patient_id=record.patient.public_id,
         target=audit.target_of(record),

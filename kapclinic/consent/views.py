@@ -29,8 +29,8 @@ from kapclinic.consent.services import (
     record_patient_signature,
     withdraw,
 )
+from kapclinic.patients.access import access_patient, access_record
 from kapclinic.patients.models import Patient
-from kapclinic.patients.selectors import PatientAccess, access_patient
 
 
 @require_http_methods(["GET", "POST"])
@@ -43,8 +43,7 @@ def documents(request: ClinicRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             document = publish_document(
-                actor=request.user,
-                roles=request.roles,
+                actor=request.actor,
                 clinic=clinic,
                 treatment_type=TreatmentType(data["treatment_type"]),
                 title=data["title"],
@@ -63,16 +62,6 @@ def documents(request: ClinicRequest) -> HttpResponse:
         "consent/documents.html",
         {"form": form, "documents": list_documents(clinic), "current_ids": current},
         status=status,
-    )
-
-
-def _access(request: ClinicRequest, public_id: UUID, action: ConsentAuditAction) -> PatientAccess:
-    return access_patient(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.RECORD_CONSENT,
-        action=action,
     )
 
 
@@ -120,7 +109,7 @@ def _patient_page(
 @require_http_methods(["GET"])
 @requires(Capability.RECORD_CONSENT)
 def patient_consent(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    access = _access(request, public_id, ConsentAuditAction.PATIENT_OPENED)
+    access = access_patient(request, public_id, action=ConsentAuditAction.PATIENT_OPENED)
     return _patient_page(request, access.patient)
 
 
@@ -131,7 +120,7 @@ def sign(request: ClinicRequest, public_id: UUID, treatment_type: str) -> HttpRe
     if treatment_type not in TreatmentType.values:
         raise Http404
     kind = TreatmentType(treatment_type)
-    access = _access(request, public_id, ConsentAuditAction.SIGNATURE_FORM_OPENED)
+    access = access_patient(request, public_id, action=ConsentAuditAction.SIGNATURE_FORM_OPENED)
     patient = access.patient
     document = current_document(patient.clinic, kind)
     form = SignatureForm(request.POST or None)
@@ -141,8 +130,7 @@ def sign(request: ClinicRequest, public_id: UUID, treatment_type: str) -> HttpRe
         else:
             try:
                 record_patient_signature(
-                    actor=request.user,
-                    roles=access.roles,
+                    actor=access.actor,
                     patient=patient,
                     document=document,
                     typed_name=form.cleaned_data["typed_name"],
@@ -168,11 +156,8 @@ def sign(request: ClinicRequest, public_id: UUID, treatment_type: str) -> HttpRe
 @require_POST
 @requires(Capability.RECORD_CONSENT)
 def countersign_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    record, access = access_consent_record(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        action=ConsentAuditAction.COUNTERSIGN_OPENED,
+    record, access = access_record(
+        request, access_consent_record, public_id, action=ConsentAuditAction.COUNTERSIGN_OPENED
     )
     if request.POST.get("confirm") != "on":
         messages.error(
@@ -181,7 +166,7 @@ def countersign_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         )
         return _patient_page(request, record.patient, status=422)
     try:
-        countersign(actor=request.user, roles=access.roles, record=record, now=timezone.now())
+        countersign(actor=access.actor, record=record, now=timezone.now())
     except ConsentError as error:
         messages.error(request, error.message)
         return _patient_page(request, record.patient, status=422)
@@ -192,18 +177,14 @@ def countersign_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
 @require_POST
 @requires(Capability.RECORD_CONSENT)
 def withdraw_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    record, access = access_consent_record(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        action=ConsentAuditAction.WITHDRAWAL_OPENED,
+    record, access = access_record(
+        request, access_consent_record, public_id, action=ConsentAuditAction.WITHDRAWAL_OPENED
     )
     form = WithdrawForm(request.POST)
     if form.is_valid():
         try:
             withdraw(
-                actor=request.user,
-                roles=access.roles,
+                actor=access.actor,
                 record=record,
                 reason=form.cleaned_data["reason"],
                 now=timezone.now(),

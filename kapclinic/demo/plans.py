@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Final
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, StaffMembership, User
 from kapclinic.demo.trajectories import Course
 from kapclinic.demo.workweek import workweeks
@@ -130,7 +131,9 @@ def _plan(clinic: Clinic, *, ketamine: bool, admin: User) -> MeasurementPlan:
     for plan in list_enrollable_plans(clinic):
         if (plan.code, plan.version) == (spec.code, spec.version):
             return plan
-    return create_plan(actor=admin, roles=(Role.CLINIC_ADMIN,), clinic=clinic, spec=spec)
+    return create_plan(
+        actor=Actor(user=admin, roles=frozenset({Role.CLINIC_ADMIN})), clinic=clinic, spec=spec
+    )
 
 
 def _key(a: Assignment) -> _Key:
@@ -147,15 +150,19 @@ def _replay(
 ) -> None:
     nurse = nurses[patient.clinic_id]
     first = course.sessions[0].starts_at
-    enrolment = enrol(actor=nurse, roles=NURSE, patient=patient, plan=plan, starts_on=first.date())
+    enrolment = enrol(
+        actor=Actor(user=nurse, roles=frozenset(NURSE)),
+        patient=patient,
+        plan=plan,
+        starts_on=first.date(),
+    )
     assigned = {_key(a): a for a in Assignment.objects.filter(enrolment=enrolment)}
     for session in course.sessions:
         created = on_session_scheduled(
             patient=patient,
             session_ref=session.ref,
             starts_at=session.starts_at,
-            actor=nurse,
-            roles=NURSE,
+            actor=Actor(user=nurse, roles=frozenset(NURSE)),
         )
         assigned.update((_key(a), a) for a in created)
         counts.sessions_booked += 1
@@ -164,8 +171,7 @@ def _replay(
                 patient=patient,
                 session_ref=session.ref,
                 ended_at=session.ends_at,
-                actor=nurse,
-                roles=NURSE,
+                actor=Actor(user=nurse, roles=frozenset(NURSE)),
             )
             assigned.update((_key(a), a) for a in created)
     recent = course.cutoff - timedelta(days=patient.clinic.questionnaire_missed_after_days)
@@ -179,8 +185,7 @@ def _replay(
             counts.unanswered += 1
             continue
         record_response(
-            actor=nurse,
-            roles=NURSE,
+            actor=Actor(user=nurse, roles=frozenset(NURSE)),
             patient=patient,
             instrument_code=response.instrument_code,
             mode=Mode(response.mode),
@@ -237,8 +242,7 @@ def enrol_portal_patient(*, email: str, today: date) -> bool:
     if nurse is None or not week.hours:
         return False
     enrol(
-        actor=nurse,
-        roles=NURSE,
+        actor=Actor(user=nurse, roles=frozenset(NURSE)),
         patient=patient,
         plan=ensure_default_plan(clinic=clinic),
         starts_on=week.open_from(today + timedelta(days=2)),  # a working day

@@ -3,10 +3,9 @@ transaction): the clinic and patient ids come from the patient, the target from 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from kapclinic.accounts.models import User
+from kapclinic.accounts.actor import AnyActor
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.measurement.audit_actions import MeasurementAuditAction
@@ -15,8 +14,7 @@ from kapclinic.patients.models import Patient
 
 def record_event(
     *,
-    actor: User | None,
-    roles: Iterable[str],
+    actor: AnyActor,
     operation: Operation,
     action: MeasurementAuditAction,
     patient: Patient,
@@ -25,10 +23,10 @@ def record_event(
     detail: dict[str, Any] | None = None,
 ) -> None:
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=operation,
         action=action,
-        actor_roles=roles,
+        actor_roles=actor.roles,
         clinic_id=patient.clinic.public_id,
         patient_id=patient.public_id,
         target=audit.target_of(target),

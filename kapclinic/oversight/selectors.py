@@ -13,6 +13,7 @@ from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, StaffMembership, User
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import AuditEvent, Operation
@@ -53,7 +54,8 @@ def _instants(
 
 def clinic_audit_events(clinic: Clinic, filters: AuditFilters) -> QuerySet[AuditEvent]:
     """Entries about this clinic: those recorded in it, and clinic-less entries (sign-ins) of
-    its staff. Newest first; one query with the actor joined."""
+    its staff. Newest first (in the order they were appended: positions count per chain, the
+    clinic's and the global one, issue 12.8); one query with the actor joined."""
     staff = StaffMembership.objects.filter(clinic=clinic).values("user_id")
     events = AuditEvent.objects.filter(
         Q(clinic_public_id=clinic.public_id) | Q(clinic_public_id__isnull=True, actor__in=staff)
@@ -71,7 +73,7 @@ def clinic_audit_events(clinic: Clinic, filters: AuditFilters) -> QuerySet[Audit
         events = events.filter(operation=filters.operation)
     if filters.action:
         events = events.filter(action=filters.action)
-    return events.select_related("actor").order_by("-position")
+    return events.select_related("actor").order_by("-id")
 
 
 REPORT_PAGE_SIZE: Final = 50
@@ -85,8 +87,7 @@ class ReportPage:
 
 def view_audit_report(
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     clinic: Clinic,
     filters: AuditFilters,
     page_number: str | None,
@@ -98,10 +99,10 @@ def view_audit_report(
     entries = list(page.object_list)
     with transaction.atomic():
         audit.record(
-            actor=actor,
+            actor=actor.user,
             operation=Operation.READ,
             action=OversightAuditAction.REPORT_VIEWED,
-            actor_roles=roles,
+            actor_roles=actor.roles,
             clinic_id=clinic.public_id,
             detail={"filters": filters.as_detail(), "page": page.number},
         )
@@ -109,7 +110,7 @@ def view_audit_report(
 
 
 def export_audit_events(
-    *, actor: User, roles: Iterable[str], clinic: Clinic, filters: AuditFilters
+    *, actor: Actor, clinic: Clinic, filters: AuditFilters
 ) -> QuerySet[AuditEvent]:
     """``clinic_audit_events`` for a CSV export, audited: counts them, then writes an EXPORT
     entry "audit.exported" with the filters and that count. The caller streams the events
@@ -118,10 +119,10 @@ def export_audit_events(
     count = events.count()
     with transaction.atomic():
         audit.record(
-            actor=actor,
+            actor=actor.user,
             operation=Operation.EXPORT,
             action=OversightAuditAction.EXPORTED,
-            actor_roles=roles,
+            actor_roles=actor.roles,
             clinic_id=clinic.public_id,
             detail={"filters": filters.as_detail(), "rows": count},
         )

@@ -28,6 +28,7 @@ from kapclinic.oversight.selectors import (
 )
 
 CSV_HEADER = [
+    "chain",  # "clinic:<clinic id>" or "global": verify_audit names an entry by both
     "position",
     "occurred_at",
     "actor",
@@ -76,8 +77,7 @@ def report(request: ClinicRequest) -> HttpResponse:
         query = _query_string(filters)
         return redirect(f"{request.path}?{query}" if query else request.path)
     report = view_audit_report(
-        actor=request.user,
-        roles=request.roles,
+        actor=request.actor,
         clinic=clinic,
         filters=filters,
         page_number=request.GET.get("page"),
@@ -103,6 +103,7 @@ def _csv_rows(
     yield CSV_HEADER
     for event in events:
         yield [
+            event.chain,
             str(event.position),
             timezone.localtime(event.occurred_at, clinic.tzinfo).isoformat(),
             event.actor_label,
@@ -139,9 +140,7 @@ def export_csv(request: ClinicRequest) -> HttpResponse | StreamingHttpResponse:
             status=422,
         )
     filters = form.filters()
-    events = export_audit_events(
-        actor=request.user, roles=request.roles, clinic=clinic, filters=filters
-    )
+    events = export_audit_events(actor=request.actor, clinic=clinic, filters=filters)
     mrns = mrns_by_public_id(clinic, events.values_list("patient_public_id", flat=True))
     writer = csv.writer(_Echo())
     rows = _csv_rows(clinic, events.iterator(chunk_size=2000), mrns)

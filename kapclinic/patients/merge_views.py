@@ -12,11 +12,12 @@ from django.views.decorators.http import require_http_methods
 
 from kapclinic.accounts.permissions import Capability, requires
 from kapclinic.accounts.types import ClinicRequest
+from kapclinic.patients.access import access_patient
 from kapclinic.patients.audit_actions import PatientAuditAction
 from kapclinic.patients.exceptions import MergeError
 from kapclinic.patients.forms import MergeForm
 from kapclinic.patients.models import Patient
-from kapclinic.patients.selectors import access_patient, find_patient_by_mrn
+from kapclinic.patients.selectors import find_patient_by_mrn
 from kapclinic.patients.services import merge_patients, merge_preview
 from kapclinic.patients.services.merge import MIN_MERGE_REASON_LENGTH
 
@@ -24,13 +25,7 @@ from kapclinic.patients.services.merge import MIN_MERGE_REASON_LENGTH
 @require_http_methods(["GET", "POST"])
 @requires(Capability.MERGE_PATIENTS)
 def merge(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    access = access_patient(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.MERGE_PATIENTS,
-        action=PatientAuditAction.MERGE_OPENED,
-    )
+    access = access_patient(request, public_id, action=PatientAuditAction.MERGE_OPENED)
     survivor = access.patient
     form = MergeForm(request.POST or None)
     duplicate: Patient | None = None
@@ -47,8 +42,7 @@ def merge(request: ClinicRequest, public_id: UUID) -> HttpResponse:
                 else:
                     try:
                         merge_patients(
-                            actor=request.user,
-                            roles=access.roles,
+                            actor=access.actor,
                             survivor=survivor,
                             duplicate=duplicate,
                             reason=form.cleaned_data["reason"],

@@ -6,8 +6,7 @@ patient that does not exist, so that ids cannot be probed. Every chart read is a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
@@ -18,8 +17,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, StaffMembership, User
-from kapclinic.accounts.permissions import Capability, allows
+from kapclinic.accounts.permissions import Capability
 from kapclinic.audit import services as audit
 from kapclinic.audit.actions import AuditAction
 from kapclinic.audit.models import Operation
@@ -83,8 +83,7 @@ def page_of_patients(clinic: Clinic, page_number: str | int | None) -> Page[Pati
 
 def audited_page_of_patients(
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     clinic: Clinic,
     page_number: str | int | None,
     action: AuditAction,
@@ -96,10 +95,10 @@ def audited_page_of_patients(
     shown = [str(patient.public_id) for patient in page.object_list]
     with transaction.atomic():
         audit.record(
-            actor=actor,
+            actor=actor.user,
             operation=Operation.SEARCH,
             action=action,
-            actor_roles=roles,
+            actor_roles=actor.roles,
             clinic_id=clinic.public_id,
             detail={"page": page.number, "patients": shown},
         )
@@ -109,16 +108,16 @@ def audited_page_of_patients(
 @dataclass(frozen=True)
 class PatientAccess:
     patient: Patient
-    # The actor's roles for this patient: their roles in the patient's clinic, or the
-    # prescriber role lent by an active break-glass grant.
-    roles: frozenset[str]
+    # The actor as they act on this patient: with their roles in the patient's clinic, or the
+    # prescriber role lent by an active break-glass grant. Pass it to the services that write.
+    actor: Actor
     break_glass: BreakGlassGrant | None
 
 
-def active_break_glass(actor: User, patient: Patient, now: datetime) -> BreakGlassGrant | None:
+def active_break_glass(actor: Actor, patient: Patient, now: datetime) -> BreakGlassGrant | None:
     return (
         BreakGlassGrant.objects.filter(
-            user=actor, patient=patient, granted_at__lte=now, expires_at__gt=now
+            user=actor.user, patient=patient, granted_at__lte=now, expires_at__gt=now
         )
         .order_by("-expires_at")
         .first()
@@ -127,8 +126,7 @@ def active_break_glass(actor: User, patient: Patient, now: datetime) -> BreakGla
 
 def access_patient(
     *,
-    actor: User,
-    memberships: list[StaffMembership],
+    actor: Actor,
     public_id: UUID,
     capability: Capability,
     action: AuditAction | None,
@@ -136,7 +134,7 @@ def access_patient(
 ) -> PatientAccess:
     """Return the patient if ``actor`` may use ``capability`` on them; otherwise raise Http404.
 
-    ``memberships`` are the actor's active memberships (already loaded per request).
+    The actor's memberships (loaded once per request) say their roles in the patient's clinic.
     Writes a READ audit entry named ``action`` (with the break-glass reason as its purpose).
     ``action=None`` is for a request that only writes to the record and audits that write
     itself, in the same request (its entry names the actor, roles, patient and request id):
@@ -153,29 +151,29 @@ def access_patient(
         # A merged duplicate is read-only history: its chart says where the record went, and
         # every page that changes something answers as for a record that does not exist.
         raise Http404
-    roles = frozenset(m.role for m in memberships if m.clinic_id == patient.clinic_id)
+    there = actor.in_clinic(patient.clinic)
     grant = None
-    if not allows(roles, capability):
+    if not there.can(capability):
         if capability not in BREAK_GLASS_CAPABILITIES:
             raise Http404
         grant = active_break_glass(actor, patient, now)
         if grant is None:
             raise Http404
-        roles = frozenset({Role.PRESCRIBER.value})
+        there = replace(there, roles=frozenset({Role.PRESCRIBER}))
     if action is None and grant is None:
-        return PatientAccess(patient=patient, roles=roles, break_glass=None)
+        return PatientAccess(patient=patient, actor=there, break_glass=None)
     with transaction.atomic():
         audit.record(
-            actor=actor,
+            actor=actor.user,
             operation=Operation.READ,
             action=action or PatientAuditAction.ACCESSED_FOR_A_WRITE,
-            actor_roles=roles,
+            actor_roles=there.roles,
             clinic_id=patient.clinic.public_id,
             patient_id=patient.public_id,
             target=audit.target_of(patient),
             purpose=f"break-glass: {grant.reason}" if grant else "",
         )
-    return PatientAccess(patient=patient, roles=roles, break_glass=grant)
+    return PatientAccess(patient=patient, actor=there, break_glass=grant)
 
 
 def break_glass_clinics(memberships: list[StaffMembership]) -> QuerySet[Clinic]:

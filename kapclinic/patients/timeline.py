@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Final
 
 from django.utils import timezone
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.permissions import Capability, allows
 
 if TYPE_CHECKING:
@@ -89,16 +90,15 @@ def build_timeline(patient: Patient, *, limit: int = CHART_LIMIT) -> Timeline:
 
 
 def without_forbidden_links(
-    entries: Iterable[TimelineEntry], *, roles: Iterable[str], read_only: bool
+    entries: Iterable[TimelineEntry], *, actor: Actor, read_only: bool
 ) -> list[TimelineEntry]:
     """Entries as this reader may follow them: links to pages their roles do not open are
     removed, and under break-glass (read-only) every link to another page is removed."""
-    roles = frozenset(roles)
     return [
         e
         if e.url
         and not read_only
-        and (e.link_capability is None or allows(roles, e.link_capability))
+        and (e.link_capability is None or allows(actor.roles, e.link_capability))
         else replace(e, url="")
         for e in entries
     ]

@@ -8,9 +8,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.permissions import Capability, current_clinic, requires
 from kapclinic.accounts.types import ClinicRequest
-from kapclinic.patients import audit_actions, icd10
+from kapclinic.patients import icd10
+from kapclinic.patients.access import access_patient
+from kapclinic.patients.audit_actions import PatientAuditAction
 from kapclinic.patients.exceptions import (
     BreakGlassRefusedError,
     DiagnosisError,
@@ -32,7 +35,6 @@ from kapclinic.patients.models import Diagnosis, Patient, RecordStatus
 from kapclinic.patients.search import MAX_QUERY_LENGTH, read_query
 from kapclinic.patients.selectors import (
     PatientAccess,
-    access_patient,
     break_glass_clinics,
     get_diagnosis,
     get_history_record,
@@ -96,8 +98,7 @@ def search(request: ClinicRequest) -> HttpResponse:
         page = page_of_search(clinic, query, request.POST.get("page"))
         searching = True
         record_search(
-            actor=request.user,
-            roles=request.roles,
+            actor=request.actor,
             clinic=clinic,
             patients=list(page.object_list),
             page_number=page.number,
@@ -118,13 +119,7 @@ def search(request: ClinicRequest) -> HttpResponse:
 @require_GET
 @requires(Capability.VIEW_CHART)
 def chart(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    access = access_patient(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.VIEW_CHART,
-        action=audit_actions.PatientAuditAction.CHART_VIEWED,
-    )
+    access = access_patient(request, public_id, action=PatientAuditAction.CHART_VIEWED)
     patient = access.patient
     if patient.is_merged:
         return render(
@@ -151,7 +146,7 @@ def _timeline(access: PatientAccess, limit: int) -> dict[str, object]:
     timeline = build_timeline(access.patient, limit=limit)
     entries = without_forbidden_links(
         timeline.entries,
-        roles=access.roles,
+        actor=access.actor,
         read_only=access.break_glass is not None,
     )
     return {"entries": entries, "truncated": timeline.truncated, "limit": limit}
@@ -161,13 +156,7 @@ def _timeline(access: PatientAccess, limit: int) -> dict[str, object]:
 @requires(Capability.VIEW_CHART)
 def timeline(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     """Everything on the patient's timeline (the chart shows the newest entries only)."""
-    access = access_patient(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.VIEW_CHART,
-        action=audit_actions.PatientAuditAction.TIMELINE_VIEWED,
-    )
+    access = access_patient(request, public_id, action=PatientAuditAction.TIMELINE_VIEWED)
     return render(
         request,
         "patients/timeline.html",
@@ -188,8 +177,7 @@ def break_glass(request: ClinicRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             grant = open_break_glass(
-                actor=request.user,
-                memberships=request.memberships,
+                actor=request.actor,
                 clinic=form.cleaned_data["clinic"],
                 mrn=form.cleaned_data["mrn"],
                 reason=form.cleaned_data["reason"],
@@ -222,8 +210,7 @@ def register(request: ClinicRequest) -> HttpResponse:
         confirmed = request.POST.get("confirm_different_person") == "on"
         try:
             patient = register_patient(
-                actor=request.user,
-                roles=request.roles,
+                actor=request.actor,
                 clinic=clinic,
                 details=form.details(),
                 confirmed_different_person=confirmed,
@@ -246,20 +233,12 @@ def register(request: ClinicRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @requires(Capability.EDIT_PATIENT)
 def edit(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    access = access_patient(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.EDIT_PATIENT,
-        action=audit_actions.PatientAuditAction.DEMOGRAPHICS_OPENED,
-    )
+    access = access_patient(request, public_id, action=PatientAuditAction.DEMOGRAPHICS_OPENED)
     patient = access.patient
     initial = {f: getattr(patient, f) for f in DEMOGRAPHIC_FIELDS}
     form = PatientForm(request.POST or None, initial=initial, today=patient.clinic.local_today())
     if request.method == "POST" and form.is_valid():
-        update_demographics(
-            actor=request.user, roles=access.roles, patient=patient, details=form.details()
-        )
+        update_demographics(actor=access.actor, patient=patient, details=form.details())
         messages.success(request, "Demographics saved.")
         return redirect("patients:chart", public_id=patient.public_id)
     status = 422 if request.method == "POST" else 200
@@ -274,13 +253,7 @@ def edit(request: ClinicRequest, public_id: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @requires(Capability.RECORD_MEASUREMENTS)
 def measurements(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    access = access_patient(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.RECORD_MEASUREMENTS,
-        action=audit_actions.PatientAuditAction.MEASUREMENTS_OPENED,
-    )
+    access = access_patient(request, public_id, action=PatientAuditAction.MEASUREMENTS_OPENED)
     patient = access.patient
     today = patient.clinic.local_today()
     form = MeasurementForm(
@@ -291,8 +264,7 @@ def measurements(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         record_measurement(
-            actor=request.user,
-            roles=access.roles,
+            actor=access.actor,
             patient=patient,
             measured_on=form.cleaned_data["measured_on"],
             weight_kg=form.cleaned_data["weight_kg"],
@@ -317,13 +289,7 @@ def measurements(request: ClinicRequest, public_id: UUID) -> HttpResponse:
 @requires(Capability.RECORD_HISTORY)
 def history(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     """Medications and allergies: add either, stop/resolve or mark entered in error."""
-    access = access_patient(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.RECORD_HISTORY,
-        action=audit_actions.PatientAuditAction.HISTORY_OPENED,
-    )
+    access = access_patient(request, public_id, action=PatientAuditAction.HISTORY_OPENED)
     patient = access.patient
     which = request.POST.get("form", "") if request.method == "POST" else ""
     med_form = MedicationForm(request.POST if which == "medication" else None)
@@ -332,8 +298,7 @@ def history(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     if which == "medication" and med_form.is_valid():
         data = med_form.cleaned_data
         add_medication(
-            actor=request.user,
-            roles=access.roles,
+            actor=access.actor,
             patient=patient,
             name=data["name"],
             dose=data["dose"],
@@ -344,8 +309,7 @@ def history(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     if which == "allergy" and allergy_form.is_valid():
         data = allergy_form.cleaned_data
         add_allergy(
-            actor=request.user,
-            roles=access.roles,
+            actor=access.actor,
             patient=patient,
             substance=data["substance"],
             reaction=data["reaction"],
@@ -358,9 +322,7 @@ def history(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         record = get_history_record(patient, data["kind"], data["record"])
         if record is None:
             raise Http404
-        change_history_status(
-            actor=request.user, roles=access.roles, record=record, status=data["status"]
-        )
+        change_history_status(actor=access.actor, record=record, status=data["status"])
         messages.success(request, "Status changed.")
         return redirect("patients:history", public_id=patient.public_id)
     status = 422 if request.method == "POST" else 200
@@ -383,20 +345,12 @@ def history(request: ClinicRequest, public_id: UUID) -> HttpResponse:
 @requires(Capability.EDIT_PATIENT)
 def contacts(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     """Address, emergency contact, usual escort, pregnancy potential and care team."""
-    access = access_patient(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.EDIT_PATIENT,
-        action=audit_actions.PatientAuditAction.CONTACTS_OPENED,
-    )
+    access = access_patient(request, public_id, action=PatientAuditAction.CONTACTS_OPENED)
     patient = access.patient
     initial = {f: getattr(patient, f) for f in CONTACT_FIELDS}
     form = ContactsForm(request.POST or None, initial=initial, clinic=patient.clinic)
     if request.method == "POST" and form.is_valid():
-        update_contacts(
-            actor=request.user, roles=access.roles, patient=patient, values=form.cleaned_data
-        )
+        update_contacts(actor=access.actor, patient=patient, values=form.cleaned_data)
         messages.success(request, "Contacts and care team saved.")
         return redirect("patients:chart", public_id=patient.public_id)
     status = 422 if request.method == "POST" else 200
@@ -430,13 +384,7 @@ def diagnosis_codes(request: ClinicRequest) -> HttpResponse:
 def diagnoses(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     """The problem list: add a coded diagnosis, change the primary, resolve, or mark one
     entered in error (with a reason). Every change is audited by its service."""
-    access = access_patient(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.RECORD_DIAGNOSES,
-        action=audit_actions.PatientAuditAction.DIAGNOSES_OPENED,
-    )
+    access = access_patient(request, public_id, action=PatientAuditAction.DIAGNOSES_OPENED)
     patient = access.patient
     today = patient.clinic.local_today()
     which = request.POST.get("form", "") if request.method == "POST" else ""
@@ -452,8 +400,7 @@ def diagnoses(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         data = add_form.cleaned_data
         try:
             diagnosis = add_diagnosis(
-                actor=request.user,
-                roles=access.roles,
+                actor=access.actor,
                 patient=patient,
                 icd10_code=data["icd10_code"],
                 noted_on=data["noted_on"],
@@ -469,8 +416,7 @@ def diagnoses(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         try:
             data = change_form.cleaned_data
             message = _change_diagnosis(
-                request,
-                access.roles,
+                access.actor,
                 patient,
                 diagnosis_id=data["diagnosis"],
                 change=data["change"],
@@ -505,8 +451,7 @@ def diagnoses(request: ClinicRequest, public_id: UUID) -> HttpResponse:
 
 
 def _change_diagnosis(
-    request: ClinicRequest,
-    roles: frozenset[str],
+    actor: Actor,
     patient: Patient,
     *,
     diagnosis_id: UUID,
@@ -519,10 +464,10 @@ def _change_diagnosis(
     if diagnosis is None:
         raise Http404
     if change == DiagnosisChange.PRIMARY:
-        set_primary_diagnosis(actor=request.user, roles=roles, diagnosis=diagnosis)
+        set_primary_diagnosis(actor=actor, diagnosis=diagnosis)
         return f"{diagnosis.icd10_code} is now the primary diagnosis."
     if change == DiagnosisChange.RESOLVE:
-        resolve_diagnosis(actor=request.user, roles=roles, diagnosis=diagnosis)
+        resolve_diagnosis(actor=actor, diagnosis=diagnosis)
         return f"{diagnosis.icd10_code} marked resolved."
-    enter_diagnosis_in_error(actor=request.user, roles=roles, diagnosis=diagnosis, reason=reason)
+    enter_diagnosis_in_error(actor=actor, diagnosis=diagnosis, reason=reason)
     return f"{diagnosis.icd10_code} marked entered in error; it no longer shows on the chart."

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kapclinic.accounts.permissions import PATIENT, Capability, requires
+from kapclinic.accounts.permissions import Capability, requires
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.consent.exceptions import ConsentError
 from kapclinic.consent.forms import SignatureForm
@@ -94,9 +94,7 @@ def start_due(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     patient = get_own_record(request.user)
     assignment = get_own_assignment(patient.pk, public_id)
     try:
-        assessment = start_assignment(
-            actor=request.user, roles={PATIENT}, assignment=assignment, mode=Mode.PORTAL
-        )
+        assessment = start_assignment(actor=request.actor, assignment=assignment, mode=Mode.PORTAL)
     except PlanError:
         if assignment.status == Assignment.Status.OPEN:  # it cannot be shown (licensed texts)
             messages.info(
@@ -128,8 +126,7 @@ def sign_consent(request: ClinicRequest, treatment_type: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             record_patient_signature(
-                actor=request.user,
-                roles={PATIENT},
+                actor=request.actor,
                 patient=patient,
                 document=status.document,
                 typed_name=form.cleaned_data["typed_name"],
@@ -177,8 +174,7 @@ def questionnaire(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     response = answer_questionnaire(
         request,
         assessment,
-        actor=request.user,
-        roles={PATIENT},
+        actor=request.actor,
         form_action=reverse("portal:questionnaire", args=[assessment.public_id]),
         page_template="portal/questionnaire.html",
         context={"patient": patient},

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -12,7 +11,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from kapclinic.accounts.models import Clinic, User
+from kapclinic.accounts.actor import Actor
+from kapclinic.accounts.models import Clinic
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.core.exceptions import DomainError
@@ -103,8 +103,7 @@ def submit_self_referral(
 @transaction.atomic
 def record_clinician_referral(
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     clinic: Clinic,
     contact: ContactDetails,
     clinician: str,
@@ -118,13 +117,13 @@ def record_clinician_referral(
         referring_clinician=clinician.strip(),
         referring_organisation=organisation.strip(),
         referring_contact=clinician_contact.strip(),
-        recorded_by=actor,
+        recorded_by=actor.user,
     )
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.CREATE,
         action=ReferralAuditAction.CLINICIAN_RECORDED,
-        actor_roles=roles,
+        actor_roles=actor.roles,
         clinic_id=clinic.public_id,
         target=audit.target_of(referral),
     )
@@ -132,23 +131,21 @@ def record_clinician_referral(
 
 
 @transaction.atomic
-def triage_referral(
-    *, actor: User, roles: Iterable[str], referral: Referral, status: str, note: str
-) -> None:
+def triage_referral(*, actor: Actor, referral: Referral, status: str, note: str) -> None:
     if referral.status == Referral.Status.REGISTERED:
         msg = "This referral already led to a registered patient."
         raise DomainError(msg)
     old = referral.status
     referral.status = status
-    referral.handled_by = actor
+    referral.handled_by = actor.user
     if note.strip():
         referral.triage_note = (referral.triage_note + "\n" + note.strip()).strip()
     referral.save(update_fields=["status", "handled_by", "triage_note", "updated_at"])
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.UPDATE,
         action=ReferralAuditAction.TRIAGED,
-        actor_roles=roles,
+        actor_roles=actor.roles,
         clinic_id=referral.clinic.public_id,
         target=audit.target_of(referral),
         changes={"status": (old, status)},
@@ -158,8 +155,7 @@ def triage_referral(
 @transaction.atomic
 def register_from_referral(
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     referral: Referral,
     details: PatientDetails,
     confirmed_different_person: bool,
@@ -171,40 +167,30 @@ def register_from_referral(
         raise DomainError(msg)
     patient = register_patient(
         actor=actor,
-        roles=roles,
         clinic=referral.clinic,
         details=details,
         confirmed_different_person=confirmed_different_person,
     )
     _close_as_registered(
-        actor=actor,
-        roles=roles,
-        referral=referral,
-        patient=patient,
-        action=ReferralAuditAction.REGISTERED,
+        actor=actor, referral=referral, patient=patient, action=ReferralAuditAction.REGISTERED
     )
     return patient
 
 
 def _close_as_registered(
-    *,
-    actor: User,
-    roles: Iterable[str],
-    referral: Referral,
-    patient: Patient,
-    action: ReferralAuditAction,
+    *, actor: Actor, referral: Referral, patient: Patient, action: ReferralAuditAction
 ) -> None:
     """Point the referral at the patient's record and close it, audited (caller's transaction)."""
     old = referral.status
     referral.status = Referral.Status.REGISTERED
     referral.patient = patient
-    referral.handled_by = actor
+    referral.handled_by = actor.user
     referral.save(update_fields=["status", "patient", "handled_by", "updated_at"])
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.UPDATE,
         action=action,
-        actor_roles=roles,
+        actor_roles=actor.roles,
         clinic_id=referral.clinic.public_id,
         patient_id=patient.public_id,
         target=audit.target_of(referral),
@@ -213,9 +199,7 @@ def _close_as_registered(
 
 
 @transaction.atomic
-def link_to_existing_patient(
-    *, actor: User, roles: Iterable[str], referral: Referral, patient: Patient
-) -> Referral:
+def link_to_existing_patient(*, actor: Actor, referral: Referral, patient: Patient) -> Referral:
     """The referred person is already a patient (found by the duplicate check): close the
     referral as registered, pointing at their existing record, instead of a second record."""
     if referral.status == Referral.Status.REGISTERED:
@@ -226,7 +210,6 @@ def link_to_existing_patient(
         raise DomainError(msg)
     _close_as_registered(
         actor=actor,
-        roles=roles,
         referral=referral,
         patient=patient,
         action=ReferralAuditAction.LINKED_TO_EXISTING_PATIENT,

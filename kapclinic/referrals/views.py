@@ -141,8 +141,7 @@ def new_clinician_referral(request: ClinicRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         referral = record_clinician_referral(
-            actor=request.user,
-            roles=request.roles,
+            actor=request.actor,
             clinic=data["clinic"],
             contact=_contact(data),
             clinician=data["referring_clinician"],
@@ -163,8 +162,7 @@ def detail(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     if request.method == "POST" and triage.is_valid():
         try:
             triage_referral(
-                actor=request.user,
-                roles=request.roles,
+                actor=request.actor,
                 referral=referral,
                 status=triage.cleaned_data["status"],
                 note=triage.cleaned_data["note"],
@@ -210,8 +208,7 @@ def register(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     if form.is_valid():
         try:
             patient = register_from_referral(
-                actor=request.user,
-                roles=request.roles,
+                actor=request.actor,
                 referral=referral,
                 details=form.details(),
                 confirmed_different_person=request.POST.get("confirm_different_person") == "on",
@@ -251,9 +248,7 @@ def link(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         messages.error(request, "Choose one of the existing records listed to link the referral.")
         return redirect("referrals:detail", public_id=referral.public_id)
     try:
-        link_to_existing_patient(
-            actor=request.user, roles=request.roles, referral=referral, patient=patient
-        )
+        link_to_existing_patient(actor=request.actor, referral=referral, patient=patient)
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("referrals:detail", public_id=referral.public_id)

@@ -15,13 +15,13 @@ later change of policy never changes an earlier screening's result.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
 from django.db import transaction
 
-from kapclinic.accounts.models import Clinic, User
+from kapclinic.accounts.actor import Actor
+from kapclinic.accounts.models import Clinic
 from kapclinic.accounts.permissions import Capability, allows
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
@@ -139,8 +139,7 @@ def choice_of(policy: ScreeningPolicy, rule_id: str) -> str:
 @transaction.atomic
 def set_policy(
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     clinic: Clinic,
     ruleset: RuleSet,
     bp_systolic_max_mmhg: int,
@@ -156,8 +155,7 @@ def set_policy(
     ScreeningPolicyError (nothing written) when check_policy refuses the result or the reason
     is missing. Writes: ClinicScreeningPolicy, an UPDATE audit entry with old → new and reason.
     """
-    roles = frozenset(roles)
-    if not allows(roles, Capability.CONFIGURE_SCREENING):
+    if not allows(actor.roles, Capability.CONFIGURE_SCREENING):
         msg = "Only a prescriber of the clinic sets its screening policy."
         raise ScreeningForbiddenError(msg)
     reason = clean_reason(reason, error=ScreeningPolicyError)
@@ -184,14 +182,14 @@ def set_policy(
         row = ClinicScreeningPolicy(clinic=clinic, family=ruleset.family.value)
     for field, value in after.items():
         setattr(row, field, value)
-    row.updated_by = actor
+    row.updated_by = actor.user
     row.full_clean()
     row.save()
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.UPDATE,
         action=ScreeningAuditAction.POLICY_CHANGED,
-        actor_roles=roles,
+        actor_roles=actor.roles,
         clinic_id=clinic.public_id,
         target=audit.target_of(row),
         changes=changes,

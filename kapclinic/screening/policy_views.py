@@ -101,8 +101,7 @@ def policy(request: ClinicRequest) -> HttpResponse:
                 values = form.cleaned_data
                 try:
                     set_policy(
-                        actor=request.user,
-                        roles=request.roles,
+                        actor=request.actor,
                         clinic=clinic,
                         ruleset=ruleset,
                         bp_systolic_max_mmhg=values["bp_systolic_max_mmhg"],

@@ -8,7 +8,8 @@ from uuid import UUID
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
-from kapclinic.accounts.models import Clinic, StaffMembership, User
+from kapclinic.accounts.actor import Actor
+from kapclinic.accounts.models import Clinic
 from kapclinic.accounts.permissions import Capability
 from kapclinic.patients.models import Patient
 from kapclinic.patients.selectors import PatientAccess, access_patient
@@ -39,8 +40,7 @@ class ScreeningAccess:
 
 def access_screening(
     *,
-    actor: User,
-    memberships: list[StaffMembership],
+    actor: Actor,
     public_id: UUID,
     capability: Capability,
     action: ScreeningAuditAction,
@@ -58,7 +58,6 @@ def access_screening(
         raise Http404
     access = access_patient(
         actor=actor,
-        memberships=memberships,
         public_id=screening.patient.public_id,
         capability=capability,
         action=action,

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, StaffMembership, User
 from kapclinic.accounts.permissions import Capability, allows, roles_with
 from kapclinic.audit import services as audit
@@ -138,8 +139,7 @@ def _evaluate(screening: Screening) -> ScreeningResult:
 @transaction.atomic
 def record_screening(
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     patient: Patient,
     answers: ScreeningInput,
     now: datetime,
@@ -150,8 +150,7 @@ def record_screening(
     Writes: Screening (status evaluated, with the engine's result), a CREATE audit entry with
     every recorded value and the outcome.
     """
-    roles = frozenset(roles)
-    if not allows(roles, Capability.SCREEN_PATIENT):
+    if not allows(actor.roles, Capability.SCREEN_PATIENT):
         msg = "Only nurses and prescribers record screenings."
         raise ScreeningRefusedError(msg)
     clinic = patient.clinic
@@ -170,7 +169,7 @@ def record_screening(
         ruleset_version=ruleset.version,
         status=Screening.Status.EVALUATED,
         age_years=patient.age_on(today),
-        recorded_by=actor,
+        recorded_by=actor.user,
         recorded_at=now,
         **values,
     )
@@ -180,12 +179,12 @@ def record_screening(
     _store_result(screening, result)
     screening.full_clean()
     screening.save()
-    _record_responses(screening, actor=actor, roles=roles, now=now)
+    _record_responses(screening, actor=actor, now=now)
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.CREATE,
         action=ScreeningAuditAction.RECORDED,
-        actor_roles=roles,
+        actor_roles=actor.roles,
         clinic_id=clinic.public_id,
         patient_id=patient.public_id,
         target=audit.target_of(screening),
@@ -205,9 +204,7 @@ SCREENING_INSTRUMENTS = (
 )
 
 
-def _record_responses(
-    screening: Screening, *, actor: User, roles: Iterable[str], now: datetime
-) -> None:
+def _record_responses(screening: Screening, *, actor: Actor, now: datetime) -> None:
     """Record the screening's PHQ-9 and GAD-7 answers as questionnaire responses through
     measurement's one path (record_response), in this transaction: scored by the engine, and
     every alert they fire raises its safety task, banner and dosing hold like any other
@@ -219,7 +216,6 @@ def _record_responses(
         try:
             completion = record_response(
                 actor=actor,
-                roles=roles,
                 patient=screening.patient,
                 instrument_code=code,
                 mode=Mode.STAFF,
@@ -233,12 +229,12 @@ def _record_responses(
     screening.save(update_fields=["phq9_response", "gad7_response"])
 
 
-def _require_prescriber_of(actor: User, roles: Iterable[str], clinic: Clinic) -> None:
+def _require_prescriber_of(actor: Actor, clinic: Clinic) -> None:
     """Only a prescriber holding an active role in the screening's clinic decides."""
     is_member = StaffMembership.objects.filter(
-        user=actor, clinic=clinic, role=Role.PRESCRIBER, is_active=True
+        user=actor.user, clinic=clinic, role=Role.PRESCRIBER, is_active=True
     ).exists()
-    if not (allows(frozenset(roles), Capability.DECIDE_ELIGIBILITY) and is_member):
+    if not (allows(actor.roles, Capability.DECIDE_ELIGIBILITY) and is_member):
         msg = "Only a prescriber of this clinic can do this."
         raise ScreeningRefusedError(msg)
 
@@ -258,8 +254,7 @@ def _locked(screening: Screening) -> Screening:
 @transaction.atomic
 def override_flag(
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     screening: Screening,
     rule_id: str,
     reason: str,
@@ -271,23 +266,23 @@ def override_flag(
     an open flag (hard stops never are), or a reason shorter than MIN_OVERRIDE_REASON_CHARS.
     Writes: FlagOverride, the new result on the Screening, a CREATE audit entry.
     """
-    _require_prescriber_of(actor, roles, screening.clinic)
+    _require_prescriber_of(actor, screening.clinic)
     locked = _locked(screening)
     reason = clean_reason(reason, minimum=MIN_OVERRIDE_REASON_CHARS, error=ScreeningRefusedError)
     if rule_id not in locked.open_flags:
         msg = f"{rule_id} is not an open flag of this screening."
         raise ScreeningRefusedError(msg)
     override = FlagOverride.objects.create(
-        screening=locked, rule_id=rule_id, reason=reason, prescriber=actor, at=now
+        screening=locked, rule_id=rule_id, reason=reason, prescriber=actor.user, at=now
     )
     before = locked.outcome
     _store_result(locked, _evaluate(locked))
     locked.save(update_fields=["outcome", "explanation", "result", "updated_at"])
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.CREATE,
         action=ScreeningAuditAction.FLAG_OVERRIDDEN,
-        actor_roles=roles,
+        actor_roles=actor.roles,
         clinic_id=locked.clinic.public_id,
         patient_id=locked.patient.public_id,
         target=audit.target_of(override),
@@ -300,8 +295,7 @@ def override_flag(
 @transaction.atomic
 def sign_decision(
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     screening: Screening,
     notes: str,
     now: datetime,
@@ -312,7 +306,7 @@ def sign_decision(
     error, and an outcome that is incomplete or still needs a prescriber's review.
     Writes: EligibilityDecision, the Screening's status (signed), a CREATE audit entry.
     """
-    _require_prescriber_of(actor, roles, screening.clinic)
+    _require_prescriber_of(actor, screening.clinic)
     locked = _locked(screening)
     outcome = SIGNABLE.get(locked.outcome)
     if outcome is None:
@@ -335,15 +329,15 @@ def sign_decision(
         )
         raise ScreeningRefusedError(msg)
     decision = EligibilityDecision.objects.create(
-        screening=locked, outcome=outcome, signed_by=actor, signed_at=now, notes=notes.strip()
+        screening=locked, outcome=outcome, signed_by=actor.user, signed_at=now, notes=notes.strip()
     )
     locked.status = Screening.Status.SIGNED
     locked.save(update_fields=["status", "updated_at"])
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.CREATE,
         action=ScreeningAuditAction.DECISION_SIGNED,
-        actor_roles=roles,
+        actor_roles=actor.roles,
         clinic_id=locked.clinic.public_id,
         patient_id=locked.patient.public_id,
         target=audit.target_of(decision),
@@ -357,13 +351,13 @@ def sign_decision(
 RECORDER_MAY_MARK: frozenset[str] = frozenset({Screening.Status.DRAFT, Screening.Status.EVALUATED})
 
 
-def _active_member(actor: User, clinic: Clinic, roles: Iterable[str]) -> bool:
+def _active_member(user: User, clinic: Clinic, roles: Iterable[str]) -> bool:
     return StaffMembership.objects.filter(
-        user=actor, clinic=clinic, role__in=list(roles), is_active=True
+        user=user, clinic=clinic, role__in=list(roles), is_active=True
     ).exists()
 
 
-def may_mark_entered_in_error(*, actor: User, roles: Iterable[str], screening: Screening) -> bool:
+def may_mark_entered_in_error(*, actor: Actor, screening: Screening) -> bool:
     """Whether ``actor`` may mark ``screening`` entered in error (its state aside).
 
     A prescriber of the screening's clinic (DECIDE_ELIGIBILITY) may mark any screening, signed
@@ -372,25 +366,23 @@ def may_mark_entered_in_error(*, actor: User, roles: Iterable[str], screening: S
     clinic) may mark their own screening while it is unsigned, as one corrects one's own entry
     before anyone has relied on it. Why: docs/adr/0004-screening-entered-in-error.md.
     """
-    roles = frozenset(roles)
     clinic = screening.clinic
-    if allows(roles, Capability.DECIDE_ELIGIBILITY) and _active_member(
-        actor, clinic, {Role.PRESCRIBER}
+    if allows(actor.roles, Capability.DECIDE_ELIGIBILITY) and _active_member(
+        actor.user, clinic, {Role.PRESCRIBER}
     ):
         return True
     return (
-        allows(roles, Capability.SCREEN_PATIENT)
-        and screening.recorded_by_id == actor.pk
+        allows(actor.roles, Capability.SCREEN_PATIENT)
+        and screening.recorded_by_id == actor.user.pk
         and screening.status in RECORDER_MAY_MARK
-        and _active_member(actor, clinic, roles_with(Capability.SCREEN_PATIENT))
+        and _active_member(actor.user, clinic, roles_with(Capability.SCREEN_PATIENT))
     )
 
 
 @transaction.atomic
 def mark_entered_in_error(
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     screening: Screening,
     reason: str,
     now: datetime,
@@ -405,7 +397,6 @@ def mark_entered_in_error(
     Writes: the Screening's status and entered_in_error_reason/_at/_by, an UPDATE audit entry
     with old → new status, the reason and the decision that stopped counting (if any).
     """
-    roles = frozenset(roles)
     locked = (
         Screening.objects.select_for_update()
         .select_related("patient", "clinic")
@@ -414,7 +405,7 @@ def mark_entered_in_error(
     if locked.is_entered_in_error:
         msg = "This screening is already marked entered in error."
         raise ScreeningRefusedError(msg)
-    if not may_mark_entered_in_error(actor=actor, roles=roles, screening=locked):
+    if not may_mark_entered_in_error(actor=actor, screening=locked):
         msg = (
             "Only a prescriber of this clinic, or the clinician who recorded this screening "
             "while it is unsigned, can mark it entered in error."
@@ -428,7 +419,7 @@ def mark_entered_in_error(
     locked.status = Screening.Status.ENTERED_IN_ERROR
     locked.entered_in_error_reason = reason
     locked.entered_in_error_at = now
-    locked.entered_in_error_by = actor
+    locked.entered_in_error_by = actor.user
     locked.full_clean()
     locked.save(
         update_fields=[
@@ -440,10 +431,10 @@ def mark_entered_in_error(
         ]
     )
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.UPDATE,
         action=ScreeningAuditAction.ENTERED_IN_ERROR,
-        actor_roles=roles,
+        actor_roles=actor.roles,
         clinic_id=locked.clinic.public_id,
         patient_id=locked.patient.public_id,
         target=audit.target_of(locked),

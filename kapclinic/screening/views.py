@@ -13,11 +13,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.permissions import Capability, allows, requires
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.measurement.instruments.definition import AlertSeverity
 from kapclinic.measurement.safety.services import tasks_raised_by, unevaluated_urgent_tasks
-from kapclinic.patients.selectors import access_patient
+from kapclinic.patients.access import access_patient, access_record
 from kapclinic.screening.audit_actions import ScreeningAuditAction
 from kapclinic.screening.exceptions import ScreeningForbiddenError, ScreeningRefusedError
 from kapclinic.screening.forms import (
@@ -48,20 +49,13 @@ from kapclinic.screening.services import (
 @require_http_methods(["GET", "POST"])
 @requires(Capability.SCREEN_PATIENT)
 def new(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    access = access_patient(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.SCREEN_PATIENT,
-        action=ScreeningAuditAction.FORM_OPENED,
-    )
+    access = access_patient(request, public_id, action=ScreeningAuditAction.FORM_OPENED)
     patient = access.patient
     form = ScreeningForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             screening = record_screening(
-                actor=request.user,
-                roles=access.roles,
+                actor=access.actor,
                 patient=patient,
                 answers=form.answers(),
                 now=timezone.now(),
@@ -93,13 +87,7 @@ def new(request: ClinicRequest, public_id: UUID) -> HttpResponse:
 @require_GET
 @requires(Capability.SCREEN_PATIENT)
 def history(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    access = access_patient(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.SCREEN_PATIENT,
-        action=ScreeningAuditAction.HISTORY_VIEWED,
-    )
+    access = access_patient(request, public_id, action=ScreeningAuditAction.HISTORY_VIEWED)
     return render(
         request,
         "screening/history.html",
@@ -165,7 +153,7 @@ def _detail(
     override_form: OverrideForm | None = None,
     sign_form: SignForm | None = None,
     error_form: EnteredInErrorForm | None = None,
-    roles: frozenset[str],
+    actor: Actor,
     status: int = 200,
 ) -> HttpResponse:
     prescriber = allows(request.roles, Capability.DECIDE_ELIGIBILITY)
@@ -189,7 +177,7 @@ def _detail(
         "can_sign": prescriber and evaluated and screening.outcome in SIGNABLE,
         "sign_form": sign_form or SignForm(),
         "can_mark_entered_in_error": not screening.is_entered_in_error
-        and may_mark_entered_in_error(actor=request.user, roles=roles, screening=screening),
+        and may_mark_entered_in_error(actor=actor, screening=screening),
         "error_form": error_form or EnteredInErrorForm(),
     }
     return render(request, "screening/screening_detail.html", context, status=status)
@@ -198,32 +186,21 @@ def _detail(
 @require_GET
 @requires(Capability.SCREEN_PATIENT)
 def detail(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    found = access_screening(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.SCREEN_PATIENT,
-        action=ScreeningAuditAction.VIEWED,
-    )
-    return _detail(request, found.screening, roles=found.access.roles)
+    found = access_record(request, access_screening, public_id, action=ScreeningAuditAction.VIEWED)
+    return _detail(request, found.screening, actor=found.access.actor)
 
 
 @require_POST
 @requires(Capability.DECIDE_ELIGIBILITY)
 def override(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    found = access_screening(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.DECIDE_ELIGIBILITY,
-        action=ScreeningAuditAction.OVERRIDE_OPENED,
+    found = access_record(
+        request, access_screening, public_id, action=ScreeningAuditAction.OVERRIDE_OPENED
     )
     form = OverrideForm(request.POST)
     if form.is_valid():
         try:
             override_flag(
-                actor=request.user,
-                roles=found.access.roles,
+                actor=found.access.actor,
                 screening=found.screening,
                 rule_id=form.cleaned_data["rule_id"],
                 reason=form.cleaned_data["reason"],
@@ -235,26 +212,21 @@ def override(request: ClinicRequest, public_id: UUID) -> HttpResponse:
             messages.success(request, "Override recorded; the screening was re-evaluated.")
             return redirect("screening:detail", public_id=found.screening.public_id)
     return _detail(
-        request, found.screening, override_form=form, roles=found.access.roles, status=422
+        request, found.screening, override_form=form, actor=found.access.actor, status=422
     )
 
 
 @require_POST
 @requires(Capability.DECIDE_ELIGIBILITY)
 def sign(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    found = access_screening(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.DECIDE_ELIGIBILITY,
-        action=ScreeningAuditAction.SIGN_OPENED,
+    found = access_record(
+        request, access_screening, public_id, action=ScreeningAuditAction.SIGN_OPENED
     )
     form = SignForm(request.POST)
     if form.is_valid():
         try:
             sign_decision(
-                actor=request.user,
-                roles=found.access.roles,
+                actor=found.access.actor,
                 screening=found.screening,
                 notes=form.cleaned_data["notes"],
                 now=timezone.now(),
@@ -264,25 +236,21 @@ def sign(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         else:
             messages.success(request, "Eligibility decision signed.")
             return redirect("screening:detail", public_id=found.screening.public_id)
-    return _detail(request, found.screening, sign_form=form, roles=found.access.roles, status=422)
+    return _detail(request, found.screening, sign_form=form, actor=found.access.actor, status=422)
 
 
 @require_POST
 @requires(Capability.SCREEN_PATIENT)
 def entered_in_error(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    found = access_screening(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.SCREEN_PATIENT,
-        action=ScreeningAuditAction.ENTERED_IN_ERROR_OPENED,
+    found = access_record(
+        request, access_screening, public_id, action=ScreeningAuditAction.ENTERED_IN_ERROR_OPENED
     )
-    roles = found.access.roles
+    actor = found.access.actor
     screening = found.screening
     # Who may is decided before the reason is read: someone who may not gets 403 whatever they
     # typed, and an already retracted screening answers with its own message below.
     if not screening.is_entered_in_error and not may_mark_entered_in_error(
-        actor=request.user, roles=roles, screening=screening
+        actor=actor, screening=screening
     ):
         msg = "Marking this screening entered in error"
         raise PermissionDenied(msg)
@@ -290,8 +258,7 @@ def entered_in_error(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     if form.is_valid():
         try:
             mark_entered_in_error(
-                actor=request.user,
-                roles=roles,
+                actor=actor,
                 screening=screening,
                 reason=form.cleaned_data["reason"],
                 now=timezone.now(),
@@ -303,4 +270,4 @@ def entered_in_error(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         else:
             messages.success(request, "Screening marked entered in error; it no longer counts.")
             return redirect("screening:detail", public_id=screening.public_id)
-    return _detail(request, screening, error_form=form, roles=roles, status=422)
+    return _detail(request, screening, error_form=form, actor=actor, status=422)

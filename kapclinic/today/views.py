@@ -86,5 +86,5 @@ def dismiss_notice(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     notice = get_own_notice(request.user, public_id)
     if notice is None:
         raise Http404
-    mark_notice_read(actor=request.user, notice=notice, now=timezone.now())
+    mark_notice_read(actor=request.actor, notice=notice, now=timezone.now())
     return redirect(local_url(request, request.headers.get("Referer")) or "today:home")

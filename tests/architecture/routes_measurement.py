@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Role, StaffMembership
 from kapclinic.accounts.permissions import Capability
 from kapclinic.measurement.models import Assessment, Mode
@@ -28,8 +29,7 @@ def _assessment(world: World) -> Assessment:
         .order_by("id")[0]
     )
     return start_assessment(
-        actor=nurse.user,
-        roles={Role.NURSE},
+        actor=Actor(user=nurse.user, roles=frozenset({Role.NURSE})),
         patient=world.patient,
         instrument_code="phq9",
         mode=Mode.STAFF,

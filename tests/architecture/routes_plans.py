@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Role, User
 from kapclinic.accounts.permissions import Capability
 from kapclinic.demo.generator import DEMO_LOGINS
@@ -18,8 +19,7 @@ def open_assignment(world: World) -> Assignment:
     if get_open_enrolment(world.patient.pk) is None:
         nurse = User.objects.get(email=DEMO_LOGINS[Role.NURSE][0])
         enrol(
-            actor=nurse,
-            roles={Role.NURSE},
+            actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
             patient=world.patient,
             plan=ensure_default_plan(clinic=world.home),
             starts_on=world.home.local_today(),

@@ -7,6 +7,7 @@ from uuid import UUID
 from django.urls import reverse
 from django.utils import timezone
 
+from kapclinic.accounts.actor import SYSTEM, Actor
 from kapclinic.accounts.models import Role, StaffMembership
 from kapclinic.accounts.permissions import Capability
 from kapclinic.consent.demo import seed_consent_documents
@@ -39,11 +40,13 @@ def _offer_racemic_consent(patient: Patient) -> None:
             clinic=patient.clinic, published_by=staff[Role.CLINIC_ADMIN], now=now
         )
     screening = record_screening(
-        actor=staff[Role.NURSE], roles={Role.NURSE}, patient=patient, answers=COMPLETE, now=now
+        actor=Actor(user=staff[Role.NURSE], roles=frozenset({Role.NURSE})),
+        patient=patient,
+        answers=COMPLETE,
+        now=now,
     )
     sign_decision(
-        actor=staff[Role.PRESCRIBER],
-        roles={Role.PRESCRIBER},
+        actor=Actor(user=staff[Role.PRESCRIBER], roles=frozenset({Role.PRESCRIBER})),
         screening=screening,
         notes="",
         now=now,
@@ -57,8 +60,7 @@ def _open_questionnaire(patient: Patient) -> UUID:
     ).first()
     if existing is None:
         existing = start_assessment(
-            actor=None,
-            roles=(),
+            actor=SYSTEM,
             patient=patient,
             instrument_code="gad7",
             mode=Mode.PORTAL,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils import timezone
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Role, User
 from kapclinic.accounts.permissions import Capability
 from kapclinic.measurement.models import Mode, SafetyTask
@@ -23,15 +24,17 @@ def _task(world: World) -> SafetyTask:
     ).first()
     assert nurse is not None
     assessment = start_assessment(
-        actor=nurse,
-        roles={Role.NURSE},
+        actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
         patient=world.patient,
         instrument_code="phq9",
         mode=Mode.STAFF,
     )
     answers = {f"phq9_{n}": 1 for n in range(1, 10)}
     complete_assessment(
-        actor=nurse, roles={Role.NURSE}, assessment=assessment, answers=answers, now=timezone.now()
+        actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
+        assessment=assessment,
+        answers=answers,
+        now=timezone.now(),
     )
     return SafetyTask.objects.get(patient=world.patient)
 

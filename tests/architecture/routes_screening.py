@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils import timezone
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Role, StaffMembership, User
 from kapclinic.accounts.permissions import Capability
 from kapclinic.demo.generator import DEMO_LOGINS
@@ -27,8 +28,7 @@ def _screening(world: World) -> Screening:
     )
     assert nurse is not None
     return record_screening(
-        actor=nurse.user,
-        roles={Role.NURSE},
+        actor=Actor(user=nurse.user, roles=frozenset({Role.NURSE})),
         patient=world.patient,
         answers=ScreeningInput(family=Family.RACEMIC_KETAMINE),
         now=timezone.now(),
@@ -45,8 +45,7 @@ def _own_screening(world: World) -> Screening:
     if existing is not None:
         return existing
     return record_screening(
-        actor=nurse,
-        roles={Role.NURSE},
+        actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
         patient=world.patient,
         answers=ScreeningInput(family=Family.RACEMIC_KETAMINE),
         now=timezone.now(),

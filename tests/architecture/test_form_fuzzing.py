@@ -29,6 +29,7 @@ from django.test import Client
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.middleware import SESSION_CLINIC_KEY
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.accounts.permissions import ALL_ROLES, allows
@@ -269,13 +270,16 @@ def _role_for(capability: object) -> str:
 def _questionnaire_client(world: World, nurse: User) -> Client:
     """A browser that opened a one-time questionnaire link (its session carries on at /q/)."""
     assessment = start_assessment(
-        actor=nurse,
-        roles={Role.NURSE},
+        actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
         patient=world.patient,
         instrument_code="phq9",
         mode=Mode.PORTAL,
     )
-    token = issue_link(actor=nurse, roles={Role.NURSE}, assessment=assessment, now=timezone.now())
+    token = issue_link(
+        actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
+        assessment=assessment,
+        now=timezone.now(),
+    )
     client = Client(raise_request_exception=False)
     assert client.get(reverse("questionnaire-link", args=[token])).status_code == 302
     return client

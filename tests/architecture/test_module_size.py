@@ -16,7 +16,6 @@ ROOT: Final = Path(__file__).resolve().parents[2]
 BUDGET: Final = 500
 # Module -> its line count when listed. Shrinks only: lower a figure or remove the line.
 OVER_BUDGET: Final[dict[str, int]] = {
-    "kapclinic/accounts/views.py": 501,
     "kapclinic/demo/generator.py": 681,
     # Grew with the open safety-task showcase (issue 11.8); next to split: the showcase and
     # the screening stage into modules of their own.
@@ -25,7 +24,6 @@ OVER_BUDGET: Final[dict[str, int]] = {
     "kapclinic/measurement/responses/services.py": 608,
     "kapclinic/measurement/safety/services.py": 603,
     "kapclinic/measurement/tests/test_safety.py": 779,
-    "kapclinic/patients/views.py": 528,
     "kapclinic/screening/tests/test_rules.py": 660,
 }
 

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Role, User
 from kapclinic.accounts.selectors import list_active_memberships
 from kapclinic.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, GenerationResult
@@ -32,7 +33,10 @@ def test_the_tablet_in_patient_mode_is_left_only_with_the_staff_password(
     home = list_active_memberships(nurse)[0].clinic
     patient = Patient.objects.filter(clinic=home, portal_user=None).order_by("id")[0]
     assessment = start_assessment(
-        actor=nurse, roles={Role.NURSE}, patient=patient, instrument_code="gad7", mode=Mode.STAFF
+        actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
+        patient=patient,
+        instrument_code="gad7",
+        mode=Mode.STAFF,
     )
     questionnaire = base_url + reverse("measurement:administer", args=[assessment.public_id])
 

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Role, User
 from kapclinic.demo.generator import (
     DEMO_LOGINS,
@@ -38,8 +39,7 @@ def test_a_patient_on_a_phone_answers_a_due_questionnaire_in_the_portal(
     # No e-mail on the chart: the portal is the channel (no link is sent ahead of it).
     Patient.objects.filter(pk=patient.pk).update(email="")
     enrol(  # the course starts in two days: its baseline questionnaires are due now
-        actor=nurse,
-        roles={Role.NURSE},
+        actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
         patient=patient,
         plan=ensure_default_plan(clinic=patient.clinic),
         starts_on=patient.clinic.local_today() + timedelta(days=2),

@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import ConsoleMessage, Error, Page, Response, expect
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Role, User
 from kapclinic.demo.generator import (
     DEMO_LOGINS,
@@ -229,8 +230,7 @@ def test_every_page_a_role_reaches_is_accessible_at_three_sizes(
     # safety list has a row and the clinicians' pages carry the safety banner.
     nurse = User.objects.get(email=DEMO_LOGINS[Role.NURSE][0])
     recorded = record_response(
-        actor=nurse,
-        roles={Role.NURSE.value},
+        actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
         patient=patient,
         instrument_code="phq9",
         mode=Mode.STAFF,

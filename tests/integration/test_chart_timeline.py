@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.consent.demo import seed_consent_documents
 from kapclinic.consent.services import countersign, record_patient_signature
@@ -42,27 +43,34 @@ def _history(patient: Patient, prescriber: User, admin: User) -> None:
     """A screening, a weight, a medication and a countersigned consent, an hour apart."""
     now = timezone.now()
     record_measurement(
-        actor=prescriber,
-        roles=PRESCRIBER,
+        actor=Actor(user=prescriber, roles=frozenset(PRESCRIBER)),
         patient=patient,
         measured_on=now.date() - timedelta(days=3),
         weight_kg=Decimal("71.5"),
         height_cm=None,
     )
-    record_screening(actor=prescriber, roles=PRESCRIBER, patient=patient, answers=COMPLETE, now=now)
+    record_screening(
+        actor=Actor(user=prescriber, roles=frozenset(PRESCRIBER)),
+        patient=patient,
+        answers=COMPLETE,
+        now=now,
+    )
     document = seed_consent_documents(
         clinic=patient.clinic, published_by=admin, now=now - timedelta(days=30)
     )[0]
     signed = record_patient_signature(
-        actor=prescriber,
-        roles=PRESCRIBER,
+        actor=Actor(user=prescriber, roles=frozenset(PRESCRIBER)),
         patient=patient,
         document=document,
         typed_name=f"{patient.given_name} {patient.family_name}",
         agreed=True,
         now=now + timedelta(hours=1),
     )
-    countersign(actor=prescriber, roles=PRESCRIBER, record=signed, now=now + timedelta(hours=2))
+    countersign(
+        actor=Actor(user=prescriber, roles=frozenset(PRESCRIBER)),
+        record=signed,
+        now=now + timedelta(hours=2),
+    )
 
 
 def test_every_app_registers_its_source() -> None:
@@ -83,7 +91,8 @@ def test_every_app_registers_its_source() -> None:
 def test_the_timeline_merges_every_kind_newest_first(
     patient: Patient, demo_user: Callable[[Role], User]
 ) -> None:
-    _history(patient, demo_user(Role.PRESCRIBER), demo_user(Role.CLINIC_ADMIN))
+    prescriber = demo_user(Role.PRESCRIBER)
+    _history(patient, prescriber, demo_user(Role.CLINIC_ADMIN))
     entries = build_timeline(patient).entries
     kinds = [e.kind for e in entries]
     # The screening's PHQ-9 and GAD-7 are questionnaire responses too (issue 11.1).
@@ -118,10 +127,15 @@ def test_an_entry_made_in_error_stays_on_the_timeline_struck_through(
 ) -> None:
     nurse = demo_user(Role.NURSE)
     med = add_medication(
-        actor=nurse, roles=(Role.NURSE,), patient=patient, name="Lorazepam", dose="1 mg"
+        actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
+        patient=patient,
+        name="Lorazepam",
+        dose="1 mg",
     )
     change_history_status(
-        actor=nurse, roles=(Role.NURSE,), record=med, status=RecordStatus.ENTERED_IN_ERROR
+        actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
+        record=med,
+        status=RecordStatus.ENTERED_IN_ERROR,
     )
     entry = next(e for e in build_timeline(patient).entries if "Lorazepam" in e.title)
     assert entry.struck
@@ -135,8 +149,7 @@ def test_the_chart_says_when_older_entries_are_left_out_and_the_full_page_has_th
     first_day = date(2025, 1, 1)
     for n in range(CHART_LIMIT + 5):
         record_measurement(
-            actor=nurse,
-            roles=(Role.NURSE,),
+            actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
             patient=patient,
             measured_on=first_day + timedelta(days=n),
             weight_kg=Decimal("70.0") + n,
@@ -168,10 +181,16 @@ def test_the_chart_query_count_does_not_grow_with_the_history(
     nurse = demo_user(Role.NURSE)
     for n in range(12):
         add_medication(
-            actor=nurse, roles=(Role.NURSE,), patient=patient, name=f"Vitamin D {n}", dose=""
+            actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
+            patient=patient,
+            name=f"Vitamin D {n}",
+            dose="",
         )
         record_screening(
-            actor=nurse, roles=(Role.NURSE,), patient=patient, answers=COMPLETE, now=timezone.now()
+            actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
+            patient=patient,
+            answers=COMPLETE,
+            now=timezone.now(),
         )
     assert Medication.objects.filter(patient=patient).count() >= 12
     reset_queries()
@@ -183,11 +202,18 @@ def test_the_chart_query_count_does_not_grow_with_the_history(
 def test_a_read_only_reader_gets_no_links_and_a_reader_without_the_capability_neither(
     patient: Patient, demo_user: Callable[[Role], User]
 ) -> None:
-    _history(patient, demo_user(Role.PRESCRIBER), demo_user(Role.CLINIC_ADMIN))
+    prescriber = demo_user(Role.PRESCRIBER)
+    _history(patient, prescriber, demo_user(Role.CLINIC_ADMIN))
     entries = build_timeline(patient).entries
     assert any(e.url for e in entries)
-    read_only = without_forbidden_links(entries, roles=PRESCRIBER, read_only=True)
+    read_only = without_forbidden_links(
+        entries, actor=Actor(user=prescriber, roles=frozenset(PRESCRIBER)), read_only=True
+    )
     assert not any(e.url for e in read_only)  # break-glass: the chart only
-    front_desk = without_forbidden_links(entries, roles=(Role.FRONT_DESK,), read_only=False)
+    front_desk = without_forbidden_links(
+        entries,
+        actor=Actor(user=demo_user(Role.FRONT_DESK), roles=frozenset({Role.FRONT_DESK})),
+        read_only=False,
+    )
     assert not any(e.url for e in front_desk if e.kind in {"Screening", "Consent"})
     assert [e.title for e in front_desk] == [e.title for e in entries]  # nothing hidden

@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.audit.models import AuditEvent
 from kapclinic.consent.demo import seed_consent_documents
@@ -46,8 +47,7 @@ def pair(clinics: list[Clinic], demo_user: Callable[[Role], User]) -> tuple[Pati
     """An existing patient and a duplicate of them registered (on purpose) by the front desk."""
     survivor = Patient.objects.filter(clinic=clinics[0]).order_by("id")[0]
     duplicate = register_patient(
-        actor=demo_user(Role.FRONT_DESK),
-        roles=(Role.FRONT_DESK,),
+        actor=Actor(user=demo_user(Role.FRONT_DESK), roles=frozenset({Role.FRONT_DESK})),
         clinic=clinics[0],
         details=PatientDetails(
             given_name=survivor.given_name,
@@ -67,21 +67,29 @@ def _records_on(patient: Patient, staff: Callable[[Role], User]) -> None:
     nurse, prescriber = staff(Role.NURSE), staff(Role.PRESCRIBER)
     now = timezone.now()
     record_measurement(
-        actor=nurse,
-        roles=(Role.NURSE,),
+        actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
         patient=patient,
         measured_on=now.date(),
         weight_kg=Decimal("80.0"),
         height_cm=None,
     )
-    add_medication(actor=nurse, roles=(Role.NURSE,), patient=patient, name="Sertraline", dose="")
-    record_screening(actor=nurse, roles=(Role.NURSE,), patient=patient, answers=COMPLETE, now=now)
+    add_medication(
+        actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
+        patient=patient,
+        name="Sertraline",
+        dose="",
+    )
+    record_screening(
+        actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
+        patient=patient,
+        answers=COMPLETE,
+        now=now,
+    )
     document = seed_consent_documents(
         clinic=patient.clinic, published_by=staff(Role.CLINIC_ADMIN), now=now - timedelta(days=9)
     )[0]
     record_patient_signature(
-        actor=prescriber,
-        roles=(Role.PRESCRIBER,),
+        actor=Actor(user=prescriber, roles=frozenset({Role.PRESCRIBER})),
         patient=patient,
         document=document,
         typed_name=patient.full_name,
@@ -89,8 +97,7 @@ def _records_on(patient: Patient, staff: Callable[[Role], User]) -> None:
         now=now,
     )
     record_clinician_referral(
-        actor=staff(Role.FRONT_DESK),
-        roles=(Role.FRONT_DESK,),
+        actor=Actor(user=staff(Role.FRONT_DESK), roles=frozenset({Role.FRONT_DESK})),
         clinic=patient.clinic,
         contact=ContactDetails(
             given_name=patient.given_name,
@@ -118,8 +125,7 @@ def test_everything_on_the_duplicate_moves_and_the_duplicate_stays_as_history(
         "medications": survivor.medications.count(),
     }
     merge_patients(
-        actor=demo_user(Role.CLINIC_ADMIN),
-        roles=ADMIN,
+        actor=Actor(user=demo_user(Role.CLINIC_ADMIN), roles=frozenset(ADMIN)),
         survivor=survivor,
         duplicate=duplicate,
         reason=REASON,
@@ -164,8 +170,7 @@ def test_the_survivors_primary_diagnosis_stays_the_only_primary(
     for patient, code in ((survivor, "F33.1"), (duplicate, "F43.10")):
         Diagnosis.objects.filter(patient=patient).delete()  # a clean problem list for the test
         add_diagnosis(
-            actor=prescriber,
-            roles=(Role.PRESCRIBER,),
+            actor=Actor(user=prescriber, roles=frozenset({Role.PRESCRIBER})),
             patient=patient,
             icd10_code=code,
             noted_on=today,
@@ -173,8 +178,7 @@ def test_the_survivors_primary_diagnosis_stays_the_only_primary(
             today=today,
         )
     merge_patients(
-        actor=demo_user(Role.CLINIC_ADMIN),
-        roles=ADMIN,
+        actor=Actor(user=demo_user(Role.CLINIC_ADMIN), roles=frozenset(ADMIN)),
         survivor=survivor,
         duplicate=duplicate,
         reason=REASON,
@@ -224,8 +228,7 @@ def test_a_refused_merge_says_why_and_writes_nothing(
     audit_rows = AuditEvent.objects.count()
     with pytest.raises(MergeError, match=message):
         merge_patients(
-            actor=demo_user(Role.CLINIC_ADMIN),
-            roles=roles,
+            actor=Actor(user=demo_user(Role.CLINIC_ADMIN), roles=frozenset(roles)),
             survivor=survivor,
             duplicate=target,
             reason=reason,
@@ -248,8 +251,7 @@ def test_a_portal_sign_in_moves_to_the_survivor_but_two_are_refused(
     admin = demo_user(Role.CLINIC_ADMIN)
     with pytest.raises(MergeError, match="Both records have a patient portal sign-in"):
         merge_patients(
-            actor=admin,
-            roles=ADMIN,
+            actor=Actor(user=admin, roles=frozenset(ADMIN)),
             survivor=survivor,
             duplicate=duplicate,
             reason=REASON,
@@ -258,8 +260,7 @@ def test_a_portal_sign_in_moves_to_the_survivor_but_two_are_refused(
     Patient.objects.filter(pk=survivor.pk).update(portal_user=None)
     survivor.refresh_from_db()
     merge_patients(
-        actor=admin,
-        roles=ADMIN,
+        actor=Actor(user=admin, roles=frozenset(ADMIN)),
         survivor=survivor,
         duplicate=duplicate,
         reason=REASON,

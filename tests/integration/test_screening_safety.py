@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.consent.models import TreatmentType
 from kapclinic.consent.readiness import can_start_dosing
@@ -46,8 +47,7 @@ def patient(clinics: list[Clinic]) -> Patient:
 
 def _screen(nurse: User, patient: Patient, phq9: tuple[int, ...]) -> Screening:
     return record_screening(
-        actor=nurse,
-        roles=NURSE,
+        actor=Actor(user=nurse, roles=frozenset(NURSE)),
         patient=patient,
         answers=answers(phq9_answers=phq9),
         now=timezone.now(),
@@ -87,8 +87,7 @@ def test_no_alert_and_no_task_when_item_9_is_not_at_all(
     assert screening.phq9_response is not None
     assert not SafetyTask.objects.filter(patient=patient).exists()
     decision = sign_decision(
-        actor=demo_user(Role.PRESCRIBER),
-        roles=PRESCRIBER,
+        actor=Actor(user=demo_user(Role.PRESCRIBER), roles=frozenset(PRESCRIBER)),
         screening=screening,
         notes="",
         now=timezone.now(),
@@ -103,13 +102,15 @@ def test_signing_eligible_waits_for_the_evaluation_and_not_eligible_does_not(
     screening = _screen(nurse, patient, ITEM9_NEARLY_EVERY_DAY)
     with pytest.raises(ScreeningRefusedError, match="record the evaluation"):
         sign_decision(
-            actor=prescriber, roles=PRESCRIBER, screening=screening, notes="", now=timezone.now()
+            actor=Actor(user=prescriber, roles=frozenset(PRESCRIBER)),
+            screening=screening,
+            notes="",
+            now=timezone.now(),
         )
     assert not EligibilityDecision.objects.filter(screening=screening).exists()
     task = SafetyTask.objects.get(patient=patient)
     task = acknowledge_safety_task(
-        actor=nurse,
-        roles=NURSE,
+        actor=Actor(user=nurse, roles=frozenset(NURSE)),
         task=task,
         action=SafetyAction.CALLED_PATIENT,
         note="",
@@ -118,11 +119,13 @@ def test_signing_eligible_waits_for_the_evaluation_and_not_eligible_does_not(
     # Acknowledged is not enough: the evaluation must be recorded.
     with pytest.raises(ScreeningRefusedError):
         sign_decision(
-            actor=prescriber, roles=PRESCRIBER, screening=screening, notes="", now=timezone.now()
+            actor=Actor(user=prescriber, roles=frozenset(PRESCRIBER)),
+            screening=screening,
+            notes="",
+            now=timezone.now(),
         )
     evaluate_safety_task(
-        actor=prescriber,
-        roles=PRESCRIBER,
+        actor=Actor(user=prescriber, roles=frozenset(PRESCRIBER)),
         task=task,
         evaluation=Evaluation(
             risk_level="low",
@@ -137,7 +140,10 @@ def test_signing_eligible_waits_for_the_evaluation_and_not_eligible_does_not(
         now=timezone.now(),
     )
     decision = sign_decision(
-        actor=prescriber, roles=PRESCRIBER, screening=screening, notes="", now=timezone.now()
+        actor=Actor(user=prescriber, roles=frozenset(PRESCRIBER)),
+        screening=screening,
+        notes="",
+        now=timezone.now(),
     )
     assert decision.outcome == "eligible"
     # Evaluated but not cleared: dosing stays held until a prescriber clears it (R-OUT-5).

@@ -3,7 +3,7 @@ opening hours. Audited with old → new values (issue 10: no longer through the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import time
 from itertools import pairwise
 from typing import Any
@@ -11,8 +11,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.audit_actions import AccountAuditAction
-from kapclinic.accounts.models import Clinic, OpeningHours, Role, Room, User
+from kapclinic.accounts.models import Clinic, OpeningHours, Role, Room
 from kapclinic.accounts.services.staffing import roles_in
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
@@ -48,8 +49,8 @@ ROOM_FIELDS = (
 )
 
 
-def _require_admin(actor: User, clinic: Clinic) -> None:
-    if Role.CLINIC_ADMIN not in roles_in(actor, clinic):
+def _require_admin(actor: Actor, clinic: Clinic) -> None:
+    if Role.CLINIC_ADMIN not in roles_in(actor.user, clinic):
         msg = "Only a clinic admin of this clinic can change its set-up."
         raise DomainError(msg)
 
@@ -63,9 +64,7 @@ def _validated(instance: Clinic | Room) -> None:
 
 
 @transaction.atomic
-def update_clinic(
-    *, actor: User, clinic: Clinic, values: Mapping[str, Any], actor_roles: Iterable[str]
-) -> Clinic:
+def update_clinic(*, actor: Actor, clinic: Clinic, values: Mapping[str, Any]) -> Clinic:
     """Change the clinic's details and limits; writes nothing when nothing changed."""
     _require_admin(actor, clinic)
     clinic = Clinic.objects.select_for_update().get(pk=clinic.pk)
@@ -78,10 +77,10 @@ def update_clinic(
     _validated(clinic)
     clinic.save()
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.UPDATE,
         action=AccountAuditAction.CLINIC_UPDATED,
-        actor_roles=actor_roles,
+        actor_roles=actor.roles,
         clinic_id=clinic.public_id,
         target=audit.target_of(clinic),
         changes=changes,
@@ -92,10 +91,9 @@ def update_clinic(
 @transaction.atomic
 def save_room(
     *,
-    actor: User,
+    actor: Actor,
     clinic: Clinic,
     values: Mapping[str, Any],
-    actor_roles: Iterable[str],
     room: Room | None = None,
 ) -> Room:
     """Add a room to the clinic (``room`` None) or change one of its rooms. Rooms are
@@ -118,10 +116,10 @@ def save_room(
     _validated(room)
     room.save()
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=operation,
         action=action,
-        actor_roles=actor_roles,
+        actor_roles=actor.roles,
         clinic_id=clinic.public_id,
         target=audit.target_of(room),
         changes=changes,
@@ -142,10 +140,9 @@ def _overlaps(hours: list[tuple[int, time, time]]) -> str:
 @transaction.atomic
 def set_opening_hours(
     *,
-    actor: User,
+    actor: Actor,
     clinic: Clinic,
     hours: list[tuple[int, time, time]],
-    actor_roles: Iterable[str],
 ) -> None:
     """Replace the clinic's weekly opening hours with ``hours`` ((weekday, opens, closes), local
     time). Refused when an interval ends before it starts or two overlap."""
@@ -171,10 +168,10 @@ def set_opening_hours(
         OpeningHours(clinic=clinic, weekday=w, opens_at=o, closes_at=c) for w, o, c in hours
     )
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.UPDATE,
         action=AccountAuditAction.HOURS_CHANGED,
-        actor_roles=actor_roles,
+        actor_roles=actor.roles,
         clinic_id=clinic.public_id,
         target=audit.target_of(clinic),
         changes={

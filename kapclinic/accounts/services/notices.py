@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.db import transaction
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, StaffNotice, User
 from kapclinic.accounts.tasks import send_attention_email
 
@@ -41,7 +42,7 @@ def notify_clinic_admins(
 
 
 @transaction.atomic
-def mark_notice_read(*, actor: User, notice: StaffNotice, now: datetime) -> None:
+def mark_notice_read(*, actor: Actor, notice: StaffNotice, now: datetime) -> None:
     """The recipient has read ``notice``; it stops showing on their pages."""
     if notice.read_at is None:
         notice.read_at = now

@@ -5,7 +5,6 @@ the transaction of its change."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 from django.contrib.auth import authenticate
 from django.db import transaction
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.audit_actions import AccountAuditAction
 from kapclinic.accounts.credentials import (
     ACCOUNT_FAILURES,
@@ -22,7 +22,7 @@ from kapclinic.accounts.credentials import (
     account_key,
     normalise_email,
 )
-from kapclinic.accounts.models import AuthLockout, AuthThrottleEvent, Clinic, User
+from kapclinic.accounts.models import AuthLockout, AuthThrottleEvent, User
 from kapclinic.accounts.selectors import count_throttle_events, find_active_user, lockout_until
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
@@ -84,8 +84,9 @@ def record_sign_in_failure(
     detail = detail or {}
     locks: list[datetime] = []
     with transaction.atomic():
-        # The audit append takes the chain-head lock first, which serialises concurrent failures
-        # (on every app server), so the counts below are exact.
+        # The audit append takes the global chain's head lock first (the entry names no clinic;
+        # issue 12.8), which serialises concurrent failures (on every app server), so the counts
+        # below are exact. Naming a clinic here would lock only that clinic's chain.
         audit.record(
             actor=actor, operation=Operation.AUTH, action=_FAILURE_ACTIONS[kind], detail=detail
         )
@@ -194,30 +195,26 @@ def record_password_accepted(*, user: User, next_step: str) -> None:
         )
 
 
-def complete_sign_in_in_transaction(
-    *, user: User, method: str, clinic: Clinic | None, roles: Iterable[str]
-) -> None:
+def complete_sign_in_in_transaction(*, actor: Actor, method: str) -> None:
     # A full sign-in forgives the account's earlier failures (not the address's).
     AuthThrottleEvent.objects.filter(
-        account_key=account_key(user.email), kind__in=_FAILURE_KINDS
+        account_key=account_key(actor.user.email), kind__in=_FAILURE_KINDS
     ).delete()
     audit.record(
-        actor=user,
+        actor=actor.user,
         operation=Operation.AUTH,
         action=AccountAuditAction.LOGIN,
-        actor_roles=roles,
-        clinic_id=clinic.public_id if clinic else None,
+        actor_roles=actor.roles,
+        clinic_id=actor.clinic.public_id if actor.clinic else None,
         detail={"method": method},
     )
 
 
-def complete_sign_in(
-    *, user: User, method: str, clinic: Clinic | None = None, roles: Iterable[str] = ()
-) -> None:
+def complete_sign_in(*, actor: Actor, method: str) -> None:
     """Record a finished sign-in (``method``: password, link or demo; codes go through
     verify_second_factor)."""
     with transaction.atomic():
-        complete_sign_in_in_transaction(user=user, method=method, clinic=clinic, roles=roles)
+        complete_sign_in_in_transaction(actor=actor, method=method)
 
 
 def rotate_session_salt(user: User) -> None:
@@ -225,50 +222,47 @@ def rotate_session_salt(user: User) -> None:
     user.save(update_fields=["session_salt"])
 
 
-def sign_out_everywhere(
-    *, user: User, clinic: Clinic | None = None, roles: Iterable[str] = ()
-) -> None:
-    """End every session of ``user`` (each dies on its next request), this one included."""
+def sign_out_everywhere(*, actor: Actor) -> None:
+    """End every session of the actor (each dies on its next request), this one included."""
     with transaction.atomic():
-        rotate_session_salt(user)
+        rotate_session_salt(actor.user)
         audit.record(
-            actor=user,
+            actor=actor.user,
             operation=Operation.AUTH,
             action=AccountAuditAction.SIGN_OUT_EVERYWHERE,
-            actor_roles=roles,
-            clinic_id=clinic.public_id if clinic else None,
-            target=target_of(user),
+            actor_roles=actor.roles,
+            clinic_id=actor.clinic.public_id if actor.clinic else None,
+            target=target_of(actor.user),
         )
 
 
-def record_sign_out(*, user: User, clinic: Clinic | None, roles: Iterable[str] = ()) -> None:
+def record_sign_out(*, actor: Actor) -> None:
     with transaction.atomic():
         audit.record(
-            actor=user,
+            actor=actor.user,
             operation=Operation.AUTH,
             action=AccountAuditAction.LOGOUT,
-            actor_roles=roles,
-            clinic_id=clinic.public_id if clinic else None,
+            actor_roles=actor.roles,
+            clinic_id=actor.clinic.public_id if actor.clinic else None,
         )
 
 
-def record_idle_timeout(
-    *, user: User, minutes: int, clinic: Clinic | None, roles: Iterable[str] = ()
-) -> None:
+def record_idle_timeout(*, actor: Actor, minutes: int) -> None:
     with transaction.atomic():
         audit.record(
-            actor=user,
+            actor=actor.user,
             operation=Operation.AUTH,
             action=AccountAuditAction.IDLE_TIMEOUT,
-            actor_roles=roles,
-            clinic_id=clinic.public_id if clinic else None,
+            actor_roles=actor.roles,
+            clinic_id=actor.clinic.public_id if actor.clinic else None,
             detail={"idle_minutes": minutes},
         )
 
 
-def change_password(*, user: User, new_password: str, roles: Iterable[str] = ()) -> None:
+def change_password(*, actor: Actor, new_password: str) -> None:
     """Set a new password (already validated by the form). Other sessions end (their hash no
     longer matches); the caller keeps the current one with update_session_auth_hash."""
+    user = actor.user
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
@@ -276,6 +270,6 @@ def change_password(*, user: User, new_password: str, roles: Iterable[str] = ())
             actor=user,
             operation=Operation.AUTH,
             action=AccountAuditAction.PASSWORD_CHANGED,
-            actor_roles=roles,
+            actor_roles=actor.roles,
             target=target_of(user),
         )

@@ -20,6 +20,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.urls import reverse
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.audit_actions import AccountAuditAction
 from kapclinic.accounts.credentials import normalise_email
 from kapclinic.accounts.models import Clinic, Role, StaffMembership, User
@@ -113,14 +114,13 @@ def _invite(*, user: User, clinic: Clinic, link: InvitationLink) -> None:
 @transaction.atomic
 def grant_role(
     *,
-    actor: User | None,
+    actor: Actor | None,
     clinic: Clinic,
     email: str,
     role: str,
     full_name: str = "",
     credentials: str = "",
     link: InvitationLink,
-    actor_roles: Iterable[str] = (),
     purpose: str = "",
 ) -> Grant:
     """Give the person with ``email`` the ``role`` in ``clinic``; create and invite them if they
@@ -129,7 +129,8 @@ def grant_role(
     if role not in Role.values:
         msg = "Choose one of the roles."
         raise DomainError(msg)
-    _check_grantor(actor=actor, clinic=clinic, role=role)
+    by = actor.user if actor is not None else None
+    _check_grantor(actor=by, clinic=clinic, role=role)
     address = normalise_email(email)
     user = User.objects.select_for_update().filter(email=address).first()
     new_account = user is None
@@ -140,7 +141,7 @@ def grant_role(
         user = User.objects.create_user(
             address, None, full_name=full_name.strip(), credentials=credentials.strip()
         )
-    elif actor is not None and user.pk == actor.pk:
+    elif by is not None and user.pk == by.pk:
         msg = "You cannot change your own roles; ask another clinic admin."
         raise DomainError(msg)
     elif user.is_patient:
@@ -166,10 +167,10 @@ def grant_role(
         membership.is_active = True
         membership.save(update_fields=["is_active", "updated_at"])
     audit.record(
-        actor=actor,
+        actor=by,
         operation=Operation.ACCESS,
         action=AccountAuditAction.ROLE_GRANTED,
-        actor_roles=actor_roles,
+        actor_roles=actor.roles if actor is not None else (),
         clinic_id=clinic.public_id,
         target=target_of(membership),
         changes={"is_active": (False, True)},
@@ -182,7 +183,7 @@ def grant_role(
         purpose=purpose,
     )
     _notify_other_admins(
-        actor=actor,
+        actor=by,
         clinic=clinic,
         subject=f"{membership.get_role_display()} role granted to {user.display_name}",
     )
@@ -192,22 +193,16 @@ def grant_role(
 
 
 @transaction.atomic
-def end_role(
-    *,
-    actor: User,
-    membership: StaffMembership,
-    reason: str,
-    actor_roles: Iterable[str] = (),
-) -> None:
+def end_role(*, actor: Actor, membership: StaffMembership, reason: str) -> None:
     """End a staff member's role in the membership's clinic (left the clinic, changed job).
     Never one's own; the membership is kept (audit entries point at it), inactive."""
     locked = StaffMembership.objects.select_for_update().select_related("user", "clinic")
     membership = locked.get(pk=membership.pk)
     clinic = membership.clinic
-    if Role.CLINIC_ADMIN not in roles_in(actor, clinic):
+    if Role.CLINIC_ADMIN not in roles_in(actor.user, clinic):
         msg = "Only a clinic admin of this clinic can end a role here."
         raise DomainError(msg)
-    if membership.user_id == actor.pk:
+    if membership.user_id == actor.user.pk:
         msg = "You cannot end your own role; ask another clinic admin."
         raise DomainError(msg)
     reason = clean_reason(reason, error=DomainError)
@@ -217,10 +212,10 @@ def end_role(
     membership.is_active = False
     membership.save(update_fields=["is_active", "updated_at"])
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.ACCESS,
         action=AccountAuditAction.ROLE_ENDED,
-        actor_roles=actor_roles,
+        actor_roles=actor.roles,
         clinic_id=clinic.public_id,
         target=target_of(membership),
         changes={"is_active": (True, False)},
@@ -228,28 +223,26 @@ def end_role(
         purpose=reason,
     )
     _notify_other_admins(
-        actor=actor,
+        actor=actor.user,
         clinic=clinic,
         subject=(f"{membership.get_role_display()} role of {membership.user.display_name} ended"),
     )
 
 
 @transaction.atomic
-def resend_invitation(
-    *, actor: User, clinic: Clinic, user: User, link: InvitationLink, actor_roles: Iterable[str]
-) -> None:
+def resend_invitation(*, actor: Actor, clinic: Clinic, user: User, link: InvitationLink) -> None:
     """Send a new set-password link to someone who has not chosen a password yet."""
-    if Role.CLINIC_ADMIN not in roles_in(actor, clinic):
+    if Role.CLINIC_ADMIN not in roles_in(actor.user, clinic):
         msg = "Only a clinic admin of this clinic can invite staff here."
         raise DomainError(msg)
     if user.has_usable_password():
         msg = f"{user.full_name} has already chosen a password."
         raise DomainError(msg)
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.ACCESS,
         action=AccountAuditAction.INVITATION_SENT,
-        actor_roles=actor_roles,
+        actor_roles=actor.roles,
         clinic_id=clinic.public_id,
         target=target_of(user),
     )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.audit_actions import AccountAuditAction
 from kapclinic.accounts.credentials import (
     clean_code,
@@ -19,7 +19,6 @@ from kapclinic.accounts.credentials import (
 )
 from kapclinic.accounts.models import (
     AuthThrottleEvent,
-    Clinic,
     RecoveryCode,
     TwoFactorDevice,
     User,
@@ -52,17 +51,16 @@ def _issue_recovery_codes(user: User, now: datetime) -> list[str]:
 
 def confirm_two_factor(
     *,
-    user: User,
+    actor: Actor,
     secret: str,
     code: str,
     now: datetime,
     completes_sign_in: bool = False,
-    clinic: Clinic | None = None,
-    roles: Iterable[str] = (),
 ) -> list[str] | None:
     """Turn on 2FA with ``secret`` once ``code`` proves the app has it; returns the recovery
     codes (to show once), or None when the code is wrong. ``completes_sign_in``: this was the
     second step of a sign-in (a staff member's first), recorded in the same transaction."""
+    user = actor.user
     step = matching_totp_step(secret, clean_code(code), now)
     if step is None:
         return None
@@ -83,9 +81,7 @@ def confirm_two_factor(
             changes={"two_factor": ("off", "on"), "recovery_codes_left": (0, len(codes))},
         )
         if completes_sign_in:
-            complete_sign_in_in_transaction(
-                user=user, method="totp_enrolment", clinic=clinic, roles=roles
-            )
+            complete_sign_in_in_transaction(actor=actor, method="totp_enrolment")
     return codes
 
 
@@ -100,15 +96,14 @@ class SecondFactorCheck:
 
 def verify_second_factor(
     *,
-    user: User,
+    actor: Actor,
     code: str,
     ip_address: str | None,
     now: datetime,
-    clinic: Clinic | None = None,
-    roles: Iterable[str] = (),
 ) -> SecondFactorCheck:
     """Check a TOTP or recovery code. A right one completes the sign-in (audited); a wrong one,
     or a TOTP code used before, counts as a failure towards the lockouts."""
+    user = actor.user
     if lockout_until(email=user.email, ip_address=ip_address, now=now) is not None:
         refused_while_locked(actor=user, step="second_factor", email=user.email)
         return SecondFactorCheck(
@@ -122,9 +117,7 @@ def verify_second_factor(
             if step is not None:
                 device.last_used_step = step
                 device.save(update_fields=["last_used_step"])
-                complete_sign_in_in_transaction(
-                    user=user, method="totp", clinic=clinic, roles=roles
-                )
+                complete_sign_in_in_transaction(actor=actor, method="totp")
                 return SecondFactorCheck("totp")
         elif device is not None and looks_like_recovery_code(cleaned):
             recovery = (
@@ -144,13 +137,11 @@ def verify_second_factor(
                     actor=user,
                     operation=Operation.AUTH,
                     action=AccountAuditAction.RECOVERY_CODE_USED,
-                    actor_roles=roles,
+                    actor_roles=actor.roles,
                     target=target_of(user),
                     changes={"recovery_codes_left": (left + 1, left)},
                 )
-                complete_sign_in_in_transaction(
-                    user=user, method="recovery_code", clinic=clinic, roles=roles
-                )
+                complete_sign_in_in_transaction(actor=actor, method="recovery_code")
                 return SecondFactorCheck("recovery_code", recovery_codes_left=left)
     locked = record_sign_in_failure(
         kind=AuthThrottleEvent.Kind.CODE_FAILED,
@@ -181,20 +172,15 @@ def regenerate_recovery_codes(*, user: User, now: datetime) -> list[str]:
     return codes
 
 
-def reset_two_factor(
-    *,
-    actor: User,
-    target: User,
-    clinic: Clinic,
-    reason: str,
-    actor_roles: Iterable[str] = (),
-) -> None:
+def reset_two_factor(*, actor: Actor, target: User, reason: str) -> None:
     """A clinic admin turns off ``target``'s 2FA (lost phone): the authenticator and recovery
     codes are deleted, every session of theirs ends, and they must enrol at next sign-in.
 
-    The caller has checked that ``target`` works in ``clinic`` (access_clinic_staff_member).
+    The caller has checked that ``target`` works in the actor's clinic
+    (access_clinic_staff_member).
     """
-    if actor.pk == target.pk:
+    clinic = actor.current_clinic
+    if actor.user.pk == target.pk:
         msg = "You cannot reset your own two-factor authentication; ask another clinic admin."
         raise DomainError(msg)
     reason = clean_reason(reason, error=DomainError)
@@ -209,10 +195,10 @@ def reset_two_factor(
         RecoveryCode.objects.filter(user=target).delete()
         rotate_session_salt(target)
         audit.record(
-            actor=actor,
+            actor=actor.user,
             operation=Operation.AUTH,
             action=AccountAuditAction.TWO_FACTOR_RESET,
-            actor_roles=actor_roles,
+            actor_roles=actor.roles,
             clinic_id=clinic.public_id,
             target=target_of(target),
             changes={"two_factor": ("on", "off"), "recovery_codes_left": (codes_left, 0)},

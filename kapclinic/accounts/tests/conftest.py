@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from kapclinic.accounts import services
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.credentials import new_totp_secret
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.accounts.tests.helpers import Enrolled, SignIn, staff_of, submit_login
@@ -44,7 +45,10 @@ def enrol() -> Callable[[User], Enrolled]:
         secret = new_totp_secret()
         past = timezone.now().replace(year=2020)  # an old step, so today's codes are fresh
         codes = services.confirm_two_factor(
-            user=user, secret=secret, code=pyotp.TOTP(secret).at(past), now=past
+            actor=Actor.for_user(user),
+            secret=secret,
+            code=pyotp.TOTP(secret).at(past),
+            now=past,
         )
         assert codes is not None
         return Enrolled(user, secret, codes)

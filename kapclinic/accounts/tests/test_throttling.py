@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kapclinic.accounts import services
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.credentials import ACCOUNT_FAILURES, ADDRESS_FAILURES
 from kapclinic.accounts.models import AuthLockout, AuthThrottleEvent, User
 from kapclinic.accounts.tests.helpers import Enrolled, SignIn, actions
@@ -153,7 +154,7 @@ def test_a_full_sign_in_forgives_the_accounts_earlier_failures(
     now = timezone.now()
     for _ in range(4):
         services.check_password(email=nurse.email, password="nope", ip_address=None, now=now)
-    services.complete_sign_in(user=nurse, method="password")
+    services.complete_sign_in(actor=Actor.for_user(nurse), method="password")
     check = services.check_password(email=nurse.email, password="nope", ip_address=None, now=now)
     assert check.locked_until is None  # one failure since, not five
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from pytest_django.fixtures import Settings
 
 from kapclinic.accounts import services
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.credentials import (
     matching_totp_step,
     recovery_code_hash,
@@ -157,8 +158,12 @@ def test_a_totp_code_is_accepted_only_once(nurse: User, enrol: Callable[[User], 
     enrolled = enrol(nurse)
     now = timezone.now()
     code = enrolled.code(now)
-    first = services.verify_second_factor(user=nurse, code=code, ip_address=None, now=now)
-    again = services.verify_second_factor(user=nurse, code=code, ip_address=None, now=now)
+    first = services.verify_second_factor(
+        actor=Actor.for_user(nurse), code=code, ip_address=None, now=now
+    )
+    again = services.verify_second_factor(
+        actor=Actor.for_user(nurse), code=code, ip_address=None, now=now
+    )
     assert first.method == "totp"
     assert again.method is None
     assert AuthThrottleEvent.objects.filter(kind=AuthThrottleEvent.Kind.CODE_FAILED).count() == 1
@@ -213,10 +218,12 @@ def test_new_recovery_codes_need_the_password_and_replace_the_old_ones(
     assert "the old ones no longer work" in done.content.decode()
     now = timezone.now()
     old = services.verify_second_factor(
-        user=nurse, code=enrolled.recovery_codes[1], ip_address=None, now=now
+        actor=Actor.for_user(nurse), code=enrolled.recovery_codes[1], ip_address=None, now=now
     )
     assert old.method is None
-    new = services.verify_second_factor(user=nurse, code=new_codes[0], ip_address=None, now=now)
+    new = services.verify_second_factor(
+        actor=Actor.for_user(nurse), code=new_codes[0], ip_address=None, now=now
+    )
     assert new.method == "recovery_code"
     assert "auth.recovery_codes_regenerated" in actions(actor=nurse)
 
@@ -297,9 +304,7 @@ def test_demo_logins_skip_2fa_only_in_the_demo_profile(
     assert sign_in(client, email) == reverse("today:home")
     page = client.get(reverse("today:today"), follow=True).content.decode()
     assert '<aside class="demo-banner" aria-label="Demo mode">' in page
-    assert AuditEvent.objects.filter(action="auth.login").latest("position").detail == {
-        "method": "demo"
-    }
+    assert AuditEvent.objects.filter(action="auth.login").latest("id").detail == {"method": "demo"}
 
     # Switching the demo profile off ends the exemption for sessions that already have it.
     settings.DEMO_MODE = False

@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from kapclinic.accounts import services
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, StaffMembership, StaffNotice, User
 from kapclinic.accounts.tests.helpers import staff_of
 from kapclinic.audit.models import AuditEvent, Operation
@@ -221,21 +222,26 @@ def test_the_service_refuses_a_grantor_who_is_not_an_admin_of_that_clinic(
     nurse = staff_of(other, Role.NURSE)
     with pytest.raises(DomainError):
         services.grant_role(
-            actor=admin, clinic=other, email=nurse.email, role=Role.THERAPIST, link=_link
+            actor=Actor.for_user(admin, home),
+            clinic=other,
+            email=nurse.email,
+            role=Role.THERAPIST,
+            link=_link,
         )
     with pytest.raises(DomainError):
         # Roles passed in by a caller are not trusted: the database says who is admin.
         services.grant_role(
-            actor=prescriber,
+            actor=Actor(user=prescriber, roles=frozenset({Role.CLINIC_ADMIN}), clinic=home),
             clinic=home,
             email=nurse.email,
             role=Role.PRESCRIBER,
             link=_link,
-            actor_roles=[Role.CLINIC_ADMIN],
         )
     theirs = StaffMembership.objects.filter(clinic=other).order_by("pk")[0]
     with pytest.raises(DomainError):
-        services.end_role(actor=admin, membership=theirs, reason="not my clinic")
+        services.end_role(
+            actor=Actor.for_user(admin, home), membership=theirs, reason="not my clinic"
+        )
     assert not StaffMembership.objects.filter(user=nurse, role=Role.THERAPIST).exists()
     assert not AuditEvent.objects.filter(action__startswith="access.role_").exists()
 

@@ -17,6 +17,7 @@ from kapclinic.audit.chain import (
     GENESIS_HASH,
     AuditKey,
     audit_key,
+    clinic_chain,
     legacy_entry_hash,
     sealed_entry_hash,
 )
@@ -34,9 +35,24 @@ class SampleAuditAction(AuditAction):
 
     DEMOGRAPHICS_CHANGED = "patients.demographics_changed", "Demographics changed"
     CHART_VIEWED = "patients.chart_viewed", "Chart viewed"
+    LOGIN = "auth.login", "Signed in"
+    CONCURRENCY_PROBE = "audit.concurrency_probe", "Concurrency probe"
+    HOLD = "audit.hold", "Holds a chain's head"
+    FIRST = "audit.first", "First entry of a chain"
 
 
-def write_entries(actor: AbstractBaseUser, count: int) -> list[AuditEvent]:
+# The clinics the tests write for (any ids: audit knows no clinic model), and their chains.
+CLINIC_A = uuid.UUID("0a0a0a0a-0000-4000-8000-00000000000a")
+CLINIC_B = uuid.UUID("0b0b0b0b-0000-4000-8000-00000000000b")
+CHAIN_A = clinic_chain(CLINIC_A)
+CHAIN_B = clinic_chain(CLINIC_B)
+
+
+def write_entries(
+    actor: AbstractBaseUser, count: int, *, clinic: uuid.UUID | None = CLINIC_A
+) -> list[AuditEvent]:
+    """`count` entries, each in its own transaction, in `clinic`'s chain (CHAIN_A unless told;
+    GLOBAL_CHAIN for None)."""
     events = []
     for number in range(count):
         with transaction.atomic():
@@ -46,7 +62,7 @@ def write_entries(actor: AbstractBaseUser, count: int) -> list[AuditEvent]:
                     operation=Operation.UPDATE,
                     action=SampleAuditAction.DEMOGRAPHICS_CHANGED,
                     actor_roles=["nurse"],
-                    clinic_id=uuid.uuid4(),
+                    clinic_id=clinic,
                     patient_id=uuid.uuid4(),
                     target=f"patients.Patient:{uuid.uuid4()}",
                     changes={"phone": ("+1-555-200-0000", f"+1-555-200-{number:04d}")},
@@ -77,22 +93,23 @@ def execute(sql: str, params: list[str | int] | None = None) -> None:
         cursor.execute(sql, params or [])
 
 
-def set_head(position: int, digest: str) -> None:
+def set_head(position: int, digest: str, chain: str = CHAIN_A) -> None:
     execute(
-        "UPDATE audit_auditchainhead SET last_position = %s, last_hash = %s WHERE id = 1",
-        [position, digest],
+        "UPDATE audit_auditchainhead SET last_position = %s, last_hash = %s WHERE chain = %s",
+        [position, digest, chain],
     )
 
 
-def delete_from(position: int) -> None:
-    """Delete every entry from `position` on (raw SQL; triggers must be off)."""
-    execute("DELETE FROM audit_auditevent WHERE position >= %s", [position])
+def delete_from(position: int, chain: str = CHAIN_A) -> None:
+    """Delete every entry of `chain` from `position` on (raw SQL; triggers must be off)."""
+    execute("DELETE FROM audit_auditevent WHERE chain = %s AND position >= %s", [chain, position])
 
 
-def hash_of(position: int) -> str:
+def hash_of(position: int, chain: str = CHAIN_A) -> str:
     if position == 0:
         return GENESIS_HASH
-    return AuditEvent.objects.values_list("entry_hash", flat=True).get(position=position)
+    entries = AuditEvent.objects.filter(chain=chain)
+    return entries.values_list("entry_hash", flat=True).get(position=position)
 
 
 def plain_sha256_keeping_key_id(
@@ -119,10 +136,12 @@ def guessed_key_claiming_the_real_id(
     return event.key_id, sealed_entry_hash(content, prev, GUESSED_KEY)
 
 
-def reseal_from(position: int, sealer: Sealer) -> None:
-    """Recompute every hash from `position` to the end, then the head, the attacker's way."""
-    prev = hash_of(position - 1)
-    for event in AuditEvent.objects.filter(position__gte=position).order_by("position"):
+def reseal_from(position: int, sealer: Sealer, chain: str = CHAIN_A) -> None:
+    """Recompute every hash of `chain` from `position` to its end, then its head, the attacker's
+    way (with the chain key in the content: the attacker knows the format, not the key)."""
+    prev = hash_of(position - 1, chain)
+    entries = AuditEvent.objects.filter(chain=chain)
+    for event in entries.filter(position__gte=position).order_by("position"):
         key_id, digest = sealer(event, hashed_content(event), prev)
         execute(
             "UPDATE audit_auditevent SET prev_hash = %s, entry_hash = %s, key_id = %s "
@@ -130,22 +149,23 @@ def reseal_from(position: int, sealer: Sealer) -> None:
             [prev, digest, key_id, event.pk],
         )
         prev = digest
-    last = AuditEvent.objects.order_by("-position").values_list("position", flat=True).first()
-    set_head(last or 0, prev)
+    last = entries.order_by("-position").values_list("position", flat=True).first()
+    set_head(last or 0, prev, chain)
 
 
 def forge_entry(*, position: int, prev: str, sealer: Sealer, like: AuditEvent) -> None:
-    """Insert a made-up entry at `position`, copied from `like` with another action."""
+    """Insert a made-up entry at `position` of `like`'s chain, copied from `like` with another
+    action."""
     forged = copy.copy(like)
     forged.position = position
     forged.action = "patients.record_viewed"
     forged.prev_hash = prev
     key_id, digest = sealer(forged, hashed_content(forged), prev)
     execute(
-        "INSERT INTO audit_auditevent (position, occurred_at, actor_id, actor_label, actor_roles,"
-        " clinic_public_id, patient_public_id, operation, action, target, changes, detail,"
-        " purpose, request_id, ip_address, prev_hash, entry_hash, key_id)"
-        " SELECT %s, occurred_at, actor_id, actor_label, actor_roles, clinic_public_id,"
+        "INSERT INTO audit_auditevent (chain, position, occurred_at, actor_id, actor_label,"
+        " actor_roles, clinic_public_id, patient_public_id, operation, action, target, changes,"
+        " detail, purpose, request_id, ip_address, prev_hash, entry_hash, key_id)"
+        " SELECT chain, %s, occurred_at, actor_id, actor_label, actor_roles, clinic_public_id,"
         " patient_public_id, operation, %s, target, changes, detail, purpose, request_id,"
         " ip_address, %s, %s, %s FROM audit_auditevent WHERE id = %s",
         [position, forged.action, prev, digest, key_id, like.pk],

@@ -23,6 +23,8 @@ from kapclinic.audit.checkpoints import FileSink, configured_sink
 from kapclinic.audit.keys import current_key
 from kapclinic.audit.models import Operation
 from kapclinic.audit.tests.helpers import (
+    CHAIN_A,
+    CLINIC_A,
     SampleAuditAction,
     delete_from,
     hash_of,
@@ -35,8 +37,8 @@ from kapclinic.audit.verification import verify_chain
 pytestmark = pytest.mark.django_db
 
 LOGGED = re.compile(
-    r"^audit checkpoint position=\d+ entry_hash=[0-9a-f]{64} at=\S+ key_id=[0-9a-f]{12} "
-    r"signature=[0-9a-f]{64}$"
+    r"^audit checkpoint chain=clinic:[0-9a-f-]{36} position=\d+ entry_hash=[0-9a-f]{64} at=\S+ "
+    r"key_id=[0-9a-f]{12} signature=[0-9a-f]{64}$"
 )
 
 
@@ -67,14 +69,23 @@ def test_a_checkpoint_is_signed_and_goes_to_the_file_and_the_log(
     ):
         call_command("audit_checkpoint", stdout=out)
         call_command("audit_checkpoint", stdout=StringIO())
-    assert f"Audit checkpoint at #3 written to {path}" in out.getvalue()
+    assert f"Audit checkpoints written to {path}: {CHAIN_A} #3." in out.getvalue()
     lines = path.read_text().splitlines()
     assert len(lines) == 2  # appended, never rewritten
     checkpoint = parse_checkpoint(lines[0])
     assert (checkpoint.position, checkpoint.entry_hash) == (3, hash_of(3))
     assert checkpoint.key_id == current_key().id
     assert checkpoint_signature_is_valid(checkpoint, current_key())
-    assert set(json.loads(lines[0])) == {"v", "position", "entry_hash", "at", "key_id", "signature"}
+    assert checkpoint.chain == CHAIN_A
+    assert set(json.loads(lines[0])) == {
+        "v",
+        "chain",
+        "position",
+        "entry_hash",
+        "at",
+        "key_id",
+        "signature",
+    }
     # Numbers and hashes only: no PHI, no e-mail address, nothing from the entries' content.
     messages = [r.getMessage() for r in caplog.records if r.name == "kapclinic.audit.checkpoint"]
     assert len(messages) == 2
@@ -96,7 +107,9 @@ def test_a_rolled_back_trail_is_not_signed(actor: AbstractBaseUser, sink: FileSi
         with without_append_only_triggers():
             delete_from(4)
             set_head(3, hash_of(3))
-        with pytest.raises(CommandError, match=r"REFUSED: the checkpoint of .* recorded #5"):
+        with pytest.raises(
+            CommandError, match=rf"REFUSED: chain {CHAIN_A}: the checkpoint of .* recorded #5"
+        ):
             call_command("audit_checkpoint", stdout=StringIO())
     assert len(sink.path.read_text().splitlines()) == 1
 
@@ -151,9 +164,14 @@ def test_verify_audit_reads_the_configured_checkpoint_file_by_default(
 
 
 def test_sealing_adds_no_query_to_record(actor: AbstractBaseUser) -> None:
-    write_entries(actor, 1)  # the head row exists from now on
+    write_entries(actor, 1)  # the head row of CLINIC_A's chain exists from now on
     with CaptureQueriesContext(transaction.get_connection()) as queries, transaction.atomic():
-        audit.record(actor=actor, operation=Operation.READ, action=SampleAuditAction.CHART_VIEWED)
+        audit.record(
+            actor=actor,
+            operation=Operation.READ,
+            action=SampleAuditAction.CHART_VIEWED,
+            clinic_id=CLINIC_A,
+        )
     # Lock the head, insert the entry, move the head (and the savepoint pair on some backends).
     statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert len(statements) == 3, statements

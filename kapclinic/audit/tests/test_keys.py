@@ -13,7 +13,7 @@ from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
-from kapclinic.audit.chain import GENESIS_HASH, audit_key, legacy_entry_hash
+from kapclinic.audit.chain import GENESIS_HASH, GLOBAL_CHAIN, audit_key, legacy_entry_hash
 from kapclinic.audit.checkpoints import FileSink, write_checkpoint
 from kapclinic.audit.keys import current_key
 from kapclinic.audit.models import AuditChainHead, AuditEvent
@@ -79,14 +79,20 @@ def test_a_key_missing_from_the_retired_list_is_reported_as_unknown(
 
 
 def _write_legacy_entries(actor: AbstractBaseUser, count: int) -> None:
-    """Entries as the code before issue 10, point 4 wrote them (plain SHA-256, no key id)."""
-    write_entries(actor, count)
+    """Entries as the code before issue 10, point 4 wrote them (plain SHA-256, no key id), in
+    the one chain of then, which migration 0005 made GLOBAL_CHAIN."""
+    write_entries(actor, count, clinic=None)
     with without_append_only_triggers():
-        reseal_from(1, plain_sha256_posing_as_legacy)
+        reseal_from(1, plain_sha256_posing_as_legacy, GLOBAL_CHAIN)
 
 
 def _run_migration_0003_data_step() -> None:
-    """The data step of the migration that introduced the key, on the trail as it is now."""
+    """The data step of the migration that introduced the key, on the trail as it is now.
+
+    Then the trail had one head row, id 1, which migration 0005 made GLOBAL_CHAIN's: the step
+    reads and writes the row with id 1, so GLOBAL_CHAIN's row (the only one here) gets id 1.
+    """
+    execute("UPDATE audit_auditchainhead SET id = 1 WHERE chain = %s", [GLOBAL_CHAIN])
     module = importlib.import_module("kapclinic.audit.migrations.0003_keyed_entries")
     module.seal_legacy_boundary(apps, connection.schema_editor())  # the step runs no DDL
 
@@ -97,12 +103,13 @@ def test_legacy_entries_verify_and_are_reported_but_never_re_sealed(
     _write_legacy_entries(actor, 3)
     legacy_hashes = [e.entry_hash for e in AuditEvent.objects.all()]
     _run_migration_0003_data_step()
-    write_entries(actor, 2)
+    write_entries(actor, 2, clinic=None)
+    write_entries(actor, 2)  # in CLINIC_A's chain: no legacy entries there
     result = verify_chain()
     assert result.ok, result.problems
-    assert (result.legacy, sum(result.keyed.values())) == (3, 2)
+    assert (result.legacy, sum(result.keyed.values())) == (3, 4)
     assert [e.entry_hash for e in AuditEvent.objects.all()[:3]] == legacy_hashes
-    assert AuditEvent.objects.get(position=1).prev_hash == GENESIS_HASH
+    assert AuditEvent.objects.get(chain=GLOBAL_CHAIN, position=1).prev_hash == GENESIS_HASH
     summary = " ".join(result.summary())
     assert "3 legacy unkeyed" in summary
     assert "protected only by the sealed legacy boundary and the checkpoints" in summary
@@ -113,10 +120,10 @@ def test_a_legacy_entry_edited_and_re_hashed_up_to_the_boundary_is_caught(
 ) -> None:
     _write_legacy_entries(actor, 3)
     _run_migration_0003_data_step()
-    write_entries(actor, 2)
+    write_entries(actor, 2, clinic=None)
     with without_append_only_triggers():
         execute("UPDATE audit_auditevent SET purpose = 'x' WHERE position = 2")
-        prev = hash_of(1)
+        prev = hash_of(1, GLOBAL_CHAIN)
         for event in AuditEvent.objects.filter(position__in=[2, 3]).order_by("position"):
             digest = legacy_entry_hash(hashed_content(event), prev)
             execute(
@@ -134,9 +141,9 @@ def test_moving_the_legacy_boundary_to_pass_off_keyed_entries_as_legacy_is_caugh
 ) -> None:
     _write_legacy_entries(actor, 2)
     _run_migration_0003_data_step()
-    write_entries(actor, 3)
+    write_entries(actor, 3, clinic=None)
     with without_append_only_triggers():
-        reseal_from(3, plain_sha256_posing_as_legacy)
+        reseal_from(3, plain_sha256_posing_as_legacy, GLOBAL_CHAIN)
         execute("UPDATE audit_auditchainhead SET legacy_entries = 5 WHERE id = 1")
     result = verify_chain()
     assert (result.ok, result.first_bad_position) == (False, 5)

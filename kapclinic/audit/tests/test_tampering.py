@@ -22,6 +22,9 @@ from kapclinic.audit.checkpoints import FileSink, write_checkpoint
 from kapclinic.audit.models import AuditEvent
 from kapclinic.audit.services import hashed_content
 from kapclinic.audit.tests.helpers import (
+    CHAIN_A,
+    CHAIN_B,
+    CLINIC_B,
     GUESSED_KEY,
     Sealer,
     delete_from,
@@ -289,14 +292,18 @@ def test_an_intact_trail_passes_every_check_and_says_which_ran(
     actor: AbstractBaseUser, sink: FileSink, tmp_path: Path
 ) -> None:
     write_entries(actor, 3)
+    write_entries(actor, 1, clinic=None)
     write_checkpoint(sink=sink, now=timezone.now())
     write_entries(actor, 2)
+    write_entries(actor, 2, clinic=CLINIC_B)
     write_checkpoint(sink=sink, now=timezone.now())
     out = _verify_command("--checkpoints", str(sink.path))
-    assert "hash chain: 5 entries, 5 keyed" in out
-    assert "head: consistent (#5)" in out
-    assert f"checkpoints: 2 read from {sink.path}, signatures valid" in out
-    assert "newest at #5" in out
-    assert "matches" in out
+    assert "hash chains: 3; 8 entries, 8 keyed" in out
+    assert "chain global: 1 entry, head consistent (#1), newest checkpoint #1" in out
+    assert f"chain {CHAIN_A}: 5 entries, head consistent (#5), newest checkpoint #5" in out
+    assert f"chain {CHAIN_B}: 2 entries, head consistent (#2), newest checkpoint #2" in out
+    assert f"checkpoints: 5 read from {sink.path}, signatures valid" in out
+    assert "3 chains covered" in out
+    assert "8 entries in 3 chains, every chain intact" in out
     missing = tmp_path / "none-yet.jsonl"
     assert "none read from" in _verify_command("--checkpoints", str(missing))

@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 import pytest
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Role, User
 from kapclinic.consent.models import ConsentDocument, TreatmentType
 from kapclinic.consent.readiness import REMS_NOT_RECORDED, can_start_dosing
@@ -31,15 +32,14 @@ def _consent(
 ) -> None:
     document = next(d for d in documents if d.treatment_type == kind)
     record = record_patient_signature(
-        actor=user,
-        roles=[],
+        actor=Actor(user=user, roles=frozenset([])),
         patient=patient,
         document=document,
         typed_name=patient.full_name,
         agreed=True,
         now=NOW,
     )
-    countersign(actor=user, roles=[], record=record, now=NOW)
+    countersign(actor=Actor(user=user, roles=frozenset([])), record=record, now=NOW)
 
 
 def _eligibility(
@@ -48,15 +48,13 @@ def _eligibility(
     """A real screening of ``family`` with ``findings``, signed by the demo prescriber; returns
     the signed outcome."""
     screening = record_screening(
-        actor=demo_user(Role.NURSE),
-        roles={Role.NURSE},
+        actor=Actor(user=demo_user(Role.NURSE), roles=frozenset({Role.NURSE})),
         patient=patient,
         answers=answers(family=family, findings=frozenset(findings)),
         now=NOW,
     )
     decision = sign_decision(
-        actor=demo_user(Role.PRESCRIBER),
-        roles={Role.PRESCRIBER},
+        actor=Actor(user=demo_user(Role.PRESCRIBER), roles=frozenset({Role.PRESCRIBER})),
         screening=screening,
         notes="",
         now=NOW,
@@ -135,13 +133,20 @@ def test_a_signed_decision_whose_screening_is_entered_in_error_blocks_dosing_aga
     nurse, prescriber = demo_user(Role.NURSE), demo_user(Role.PRESCRIBER)
     _consent(patient, documents, nurse, RACEMIC)
     screening = record_screening(
-        actor=nurse, roles={Role.NURSE}, patient=patient, answers=answers(), now=NOW
+        actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
+        patient=patient,
+        answers=answers(),
+        now=NOW,
     )
-    sign_decision(actor=prescriber, roles={Role.PRESCRIBER}, screening=screening, notes="", now=NOW)
+    sign_decision(
+        actor=Actor(user=prescriber, roles=frozenset({Role.PRESCRIBER})),
+        screening=screening,
+        notes="",
+        now=NOW,
+    )
     assert can_start_dosing(patient, RACEMIC, now=NOW).ready
     mark_entered_in_error(
-        actor=prescriber,
-        roles={Role.PRESCRIBER},
+        actor=Actor(user=prescriber, roles=frozenset({Role.PRESCRIBER})),
         screening=screening,
         reason="Screened the wrong patient: same name and birth year.",
         now=NOW,
@@ -162,11 +167,13 @@ def test_an_urgent_safety_alert_holds_dosing_until_a_prescriber_clears_it(
     _eligibility(patient, demo_user, Family.RACEMIC_KETAMINE)
     assert can_start_dosing(patient, RACEMIC, now=NOW).ready
     phq9 = start_assessment(
-        actor=nurse, roles={Role.NURSE}, patient=patient, instrument_code="phq9", mode=Mode.STAFF
+        actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
+        patient=patient,
+        instrument_code="phq9",
+        mode=Mode.STAFF,
     )
     complete_assessment(
-        actor=nurse,
-        roles={Role.NURSE},
+        actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
         assessment=phq9,
         answers={f"phq9_{n}": 1 for n in range(1, 10)},
         now=NOW,
@@ -183,12 +190,15 @@ def test_an_urgent_safety_alert_holds_dosing_until_a_prescriber_clears_it(
 
     task = SafetyTask.objects.get(assessment=phq9)
     acknowledge_safety_task(
-        actor=nurse, roles={Role.NURSE}, task=task, action="called_patient", note="", now=NOW
+        actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
+        task=task,
+        action="called_patient",
+        note="",
+        now=NOW,
     )
     assert not can_start_dosing(patient, RACEMIC, now=NOW).ready
     evaluate_safety_task(
-        actor=prescriber,
-        roles={Role.PRESCRIBER},
+        actor=Actor(user=prescriber, roles=frozenset({Role.PRESCRIBER})),
         task=task,
         evaluation=Evaluation(
             risk_level="low",

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.db.models import QuerySet
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.audit.models import AuditEvent
 from kapclinic.consent.exceptions import ConsentError
@@ -42,8 +43,7 @@ def _sign(patient: Patient, document: ConsentDocument, user: User, **kw: object)
     }
     args.update(kw)
     return record_patient_signature(
-        actor=user,
-        roles=[Role.NURSE],
+        actor=Actor(user=user, roles=frozenset({Role.NURSE})),
         patient=patient,
         document=document,
         **args,  # type: ignore[arg-type]
@@ -56,8 +56,7 @@ def test_publishing_numbers_versions_and_keeps_the_old_ones(
     admin = demo_user(Role.CLINIC_ADMIN)
     assert {d.version for d in documents} == {1}
     second = publish_document(
-        actor=admin,
-        roles=[Role.CLINIC_ADMIN],
+        actor=Actor(user=admin, roles=frozenset({Role.CLINIC_ADMIN})),
         clinic=home,
         treatment_type=RACEMIC,
         title="v2",
@@ -77,8 +76,7 @@ def test_publishing_refuses_an_empty_text(
 ) -> None:
     with pytest.raises(ConsentError) as error:
         publish_document(
-            actor=demo_user(Role.CLINIC_ADMIN),
-            roles=[],
+            actor=Actor(user=demo_user(Role.CLINIC_ADMIN), roles=frozenset([])),
             clinic=home,
             treatment_type=RACEMIC,
             title="T",
@@ -155,8 +153,7 @@ def test_a_superseded_version_or_another_clinics_document_cannot_be_signed(
     admin, nurse = demo_user(Role.CLINIC_ADMIN), demo_user(Role.NURSE)
     old = _doc(documents, RACEMIC)
     publish_document(
-        actor=admin,
-        roles=[],
+        actor=Actor(user=admin, roles=frozenset([])),
         clinic=patient.clinic,
         treatment_type=RACEMIC,
         title="v2",
@@ -166,8 +163,7 @@ def test_a_superseded_version_or_another_clinics_document_cannot_be_signed(
     with pytest.raises(ConsentError, match="Version 2"):
         _sign(patient, old, nurse)
     foreign = publish_document(
-        actor=admin,
-        roles=[],
+        actor=Actor(user=admin, roles=frozenset([])),
         clinic=clinics[1],
         treatment_type=RACEMIC,
         title="t",
@@ -200,31 +196,41 @@ def test_sign_countersign_withdraw_and_their_audit(
     assert not status.valid
     assert status.reason == "Awaiting staff countersignature."
     countersign(
-        actor=prescriber, roles=[Role.PRESCRIBER], record=record, now=NOW + timedelta(minutes=1)
+        actor=Actor(user=prescriber, roles=frozenset({Role.PRESCRIBER})),
+        record=record,
+        now=NOW + timedelta(minutes=1),
     )
     later = NOW + timedelta(minutes=2)
     status = consent_status(patient, RACEMIC, now=later)
     assert status.valid
     assert status.record == record
     with pytest.raises(ConsentError, match="already countersigned"):
-        countersign(actor=prescriber, roles=[], record=record, now=later)
+        countersign(actor=Actor(user=prescriber, roles=frozenset([])), record=record, now=later)
     with pytest.raises(ConsentError) as error:
-        withdraw(actor=nurse, roles=[], record=record, reason=" ", now=later)
+        withdraw(actor=Actor(user=nurse, roles=frozenset([])), record=record, reason=" ", now=later)
     assert error.value.field == "reason"
     withdraw(
-        actor=nurse, roles=[Role.NURSE], record=record, reason="Patient changed mind", now=later
+        actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
+        record=record,
+        reason="Patient changed mind",
+        now=later,
     )
     status = consent_status(patient, RACEMIC, now=later)
     assert not status.valid
     assert status.reason.startswith("Consent withdrawn on")
     assert "Patient changed mind" in status.reason
     with pytest.raises(ConsentError, match="already withdrawn"):
-        withdraw(actor=nurse, roles=[], record=record, reason="again and again", now=later)
+        withdraw(
+            actor=Actor(user=nurse, roles=frozenset([])),
+            record=record,
+            reason="again and again",
+            now=later,
+        )
     with pytest.raises(ConsentError, match="withdrawn"):
-        countersign(actor=prescriber, roles=[], record=record, now=later)
+        countersign(actor=Actor(user=prescriber, roles=frozenset([])), record=record, now=later)
     actions = list(
         AuditEvent.objects.filter(target__endswith=str(record.public_id))
-        .order_by("position")
+        .order_by("id")
         .values_list("action", "patient_public_id")
     )
     assert actions == [
@@ -241,12 +247,11 @@ def test_a_new_version_requires_re_consent(
 ) -> None:
     nurse = demo_user(Role.NURSE)
     record = _sign(patient, _doc(documents, RACEMIC), nurse)
-    countersign(actor=nurse, roles=[], record=record, now=NOW)
+    countersign(actor=Actor(user=nurse, roles=frozenset([])), record=record, now=NOW)
     assert consent_status(patient, RACEMIC, now=NOW).valid
     later = NOW + timedelta(days=1)
     v2 = publish_document(
-        actor=demo_user(Role.CLINIC_ADMIN),
-        roles=[],
+        actor=Actor(user=demo_user(Role.CLINIC_ADMIN), roles=frozenset([])),
         clinic=patient.clinic,
         treatment_type=RACEMIC,
         title="v2",
@@ -260,7 +265,7 @@ def test_a_new_version_requires_re_consent(
     assert status.reason.startswith("Re-consent required: version 2 published")
     assert status.code == ConsentStatusCode.SUPERSEDED
     renewed = _sign(patient, v2, nurse, now=later)
-    countersign(actor=nurse, roles=[], record=renewed, now=later)
+    countersign(actor=Actor(user=nurse, roles=frozenset([])), record=renewed, now=later)
     assert consent_status(patient, RACEMIC, now=later).valid
 
 

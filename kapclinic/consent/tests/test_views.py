@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.consent.models import ConsentDocument, ConsentRecord, TreatmentType
 from kapclinic.consent.services import countersign, publish_document, record_patient_signature
@@ -128,8 +129,7 @@ def test_another_clinics_patient_and_record_are_404(
     foreign = _foreign_patient(clinics, nurse)
     admin = User.objects.filter(memberships__clinic=foreign.clinic).order_by("id")[0]
     document = publish_document(
-        actor=admin,
-        roles=[],
+        actor=Actor(user=admin, roles=frozenset([])),
         clinic=foreign.clinic,
         treatment_type=RACEMIC,
         title="t",
@@ -137,8 +137,7 @@ def test_another_clinics_patient_and_record_are_404(
         now=timezone.now() - timedelta(hours=1),
     )
     record = record_patient_signature(
-        actor=admin,
-        roles=[],
+        actor=Actor(user=admin, roles=frozenset([])),
         patient=foreign,
         document=document,
         typed_name=foreign.full_name,
@@ -195,15 +194,14 @@ def test_clinical_staff_cannot_publish(
 def _signed(patient: Patient, documents: list[ConsentDocument], user: User) -> None:
     for document in documents:
         record = record_patient_signature(
-            actor=user,
-            roles=[],
+            actor=Actor(user=user, roles=frozenset([])),
             patient=patient,
             document=document,
             typed_name=patient.full_name,
             agreed=True,
             now=timezone.now(),
         )
-        countersign(actor=user, roles=[], record=record, now=timezone.now())
+        countersign(actor=Actor(user=user, roles=frozenset([])), record=record, now=timezone.now())
 
 
 def test_the_chart_section_shows_status_in_constant_queries(

@@ -13,7 +13,6 @@ link-mode assignments to e-mail when they fall due, and the caller hands them to
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
@@ -21,7 +20,7 @@ from uuid import UUID
 
 from django.db.models import Max, QuerySet
 
-from kapclinic.accounts.models import User
+from kapclinic.accounts.actor import SYSTEM, Actor, AnyActor
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.measurement.assignments.rules import (
@@ -220,7 +219,7 @@ def close(
     *,
     to: Assignment.Status,
     now: datetime,
-    actor: User | None = None,
+    actor: AnyActor = SYSTEM,
     reason: str = "",
 ) -> Changes:
     """Move an open assignment to completed, missed or cancelled (the only transitions there
@@ -235,7 +234,7 @@ def close(
         assignment.missed_at = now
     else:
         assignment.cancelled_at = now
-        assignment.cancelled_by = actor
+        assignment.cancelled_by = actor.user
         assignment.cancel_reason = reason
     assignment.save(
         update_fields=[
@@ -251,9 +250,7 @@ def close(
     return _after_close(assignment, now)
 
 
-def mark_answered(
-    *, actor: User | None, roles: Iterable[str], assessment: Assessment, now: datetime
-) -> Changes:
+def mark_answered(*, actor: AnyActor, assessment: Assessment, now: datetime) -> Changes:
     """Complete the open assignment ``assessment`` answers, if any (called by
     ``responses.services.complete_assessment`` inside its transaction). Audited. Returns what
     completing it changed (the next follow-up it scheduled), nothing when there is none."""
@@ -265,9 +262,7 @@ def mark_answered(
     )
     if assignment is None:
         return Changes()
-    return _answered(
-        actor=actor, roles=roles, assignment=assignment, assessment=assessment, now=now
-    )
+    return _answered(actor=actor, assignment=assignment, assessment=assessment, now=now)
 
 
 def open_to_answer(*, patient: Patient, public_id: UUID, instrument_code: str) -> Assignment | None:
@@ -288,18 +283,17 @@ def open_to_answer(*, patient: Patient, public_id: UUID, instrument_code: str) -
 
 def _answered(
     *,
-    actor: User | None,
-    roles: Iterable[str],
+    actor: AnyActor,
     assignment: Assignment,
     assessment: Assessment,
     now: datetime,
 ) -> Changes:
     changes = close(assignment, to=Assignment.Status.COMPLETED, now=now)
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.UPDATE,
         action=MeasurementAuditAction.ASSIGNMENT_COMPLETED,
-        actor_roles=roles,
+        actor_roles=actor.roles,
         clinic_id=assignment.clinic.public_id,
         patient_id=assignment.patient.public_id,
         target=audit.target_of(assignment),
@@ -328,7 +322,7 @@ def _answering(assessment: Assessment) -> Assignment | None:
 
 
 def follow_amendment(
-    *, actor: User, roles: Iterable[str], original: Assessment, amended: Assessment
+    *, actor: Actor, original: Assessment, amended: Assessment
 ) -> Assignment | None:
     """The assignment ``original`` answered names its amended version from now on (the
     original stays, reachable through ``amended.amends``). Called by
@@ -340,7 +334,6 @@ def follow_amendment(
     assignment.save(update_fields=["assessment", "updated_at"])
     record_event(
         actor=actor,
-        roles=roles,
         operation=Operation.UPDATE,
         action=MeasurementAuditAction.ASSIGNMENT_AMENDED,
         patient=assignment.patient,
@@ -350,9 +343,7 @@ def follow_amendment(
     return assignment
 
 
-def release_withdrawn(
-    *, actor: User, roles: Iterable[str], assessment: Assessment, reason: str
-) -> Changes:
+def release_withdrawn(*, actor: Actor, assessment: Assessment, reason: str) -> Changes:
     """The assignment a response entered in error answered (or was being answered by) is open
     again, with no response and no link: the measurement it asks for was not made, so it goes
     back on the worklist (overdue if its window has closed) and a link-mode one is sent again
@@ -386,7 +377,6 @@ def release_withdrawn(
     )
     record_event(
         actor=actor,
-        roles=roles,
         operation=Operation.UPDATE,
         action=MeasurementAuditAction.ASSIGNMENT_REOPENED,
         patient=assignment.patient,

@@ -5,13 +5,13 @@ not the clinic's to copy into other records)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Final
 
 from django.db import IntegrityError, transaction
 
-from kapclinic.accounts.models import Clinic, User
+from kapclinic.accounts.actor import Actor
+from kapclinic.accounts.models import Clinic
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.core.reasons import clean_reason, visible_text
@@ -56,8 +56,7 @@ def _locked_in_use(clinic: Clinic, code: str, version: str) -> LicensedWording |
 @transaction.atomic
 def load_wording(
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     clinic: Clinic,
     instrument_code: str,
     raw: str,
@@ -111,7 +110,7 @@ def load_wording(
             if current is not None:
                 current.status = LicensedWording.Status.SUPERSEDED
                 current.ended_at = now
-                current.ended_by = actor
+                current.ended_by = actor.user
                 current.end_reason = "Replaced by a newer load."
                 # Ended first: the constraint allows one load in use at a time.
                 current.save(
@@ -125,7 +124,7 @@ def load_wording(
                 texts_sha256=digest,
                 licence_holder=holder,
                 licence_reference=reference,
-                loaded_by=actor,
+                loaded_by=actor.user,
                 loaded_at=now,
             )
             if current is not None:
@@ -141,10 +140,10 @@ def load_wording(
             field="wording",
         ) from error
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.CREATE,
         action=MeasurementAuditAction.LICENSED_WORDING_LOADED,
-        actor_roles=roles,
+        actor_roles=actor.roles,
         clinic_id=clinic.public_id,
         target=audit.target_of(loaded),
         changes={
@@ -165,8 +164,7 @@ def load_wording(
 @transaction.atomic
 def retire_wording(
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     wording: LicensedWording,
     reason: str,
     now: datetime,
@@ -193,14 +191,14 @@ def retire_wording(
     old = locked.status
     locked.status = LicensedWording.Status.RETIRED
     locked.ended_at = now
-    locked.ended_by = actor
+    locked.ended_by = actor.user
     locked.end_reason = reason
     locked.save(update_fields=["status", "ended_at", "ended_by", "end_reason", "updated_at"])
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.UPDATE,
         action=MeasurementAuditAction.LICENSED_WORDING_RETIRED,
-        actor_roles=roles,
+        actor_roles=actor.roles,
         clinic_id=locked.clinic.public_id,
         target=audit.target_of(locked),
         changes={"status": (old, locked.status)},

@@ -15,19 +15,13 @@ from kapclinic.measurement.audit_actions import MeasurementAuditAction
 from kapclinic.measurement.outcomes.graph import build_outcome_chart
 from kapclinic.measurement.outcomes.graph_json import chart_json
 from kapclinic.measurement.outcomes.summary import summary_rows
-from kapclinic.patients.selectors import access_patient
+from kapclinic.patients.access import access_patient
 
 
 @require_GET
 @requires(Capability.VIEW_OUTCOMES)
 def outcome_chart(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    access = access_patient(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.VIEW_OUTCOMES,
-        action=MeasurementAuditAction.OUTCOME_CHART_VIEWED,
-    )
+    access = access_patient(request, public_id, action=MeasurementAuditAction.OUTCOME_CHART_VIEWED)
     patient = access.patient
     chart = build_outcome_chart(patient)
     zone = patient.clinic.tzinfo

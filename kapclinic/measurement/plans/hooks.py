@@ -4,14 +4,13 @@ an open enrolment gets nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from django.db import transaction
 
-from kapclinic.accounts.models import User
+from kapclinic.accounts.actor import SYSTEM, AnyActor
 from kapclinic.audit.models import Operation
 from kapclinic.measurement.assignments.outbox import queue_after_commit
 from kapclinic.measurement.assignments.rules import session_anchor
@@ -32,8 +31,7 @@ from kapclinic.patients.models import Patient
 def _hooked(
     *,
     action: MeasurementAuditAction,
-    actor: User | None,
-    roles: Iterable[str],
+    actor: AnyActor,
     enrolment: PlanEnrolment,
     changes: Changes,
     detail: dict[str, Any],
@@ -42,7 +40,6 @@ def _hooked(
     if changes.created or changes.moved:
         record_event(
             actor=actor,
-            roles=roles,
             operation=Operation.UPDATE,
             action=action,
             patient=enrolment.patient,
@@ -58,8 +55,7 @@ def on_session_scheduled(
     patient: Patient,
     session_ref: UUID,
     starts_at: datetime,
-    actor: User | None = None,
-    roles: Iterable[str] = (),
+    actor: AnyActor = SYSTEM,
 ) -> list[Assignment]:
     """A dosing session of ``patient`` was booked (or moved) to start at ``starts_at``:
     assign the plan's before-session questionnaires. Returns the new assignments."""
@@ -78,7 +74,6 @@ def on_session_scheduled(
     return _hooked(
         action=MeasurementAuditAction.SESSION_SCHEDULED,
         actor=actor,
-        roles=roles,
         enrolment=enrolment,
         changes=changes,
         detail={"session": str(session_ref), "starts_at": starts_at},
@@ -91,8 +86,7 @@ def on_session_ended(
     patient: Patient,
     session_ref: UUID,
     ended_at: datetime,
-    actor: User | None = None,
-    roles: Iterable[str] = (),
+    actor: AnyActor = SYSTEM,
 ) -> list[Assignment]:
     """A dosing session of ``patient`` ended at ``ended_at``: assign the plan's after-session
     and hours-after-session questionnaires. Returns the new assignments."""
@@ -112,7 +106,6 @@ def on_session_ended(
     return _hooked(
         action=MeasurementAuditAction.SESSION_ENDED,
         actor=actor,
-        roles=roles,
         enrolment=enrolment,
         changes=changes,
         detail={"session": str(session_ref), "ended_at": ended_at},
@@ -125,8 +118,7 @@ def on_session_cancelled(
     patient: Patient,
     session_ref: UUID,
     now: datetime,
-    actor: User | None = None,
-    roles: Iterable[str] = (),
+    actor: AnyActor = SYSTEM,
 ) -> int:
     """A dosing session was called off: its open, unstarted assignments are cancelled (one a
     patient already began stays, and is completed or cancelled by hand). Returns how many."""
@@ -143,14 +135,13 @@ def on_session_cancelled(
     open_ones.update(
         status=Assignment.Status.CANCELLED,
         cancelled_at=now,
-        cancelled_by=actor,
+        cancelled_by=actor.user,
         cancel_reason="The session was cancelled.",
         updated_at=now,
     )
     if ids:
         record_event(
             actor=actor,
-            roles=roles,
             operation=Operation.UPDATE,
             action=MeasurementAuditAction.SESSION_CANCELLED,
             patient=patient,
@@ -166,8 +157,7 @@ def on_course_ended(
     patient: Patient,
     ended_at: datetime,
     now: datetime | None = None,
-    actor: User | None = None,
-    roles: Iterable[str] = (),
+    actor: AnyActor = SYSTEM,
 ) -> list[Assignment]:
     """The course of ``patient`` ended at ``ended_at``: the enrolment moves to follow-up, and
     the end-of-course questionnaires and the first follow-up are assigned (the later ones
@@ -193,7 +183,6 @@ def on_course_ended(
     return _hooked(
         action=MeasurementAuditAction.COURSE_ENDED,
         actor=actor,
-        roles=roles,
         enrolment=enrolment,
         changes=changes,
         detail={"ended_at": course_ended_at},

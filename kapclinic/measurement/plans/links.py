@@ -27,6 +27,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 
+from kapclinic.accounts.actor import SYSTEM
 from kapclinic.measurement.assignments.state import OPEN_ENROLMENT, lock_enrolments, measuring
 from kapclinic.measurement.exceptions import PlanError, UnknownInstrumentError
 from kapclinic.measurement.licensing.selectors import instrument_for_clinic
@@ -96,7 +97,7 @@ def send_link_if_due(*, assignment_public_id: UUID, now: datetime) -> int:
     together = [a for a in due if not _cannot_be_shown(a.clinic_id, a.instrument_code)]
     if pk not in {a.pk for a in together}:
         return 0
-    send_links(actor=None, roles=(), assignments=together, now=now, link_for=absolute_link)
+    send_links(actor=SYSTEM, assignments=together, now=now, link_for=absolute_link)
     return len(together)
 
 

@@ -18,6 +18,7 @@ from uuid import UUID
 
 from django.db import DatabaseError, transaction
 
+from kapclinic.accounts.actor import SYSTEM
 from kapclinic.audit.models import Operation
 from kapclinic.measurement.assignments.outbox import queue_after_commit
 from kapclinic.measurement.assignments.state import close, lock_enrolments, measuring, record_event
@@ -67,8 +68,7 @@ def close_if_missed(*, assignment_public_id: UUID, now: datetime) -> bool:
     changes = close(assignment, to=Assignment.Status.MISSED, now=now)
     queue_after_commit(changes)
     record_event(
-        actor=None,
-        roles=(),
+        actor=SYSTEM,
         operation=Operation.UPDATE,
         action=MeasurementAuditAction.ASSIGNMENT_MISSED,
         patient=assignment.patient,

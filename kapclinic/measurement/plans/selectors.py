@@ -13,7 +13,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from kapclinic.accounts.models import Clinic, StaffMembership, User
+from kapclinic.accounts.actor import Actor
+from kapclinic.accounts.models import Clinic
 from kapclinic.accounts.permissions import Capability
 from kapclinic.measurement.assignments.rules import assignment_state
 from kapclinic.measurement.assignments.state import OPEN_ENROLMENT
@@ -146,13 +147,13 @@ def list_enrollable_plans(clinic: Clinic) -> list[MeasurementPlan]:
 @dataclass(frozen=True)
 class AssignmentAccess:
     assignment: Assignment
-    roles: frozenset[str]
+    # The actor as they act on the assignment's patient (``PatientAccess.actor``).
+    actor: Actor
 
 
 def access_assignment(
     *,
-    actor: User,
-    memberships: list[StaffMembership],
+    actor: Actor,
     public_id: UUID,
     capability: Capability,
     action: MeasurementAuditAction,
@@ -168,9 +169,8 @@ def access_assignment(
         raise Http404
     access = access_patient(
         actor=actor,
-        memberships=memberships,
         public_id=assignment.patient.public_id,
         capability=capability,
         action=action,
     )
-    return AssignmentAccess(assignment=assignment, roles=access.roles)
+    return AssignmentAccess(assignment=assignment, actor=access.actor)

@@ -18,13 +18,14 @@ A patient without an open enrolment gets nothing (the hooks return no assignment
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Final
 
 from django.db import transaction
 
-from kapclinic.accounts.models import Clinic, User
+from kapclinic.accounts.actor import SYSTEM, Actor, AnyActor
+from kapclinic.accounts.models import Clinic
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.core.reasons import clean_reason
@@ -72,9 +73,7 @@ MIN_REASON_LENGTH: Final = 10
 
 
 @transaction.atomic
-def create_plan(
-    *, actor: User | None, roles: Iterable[str], clinic: Clinic, spec: PlanSpec
-) -> MeasurementPlan:
+def create_plan(*, actor: AnyActor, clinic: Clinic, spec: PlanSpec) -> MeasurementPlan:
     """Store ``spec`` as a plan version of ``clinic``.
 
     Raises PlanError for an unknown instrument, a rule without the value its trigger needs
@@ -118,10 +117,10 @@ def create_plan(
         pk=plan.pk
     ).update(is_active=False)
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.CREATE,
         action=MeasurementAuditAction.PLAN_CREATED,
-        actor_roles=roles,
+        actor_roles=actor.roles,
         clinic_id=clinic.public_id,
         target=audit.target_of(plan),
         detail={"code": spec.code, "version": spec.version, "rules": len(spec.rules)},
@@ -137,7 +136,7 @@ def ensure_default_plan(*, clinic: Clinic) -> MeasurementPlan:
     ).first()
     if existing is not None:
         return existing
-    return create_plan(actor=None, roles=(), clinic=clinic, spec=DEFAULT_PLAN)
+    return create_plan(actor=SYSTEM, clinic=clinic, spec=DEFAULT_PLAN)
 
 
 # --- enrolment -----------------------------------------------------------------------------
@@ -146,8 +145,7 @@ def ensure_default_plan(*, clinic: Clinic) -> MeasurementPlan:
 @transaction.atomic
 def enrol(
     *,
-    actor: User | None,
-    roles: Iterable[str] = (),
+    actor: AnyActor,
     patient: Patient,
     plan: MeasurementPlan,
     starts_on: date,
@@ -171,7 +169,11 @@ def enrol(
         msg = "This patient is already enrolled in a measurement plan: end that enrolment first."
         raise PlanError(msg)
     enrolment = PlanEnrolment.objects.create(
-        patient=patient, clinic=patient.clinic, plan=plan, starts_on=starts_on, enrolled_by=actor
+        patient=patient,
+        clinic=patient.clinic,
+        plan=plan,
+        starts_on=starts_on,
+        enrolled_by=actor.user,
     )
     anchor = enrolment_anchor(starts_on, patient.clinic.tzinfo)
     changes = Changes()
@@ -180,7 +182,6 @@ def enrol(
     queue_after_commit(changes)
     record_event(
         actor=actor,
-        roles=roles,
         operation=Operation.CREATE,
         action=MeasurementAuditAction.ENROLLED,
         patient=patient,
@@ -193,8 +194,7 @@ def enrol(
 @transaction.atomic
 def end_enrolment(
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     enrolment: PlanEnrolment,
     reason: str,
     now: datetime,
@@ -216,13 +216,12 @@ def end_enrolment(
     cancelled.update(
         status=Assignment.Status.CANCELLED,
         cancelled_at=now,
-        cancelled_by=actor,
+        cancelled_by=actor.user,
         cancel_reason=f"Enrolment ended: {reason}",
         updated_at=now,
     )
     record_event(
         actor=actor,
-        roles=roles,
         operation=Operation.UPDATE,
         action=MeasurementAuditAction.ENROLMENT_ENDED,
         patient=enrolment.patient,
@@ -246,9 +245,7 @@ def _locked(assignment: Assignment) -> Assignment:
     )
 
 
-def _ensure_assessment(
-    assignment: Assignment, *, actor: User | None, roles: Iterable[str], mode: Mode
-) -> Assessment:
+def _ensure_assessment(assignment: Assignment, *, actor: AnyActor, mode: Mode) -> Assessment:
     """The assignment's in-progress response, started now if it has none (or its earlier one
     expired or was withdrawn)."""
     current = assignment.assessment
@@ -257,7 +254,6 @@ def _ensure_assessment(
     try:
         assessment = start_assessment(
             actor=actor,
-            roles=roles,
             patient=assignment.patient,
             instrument_code=assignment.instrument_code,
             mode=mode,
@@ -279,7 +275,7 @@ def _require_open(assignment: Assignment) -> None:
 
 @transaction.atomic
 def start_assignment(
-    *, actor: User, roles: Iterable[str], assignment: Assignment, mode: Mode = Mode.STAFF
+    *, actor: Actor, assignment: Assignment, mode: Mode = Mode.STAFF
 ) -> Assessment:
     """Administer the questionnaire in the clinic (``mode`` staff), or let the patient answer it
     in the portal (``mode`` portal): its response (started now with the assignment's occasion
@@ -289,11 +285,10 @@ def start_assignment(
     assignment = _locked(assignment)
     _require_open(assignment)
     before = assignment.assessment_id
-    assessment = _ensure_assessment(assignment, actor=actor, roles=roles, mode=mode)
+    assessment = _ensure_assessment(assignment, actor=actor, mode=mode)
     if assessment.pk != before:
         record_event(
             actor=actor,
-            roles=roles,
             operation=Operation.UPDATE,
             action=MeasurementAuditAction.ASSIGNMENT_STARTED,
             patient=assignment.patient,
@@ -306,24 +301,20 @@ def start_assignment(
 @transaction.atomic
 def send_link(
     *,
-    actor: User | None,
-    roles: Iterable[str],
+    actor: AnyActor,
     assignment: Assignment,
     now: datetime,
     link_for: Callable[[str], str],
 ) -> Assignment:
     """E-mail the patient a one-time link to the questionnaire (any earlier link to it stops
     working): ``send_links`` for one."""
-    return send_links(
-        actor=actor, roles=roles, assignments=[assignment], now=now, link_for=link_for
-    )[0]
+    return send_links(actor=actor, assignments=[assignment], now=now, link_for=link_for)[0]
 
 
 @transaction.atomic
 def send_links(
     *,
-    actor: User | None,
-    roles: Iterable[str],
+    actor: AnyActor,
     assignments: Sequence[Assignment],
     now: datetime,
     link_for: Callable[[str], str],
@@ -349,10 +340,7 @@ def send_links(
             "the patient's contact details, or administer the questionnaire in the clinic."
         )
         raise PlanError(msg)
-    urls = [
-        link_for(_issue_link(assignment, actor=actor, roles=roles, now=now))
-        for assignment in locked
-    ]
+    urls = [link_for(_issue_link(assignment, actor=actor, now=now)) for assignment in locked]
     recipient, clinic_name = patient.email, patient.clinic.name
     hours = int(LINK_LIFETIME.total_seconds() // 3600)
     transaction.on_commit(
@@ -363,32 +351,29 @@ def send_links(
     return locked
 
 
-def _issue_link(
-    assignment: Assignment, *, actor: User | None, roles: Iterable[str], now: datetime
-) -> str:
+def _issue_link(assignment: Assignment, *, actor: AnyActor, now: datetime) -> str:
     """A new one-time link token for the assignment's response (started if need be), marked
     sent and audited."""
-    assessment = _ensure_assessment(assignment, actor=actor, roles=roles, mode=Mode.LINK)
-    token = issue_link(actor=actor, roles=roles, assessment=assessment, now=now)
+    assessment = _ensure_assessment(assignment, actor=actor, mode=Mode.LINK)
+    token = issue_link(actor=actor, assessment=assessment, now=now)
     assignment.link_sent_at = now
-    assignment.link_sent_by = actor
+    assignment.link_sent_by = actor.user
     assignment.save(update_fields=["link_sent_at", "link_sent_by", "updated_at"])
     record_event(
         actor=actor,
-        roles=roles,
         operation=Operation.UPDATE,
         action=MeasurementAuditAction.ASSIGNMENT_LINK_SENT,
         patient=assignment.patient,
         target=assignment,
         # No actor: the plan's schedule sent it (plans.links), not a person.
-        detail={"assessment": str(assessment.public_id), "automatic": actor is None},
+        detail={"assessment": str(assessment.public_id), "automatic": actor.user is None},
     )
     return token
 
 
 @transaction.atomic
 def cancel_assignment(
-    *, actor: User, roles: Iterable[str], assignment: Assignment, reason: str, now: datetime
+    *, actor: Actor, assignment: Assignment, reason: str, now: datetime
 ) -> Assignment:
     """Take a questionnaire off the worklist with ``reason`` (the patient declined, it came too
     late to mean anything). Cancelling the latest follow-up schedules the next one.
@@ -401,7 +386,6 @@ def cancel_assignment(
     queue_after_commit(changes)
     record_event(
         actor=actor,
-        roles=roles,
         operation=Operation.UPDATE,
         action=MeasurementAuditAction.ASSIGNMENT_CANCELLED,
         patient=assignment.patient,

@@ -34,7 +34,7 @@ from kapclinic.measurement.plans.services import (
     send_link,
     start_assignment,
 )
-from kapclinic.patients.selectors import access_patient
+from kapclinic.patients.access import access_patient, access_record
 
 
 def _back(request: ClinicRequest) -> str:
@@ -59,12 +59,8 @@ def worklist(request: ClinicRequest) -> HttpResponse:
 @require_POST
 @requires(Capability.ADMINISTER_QUESTIONNAIRES)
 def send_link_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    found = access_assignment(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.ADMINISTER_QUESTIONNAIRES,
-        action=MeasurementAuditAction.ASSIGNMENT_OPENED,
+    found = access_record(
+        request, access_assignment, public_id, action=MeasurementAuditAction.ASSIGNMENT_OPENED
     )
     patient = found.assignment.patient
     if not patient.email and patient.portal_user_id is not None:
@@ -79,8 +75,7 @@ def send_link_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         return redirect(_back(request))
     try:
         send_link(
-            actor=request.user,
-            roles=found.roles,
+            actor=found.actor,
             assignment=found.assignment,
             now=timezone.now(),
             link_for=lambda token: request.build_absolute_uri(
@@ -97,17 +92,11 @@ def send_link_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
 @require_POST
 @requires(Capability.ADMINISTER_QUESTIONNAIRES)
 def start_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    found = access_assignment(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.ADMINISTER_QUESTIONNAIRES,
-        action=MeasurementAuditAction.ASSIGNMENT_OPENED,
+    found = access_record(
+        request, access_assignment, public_id, action=MeasurementAuditAction.ASSIGNMENT_OPENED
     )
     try:
-        assessment = start_assignment(
-            actor=request.user, roles=found.roles, assignment=found.assignment
-        )
+        assessment = start_assignment(actor=found.actor, assignment=found.assignment)
     except PlanError as error:
         messages.error(request, error.message)
         return redirect(_back(request))
@@ -117,19 +106,14 @@ def start_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @requires(Capability.ADMINISTER_QUESTIONNAIRES)
 def cancel_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    found = access_assignment(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.ADMINISTER_QUESTIONNAIRES,
-        action=MeasurementAuditAction.ASSIGNMENT_OPENED,
+    found = access_record(
+        request, access_assignment, public_id, action=MeasurementAuditAction.ASSIGNMENT_OPENED
     )
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             cancel_assignment(
-                actor=request.user,
-                roles=found.roles,
+                actor=found.actor,
                 assignment=found.assignment,
                 reason=form.cleaned_data["reason"],
                 now=timezone.now(),
@@ -152,13 +136,7 @@ def cancel_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
 @requires(Capability.ADMINISTER_QUESTIONNAIRES)
 def enrol_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     """Enrol a patient in a measurement plan (the clinic's copy of the default, or another)."""
-    access = access_patient(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.ADMINISTER_QUESTIONNAIRES,
-        action=MeasurementAuditAction.ENROL_OPENED,
-    )
+    access = access_patient(request, public_id, action=MeasurementAuditAction.ENROL_OPENED)
     patient = access.patient
     plans = list_enrollable_plans(patient.clinic)
     form = EnrolForm(request.POST or None, plans=plans)
@@ -170,8 +148,7 @@ def enrol_view(request: ClinicRequest, public_id: UUID) -> HttpResponse:
             else:
                 plan = next(p for p in plans if str(p.public_id) == choice)
             enrol(
-                actor=request.user,
-                roles=access.roles,
+                actor=access.actor,
                 patient=patient,
                 plan=plan,
                 starts_on=form.cleaned_data["starts_on"],

@@ -10,7 +10,7 @@ Entering and leaving are audited here."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any, Final
 
 from django.contrib.sessions.backends.base import SessionBase
@@ -18,7 +18,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
-from kapclinic.accounts.models import User
+from kapclinic.accounts.actor import Actor
 from kapclinic.audit.models import Operation
 from kapclinic.core.api_errors import error_response, is_api_request
 from kapclinic.measurement.audit_actions import MeasurementAuditAction
@@ -43,13 +43,10 @@ def is_active_for(session: SessionBase, assessment: Assessment) -> bool:
 
 
 @transaction.atomic
-def enter(
-    *, actor: User, roles: Iterable[str], assessment: Assessment, session: SessionBase
-) -> None:
+def enter(*, actor: Actor, assessment: Assessment, session: SessionBase) -> None:
     """Hand the tablet to the patient for ``assessment`` (audited)."""
     record_event(
         actor=actor,
-        roles=roles,
         operation=Operation.ACCESS,
         action=MeasurementAuditAction.PATIENT_MODE_ENTERED,
         patient=assessment.patient,
@@ -59,13 +56,10 @@ def enter(
 
 
 @transaction.atomic
-def leave(
-    *, actor: User, roles: Iterable[str], assessment: Assessment, session: SessionBase
-) -> None:
+def leave(*, actor: Actor, assessment: Assessment, session: SessionBase) -> None:
     """Staff took the tablet back, their password re-entered (audited)."""
     record_event(
         actor=actor,
-        roles=roles,
         operation=Operation.ACCESS,
         action=MeasurementAuditAction.PATIENT_MODE_LEFT,
         patient=assessment.patient,

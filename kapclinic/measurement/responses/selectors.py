@@ -11,7 +11,7 @@ from uuid import UUID
 
 from django.http import Http404
 
-from kapclinic.accounts.models import StaffMembership, User
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.permissions import Capability
 from kapclinic.measurement.audit_actions import MeasurementAuditAction
 from kapclinic.measurement.models import Assessment, LicensedWording
@@ -23,8 +23,7 @@ PATIENT_LIST_LIMIT: Final = 100
 
 def access_assessment(
     *,
-    actor: User,
-    memberships: list[StaffMembership],
+    actor: Actor,
     public_id: UUID,
     capability: Capability,
     action: MeasurementAuditAction,
@@ -39,7 +38,6 @@ def access_assessment(
         raise Http404
     access = access_patient(
         actor=actor,
-        memberships=memberships,
         public_id=assessment.patient.public_id,
         capability=capability,
         action=action,

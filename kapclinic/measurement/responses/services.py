@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -18,7 +18,7 @@ from uuid import UUID
 
 from django.db import transaction
 
-from kapclinic.accounts.models import User
+from kapclinic.accounts.actor import PATIENT_BY_LINK, Actor, AnyActor
 from kapclinic.audit.models import Operation
 from kapclinic.core.reasons import clean_reason
 from kapclinic.measurement.assignments.outbox import queue_after_commit
@@ -61,8 +61,7 @@ def instrument_of(assessment: Assessment) -> Instrument:
 def _audit(
     assessment: Assessment,
     *,
-    actor: User | None,
-    roles: Iterable[str],
+    actor: AnyActor,
     operation: Operation,
     action: MeasurementAuditAction,
     changes: dict[str, tuple[Any, Any]] | None = None,
@@ -70,7 +69,6 @@ def _audit(
 ) -> None:
     record_event(
         actor=actor,
-        roles=roles,
         operation=operation,
         action=action,
         patient=assessment.patient,
@@ -83,8 +81,7 @@ def _audit(
 @transaction.atomic
 def start_assessment(
     *,
-    actor: User | None,
-    roles: Iterable[str],
+    actor: AnyActor,
     patient: Patient,
     instrument_code: str,
     mode: Mode,
@@ -104,12 +101,11 @@ def start_assessment(
         mode=mode,
         occasion=occasion,
         session_ref=session_ref,
-        started_by=actor,
+        started_by=actor.user,
     )
     _audit(
         assessment,
         actor=actor,
-        roles=roles,
         operation=Operation.CREATE,
         action=MeasurementAuditAction.STARTED,
         detail={"instrument": instrument.code, "version": instrument.version, "mode": mode},
@@ -174,8 +170,7 @@ def _checked(instrument: Instrument, answers: Mapping[str, int]) -> dict[str, in
 @transaction.atomic
 def save_answers(
     *,
-    actor: User | None,
-    roles: Iterable[str],
+    actor: AnyActor,
     assessment: Assessment,
     answers: Mapping[str, int],
 ) -> Assessment:
@@ -196,7 +191,6 @@ def save_answers(
     _audit(
         assessment,
         actor=actor,
-        roles=roles,
         operation=Operation.UPDATE,
         action=MeasurementAuditAction.ANSWERS_SAVED,
         changes={k: (old.get(k), v) for k, v in merged.items() if old.get(k) != v},
@@ -271,8 +265,7 @@ class Completion:
 @transaction.atomic
 def complete_assessment(
     *,
-    actor: User | None,
-    roles: Iterable[str],
+    actor: AnyActor,
     assessment: Assessment,
     answers: Mapping[str, int] | None = None,
     now: datetime,
@@ -295,11 +288,10 @@ def complete_assessment(
     assessment.save()
     urgent = _raise_safety_tasks(assessment, instrument, now)
     # Its plan assignment; completing it may schedule the next follow-up, e-mailed when due.
-    queue_after_commit(mark_answered(actor=actor, roles=roles, assessment=assessment, now=now))
+    queue_after_commit(mark_answered(actor=actor, assessment=assessment, now=now))
     _audit(
         assessment,
         actor=actor,
-        roles=roles,
         operation=Operation.UPDATE,
         action=MeasurementAuditAction.COMPLETED,
         changes={"status": (Assessment.Status.IN_PROGRESS, Assessment.Status.COMPLETED)},
@@ -311,8 +303,7 @@ def complete_assessment(
 @transaction.atomic
 def record_response(
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     patient: Patient,
     instrument_code: str,
     mode: Mode,
@@ -336,7 +327,6 @@ def record_response(
     if assignment_id is not None:
         return _record_for_assignment(
             actor=actor,
-            roles=roles,
             patient=patient,
             instrument_code=instrument_code,
             occasion=occasion,
@@ -357,7 +347,7 @@ def record_response(
         occasion=occasion,
         session_ref=session_ref,
         answers=merged,
-        started_by=actor,
+        started_by=actor.user,
         completed_at=now,
     )
     store_score(assessment, score(instrument, merged))
@@ -367,7 +357,6 @@ def record_response(
     _audit(
         assessment,
         actor=actor,
-        roles=roles,
         operation=Operation.CREATE,
         action=MeasurementAuditAction.RECORDED,
         detail={
@@ -384,8 +373,7 @@ def record_response(
 
 def _record_for_assignment(
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     patient: Patient,
     instrument_code: str,
     occasion: Occasion | None,
@@ -416,7 +404,6 @@ def _record_for_assignment(
     if current is None or current.status != Assessment.Status.IN_PROGRESS:
         current = start_assessment(
             actor=actor,
-            roles=roles,
             patient=patient,
             instrument_code=instrument_code,
             mode=Mode.STAFF,
@@ -427,23 +414,19 @@ def _record_for_assignment(
         assignment.save(update_fields=["assessment", "updated_at"])
         record_event(
             actor=actor,
-            roles=roles,
             operation=Operation.UPDATE,
             action=MeasurementAuditAction.ASSIGNMENT_STARTED,
             patient=patient,
             target=assignment,
             detail={"assessment": str(current.public_id)},
         )
-    return complete_assessment(
-        actor=actor, roles=roles, assessment=current, answers=answers, now=now
-    )
+    return complete_assessment(actor=actor, assessment=current, answers=answers, now=now)
 
 
 @transaction.atomic
 def amend_assessment(
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     original: Assessment,
     answers: Mapping[str, int],
     reason: str,
@@ -475,7 +458,7 @@ def amend_assessment(
         occasion=original.occasion,
         session_ref=original.session_ref,
         answers=merged,
-        started_by=actor,
+        started_by=actor.user,
         completed_at=original.completed_at,  # the answers describe that moment, not now
         amends=original,
         amendment_reason=reason,
@@ -486,20 +469,17 @@ def amend_assessment(
     _audit(
         amended,
         actor=actor,
-        roles=roles,
         operation=Operation.CREATE,
         action=MeasurementAuditAction.AMENDED,
         changes={k: (original.answers.get(k), v) for k, v in merged.items()},
         detail={"amends": str(original.public_id), "reason": reason},
     )
-    follow_amendment(actor=actor, roles=roles, original=original, amended=amended)
+    follow_amendment(actor=actor, original=original, amended=amended)
     return amended
 
 
 @transaction.atomic
-def enter_in_error(
-    *, actor: User, roles: Iterable[str], assessment: Assessment, reason: str
-) -> Assessment:
+def enter_in_error(*, actor: Actor, assessment: Assessment, reason: str) -> Assessment:
     """Withdraw a response recorded by mistake (wrong patient, test entry): kept, not counted.
     The plan assignment it answered, if any, is open again (``release_withdrawn``)."""
     reason = clean_reason(reason, minimum=MIN_REASON_LENGTH, error=AssessmentError)
@@ -517,15 +497,12 @@ def enter_in_error(
     _audit(
         assessment,
         actor=actor,
-        roles=roles,
         operation=Operation.UPDATE,
         action=MeasurementAuditAction.ENTERED_IN_ERROR,
         changes={"status": (old, assessment.status)},
         detail={"reason": reason},
     )
-    queue_after_commit(
-        release_withdrawn(actor=actor, roles=roles, assessment=assessment, reason=reason)
-    )
+    queue_after_commit(release_withdrawn(actor=actor, assessment=assessment, reason=reason))
     return assessment
 
 
@@ -539,8 +516,7 @@ def hash_token(token: str) -> str:
 @transaction.atomic
 def issue_link(
     *,
-    actor: User | None,
-    roles: Iterable[str],
+    actor: AnyActor,
     assessment: Assessment,
     now: datetime,
     lifetime: timedelta = LINK_LIFETIME,
@@ -556,14 +532,13 @@ def issue_link(
     link = AssessmentLink.objects.create(
         assessment=assessment,
         token_hash=hash_token(token),
-        created_by=actor,
+        created_by=actor.user,
         created_at=now,
         expires_at=now + lifetime,
     )
     _audit(
         assessment,
         actor=actor,
-        roles=roles,
         operation=Operation.CREATE,
         action=MeasurementAuditAction.LINK_ISSUED,
         detail={"link": str(link.public_id), "expires_at": link.expires_at.isoformat()},
@@ -596,8 +571,7 @@ def open_link(token: str, *, now: datetime) -> Assessment:
     link.save(update_fields=["opened_at"])
     _audit(
         link.assessment,
-        actor=None,
-        roles=("patient",),
+        actor=PATIENT_BY_LINK,
         operation=Operation.READ,
         action=MeasurementAuditAction.LINK_OPENED,
         detail={"link": str(link.public_id)},

@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kapclinic.accounts.actor import PATIENT_BY_LINK, AnyActor
 from kapclinic.accounts.permissions import Capability, requires
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.accounts.views import recheck_password
@@ -47,7 +48,8 @@ from kapclinic.measurement.responses.services import (
     start_assessment,
 )
 from kapclinic.measurement.safety.selectors import has_urgent_task, list_assessment_tasks
-from kapclinic.patients.selectors import PatientAccess, access_patient
+from kapclinic.patients.access import access_patient, access_record
+from kapclinic.patients.selectors import PatientAccess
 
 # The browser session key that carries an opened one-time link's response (never in the URL).
 LINK_SESSION_KEY = "questionnaire_link_assessment"
@@ -73,12 +75,8 @@ def questions(
 
 def _assessment(request: ClinicRequest, public_id: UUID) -> tuple[Assessment, PatientAccess]:
     """An assessment of a patient the user may give questionnaires to, else 404."""
-    return access_assessment(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.ADMINISTER_QUESTIONNAIRES,
-        action=MeasurementAuditAction.ASSESSMENT_OPENED,
+    return access_record(
+        request, access_assessment, public_id, action=MeasurementAuditAction.ASSESSMENT_OPENED
     )
 
 
@@ -86,13 +84,7 @@ def _assessment(request: ClinicRequest, public_id: UUID) -> tuple[Assessment, Pa
 @requires(Capability.ADMINISTER_QUESTIONNAIRES)
 def patient_questionnaires(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     """The patient's questionnaires: start one in the clinic or for a link."""
-    access = access_patient(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.ADMINISTER_QUESTIONNAIRES,
-        action=MeasurementAuditAction.QUESTIONNAIRES_OPENED,
-    )
+    access = access_patient(request, public_id, action=MeasurementAuditAction.QUESTIONNAIRES_OPENED)
     patient = access.patient
     error = ""
     choices = list_instrument_choices(patient.clinic_id)
@@ -107,8 +99,7 @@ def patient_questionnaires(request: ClinicRequest, public_id: UUID) -> HttpRespo
         else:
             try:
                 assessment = start_assessment(
-                    actor=request.user,
-                    roles=access.roles,
+                    actor=access.actor,
                     patient=patient,
                     instrument_code=code,
                     mode=mode,
@@ -140,9 +131,7 @@ def patient_questionnaires(request: ClinicRequest, public_id: UUID) -> HttpRespo
 def _show_new_link(
     request: ClinicRequest, access: PatientAccess, assessment: Assessment
 ) -> HttpResponse:
-    token = issue_link(
-        actor=request.user, roles=access.roles, assessment=assessment, now=timezone.now()
-    )
+    token = issue_link(actor=access.actor, assessment=assessment, now=timezone.now())
     url = request.build_absolute_uri(reverse("questionnaire-link", args=[token]))
     # Shown once (only its hash is kept): never redirect with it, never log it.
     response = render(
@@ -166,7 +155,7 @@ def new_link(request: ClinicRequest, public_id: UUID) -> HttpResponse:
 
 
 def _apply_answers(
-    request: HttpRequest, assessment: Assessment, *, actor: Any, roles: Any
+    request: HttpRequest, assessment: Assessment, *, actor: AnyActor
 ) -> tuple[str, dict[str, int], tuple[str, ...], str]:
     """Apply a POST of the questionnaire form: ("saved" | "completed" | "error", answers shown,
     items in error, message)."""
@@ -176,10 +165,10 @@ def _apply_answers(
         posted = parse_answers(instrument, raw)
         if request.POST.get("action") == "complete":
             done = complete_assessment(
-                actor=actor, roles=roles, assessment=assessment, answers=posted, now=timezone.now()
+                actor=actor, assessment=assessment, answers=posted, now=timezone.now()
             )
             return "completed", done.assessment.answers, (), ""
-        saved = save_answers(actor=actor, roles=roles, assessment=assessment, answers=posted)
+        saved = save_answers(actor=actor, assessment=assessment, answers=posted)
     except AssessmentError as error:
         if request.POST.get("action") == "complete" and is_completed(assessment):
             # Finished by a request that crossed this one (a second tap, a browser's retry):
@@ -203,8 +192,7 @@ def answer_questionnaire(
     request: HttpRequest,
     assessment: Assessment,
     *,
-    actor: Any,
-    roles: Any,
+    actor: AnyActor,
     form_action: str,
     page_template: str,
     context: dict[str, Any],
@@ -223,9 +211,7 @@ def answer_questionnaire(
     errors: tuple[str, ...] = ()
     status, message = "shown", ""
     if request.method == "POST":
-        status, answers, errors, message = _apply_answers(
-            request, assessment, actor=actor, roles=roles
-        )
+        status, answers, errors, message = _apply_answers(request, assessment, actor=actor)
         if status == "completed":
             return None
     shown = questions(instrument, answers, errors)
@@ -292,8 +278,7 @@ def administer(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     response = answer_questionnaire(
         request,
         assessment,
-        actor=request.user,
-        roles=access.roles,
+        actor=access.actor,
         form_action=here,
         page_template=(
             "measurement/patient_mode/questionnaire.html"
@@ -336,9 +321,7 @@ def enter_patient_mode(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     if assessment.status != Assessment.Status.IN_PROGRESS:
         messages.error(request, "This questionnaire is finished: there is nothing to hand over.")
         return redirect("measurement:administer", public_id=assessment.public_id)
-    patient_mode.enter(
-        actor=request.user, roles=access.roles, assessment=assessment, session=request.session
-    )
+    patient_mode.enter(actor=access.actor, assessment=assessment, session=request.session)
     return redirect("measurement:administer", public_id=assessment.public_id)
 
 
@@ -364,8 +347,7 @@ def leave_patient_mode(request: ClinicRequest) -> HttpResponse:
             return check.signed_out
         if check.ok:
             patient_mode.leave(
-                actor=request.user,
-                roles=access.roles,
+                actor=access.actor,
                 assessment=assessment,
                 session=request.session,
             )
@@ -414,8 +396,7 @@ def amend(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     try:
         answers = parse_answers(instrument, {k: str(v) for k, v in request.POST.items()})
         amended = amend_assessment(
-            actor=request.user,
-            roles=access.roles,
+            actor=access.actor,
             original=assessment,
             answers=answers,
             reason=request.POST.get("reason", ""),
@@ -434,8 +415,7 @@ def entered_in_error(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     assessment, access = _assessment(request, public_id)
     try:
         enter_in_error(
-            actor=request.user,
-            roles=access.roles,
+            actor=access.actor,
             assessment=assessment,
             reason=request.POST.get("reason", ""),
         )
@@ -480,8 +460,7 @@ def questionnaire(request: HttpRequest) -> HttpResponse:
     response = answer_questionnaire(
         request,
         assessment,
-        actor=None,
-        roles=("patient",),
+        actor=PATIENT_BY_LINK,
         form_action=reverse("questionnaire"),
         page_template="measurement/questionnaire_public.html",
         context={"clinic": assessment.clinic, "public": True},

@@ -36,7 +36,8 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from kapclinic.accounts.models import Clinic, StaffMembership, User
+from kapclinic.accounts.actor import Actor, AnyActor
+from kapclinic.accounts.models import Clinic
 from kapclinic.accounts.permissions import Capability, allows
 from kapclinic.accounts.services import notify_clinic_admins
 from kapclinic.audit import services as audit
@@ -87,15 +88,13 @@ class SafetyAction(models.TextChoices):
 def _audit(
     task: SafetyTask,
     *,
-    actor: User | None,
-    roles: Iterable[str],
+    actor: AnyActor,
     action: MeasurementAuditAction,
     changes: dict[str, tuple[object, object]],
     detail: dict[str, object] | None = None,
 ) -> None:
     record_event(
         actor=actor,
-        roles=roles,
         operation=Operation.UPDATE,
         action=action,
         patient=task.patient,
@@ -120,8 +119,7 @@ def _when(moment: datetime, clinic: Clinic) -> str:
 @transaction.atomic
 def acknowledge_safety_task(
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     task: SafetyTask,
     action: str,
     note: str,
@@ -133,8 +131,7 @@ def acknowledge_safety_task(
     Raises SafetyTaskError for a role that may not acknowledge, an unknown action, "other"
     without a note of at least MIN_NOTE_LENGTH visible characters, or a task someone already
     acknowledged (two clinicians at once: the first wins, the second is told who did it)."""
-    roles = frozenset(roles)
-    if not allows(roles, Capability.ACKNOWLEDGE_SAFETY):
+    if not allows(actor.roles, Capability.ACKNOWLEDGE_SAFETY):
         msg = "Only a clinician (prescriber, nurse or therapist) can acknowledge."
         raise SafetyTaskError(msg)
     if action not in SafetyAction.values:
@@ -156,7 +153,7 @@ def acknowledge_safety_task(
     updated = SafetyTask.objects.filter(pk=locked.pk, status=OPEN).update(
         status=ACKNOWLEDGED,
         acknowledged_at=now,
-        acknowledged_by=actor,
+        acknowledged_by=actor.user,
         action=action,
         action_note=note,
     )
@@ -167,7 +164,6 @@ def acknowledge_safety_task(
     _audit(
         locked,
         actor=actor,
-        roles=roles,
         action=MeasurementAuditAction.SAFETY_TASK_ACKNOWLEDGED,
         changes={
             "status": (OPEN, ACKNOWLEDGED),
@@ -250,8 +246,7 @@ def _checked(evaluation: Evaluation) -> Evaluation:
 @transaction.atomic
 def evaluate_safety_task(
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     task: SafetyTask,
     evaluation: Evaluation,
     now: datetime,
@@ -267,11 +262,10 @@ def evaluate_safety_task(
     choice (risk level, method, safety plan, disposition), empty risk or protective factors,
     a note shorter than MIN_NOTE_LENGTH visible characters, clearing at high or imminent risk,
     a task not acknowledged yet, or one already resolved."""
-    roles = frozenset(roles)
-    if not allows(roles, Capability.EVALUATE_SAFETY):
+    if not allows(actor.roles, Capability.EVALUATE_SAFETY):
         msg = "Only a prescriber or therapist can record the evaluation."
         raise SafetyTaskError(msg)
-    if evaluation.cleared_for_dosing and not allows(roles, Capability.CLEAR_SAFETY_HOLD):
+    if evaluation.cleared_for_dosing and not allows(actor.roles, Capability.CLEAR_SAFETY_HOLD):
         msg = (
             "Only a prescriber can clear the next dosing session: record your evaluation "
             "without clearing, and a prescriber will decide."
@@ -300,7 +294,7 @@ def evaluate_safety_task(
     old_values = {field: getattr(locked, field) for field in values}
     old_by = locked.evaluated_by_id
     updated = SafetyTask.objects.filter(pk=locked.pk, status=ACKNOWLEDGED).update(
-        status=new_status, evaluated_at=now, evaluated_by=actor, **values
+        status=new_status, evaluated_at=now, evaluated_by=actor.user, **values
     )
     if updated != 1:
         msg = "Someone resolved this task a moment ago: reload the page."
@@ -309,12 +303,11 @@ def evaluate_safety_task(
     _audit(
         locked,
         actor=actor,
-        roles=roles,
         action=MeasurementAuditAction.SAFETY_TASK_EVALUATED,
         changes={
             "status": (ACKNOWLEDGED, new_status),
             **{field: (old_values[field], value) for field, value in values.items()},
-            "evaluated_by": (old_by, actor.pk),
+            "evaluated_by": (old_by, actor.user.pk),
         },
         detail={"cleared_for_dosing": evaluation.cleared_for_dosing},
     )
@@ -485,8 +478,7 @@ def list_recently_resolved(clinic: Clinic, limit: int = RECENTLY_RESOLVED) -> li
 
 def access_safety_task(
     *,
-    actor: User,
-    memberships: list[StaffMembership],
+    actor: Actor,
     public_id: UUID,
     capability: Capability,
     action: MeasurementAuditAction,
@@ -504,7 +496,6 @@ def access_safety_task(
         raise Http404
     access = access_patient(
         actor=actor,
-        memberships=memberships,
         public_id=task.patient.public_id,
         capability=capability,
         action=action,

@@ -39,6 +39,7 @@ from kapclinic.measurement.safety.services import (
     list_recently_resolved,
     safety_banner,
 )
+from kapclinic.patients.access import access_record
 from kapclinic.patients.selectors import PatientAccess
 
 ASQ: Final = "asq"  # public domain (NIMH): kapclinic can always give it
@@ -175,12 +176,8 @@ def _task_page(
 @require_GET
 @requires(Capability.VIEW_SAFETY_TASKS)
 def task_detail(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    task, access = access_safety_task(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.VIEW_SAFETY_TASKS,
-        action=MeasurementAuditAction.SAFETY_TASK_OPENED,
+    task, access = access_record(
+        request, access_safety_task, public_id, action=MeasurementAuditAction.SAFETY_TASK_OPENED
     )
     return _task_page(request, task, access)
 
@@ -188,19 +185,17 @@ def task_detail(request: ClinicRequest, public_id: UUID) -> HttpResponse:
 @require_POST
 @requires(Capability.ACKNOWLEDGE_SAFETY)
 def acknowledge(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    task, access = access_safety_task(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.ACKNOWLEDGE_SAFETY,
+    task, access = access_record(
+        request,
+        access_safety_task,
+        public_id,
         action=MeasurementAuditAction.SAFETY_TASK_ACKNOWLEDGE_OPENED,
     )
     form = AcknowledgeForm(request.POST)
     if form.is_valid():
         try:
             acknowledge_safety_task(
-                actor=request.user,
-                roles=access.roles,
+                actor=access.actor,
                 task=task,
                 action=form.cleaned_data["action"],
                 note=form.cleaned_data["note"],
@@ -218,19 +213,17 @@ def acknowledge(request: ClinicRequest, public_id: UUID) -> HttpResponse:
 @require_POST
 @requires(Capability.EVALUATE_SAFETY)
 def evaluate(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    task, access = access_safety_task(
-        actor=request.user,
-        memberships=request.memberships,
-        public_id=public_id,
-        capability=Capability.EVALUATE_SAFETY,
+    task, access = access_record(
+        request,
+        access_safety_task,
+        public_id,
         action=MeasurementAuditAction.SAFETY_TASK_EVALUATE_OPENED,
     )
     form = EvaluateForm(request.POST)
     if form.is_valid():
         try:
             done = evaluate_safety_task(
-                actor=request.user,
-                roles=access.roles,
+                actor=access.actor,
                 task=task,
                 evaluation=form.evaluation(),
                 now=timezone.now(),

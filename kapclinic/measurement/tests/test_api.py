@@ -14,6 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.audit.models import AuditEvent
 from kapclinic.measurement.models import Assessment, Assignment, SafetyTask
@@ -101,7 +102,7 @@ PHQ9_NO_ALERT = {f"phq9_{n}": 1 for n in range(1, 9)} | {"phq9_9": 0}
 def test_a_posted_response_is_audited_once_with_what_was_recorded(
     patient: Patient, client_for: Callable[[Role], Client]
 ) -> None:
-    before = AuditEvent.objects.aggregate(last=Max("position"))["last"] or 0
+    before = AuditEvent.objects.aggregate(last=Max("id"))["last"] or 0
 
     status, body = _post(
         client_for(Role.NURSE),
@@ -110,7 +111,7 @@ def test_a_posted_response_is_audited_once_with_what_was_recorded(
     )
 
     assert status == 201
-    entries = list(AuditEvent.objects.filter(position__gt=before))
+    entries = list(AuditEvent.objects.filter(id__gt=before))
     assert [e.action for e in entries] == ["measurement.recorded"]
     entry = entries[0]
     stored = Assessment.objects.get(patient=patient)
@@ -154,7 +155,12 @@ def _enrolled(patient: Patient, nurse: User) -> None:
     """Enrolled with a course starting in two days: its baseline PHQ-9 and GAD-7 are due now."""
     plan = ensure_default_plan(clinic=patient.clinic)
     starts_on = timezone.localdate() + timedelta(days=2)
-    enrol(actor=nurse, roles=(Role.NURSE,), patient=patient, plan=plan, starts_on=starts_on)
+    enrol(
+        actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
+        patient=patient,
+        plan=plan,
+        starts_on=starts_on,
+    )
 
 
 def test_a_tablet_lists_whats_due_and_answering_it_takes_it_off_the_worklist(
@@ -249,8 +255,7 @@ def test_answering_an_assignment_whose_link_was_sent_completes_that_response(
     _enrolled(patient, nurse)
     gad7 = Assignment.objects.get(patient=patient, instrument_code="gad7")
     send_link(
-        actor=nurse,
-        roles=(Role.NURSE,),
+        actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
         assignment=gad7,
         now=timezone.now(),
         link_for=lambda token: f"https://kap.example.org/q/{token}/",

@@ -10,6 +10,7 @@ from uuid import uuid4
 
 import pytest
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.measurement.models import Occasion
 from kapclinic.measurement.outcomes.graph import SessionMark, build_outcome_chart
@@ -160,10 +161,13 @@ def test_only_completed_responses_count(patient: Patient, nurse: User, start: da
         answers=phq9_answers(3),
         at=start + timedelta(days=1),
     )
-    enter_in_error(actor=nurse, roles=NURSE, assessment=wrong, reason="recorded for a colleague")
+    enter_in_error(
+        actor=Actor(user=nurse, roles=frozenset(NURSE)),
+        assessment=wrong,
+        reason="recorded for a colleague",
+    )
     amend_assessment(
-        actor=nurse,
-        roles=NURSE,
+        actor=Actor(user=nurse, roles=frozenset(NURSE)),
         original=kept,
         answers=phq9_answers(12),
         reason="item 3 was misread by the nurse",
@@ -238,8 +242,7 @@ def test_completed_questionnaires_are_on_the_timeline_and_struck_when_replaced(
 ) -> None:
     first = record(nurse=nurse, patient=patient, code="phq9", answers=phq9_answers(14), at=start)
     amend_assessment(
-        actor=nurse,
-        roles=NURSE,
+        actor=Actor(user=nurse, roles=frozenset(NURSE)),
         original=first,
         answers=phq9_answers(15),
         reason="item 3 was misread by the nurse",
@@ -253,7 +256,11 @@ def test_completed_questionnaires_are_on_the_timeline_and_struck_when_replaced(
         at=start + timedelta(days=1),
         session_ref=uuid4(),
     )
-    enter_in_error(actor=nurse, roles=NURSE, assessment=wrong, reason="the wrong patient's form")
+    enter_in_error(
+        actor=Actor(user=nurse, roles=frozenset(NURSE)),
+        assessment=wrong,
+        reason="the wrong patient's form",
+    )
 
     entries = list(timeline_assessments(patient, 10))
 

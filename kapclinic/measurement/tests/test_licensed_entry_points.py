@@ -21,6 +21,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.accounts.tests.helpers import staff_of
 from kapclinic.measurement.assignments.rules import PlanSpec, RuleSpec
@@ -141,7 +142,9 @@ def _link_plan(clinic: Clinic, actor: User) -> Any:
     spec = PlanSpec(
         code="cssrs", version=1, name="C-SSRS", description="", source="test", rules=rules
     )
-    return create_plan(actor=actor, roles={Role.NURSE}, clinic=clinic, spec=spec)
+    return create_plan(
+        actor=Actor(user=actor, roles=frozenset({Role.NURSE})), clinic=clinic, spec=spec
+    )
 
 
 def _enrolled(clinic: Clinic, *, email: str) -> Assignment:
@@ -150,8 +153,7 @@ def _enrolled(clinic: Clinic, *, email: str) -> Assignment:
     Patient.objects.filter(pk=patient.pk).update(email=email)
     patient.refresh_from_db()
     enrol(
-        actor=nurse,
-        roles={Role.NURSE},
+        actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
         patient=patient,
         plan=_link_plan(clinic, nurse),
         starts_on=START,
@@ -233,16 +235,14 @@ def test_the_safety_task_offers_the_screener_on_the_tablet_only_where_it_is_load
     def task_page(clinic: Clinic) -> str:
         nurse = staff_of(clinic, Role.NURSE)
         assessment = start_assessment(
-            actor=nurse,
-            roles={Role.NURSE},
+            actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
             patient=_patient(clinic),
             instrument_code="phq9",
             mode=Mode.STAFF,
         )
         answers = {f"phq9_{n}": 0 for n in range(1, 9)} | {"phq9_9": 1}
         complete_assessment(
-            actor=nurse,
-            roles={Role.NURSE},
+            actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
             assessment=assessment,
             answers=answers,
             now=timezone.now(),
@@ -285,8 +285,7 @@ def test_a_response_in_progress_stops_being_shown_when_the_wording_is_retired(
     url = reverse("measurement:administer", args=[assessment.public_id])
     nurse.post(url, {"cssrs_1": "0"})
     retire_wording(
-        actor=clinic_admin(clinics[0]),
-        roles={Role.CLINIC_ADMIN},
+        actor=Actor(user=clinic_admin(clinics[0]), roles=frozenset({Role.CLINIC_ADMIN})),
         wording=wording,
         reason="The licence ended this month.",
         now=timezone.now(),

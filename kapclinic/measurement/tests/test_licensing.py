@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role
 from kapclinic.audit.models import AuditEvent
 from kapclinic.measurement.instruments import get_instrument
@@ -173,8 +174,7 @@ def test_a_refused_load_writes_nothing(
     }
     with pytest.raises(LicensedWordingError) as refused:
         load_wording(
-            actor=clinic_admin(clinics[0]),
-            roles={Role.CLINIC_ADMIN},
+            actor=Actor(user=clinic_admin(clinics[0]), roles=frozenset({Role.CLINIC_ADMIN})),
             clinic=clinics[0],
             now=timezone.now(),
             **arguments,  # type: ignore[arg-type]
@@ -189,15 +189,13 @@ def test_retiring_needs_a_reason_and_is_audited(clinics: list[Clinic]) -> None:
     admin = clinic_admin(clinics[0])
     with pytest.raises(LicensedWordingError, match="at least 10"):
         retire_wording(
-            actor=admin,
-            roles={Role.CLINIC_ADMIN},
+            actor=Actor(user=admin, roles=frozenset({Role.CLINIC_ADMIN})),
             wording=wording,
             reason="\u202e" * 20,
             now=timezone.now(),
         )
     retired = retire_wording(
-        actor=admin,
-        roles={Role.CLINIC_ADMIN},
+        actor=Actor(user=admin, roles=frozenset({Role.CLINIC_ADMIN})),
         wording=wording,
         reason="The licence ended this month.",
         now=timezone.now(),
@@ -213,8 +211,7 @@ def test_retiring_needs_a_reason_and_is_audited(clinics: list[Clinic]) -> None:
     assert not instrument_for_clinic(clinics[0].pk, CSSRS).has_texts
     with pytest.raises(LicensedWordingError, match="no longer in use"):
         retire_wording(
-            actor=admin,
-            roles={Role.CLINIC_ADMIN},
+            actor=Actor(user=admin, roles=frozenset({Role.CLINIC_ADMIN})),
             wording=wording,
             reason="Once more, by mistake.",
             now=timezone.now(),

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from kapclinic.accounts.actor import SYSTEM, Actor
 from kapclinic.accounts.models import AuthThrottleEvent, Clinic, Role, User
 from kapclinic.accounts.session_state import LAST_ACTIVITY_KEY
 from kapclinic.audit.models import AuditEvent
@@ -32,8 +33,7 @@ def nurse(clinics: list[Clinic], demo_user: Callable[[Role], User]) -> User:
 def assessment(clinics: list[Clinic], nurse: User) -> Assessment:
     patient = Patient.objects.filter(clinic=clinics[0], merged_into=None).order_by("id")[0]
     return start_assessment(
-        actor=nurse,
-        roles={Role.NURSE},
+        actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
         patient=patient,
         instrument_code="phq9",
         mode=Mode.STAFF,
@@ -186,7 +186,7 @@ def test_another_clinics_questionnaire_cannot_be_handed_over(
 ) -> None:
     theirs = Patient.objects.exclude(clinic__memberships__user=nurse).order_by("id")[0]
     assessment = start_assessment(
-        actor=None, roles=(), patient=theirs, instrument_code="gad7", mode=Mode.STAFF
+        actor=SYSTEM, patient=theirs, instrument_code="gad7", mode=Mode.STAFF
     )
     client = client_for(Role.NURSE)
     url = reverse("measurement:patient-mode-enter", args=[assessment.public_id])

@@ -16,6 +16,7 @@ from django.test import override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.audit.models import AuditEvent
 from kapclinic.measurement.assignments.rules import PlanSpec, RuleSpec
@@ -67,7 +68,12 @@ def nurse(demo_user: Callable[[Role], User]) -> User:
 
 def _enrol(patient: Patient, nurse: User, starts_on: date = START) -> PlanEnrolment:
     plan = ensure_default_plan(clinic=patient.clinic)
-    return enrol(actor=nurse, roles=NURSE, patient=patient, plan=plan, starts_on=starts_on)
+    return enrol(
+        actor=Actor(user=nurse, roles=frozenset(NURSE)),
+        patient=patient,
+        plan=plan,
+        starts_on=starts_on,
+    )
 
 
 def _baseline(patient: Patient) -> list[Assignment]:
@@ -121,11 +127,12 @@ def test_staff_mode_started_cancelled_and_unreachable_ones_are_left_to_staff(
     started, cancelled, no_email, session = _patients(clinics[0], 4)
     for p in (started, cancelled, no_email, session):
         _enrol(p, nurse)
-    start_assignment(actor=nurse, roles=NURSE, assignment=_baseline(started)[0])
+    start_assignment(
+        actor=Actor(user=nurse, roles=frozenset(NURSE)), assignment=_baseline(started)[0]
+    )
     for a in _baseline(cancelled):
         cancel_assignment(
-            actor=nurse,
-            roles=NURSE,
+            actor=Actor(user=nurse, roles=frozenset(NURSE)),
             assignment=a,
             reason="declined by phone",
             now=IN_BASELINE_WINDOW,
@@ -222,8 +229,12 @@ def test_one_refused_link_does_not_stop_the_sweep(
     spec = PlanSpec(
         code="licensed", version=1, name="Licensed", description="", source="test", rules=rules
     )
-    plan = create_plan(actor=nurse, roles=NURSE, clinic=patient.clinic, spec=spec)
-    enrol(actor=nurse, roles=NURSE, patient=patient, plan=plan, starts_on=START)
+    plan = create_plan(
+        actor=Actor(user=nurse, roles=frozenset(NURSE)), clinic=patient.clinic, spec=spec
+    )
+    enrol(
+        actor=Actor(user=nurse, roles=frozenset(NURSE)), patient=patient, plan=plan, starts_on=START
+    )
 
     result = send_due_links(now=IN_BASELINE_WINDOW)
 
@@ -274,10 +285,11 @@ def test_answering_and_withdrawing_queue_the_links_they_make_due(
 
     answered_at = ended_at + timedelta(days=29)
     with override_settings(TASKS=DEFERRING), django_capture_on_commit_callbacks(execute=True):
-        assessment = start_assignment(actor=nurse, roles=NURSE, assignment=first)
+        assessment = start_assignment(
+            actor=Actor(user=nurse, roles=frozenset(NURSE)), assignment=first
+        )
         complete_assessment(
-            actor=nurse,
-            roles=NURSE,
+            actor=Actor(user=nurse, roles=frozenset(NURSE)),
             assessment=assessment,
             answers=answer_all(get_instrument("phq9"), highest=False),
             now=answered_at,
@@ -287,7 +299,11 @@ def test_answering_and_withdrawing_queue_the_links_they_make_due(
     assert [queued(a) for a in second] == [[a.due_at] for a in second]
 
     with override_settings(TASKS=DEFERRING), django_capture_on_commit_callbacks(execute=True):
-        enter_in_error(actor=nurse, roles=NURSE, assessment=assessment, reason="the wrong patient")
+        enter_in_error(
+            actor=Actor(user=nurse, roles=frozenset(NURSE)),
+            assessment=assessment,
+            reason="the wrong patient",
+        )
     first.refresh_from_db()
     assert first.status == Assignment.Status.OPEN
     assert queued(first) == [first.due_at, first.due_at]  # queued again, for its due time
@@ -302,7 +318,9 @@ def test_a_response_entered_in_error_has_its_link_sent_again(
     phq9 = Assignment.objects.get(patient=patient, instrument_code="phq9")
     assert phq9.assessment is not None
     enter_in_error(
-        actor=nurse, roles=NURSE, assessment=phq9.assessment, reason="sent to an old address"
+        actor=Actor(user=nurse, roles=frozenset(NURSE)),
+        assessment=phq9.assessment,
+        reason="sent to an old address",
     )
 
     later = IN_BASELINE_WINDOW + timedelta(hours=2)

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.audit.models import AuditEvent
 from kapclinic.measurement.models import Assignment, Occasion, PlanEnrolment
@@ -48,7 +49,12 @@ def enrolment(patient: Patient, nurse: User) -> PlanEnrolment:
     """Enrolled on 28 November for a course starting on 1 December (rows written then)."""
     plan = ensure_default_plan(clinic=patient.clinic)
     with time_machine.travel(ENROLLED_AT, tick=False):
-        return enrol(actor=nurse, roles=NURSE, patient=patient, plan=plan, starts_on=START)
+        return enrol(
+            actor=Actor(user=nurse, roles=frozenset(NURSE)),
+            patient=patient,
+            plan=plan,
+            starts_on=START,
+        )
 
 
 def _baseline(patient: Patient) -> list[Assignment]:
@@ -106,9 +112,15 @@ def test_a_missed_one_stays_missed_when_its_abandoned_response_is_withdrawn(
 ) -> None:
     phq9 = next(a for a in _baseline(patient) if a.instrument_code == "phq9")
     with time_machine.travel(ENROLLED_AT, tick=False):
-        abandoned = start_assignment(actor=nurse, roles=NURSE, assignment=phq9)
+        abandoned = start_assignment(
+            actor=Actor(user=nurse, roles=frozenset(NURSE)), assignment=phq9
+        )
     assert close_missed(now=phq9.overdue_at + timedelta(days=7)) == 2
-    enter_in_error(actor=nurse, roles=NURSE, assessment=abandoned, reason="never finished it")
+    enter_in_error(
+        actor=Actor(user=nurse, roles=frozenset(NURSE)),
+        assessment=abandoned,
+        reason="never finished it",
+    )
     phq9.refresh_from_db()
     assert phq9.status == Assignment.Status.MISSED
 
@@ -120,7 +132,12 @@ def test_the_sweep_command_reports_what_it_closed(
     plan = ensure_default_plan(clinic=patient.clinic)
     month_ago = timezone.now() - timedelta(days=30)
     with time_machine.travel(month_ago, tick=False):
-        enrol(actor=nurse, roles=NURSE, patient=patient, plan=plan, starts_on=month_ago.date())
+        enrol(
+            actor=Actor(user=nurse, roles=frozenset(NURSE)),
+            patient=patient,
+            plan=plan,
+            starts_on=month_ago.date(),
+        )
     call_command("sweep_measurement_plans")
     assert "Closed 2 questionnaire(s) as missed." in capsys.readouterr().out
 
@@ -138,8 +155,7 @@ def test_a_link_that_still_works_or_a_recent_change_postpones_missed(
     sent_at = usual - timedelta(days=1)
     with time_machine.travel(sent_at, tick=False):
         send_link(
-            actor=nurse,
-            roles=NURSE,
+            actor=Actor(user=nurse, roles=frozenset(NURSE)),
             assignment=phq9,
             now=sent_at,
             link_for=lambda token: f"https://kap.example.org/q/{token}/",
@@ -163,8 +179,7 @@ def test_a_sent_link_is_never_missed_while_it_still_works(
     sent_at = phq9.overdue_at + timedelta(hours=1)
     with time_machine.travel(sent_at, tick=False):
         send_link(
-            actor=nurse,
-            roles=NURSE,
+            actor=Actor(user=nurse, roles=frozenset(NURSE)),
             assignment=phq9,
             now=sent_at,
             link_for=lambda token: f"https://kap.example.org/q/{token}/",
@@ -183,7 +198,12 @@ def test_merged_records_and_ended_enrolments_are_not_swept(
     plan = ensure_default_plan(clinic=clinics[0])
     with time_machine.travel(ENROLLED_AT, tick=False):
         for p in (merged, ended):
-            enrol(actor=nurse, roles=NURSE, patient=p, plan=plan, starts_on=START)
+            enrol(
+                actor=Actor(user=nurse, roles=frozenset(NURSE)),
+                patient=p,
+                plan=plan,
+                starts_on=START,
+            )
     Patient.objects.filter(pk=merged.pk).update(
         merged_into=survivor, merged_at=ENROLLED_AT, merge_reason="duplicate record"
     )

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.measurement.models import Assessment, Assignment, PlanEnrolment
 from kapclinic.measurement.plans.links import send_due_links
@@ -38,7 +39,12 @@ def _patients(clinic: Clinic, n: int) -> list[Patient]:
 def _enrol(patients: list[Patient], nurse: User, starts_on: date = START) -> None:
     for patient in patients:
         plan = ensure_default_plan(clinic=patient.clinic)
-        enrol(actor=nurse, roles=NURSE, patient=patient, plan=plan, starts_on=starts_on)
+        enrol(
+            actor=Actor(user=nurse, roles=frozenset(NURSE)),
+            patient=patient,
+            plan=plan,
+            starts_on=starts_on,
+        )
 
 
 def _soon() -> date:

@@ -11,6 +11,7 @@ from uuid import uuid4
 import pytest
 from django.core import mail
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.audit.models import AuditEvent
 from kapclinic.measurement.assignments.rules import DEFAULT_PLAN, assignment_state
@@ -70,7 +71,9 @@ def nurse(demo_user: Callable[[Role], User]) -> User:
 @pytest.fixture
 def enrolment(patient: Patient, nurse: User) -> PlanEnrolment:
     plan = ensure_default_plan(clinic=patient.clinic)
-    return enrol(actor=nurse, roles=NURSE, patient=patient, plan=plan, starts_on=START)
+    return enrol(
+        actor=Actor(user=nurse, roles=frozenset(NURSE)), patient=patient, plan=plan, starts_on=START
+    )
 
 
 def _open(patient: Patient) -> list[tuple[str, str, str]]:
@@ -114,10 +117,20 @@ def test_a_second_enrolment_or_another_clinics_plan_is_refused(
     enrolment: PlanEnrolment, patient: Patient, nurse: User, clinics: list[Clinic]
 ) -> None:
     with pytest.raises(PlanError, match="already enrolled"):
-        enrol(actor=nurse, roles=NURSE, patient=patient, plan=enrolment.plan, starts_on=START)
+        enrol(
+            actor=Actor(user=nurse, roles=frozenset(NURSE)),
+            patient=patient,
+            plan=enrolment.plan,
+            starts_on=START,
+        )
     other = ensure_default_plan(clinic=clinics[1])
     with pytest.raises(PlanError, match="another clinic"):
-        enrol(actor=nurse, roles=NURSE, patient=patient, plan=other, starts_on=START)
+        enrol(
+            actor=Actor(user=nurse, roles=frozenset(NURSE)),
+            patient=patient,
+            plan=other,
+            starts_on=START,
+        )
     assert PlanEnrolment.objects.count() == 1
 
 
@@ -217,8 +230,7 @@ def test_due_and_overdue_follow_from_the_time_asked() -> None:
 def _complete(nurse: User, assessment: Assessment, now: datetime) -> None:
     definition = get_instrument(assessment.instrument_code)
     complete_assessment(
-        actor=nurse,
-        roles=NURSE,
+        actor=Actor(user=nurse, roles=frozenset(NURSE)),
         assessment=assessment,
         answers=answer_all(definition, highest=False),
         now=now,
@@ -231,18 +243,21 @@ def test_completing_the_started_response_completes_the_assignment(
     session = uuid4()
     on_session_scheduled(patient=patient, session_ref=session, starts_at=SESSION_AT)
     mood = Assignment.objects.get(session_ref=session, instrument_code="mood_0_10")
-    assessment = start_assignment(actor=nurse, roles=NURSE, assignment=mood)
+    assessment = start_assignment(actor=Actor(user=nurse, roles=frozenset(NURSE)), assignment=mood)
     assert (assessment.occasion, assessment.session_ref) == (Occasion.PRE_SESSION, session)
     assert assessment.mode == Mode.STAFF
     # Starting again opens the same response.
-    assert start_assignment(actor=nurse, roles=NURSE, assignment=mood) == assessment
+    assert (
+        start_assignment(actor=Actor(user=nurse, roles=frozenset(NURSE)), assignment=mood)
+        == assessment
+    )
     _complete(nurse, assessment, SESSION_AT - timedelta(minutes=30))
     mood.refresh_from_db()
     assert mood.status == Assignment.Status.COMPLETED
     assert mood.completed_at == SESSION_AT - timedelta(minutes=30)
     assert AuditEvent.objects.filter(action="measurement.assignment_completed").count() == 1
     with pytest.raises(PlanError, match="completed already"):
-        start_assignment(actor=nurse, roles=NURSE, assignment=mood)
+        start_assignment(actor=Actor(user=nurse, roles=frozenset(NURSE)), assignment=mood)
 
 
 def test_answering_the_latest_follow_up_schedules_the_next_one(
@@ -251,13 +266,21 @@ def test_answering_the_latest_follow_up_schedules_the_next_one(
     on_course_ended(patient=patient, ended_at=ENDED_AT)
     first = Assignment.objects.get(instrument_code="phq9", sequence=1)
     answered_at = ENDED_AT + timedelta(days=29)
-    _complete(nurse, start_assignment(actor=nurse, roles=NURSE, assignment=first), answered_at)
+    _complete(
+        nurse,
+        start_assignment(actor=Actor(user=nurse, roles=frozenset(NURSE)), assignment=first),
+        answered_at,
+    )
     second = Assignment.objects.filter(occasion=Occasion.FOLLOW_UP, sequence=2)
     assert {a.instrument_code for a in second} == {"phq9", "gad7"}
     assert {a.anchor_at for a in second} == {ENDED_AT + timedelta(days=60)}
     # Answering the GAD-7 of the first follow-up adds nothing more.
     gad7 = Assignment.objects.get(instrument_code="gad7", sequence=1)
-    _complete(nurse, start_assignment(actor=nurse, roles=NURSE, assignment=gad7), answered_at)
+    _complete(
+        nurse,
+        start_assignment(actor=Actor(user=nurse, roles=frozenset(NURSE)), assignment=gad7),
+        answered_at,
+    )
     assert Assignment.objects.filter(occasion=Occasion.FOLLOW_UP).count() == 4
 
 
@@ -268,8 +291,7 @@ def test_cancelling_a_long_overdue_follow_up_skips_to_the_next_open_month(
     now = ENDED_AT + timedelta(days=100)
     for sequence_one in Assignment.objects.filter(occasion=Occasion.FOLLOW_UP):
         cancel_assignment(
-            actor=nurse,
-            roles=NURSE,
+            actor=Actor(user=nurse, roles=frozenset(NURSE)),
             assignment=sequence_one,
             reason="No answer after three reminders.",
             now=now,
@@ -287,7 +309,10 @@ def test_a_short_or_invisible_cancel_reason_is_refused(
     for reason in ("short", "\u202e" * 20, "   "):
         with pytest.raises(PlanError, match="at least 10"):
             cancel_assignment(
-                actor=nurse, roles=NURSE, assignment=baseline, reason=reason, now=SESSION_AT
+                actor=Actor(user=nurse, roles=frozenset(NURSE)),
+                assignment=baseline,
+                reason=reason,
+                now=SESSION_AT,
             )
     baseline.refresh_from_db()
     assert baseline.status == Assignment.Status.OPEN
@@ -308,7 +333,12 @@ def test_send_link_emails_the_link_and_the_clinic_name_only(
         return _link(token)
 
     with django_capture_on_commit_callbacks(execute=True):
-        send_link(actor=nurse, roles=NURSE, assignment=baseline, now=now, link_for=link_for)
+        send_link(
+            actor=Actor(user=nurse, roles=frozenset(NURSE)),
+            assignment=baseline,
+            now=now,
+            link_for=link_for,
+        )
     baseline.refresh_from_db()
     assert baseline.link_sent_at == now
     assert baseline.assessment is not None
@@ -337,24 +367,37 @@ def test_send_link_is_refused_without_an_email_address(
     baseline = Assignment.objects.filter(patient=patient).first()
     assert baseline is not None
     with pytest.raises(PlanError, match="administer the questionnaire in the clinic"):
-        send_link(actor=nurse, roles=NURSE, assignment=baseline, now=SESSION_AT, link_for=_link)
+        send_link(
+            actor=Actor(user=nurse, roles=frozenset(NURSE)),
+            assignment=baseline,
+            now=SESSION_AT,
+            link_for=_link,
+        )
     assert not AssessmentLink.objects.exists()
     assert not Assessment.objects.filter(patient=patient).exists()
     assert len(mail.outbox) == 0
     # Staff can still administer it in the clinic.
-    assert start_assignment(actor=nurse, roles=NURSE, assignment=baseline).mode == Mode.STAFF
+    assert (
+        start_assignment(actor=Actor(user=nurse, roles=frozenset(NURSE)), assignment=baseline).mode
+        == Mode.STAFF
+    )
 
 
 def test_ending_an_enrolment_cancels_what_is_open_and_allows_a_new_one(
     enrolment: PlanEnrolment, patient: Patient, nurse: User
 ) -> None:
     end_enrolment(
-        actor=nurse, roles=NURSE, enrolment=enrolment, reason="Patient moved away.", now=SESSION_AT
+        actor=Actor(user=nurse, roles=frozenset(NURSE)),
+        enrolment=enrolment,
+        reason="Patient moved away.",
+        now=SESSION_AT,
     )
     assert set(Assignment.objects.values_list("status", flat=True)) == {"cancelled"}
     assert on_session_scheduled(patient=patient, session_ref=uuid4(), starts_at=SESSION_AT) == []
     plan = MeasurementPlan.objects.get(clinic=patient.clinic)
-    again = enrol(actor=nurse, roles=NURSE, patient=patient, plan=plan, starts_on=START)
+    again = enrol(
+        actor=Actor(user=nurse, roles=frozenset(NURSE)), patient=patient, plan=plan, starts_on=START
+    )
     assert again.status == PlanEnrolment.Status.ACTIVE
 
 
@@ -362,13 +405,14 @@ def test_an_amended_answer_stays_the_answer_to_its_assignment(
     enrolment: PlanEnrolment, patient: Patient, nurse: User
 ) -> None:
     baseline = Assignment.objects.get(patient=patient, instrument_code="phq9")
-    original = start_assignment(actor=nurse, roles=NURSE, assignment=baseline)
+    original = start_assignment(
+        actor=Actor(user=nurse, roles=frozenset(NURSE)), assignment=baseline
+    )
     _complete(nurse, original, datetime(2026, 11, 29, 10, 0, tzinfo=UTC))
     answers = {**Assessment.objects.get(pk=original.pk).answers, "phq9_1": 2}
 
     amended = amend_assessment(
-        actor=nurse,
-        roles=NURSE,
+        actor=Actor(user=nurse, roles=frozenset(NURSE)),
         original=original,
         answers=answers,
         reason="patient corrected item one",
@@ -387,13 +431,15 @@ def test_a_response_entered_in_error_puts_its_assignment_back_on_the_worklist(
 ) -> None:
     phq9 = Assignment.objects.get(patient=patient, instrument_code="phq9")
     gad7 = Assignment.objects.get(patient=patient, instrument_code="gad7")
-    answered = start_assignment(actor=nurse, roles=NURSE, assignment=phq9)
+    answered = start_assignment(actor=Actor(user=nurse, roles=frozenset(NURSE)), assignment=phq9)
     _complete(nurse, answered, datetime(2026, 11, 29, 10, 0, tzinfo=UTC))
-    started = start_assignment(actor=nurse, roles=NURSE, assignment=gad7)
+    started = start_assignment(actor=Actor(user=nurse, roles=frozenset(NURSE)), assignment=gad7)
 
     for assessment in (answered, started):
         enter_in_error(
-            actor=nurse, roles=NURSE, assessment=assessment, reason="wrong patient's tablet"
+            actor=Actor(user=nurse, roles=frozenset(NURSE)),
+            assessment=assessment,
+            reason="wrong patient's tablet",
         )
 
     for assignment in (phq9, gad7):
@@ -415,7 +461,7 @@ def test_a_response_entered_in_error_puts_its_assignment_back_on_the_worklist(
         {"assessment": [str(started.public_id), None]},
     ]
     # It can be answered again, by a new response.
-    again = start_assignment(actor=nurse, roles=NURSE, assignment=phq9)
+    again = start_assignment(actor=Actor(user=nurse, roles=frozenset(NURSE)), assignment=phq9)
     assert again != answered
     _complete(nurse, again, datetime(2026, 11, 29, 13, 0, tzinfo=UTC))
     phq9.refresh_from_db()
@@ -426,17 +472,20 @@ def test_after_the_enrolment_ends_a_withdrawn_response_reopens_nothing(
     enrolment: PlanEnrolment, patient: Patient, nurse: User
 ) -> None:
     phq9 = Assignment.objects.get(patient=patient, instrument_code="phq9")
-    answered = start_assignment(actor=nurse, roles=NURSE, assignment=phq9)
+    answered = start_assignment(actor=Actor(user=nurse, roles=frozenset(NURSE)), assignment=phq9)
     _complete(nurse, answered, datetime(2026, 11, 29, 10, 0, tzinfo=UTC))
     end_enrolment(
-        actor=nurse,
-        roles=NURSE,
+        actor=Actor(user=nurse, roles=frozenset(NURSE)),
         enrolment=enrolment,
         reason="moved to another state",
         now=datetime(2026, 11, 30, tzinfo=UTC),
     )
 
-    enter_in_error(actor=nurse, roles=NURSE, assessment=answered, reason="wrong patient's tablet")
+    enter_in_error(
+        actor=Actor(user=nurse, roles=frozenset(NURSE)),
+        assessment=answered,
+        reason="wrong patient's tablet",
+    )
 
     phq9.refresh_from_db()
     assert (phq9.status, phq9.assessment) == (Assignment.Status.COMPLETED, answered)

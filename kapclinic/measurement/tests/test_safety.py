@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task_backends
 
+from kapclinic.accounts.actor import Actor, as_roles
 from kapclinic.accounts.models import Clinic, Role, StaffNotice, User
 from kapclinic.accounts.permissions import Capability, allows
 from kapclinic.audit.models import AuditEvent
@@ -92,15 +93,13 @@ def _roles(role: Role) -> set[str]:
 def _urgent(patient: Patient, nurse: User, **kwargs: Any) -> SafetyTask:
     """Complete a real PHQ-9 with item 9 = 1 through the services; its urgent task."""
     assessment = start_assessment(
-        actor=nurse,
-        roles=_roles(Role.NURSE),
+        actor=Actor(user=nurse, roles=as_roles(_roles(Role.NURSE))),
         patient=patient,
         instrument_code="phq9",
         mode=Mode.STAFF,
     )
     done = complete_assessment(
-        actor=nurse,
-        roles=_roles(Role.NURSE),
+        actor=Actor(user=nurse, roles=as_roles(_roles(Role.NURSE))),
         assessment=assessment,
         answers=ITEM9,
         now=kwargs.get("now", timezone.now()),
@@ -125,8 +124,7 @@ def _follow_up(task: SafetyTask) -> SafetyTask:
 
 def _acknowledge(task: SafetyTask, actor: User, role: Role = Role.NURSE, **kw: Any) -> SafetyTask:
     return acknowledge_safety_task(
-        actor=actor,
-        roles=_roles(role),
+        actor=Actor(user=actor, roles=as_roles(_roles(role))),
         task=task,
         action=kw.get("action", "called_patient"),
         note=kw.get("note", ""),
@@ -208,8 +206,7 @@ def test_an_urgent_task_holds_dosing_until_a_prescriber_clears_it(
     assert "not acknowledged yet" in blocking_safety_reasons(patient)[0]
     with pytest.raises(SafetyTaskError, match="Acknowledge the task"):
         evaluate_safety_task(
-            actor=prescriber,
-            roles=_roles(Role.PRESCRIBER),
+            actor=Actor(user=prescriber, roles=as_roles(_roles(Role.PRESCRIBER))),
             task=task,
             evaluation=_evaluation(NOTE, cleared=True),
             now=timezone.now(),
@@ -219,15 +216,13 @@ def test_an_urgent_task_holds_dosing_until_a_prescriber_clears_it(
 
     with pytest.raises(SafetyTaskError, match="Only a prescriber can clear"):
         evaluate_safety_task(
-            actor=therapist,
-            roles=_roles(Role.THERAPIST),
+            actor=Actor(user=therapist, roles=as_roles(_roles(Role.THERAPIST))),
             task=task,
             evaluation=_evaluation(NOTE, cleared=True),
             now=timezone.now(),
         )
     kept = evaluate_safety_task(
-        actor=therapist,
-        roles=_roles(Role.THERAPIST),
+        actor=Actor(user=therapist, roles=as_roles(_roles(Role.THERAPIST))),
         task=task,
         evaluation=_evaluation(NOTE),
         now=timezone.now(),
@@ -236,8 +231,7 @@ def test_an_urgent_task_holds_dosing_until_a_prescriber_clears_it(
     assert "evaluated, not cleared" in blocking_safety_reasons(patient)[0]
 
     done = evaluate_safety_task(
-        actor=prescriber,
-        roles=_roles(Role.PRESCRIBER),
+        actor=Actor(user=prescriber, roles=as_roles(_roles(Role.PRESCRIBER))),
         task=task,
         evaluation=_evaluation(
             "Reviewed the therapist's evaluation; cleared for Thursday.", cleared=True
@@ -255,8 +249,7 @@ def test_an_urgent_task_holds_dosing_until_a_prescriber_clears_it(
     assert events[1].changes["evaluation_note"][0] == NOTE
     with pytest.raises(SafetyTaskError, match="Already evaluated"):
         evaluate_safety_task(
-            actor=prescriber,
-            roles=_roles(Role.PRESCRIBER),
+            actor=Actor(user=prescriber, roles=as_roles(_roles(Role.PRESCRIBER))),
             task=task,
             evaluation=_evaluation(NOTE, cleared=True),
             now=timezone.now(),
@@ -278,8 +271,7 @@ def test_an_evaluation_needs_an_evaluating_role_and_a_real_note(
     _acknowledge(task, user(Role.NURSE))
     with pytest.raises(SafetyTaskError, match=message):
         evaluate_safety_task(
-            actor=user(role),
-            roles=_roles(role),
+            actor=Actor(user=user(role), roles=as_roles(_roles(role))),
             task=task,
             evaluation=_evaluation(note),
             now=timezone.now(),
@@ -296,8 +288,7 @@ def test_a_follow_up_task_never_holds_dosing_and_an_evaluation_resolves_it(
     assert len(blocking_safety_reasons(patient)) == 1
     _acknowledge(follow_up, user(Role.THERAPIST), Role.THERAPIST)
     done = evaluate_safety_task(
-        actor=user(Role.THERAPIST),
-        roles=_roles(Role.THERAPIST),
+        actor=Actor(user=user(Role.THERAPIST), roles=as_roles(_roles(Role.THERAPIST))),
         task=follow_up,
         evaluation=_evaluation("Asked item 9 in session: answered not at all."),
         now=timezone.now(),
@@ -324,8 +315,7 @@ def test_an_evaluation_needs_every_structured_entry(
     _acknowledge(task, user(Role.NURSE))
     with pytest.raises(SafetyTaskError) as refused:
         evaluate_safety_task(
-            actor=user(Role.PRESCRIBER),
-            roles=_roles(Role.PRESCRIBER),
+            actor=Actor(user=user(Role.PRESCRIBER), roles=as_roles(_roles(Role.PRESCRIBER))),
             task=task,
             evaluation=dataclasses.replace(EVALUATION, **changes),
             now=timezone.now(),
@@ -341,8 +331,7 @@ def test_the_structured_evaluation_is_stored_and_audited(
     task = _urgent(patient, user(Role.NURSE))
     _acknowledge(task, user(Role.NURSE))
     done = evaluate_safety_task(
-        actor=user(Role.PRESCRIBER),
-        roles=_roles(Role.PRESCRIBER),
+        actor=Actor(user=user(Role.PRESCRIBER), roles=as_roles(_roles(Role.PRESCRIBER))),
         task=task,
         evaluation=_evaluation(
             cleared=True,
@@ -383,8 +372,7 @@ def test_dosing_is_never_cleared_at_high_or_imminent_risk(
     _acknowledge(task, user(Role.NURSE))
     with pytest.raises(SafetyTaskError, match="cannot be cleared at high or imminent") as refused:
         evaluate_safety_task(
-            actor=prescriber,
-            roles=_roles(Role.PRESCRIBER),
+            actor=Actor(user=prescriber, roles=as_roles(_roles(Role.PRESCRIBER))),
             task=task,
             evaluation=_evaluation(cleared=True, risk_level=risk_level),
             now=timezone.now(),
@@ -394,8 +382,7 @@ def test_dosing_is_never_cleared_at_high_or_imminent_risk(
     assert task.evaluated_at is None
     # Recorded without clearing: the evaluation stands and the hold stays.
     kept = evaluate_safety_task(
-        actor=prescriber,
-        roles=_roles(Role.PRESCRIBER),
+        actor=Actor(user=prescriber, roles=as_roles(_roles(Role.PRESCRIBER))),
         task=task,
         evaluation=_evaluation(
             risk_level=risk_level, disposition="emergency_department", safety_plan="created"
@@ -412,8 +399,7 @@ def test_the_database_refuses_a_resolved_urgent_task_at_high_risk_and_unknown_ch
     task = _urgent(patient, user(Role.NURSE))
     _acknowledge(task, user(Role.NURSE))
     done = evaluate_safety_task(
-        actor=user(Role.PRESCRIBER),
-        roles=_roles(Role.PRESCRIBER),
+        actor=Actor(user=user(Role.PRESCRIBER), roles=as_roles(_roles(Role.PRESCRIBER))),
         task=task,
         evaluation=_evaluation(cleared=True),
         now=timezone.now(),

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.audit.models import AuditEvent
 from kapclinic.measurement.exceptions import AssessmentError, LinkRefusedError
@@ -41,7 +42,10 @@ def nurse(demo_user: Callable[[Role], User]) -> User:
 
 def _phq9(patient: Patient, nurse: User) -> Assessment:
     return start_assessment(
-        actor=nurse, roles=NURSE, patient=patient, instrument_code="phq9", mode=Mode.STAFF
+        actor=Actor(user=nurse, roles=frozenset(NURSE)),
+        patient=patient,
+        instrument_code="phq9",
+        mode=Mode.STAFF,
     )
 
 
@@ -49,14 +53,21 @@ def test_partial_answers_are_kept_and_completion_scores_and_freezes(
     patient: Patient, nurse: User
 ) -> None:
     a = _phq9(patient, nurse)
-    save_answers(actor=nurse, roles=NURSE, assessment=a, answers={"phq9_1": 2, "phq9_2": 3})
+    save_answers(
+        actor=Actor(user=nurse, roles=frozenset(NURSE)),
+        assessment=a,
+        answers={"phq9_1": 2, "phq9_2": 3},
+    )
     a.refresh_from_db()
     assert a.answers == {"phq9_1": 2, "phq9_2": 3}
     assert a.status == Assessment.Status.IN_PROGRESS
 
     rest = {f"phq9_{n}": 1 for n in range(3, 10)} | {"phq9_9": 0}
     done = complete_assessment(
-        actor=nurse, roles=NURSE, assessment=a, answers=rest, now=timezone.now()
+        actor=Actor(user=nurse, roles=frozenset(NURSE)),
+        assessment=a,
+        answers=rest,
+        now=timezone.now(),
     )
     a.refresh_from_db()
     assert (a.status, a.total, a.band) == (Assessment.Status.COMPLETED, 11, "moderate")
@@ -65,7 +76,9 @@ def test_partial_answers_are_kept_and_completion_scores_and_freezes(
     assert done.urgent_alerts == 0
     assert not SafetyTask.objects.filter(patient=patient).exists()
     with pytest.raises(AssessmentError, match="already finished"):
-        save_answers(actor=nurse, roles=NURSE, assessment=a, answers={"phq9_1": 0})
+        save_answers(
+            actor=Actor(user=nurse, roles=frozenset(NURSE)), assessment=a, answers={"phq9_1": 0}
+        )
     assert AuditEvent.objects.filter(action="measurement.completed").count() == 1
 
 
@@ -76,7 +89,10 @@ def test_completion_names_the_questions_left_blank_and_completes_nothing(
     partial = {f"phq9_{n}": 1 for n in range(1, 8)}
     with pytest.raises(AssessmentError) as refused:
         complete_assessment(
-            actor=nurse, roles=NURSE, assessment=a, answers=partial, now=timezone.now()
+            actor=Actor(user=nurse, roles=frozenset(NURSE)),
+            assessment=a,
+            answers=partial,
+            now=timezone.now(),
         )
     assert refused.value.items == ("phq9_8", "phq9_9")
     a.refresh_from_db()
@@ -87,14 +103,15 @@ def test_completion_names_the_questions_left_blank_and_completes_nothing(
 def test_an_answer_outside_the_options_is_refused(patient: Patient, nurse: User) -> None:
     a = _phq9(patient, nurse)
     with pytest.raises(AssessmentError, match="not one of its answers"):
-        save_answers(actor=nurse, roles=NURSE, assessment=a, answers={"phq9_1": 7})
+        save_answers(
+            actor=Actor(user=nurse, roles=frozenset(NURSE)), assessment=a, answers={"phq9_1": 7}
+        )
 
 
 def test_phq9_item_9_above_zero_raises_an_urgent_safety_task(patient: Patient, nurse: User) -> None:
     a = _phq9(patient, nurse)
     done = complete_assessment(
-        actor=nurse,
-        roles=NURSE,
+        actor=Actor(user=nurse, roles=frozenset(NURSE)),
         assessment=a,
         answers=MODERATE | {"phq9_9": 1},
         now=timezone.now(),
@@ -109,15 +126,19 @@ def test_a_gate_answer_changed_to_no_drops_the_answers_it_no_longer_asks(
     patient: Patient, nurse: User
 ) -> None:
     asq = start_assessment(
-        actor=nurse, roles=NURSE, patient=patient, instrument_code="asq", mode=Mode.STAFF
+        actor=Actor(user=nurse, roles=frozenset(NURSE)),
+        patient=patient,
+        instrument_code="asq",
+        mode=Mode.STAFF,
     )
     save_answers(
-        actor=nurse,
-        roles=NURSE,
+        actor=Actor(user=nurse, roles=frozenset(NURSE)),
         assessment=asq,
         answers={"asq_1": 1, "asq_2": 0, "asq_3": 0, "asq_4": 0, "asq_5": 0},
     )
-    save_answers(actor=nurse, roles=NURSE, assessment=asq, answers={"asq_1": 0})
+    save_answers(
+        actor=Actor(user=nurse, roles=frozenset(NURSE)), assessment=asq, answers={"asq_1": 0}
+    )
     asq.refresh_from_db()
     assert "asq_5" not in asq.answers
 
@@ -127,21 +148,22 @@ def test_an_amendment_replaces_the_original_which_stays(
 ) -> None:
     a = _phq9(patient, nurse)
     complete_assessment(
-        actor=nurse, roles=NURSE, assessment=a, answers=MODERATE, now=timezone.now()
+        actor=Actor(user=nurse, roles=frozenset(NURSE)),
+        assessment=a,
+        answers=MODERATE,
+        now=timezone.now(),
     )
     prescriber = demo_user(Role.PRESCRIBER)
     with pytest.raises(AssessmentError, match="at least 10"):
         amend_assessment(
-            actor=prescriber,
-            roles=(Role.PRESCRIBER,),
+            actor=Actor(user=prescriber, roles=frozenset({Role.PRESCRIBER})),
             original=a,
             answers=MODERATE,
             reason="typo",
             now=timezone.now(),
         )
     amended = amend_assessment(
-        actor=prescriber,
-        roles=(Role.PRESCRIBER,),
+        actor=Actor(user=prescriber, roles=frozenset({Role.PRESCRIBER})),
         original=a,
         answers=MODERATE | {"phq9_1": 3},
         reason="Patient corrected item 1 at review.",
@@ -158,13 +180,24 @@ def test_entered_in_error_keeps_the_response_out_of_the_count(
 ) -> None:
     a = _phq9(patient, nurse)
     complete_assessment(
-        actor=nurse, roles=NURSE, assessment=a, answers=MODERATE, now=timezone.now()
+        actor=Actor(user=nurse, roles=frozenset(NURSE)),
+        assessment=a,
+        answers=MODERATE,
+        now=timezone.now(),
     )
-    enter_in_error(actor=nurse, roles=NURSE, assessment=a, reason="Answered for the wrong patient.")
+    enter_in_error(
+        actor=Actor(user=nurse, roles=frozenset(NURSE)),
+        assessment=a,
+        reason="Answered for the wrong patient.",
+    )
     a.refresh_from_db()
     assert not a.counts
     with pytest.raises(AssessmentError, match="no longer counts"):
-        enter_in_error(actor=nurse, roles=NURSE, assessment=a, reason="Twice by mistake here.")
+        enter_in_error(
+            actor=Actor(user=nurse, roles=frozenset(NURSE)),
+            assessment=a,
+            reason="Twice by mistake here.",
+        )
 
 
 def test_a_licensed_instrument_without_its_texts_cannot_be_started(
@@ -172,29 +205,34 @@ def test_a_licensed_instrument_without_its_texts_cannot_be_started(
 ) -> None:
     with pytest.raises(AssessmentError, match="its wording is not loaded in this clinic"):
         start_assessment(
-            actor=nurse, roles=NURSE, patient=patient, instrument_code="madrs", mode=Mode.STAFF
+            actor=Actor(user=nurse, roles=frozenset(NURSE)),
+            patient=patient,
+            instrument_code="madrs",
+            mode=Mode.STAFF,
         )
 
 
 def test_a_link_works_once_and_only_until_it_expires(patient: Patient, nurse: User) -> None:
     a = _phq9(patient, nurse)
     now = timezone.now()
-    token = issue_link(actor=nurse, roles=NURSE, assessment=a, now=now)
+    token = issue_link(actor=Actor(user=nurse, roles=frozenset(NURSE)), assessment=a, now=now)
     assert len(token) >= 40
     assert str(patient.public_id) not in token
     assert open_link(token, now=now + timedelta(minutes=1)) == a
     with pytest.raises(LinkRefusedError):
         open_link(token, now=now + timedelta(minutes=2))  # single use
 
-    expired = issue_link(actor=nurse, roles=NURSE, assessment=a, now=now)
+    expired = issue_link(actor=Actor(user=nurse, roles=frozenset(NURSE)), assessment=a, now=now)
     with pytest.raises(LinkRefusedError):
         open_link(expired, now=now + timedelta(days=4))
 
-    first = issue_link(actor=nurse, roles=NURSE, assessment=a, now=now)
-    second = issue_link(actor=nurse, roles=NURSE, assessment=a, now=now)
+    first = issue_link(actor=Actor(user=nurse, roles=frozenset(NURSE)), assessment=a, now=now)
+    second = issue_link(actor=Actor(user=nurse, roles=frozenset(NURSE)), assessment=a, now=now)
     with pytest.raises(LinkRefusedError):
         open_link(first, now=now)  # replaced by the newer link
-    complete_assessment(actor=nurse, roles=NURSE, assessment=a, answers=MODERATE, now=now)
+    complete_assessment(
+        actor=Actor(user=nurse, roles=frozenset(NURSE)), assessment=a, answers=MODERATE, now=now
+    )
     with pytest.raises(LinkRefusedError):
         open_link(second, now=now)  # the questionnaire is finished
     with pytest.raises(LinkRefusedError):

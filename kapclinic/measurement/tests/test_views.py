@@ -9,6 +9,7 @@ import pytest
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.measurement.models import Assessment, SafetyTask
 from kapclinic.measurement.responses.views import _apply_answers
@@ -164,7 +165,7 @@ def test_finishing_what_a_crossing_request_just_finished_is_not_an_error(
     request = RequestFactory().post(url, {**ALL_ONES, "phq9_9": "0", "action": "complete"})
     nurse = demo_user(Role.NURSE)
     status, _answers, errors, message = _apply_answers(
-        request, stale, actor=nurse, roles=(Role.NURSE,)
+        request, stale, actor=Actor(user=nurse, roles=frozenset({Role.NURSE}))
     )
 
     assert (status, errors, message) == ("completed", (), "")

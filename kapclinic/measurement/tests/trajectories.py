@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Role, User
 from kapclinic.measurement.models import Assessment, Mode, Occasion
 from kapclinic.measurement.responses.services import complete_assessment, start_assessment
@@ -36,8 +37,7 @@ def record(
     session_ref: UUID | None = None,
 ) -> Assessment:
     started = start_assessment(
-        actor=nurse,
-        roles=NURSE,
+        actor=Actor(user=nurse, roles=frozenset(NURSE)),
         patient=patient,
         instrument_code=code,
         mode=Mode.STAFF,
@@ -45,7 +45,7 @@ def record(
         session_ref=session_ref,
     )
     done = complete_assessment(
-        actor=nurse, roles=NURSE, assessment=started, answers=answers, now=at
+        actor=Actor(user=nurse, roles=frozenset(NURSE)), assessment=started, answers=answers, now=at
     )
     return done.assessment
 

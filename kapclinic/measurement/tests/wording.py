@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, StaffMembership, User
 from kapclinic.measurement.instruments import get_instrument
 from kapclinic.measurement.licensing.services import load_wording
@@ -49,8 +50,7 @@ def load_test_wording(
 ) -> LicensedWording:
     """Load ``dummy_wording`` in ``clinic`` as its first admin (audited, like any load)."""
     return load_wording(
-        actor=clinic_admin(clinic),
-        roles={Role.CLINIC_ADMIN},
+        actor=Actor(user=clinic_admin(clinic), roles=frozenset({Role.CLINIC_ADMIN})),
         clinic=clinic,
         instrument_code=code,
         raw=dummy_wording(code, marker=marker),

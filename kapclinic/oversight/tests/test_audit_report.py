@@ -170,6 +170,8 @@ def test_export_is_a_complete_csv_and_is_itself_audited(
     assert len(rows) == 3
     assert {r["patient_mrn"] for r in rows} == {p.mrn for p in home_patients}
     assert all(len(r["entry_hash"]) == 64 for r in rows)
+    # Each clinic's entries form a chain of their own (issue 12.8): the rows name it.
+    assert {r["chain"] for r in rows} == {f"clinic:{home_patients[0].clinic.public_id}"}
     export = AuditEvent.objects.get(action="audit.exported")
     assert export.operation == Operation.EXPORT
     assert export.detail["rows"] == 3

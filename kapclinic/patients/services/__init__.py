@@ -7,7 +7,6 @@ the problem list in ``diagnoses``. Everything is re-exported, so callers import 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -16,7 +15,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from kapclinic.accounts.models import Clinic, Role, StaffMembership, User
+from kapclinic.accounts.actor import Actor
+from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.accounts.services import notify_clinic_admins
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
@@ -56,8 +56,7 @@ MIN_REASON_LENGTH = 15
 @transaction.atomic
 def open_break_glass(
     *,
-    actor: User,
-    memberships: list[StaffMembership],
+    actor: Actor,
     clinic: Clinic,
     mrn: str,
     reason: str,
@@ -71,6 +70,7 @@ def open_break_glass(
     Writes: BreakGlassGrant, an ACCESS audit entry (purpose = reason), a notice to each of the
     clinic's admins (and an e-mail without patient details, after commit).
     """
+    memberships = actor.memberships
     prescriber_clinics = {m.clinic_id for m in memberships if m.role == Role.PRESCRIBER}
     org_ids = {m.clinic.organization_id for m in memberships if m.role == Role.PRESCRIBER}
     if not prescriber_clinics or clinic.organization_id not in org_ids:
@@ -85,14 +85,14 @@ def open_break_glass(
         msg = f"No patient with MRN {mrn.strip()!r} at {clinic.name}."
         raise BreakGlassRefusedError(msg)
     grant = BreakGlassGrant.objects.create(
-        user=actor,
+        user=actor.user,
         patient=patient,
         reason=reason,
         granted_at=now,
         expires_at=now + timedelta(minutes=clinic.break_glass_minutes),
     )
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.ACCESS,
         action=PatientAuditAction.BREAK_GLASS_OPENED,
         actor_roles=[Role.PRESCRIBER],
@@ -104,9 +104,9 @@ def open_break_glass(
     )
     notify_clinic_admins(
         clinic=clinic,
-        subject=f"Emergency access opened by {actor.display_name}",
+        subject=f"Emergency access opened by {actor.user.display_name}",
         body=(
-            f"{actor.display_name} opened emergency (break-glass) access to patient "
+            f"{actor.user.display_name} opened emergency (break-glass) access to patient "
             f"{patient.mrn} until {timezone.localtime(grant.expires_at, clinic.tzinfo):%H:%M %Z}"
             f". Reason: {reason}"
         ),
@@ -118,8 +118,7 @@ def open_break_glass(
 @transaction.atomic
 def record_search(
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     clinic: Clinic,
     patients: list[Patient],
     page_number: int,
@@ -128,10 +127,10 @@ def record_search(
     """Audit a search that returned patients: which ones were shown (never the search text,
     which may hold a name)."""
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.SEARCH,
         action=PatientAuditAction.SEARCHED,
-        actor_roles=roles,
+        actor_roles=actor.roles,
         clinic_id=clinic.public_id,
         detail={
             "page": page_number,
@@ -181,8 +180,7 @@ def find_possible_duplicates(clinic: Clinic, details: PatientDetails) -> list[Pa
 @transaction.atomic
 def register_patient(
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     clinic: Clinic,
     details: PatientDetails,
     confirmed_different_person: bool = False,
@@ -201,10 +199,10 @@ def register_patient(
     patient.full_clean()
     patient.save()
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.CREATE,
         action=PatientAuditAction.REGISTERED,
-        actor_roles=roles,
+        actor_roles=actor.roles,
         clinic_id=locked.public_id,
         patient_id=patient.public_id,
         target=audit.target_of(patient),
@@ -220,14 +218,11 @@ def register_patient(
 
 
 @transaction.atomic
-def update_demographics(
-    *, actor: User, roles: Iterable[str], patient: Patient, details: PatientDetails
-) -> Patient:
+def update_demographics(*, actor: Actor, patient: Patient, details: PatientDetails) -> Patient:
     """Change a patient's demographics. Writes an UPDATE audit entry with old → new values
     (nothing when nothing changed)."""
     return _update_patient(
         actor=actor,
-        roles=roles,
         patient=patient,
         after=asdict(details),
         action=PatientAuditAction.DEMOGRAPHICS_CHANGED,
@@ -237,8 +232,7 @@ def update_demographics(
 @transaction.atomic
 def record_measurement(
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     patient: Patient,
     measured_on: date,
     weight_kg: Decimal,
@@ -251,12 +245,11 @@ def record_measurement(
         measured_on=measured_on,
         weight_kg=weight_kg,
         height_cm=height_cm,
-        recorded_by=actor,
+        recorded_by=actor.user,
     )
     _add_record(
         measurement,
         actor=actor,
-        roles=roles,
         patient=patient,
         action=PatientAuditAction.MEASUREMENT_RECORDED,
         fields=("measured_on", "weight_kg", "height_cm"),
@@ -267,8 +260,7 @@ def record_measurement(
 @transaction.atomic
 def add_medication(
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     patient: Patient,
     name: str,
     dose: str,
@@ -282,12 +274,11 @@ def add_medication(
         name=name.strip(),
         dose=dose.strip(),
         interaction_class=chosen,
-        recorded_by=actor,
+        recorded_by=actor.user,
     )
     _add_record(
         medication,
         actor=actor,
-        roles=roles,
         patient=patient,
         action=PatientAuditAction.MEDICATION_ADDED,
         fields=("name", "dose", "interaction_class"),
@@ -298,8 +289,7 @@ def add_medication(
 @transaction.atomic
 def add_allergy(
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     patient: Patient,
     substance: str,
     reaction: str,
@@ -311,12 +301,11 @@ def add_allergy(
         substance=substance.strip(),
         reaction=reaction.strip(),
         severity=severity,
-        recorded_by=actor,
+        recorded_by=actor.user,
     )
     _add_record(
         allergy,
         actor=actor,
-        roles=roles,
         patient=patient,
         action=PatientAuditAction.ALLERGY_ADDED,
         fields=("substance", "reaction", "severity"),
@@ -325,9 +314,7 @@ def add_allergy(
 
 
 @transaction.atomic
-def change_history_status(
-    *, actor: User, roles: Iterable[str], record: Medication | Allergy, status: str
-) -> None:
+def change_history_status(*, actor: Actor, record: Medication | Allergy, status: str) -> None:
     """Stop a medication / resolve an allergy, or mark it entered in error (never deleted).
     Writes an UPDATE audit entry with old → new status."""
     if status not in RecordStatus.values or status == record.status:
@@ -336,10 +323,10 @@ def change_history_status(
     record.status = status
     record.save(update_fields=["status", "updated_at"])
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.UPDATE,
         action=PatientAuditAction.HISTORY_STATUS_CHANGED,
-        actor_roles=roles,
+        actor_roles=actor.roles,
         clinic_id=record.patient.clinic.public_id,
         patient_id=record.patient.public_id,
         target=audit.target_of(record),
@@ -365,14 +352,11 @@ CONTACT_FIELDS = (
 
 
 @transaction.atomic
-def update_contacts(
-    *, actor: User, roles: Iterable[str], patient: Patient, values: dict[str, object]
-) -> Patient:
+def update_contacts(*, actor: Actor, patient: Patient, values: dict[str, object]) -> Patient:
     """Change address, emergency contact, usual escort, pregnancy potential and care team.
     Writes an UPDATE audit entry with old → new values (care-team members by e-mail)."""
     return _update_patient(
         actor=actor,
-        roles=roles,
         patient=patient,
         after={f: values[f] for f in CONTACT_FIELDS},
         action=PatientAuditAction.CONTACTS_CHANGED,
@@ -382,8 +366,7 @@ def update_contacts(
 def _add_record(
     record: BodyMeasurement | Medication | Allergy,
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     patient: Patient,
     action: PatientAuditAction,
     fields: tuple[str, ...],
@@ -393,10 +376,10 @@ def _add_record(
     record.full_clean()
     record.save()
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.CREATE,
         action=action,
-        actor_roles=roles,
+        actor_roles=actor.roles,
         clinic_id=patient.clinic.public_id,
         patient_id=patient.public_id,
         target=audit.target_of(record),
@@ -405,12 +388,7 @@ def _add_record(
 
 
 def _update_patient(
-    *,
-    actor: User,
-    roles: Iterable[str],
-    patient: Patient,
-    after: dict[str, object],
-    action: PatientAuditAction,
+    *, actor: Actor, patient: Patient, after: dict[str, object], action: PatientAuditAction
 ) -> Patient:
     """Set ``after`` on the (locked) patient and audit old → new values; staff members are
     named by e-mail. Writes nothing when nothing changed."""
@@ -424,10 +402,10 @@ def _update_patient(
     patient.full_clean()
     patient.save()
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.UPDATE,
         action=action,
-        actor_roles=roles,
+        actor_roles=actor.roles,
         clinic_id=patient.clinic.public_id,
         patient_id=patient.public_id,
         target=audit.target_of(patient),

@@ -8,13 +8,12 @@ deleted: a diagnosis recorded by mistake is marked entered in error, with the re
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date
 from typing import Final
 
 from django.db import transaction
 
-from kapclinic.accounts.models import User
+from kapclinic.accounts.actor import Actor
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.core.reasons import clean_reason
@@ -36,8 +35,7 @@ MAX_ERROR_REASON_LENGTH: Final = 500
 @transaction.atomic
 def add_diagnosis(
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     patient: Patient,
     icd10_code: str,
     noted_on: date,
@@ -70,13 +68,12 @@ def add_diagnosis(
         noted_on=noted_on,
     )
     if is_primary:
-        _demote_primary(actor=actor, roles=roles, patient=patient, successor=diagnosis)
+        _demote_primary(actor=actor, patient=patient, successor=diagnosis)
     diagnosis.full_clean()
     diagnosis.save()
     _audit(
         diagnosis,
         actor=actor,
-        roles=roles,
         operation=Operation.CREATE,
         action=PatientAuditAction.DIAGNOSIS_ADDED,
         changes={
@@ -88,7 +85,7 @@ def add_diagnosis(
 
 
 @transaction.atomic
-def set_primary_diagnosis(*, actor: User, roles: Iterable[str], diagnosis: Diagnosis) -> Diagnosis:
+def set_primary_diagnosis(*, actor: Actor, diagnosis: Diagnosis) -> Diagnosis:
     """Make an active diagnosis the patient's primary one, demoting the current primary.
 
     Raises DiagnosisError when the diagnosis is not active. Does nothing when it already is
@@ -101,13 +98,12 @@ def set_primary_diagnosis(*, actor: User, roles: Iterable[str], diagnosis: Diagn
         raise DiagnosisError(msg)
     if diagnosis.is_primary:
         return diagnosis
-    _demote_primary(actor=actor, roles=roles, patient=diagnosis.patient, successor=diagnosis)
+    _demote_primary(actor=actor, patient=diagnosis.patient, successor=diagnosis)
     diagnosis.is_primary = True
     diagnosis.save(update_fields=["is_primary", "updated_at"])
     _audit(
         diagnosis,
         actor=actor,
-        roles=roles,
         operation=Operation.UPDATE,
         action=PatientAuditAction.DIAGNOSIS_PRIMARY_CHANGED,
         changes={"is_primary": (False, True)},
@@ -116,18 +112,16 @@ def set_primary_diagnosis(*, actor: User, roles: Iterable[str], diagnosis: Diagn
 
 
 @transaction.atomic
-def resolve_diagnosis(*, actor: User, roles: Iterable[str], diagnosis: Diagnosis) -> Diagnosis:
+def resolve_diagnosis(*, actor: Actor, diagnosis: Diagnosis) -> Diagnosis:
     """Mark an active diagnosis resolved (a resolved primary stops being the primary).
 
     Raises DiagnosisError when it is not active. Writes an UPDATE audit entry (old → new).
     """
-    return _transition(actor=actor, roles=roles, diagnosis=diagnosis, to=Status.RESOLVED)
+    return _transition(actor=actor, diagnosis=diagnosis, to=Status.RESOLVED)
 
 
 @transaction.atomic
-def enter_diagnosis_in_error(
-    *, actor: User, roles: Iterable[str], diagnosis: Diagnosis, reason: str
-) -> Diagnosis:
+def enter_diagnosis_in_error(*, actor: Actor, diagnosis: Diagnosis, reason: str) -> Diagnosis:
     """Mark a diagnosis recorded by mistake as entered in error; it is kept, never deleted, and
     leaves the chart.
 
@@ -137,16 +131,13 @@ def enter_diagnosis_in_error(
     reason = clean_reason(reason, minimum=MIN_ERROR_REASON_LENGTH, error=DiagnosisError)
     return _transition(
         actor=actor,
-        roles=roles,
         diagnosis=diagnosis,
         to=Status.ENTERED_IN_ERROR,
         reason=reason[:MAX_ERROR_REASON_LENGTH],
     )
 
 
-def _transition(
-    *, actor: User, roles: Iterable[str], diagnosis: Diagnosis, to: Status, reason: str = ""
-) -> Diagnosis:
+def _transition(*, actor: Actor, diagnosis: Diagnosis, to: Status, reason: str = "") -> Diagnosis:
     _locked(diagnosis.patient)
     diagnosis = _fresh(diagnosis)
     old = diagnosis.status
@@ -165,7 +156,6 @@ def _transition(
     _audit(
         diagnosis,
         actor=actor,
-        roles=roles,
         operation=Operation.UPDATE,
         action=PatientAuditAction.DIAGNOSIS_STATUS_CHANGED,
         changes=changes,
@@ -174,9 +164,7 @@ def _transition(
     return diagnosis
 
 
-def _demote_primary(
-    *, actor: User, roles: Iterable[str], patient: Patient, successor: Diagnosis
-) -> None:
+def _demote_primary(*, actor: Actor, patient: Patient, successor: Diagnosis) -> None:
     """Take the primary flag from the patient's current active primary, if any (in the
     caller's transaction, with the patient locked)."""
     current = patient.diagnoses.filter(is_primary=True, status=Status.ACTIVE).first()
@@ -187,7 +175,6 @@ def _demote_primary(
     _audit(
         current,
         actor=actor,
-        roles=roles,
         operation=Operation.UPDATE,
         action=PatientAuditAction.DIAGNOSIS_PRIMARY_CHANGED,
         changes={"is_primary": (True, False)},
@@ -206,18 +193,17 @@ def _fresh(diagnosis: Diagnosis) -> Diagnosis:
 def _audit(
     diagnosis: Diagnosis,
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     operation: Operation,
     action: PatientAuditAction,
     changes: audit.Changes,
     detail: dict[str, object] | None = None,
 ) -> None:
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=operation,
         action=action,
-        actor_roles=roles,
+        actor_roles=actor.roles,
         clinic_id=diagnosis.patient.clinic.public_id,
         patient_id=diagnosis.patient.public_id,
         target=audit.target_of(diagnosis),

@@ -19,13 +19,13 @@ say) is refused as a whole with the reason; nothing is written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
 from typing import Final
 
 from django.db import IntegrityError, models, transaction
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import User
 from kapclinic.accounts.permissions import Capability, allows
 from kapclinic.audit import services as audit
@@ -78,8 +78,7 @@ def merge_preview(survivor: Patient, duplicate: Patient) -> dict[str, int]:
 @transaction.atomic
 def merge_patients(
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     survivor: Patient,
     duplicate: Patient,
     reason: str,
@@ -93,8 +92,7 @@ def merge_patients(
     Writes: the moved rows' patient, the survivor's filled fields and portal sign-in, the
     duplicate's merge fields; an UPDATE audit entry on each record.
     """
-    roles = frozenset(roles)
-    if not allows(roles, Capability.MERGE_PATIENTS):
+    if not allows(actor.roles, Capability.MERGE_PATIENTS):
         msg = "Only a clinic administrator can merge patient records."
         raise MergeError(msg)
     reason = clean_reason(
@@ -155,7 +153,7 @@ def merge_patients(
 
     duplicate.merged_into = survivor
     duplicate.merged_at = now
-    duplicate.merged_by = actor
+    duplicate.merged_by = actor.user
     duplicate.merge_reason = reason
     duplicate.save(
         update_fields=["merged_into", "merged_at", "merged_by", "merge_reason", "updated_at"]
@@ -164,10 +162,10 @@ def merge_patients(
     clinic_id = survivor.clinic.public_id
     detail = {"reason": reason, "moved": moved}
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.UPDATE,
         action=PatientAuditAction.MERGED_INTO,
-        actor_roles=roles,
+        actor_roles=actor.roles,
         clinic_id=clinic_id,
         patient_id=duplicate.public_id,
         target=audit.target_of(duplicate),
@@ -175,10 +173,10 @@ def merge_patients(
         detail=detail,
     )
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.UPDATE,
         action=PatientAuditAction.MERGED_FROM,
-        actor_roles=roles,
+        actor_roles=actor.roles,
         clinic_id=clinic_id,
         patient_id=survivor.public_id,
         target=audit.target_of(survivor),

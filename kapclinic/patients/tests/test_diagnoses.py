@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.audit.models import AuditEvent, Operation
 from kapclinic.patients.exceptions import DiagnosisError
@@ -36,8 +37,7 @@ def prescriber(demo_user: Callable[[Role], User]) -> User:
 
 def _add(actor: User, patient: Patient, code: str, *, primary: bool = False) -> Diagnosis:
     return add_diagnosis(
-        actor=actor,
-        roles={Role.PRESCRIBER},
+        actor=Actor(user=actor, roles=frozenset({Role.PRESCRIBER})),
         patient=patient,
         icd10_code=code,
         noted_on=date(2026, 3, 1),
@@ -104,8 +104,7 @@ def test_bad_codes_and_dates_are_refused_and_nothing_is_written(
 ) -> None:
     with pytest.raises(DiagnosisError, match=message):
         add_diagnosis(
-            actor=prescriber,
-            roles={Role.PRESCRIBER},
+            actor=Actor(user=prescriber, roles=frozenset({Role.PRESCRIBER})),
             patient=patient,
             icd10_code=code,
             noted_on=noted_on,
@@ -143,7 +142,9 @@ def test_a_new_primary_demotes_the_old_one_and_both_changes_are_audited(
 def test_changing_the_primary_moves_the_flag(patient: Patient, prescriber: User) -> None:
     first = _add(prescriber, patient, "F33.1", primary=True)
     second = _add(prescriber, patient, "F41.1")
-    set_primary_diagnosis(actor=prescriber, roles={Role.PRESCRIBER}, diagnosis=second)
+    set_primary_diagnosis(
+        actor=Actor(user=prescriber, roles=frozenset({Role.PRESCRIBER})), diagnosis=second
+    )
     assert list(patient.diagnoses.filter(is_primary=True).values_list("icd10_code", flat=True)) == [
         "F41.1"
     ]
@@ -151,7 +152,9 @@ def test_changing_the_primary_moves_the_flag(patient: Patient, prescriber: User)
     assert not first.is_primary
     assert AuditEvent.objects.filter(action="patients.diagnosis_primary_changed").count() == 2
     # Already primary: nothing more is written.
-    set_primary_diagnosis(actor=prescriber, roles={Role.PRESCRIBER}, diagnosis=second)
+    set_primary_diagnosis(
+        actor=Actor(user=prescriber, roles=frozenset({Role.PRESCRIBER})), diagnosis=second
+    )
     assert AuditEvent.objects.filter(action="patients.diagnosis_primary_changed").count() == 2
 
 
@@ -160,15 +163,21 @@ def test_resolving_the_primary_takes_its_flag_and_it_cannot_become_primary_again
     patient: Patient, prescriber: User
 ) -> None:
     diagnosis = _add(prescriber, patient, "F43.10", primary=True)
-    resolve_diagnosis(actor=prescriber, roles={Role.PRESCRIBER}, diagnosis=diagnosis)
+    resolve_diagnosis(
+        actor=Actor(user=prescriber, roles=frozenset({Role.PRESCRIBER})), diagnosis=diagnosis
+    )
     diagnosis.refresh_from_db()
     assert (diagnosis.status, diagnosis.is_primary) == (Status.RESOLVED, False)
     event = AuditEvent.objects.get(action="patients.diagnosis_status_changed")
     assert event.changes == {"status": ["active", "resolved"], "is_primary": [True, False]}
     with pytest.raises(DiagnosisError, match="Only an active diagnosis can be primary"):
-        set_primary_diagnosis(actor=prescriber, roles={Role.PRESCRIBER}, diagnosis=diagnosis)
+        set_primary_diagnosis(
+            actor=Actor(user=prescriber, roles=frozenset({Role.PRESCRIBER})), diagnosis=diagnosis
+        )
     with pytest.raises(DiagnosisError, match="cannot be marked resolved"):
-        resolve_diagnosis(actor=prescriber, roles={Role.PRESCRIBER}, diagnosis=diagnosis)
+        resolve_diagnosis(
+            actor=Actor(user=prescriber, roles=frozenset({Role.PRESCRIBER})), diagnosis=diagnosis
+        )
 
 
 @pytest.mark.django_db
@@ -178,10 +187,14 @@ def test_entered_in_error_needs_a_reason_keeps_the_row_and_audits_the_reason(
     diagnosis = _add(prescriber, patient, "F31.81")
     with pytest.raises(DiagnosisError, match="Give the reason in words"):
         enter_diagnosis_in_error(
-            actor=prescriber, roles={Role.PRESCRIBER}, diagnosis=diagnosis, reason="  no "
+            actor=Actor(user=prescriber, roles=frozenset({Role.PRESCRIBER})),
+            diagnosis=diagnosis,
+            reason="  no ",
         )
     enter_diagnosis_in_error(
-        actor=prescriber, roles={Role.PRESCRIBER}, diagnosis=diagnosis, reason="Wrong patient"
+        actor=Actor(user=prescriber, roles=frozenset({Role.PRESCRIBER})),
+        diagnosis=diagnosis,
+        reason="Wrong patient",
     )
     diagnosis.refresh_from_db()
     assert diagnosis.status == Status.ENTERED_IN_ERROR
@@ -190,7 +203,9 @@ def test_entered_in_error_needs_a_reason_keeps_the_row_and_audits_the_reason(
     assert event.detail == {"reason": "Wrong patient"}
     with pytest.raises(DiagnosisError, match="cannot be marked entered in error"):
         enter_diagnosis_in_error(
-            actor=prescriber, roles={Role.PRESCRIBER}, diagnosis=diagnosis, reason="Again, twice"
+            actor=Actor(user=prescriber, roles=frozenset({Role.PRESCRIBER})),
+            diagnosis=diagnosis,
+            reason="Again, twice",
         )
     # The same code may be recorded again, correctly this time.
     assert _add(prescriber, patient, "F31.81").status == Status.ACTIVE

@@ -65,7 +65,7 @@ def test_a_nurse_records_weight_and_the_latest_feeds_dosing(
     assert [r.measurement.weight_kg for r in rows] == [Decimal("80.0"), Decimal("82.4")]
     assert rows[0].height_cm == Decimal("178.0")  # carried from the earlier measurement
     assert rows[0].bmi == bmi(weight_kg=Decimal("80.0"), height_cm=Decimal("178"))
-    event = AuditEvent.objects.filter(action="patients.measurement_recorded").latest("position")
+    event = AuditEvent.objects.filter(action="patients.measurement_recorded").latest("id")
     assert event.operation == Operation.CREATE
     assert event.changes["weight_kg"] == [None, "80.0"]
 

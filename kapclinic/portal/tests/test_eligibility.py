@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 from django.utils import timezone
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.consent.models import TreatmentType
 from kapclinic.consent.readiness import can_start_dosing
@@ -38,10 +39,9 @@ def _signed(
     patient: Patient, demo_user: Callable[[Role], User], outcome: DecisionOutcome
 ) -> EligibilityDecision:
     findings, overridden = SIGNED_AS[outcome]
-    prescriber = demo_user(Role.PRESCRIBER)
+    prescriber = Actor(user=demo_user(Role.PRESCRIBER), roles=frozenset({Role.PRESCRIBER}))
     screening = record_screening(
-        actor=demo_user(Role.NURSE),
-        roles={Role.NURSE},
+        actor=Actor(user=demo_user(Role.NURSE), roles=frozenset({Role.NURSE})),
         patient=patient,
         answers=answers(findings=findings),
         now=timezone.now(),
@@ -49,15 +49,12 @@ def _signed(
     if overridden:
         screening = override_flag(
             actor=prescriber,
-            roles={Role.PRESCRIBER},
             screening=screening,
             rule_id=overridden,
             reason="Ophthalmology cleared the patient.",
             now=timezone.now(),
         )
-    decision = sign_decision(
-        actor=prescriber, roles={Role.PRESCRIBER}, screening=screening, notes="", now=timezone.now()
-    )
+    decision = sign_decision(actor=prescriber, screening=screening, notes="", now=timezone.now())
     assert decision.outcome == outcome
     return decision
 

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from kapclinic.accounts.actor import SYSTEM, Actor
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.consent.demo import seed_consent_documents
 from kapclinic.consent.models import ConsentRecord, SignedVia, TreatmentType
@@ -49,15 +50,13 @@ def _portal(patient: Patient) -> Client:
 
 def _eligible(patient: Patient, demo_user: Callable[[Role], User]) -> None:
     screening = record_screening(
-        actor=demo_user(Role.NURSE),
-        roles={Role.NURSE},
+        actor=Actor(user=demo_user(Role.NURSE), roles=frozenset({Role.NURSE})),
         patient=patient,
         answers=COMPLETE,
         now=timezone.now(),
     )
     sign_decision(
-        actor=demo_user(Role.PRESCRIBER),
-        roles={Role.PRESCRIBER},
+        actor=Actor(user=demo_user(Role.PRESCRIBER), roles=frozenset({Role.PRESCRIBER})),
         screening=screening,
         notes="",
         now=timezone.now(),
@@ -114,7 +113,7 @@ def test_the_patient_answers_an_open_questionnaire_in_the_portal(patient: Patien
     from kapclinic.measurement.responses.services import start_assessment
 
     assessment = start_assessment(
-        actor=None, roles=(), patient=patient, instrument_code="phq9", mode=Mode.PORTAL
+        actor=SYSTEM, patient=patient, instrument_code="phq9", mode=Mode.PORTAL
     )
     client = _portal(patient)
     url = reverse("portal:questionnaire", args=[assessment.public_id])
@@ -133,9 +132,7 @@ def test_another_patients_questionnaire_is_not_found_in_the_portal(
     patient: Patient, clinics: list[Clinic]
 ) -> None:
     other = Patient.objects.filter(clinic=clinics[0]).exclude(pk=patient.pk).order_by("id")[0]
-    theirs = start_assessment(
-        actor=None, roles=(), patient=other, instrument_code="gad7", mode=Mode.PORTAL
-    )
+    theirs = start_assessment(actor=SYSTEM, patient=other, instrument_code="gad7", mode=Mode.PORTAL)
     client = _portal(patient)
     assert client.get(reverse("portal:questionnaire", args=[theirs.public_id])).status_code == 404
 
@@ -144,8 +141,7 @@ def _enrolled(patient: Patient, demo_user: Callable[[Role], User]) -> list[Assig
     """Enrolled in the clinic's default plan, the course starting in two days: its baseline
     PHQ-9 and GAD-7 are due now."""
     enrol(
-        actor=demo_user(Role.NURSE),
-        roles={Role.NURSE},
+        actor=Actor(user=demo_user(Role.NURSE), roles=frozenset({Role.NURSE})),
         patient=patient,
         plan=ensure_default_plan(clinic=patient.clinic),
         starts_on=timezone.localdate() + timedelta(days=2),

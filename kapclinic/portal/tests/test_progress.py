@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.measurement.models import Mode, Occasion
 from kapclinic.measurement.responses.services import complete_assessment, start_assessment
@@ -38,15 +39,17 @@ def _phq9(patient: Patient, nurse: User, total: int, at: datetime, occasion: Occ
         answers[f"phq9_{n}"] = min(3, max(0, total - 3 * (n - 1)))
     assert sum(answers.values()) == total
     assessment = start_assessment(
-        actor=nurse,
-        roles={Role.NURSE},
+        actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
         patient=patient,
         instrument_code="phq9",
         mode=Mode.STAFF,
         occasion=occasion,
     )
     complete_assessment(
-        actor=nurse, roles={Role.NURSE}, assessment=assessment, answers=answers, now=at
+        actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
+        assessment=assessment,
+        answers=answers,
+        now=at,
     )
 
 

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from kapclinic.accounts.actor import Actor, as_roles
 from kapclinic.accounts.models import Clinic, Role, StaffMembership, User
 from kapclinic.audit.models import AuditEvent, Operation
 from kapclinic.core.reasons import reason_message
@@ -41,14 +42,20 @@ def patient(clinics: list[Clinic]) -> Patient:
 
 def _record(user: User, patient: Patient, **changes: object) -> Screening:
     return record_screening(
-        actor=user, roles=NURSE, patient=patient, answers=answers(**changes), now=timezone.now()
+        actor=Actor(user=user, roles=frozenset(NURSE)),
+        patient=patient,
+        answers=answers(**changes),
+        now=timezone.now(),
     )
 
 
 def _signed(nurse: User, prescriber: User, patient: Patient) -> EligibilityDecision:
     screening = _record(nurse, patient)
     return sign_decision(
-        actor=prescriber, roles=PRESCRIBER, screening=screening, notes="", now=timezone.now()
+        actor=Actor(user=prescriber, roles=frozenset(PRESCRIBER)),
+        screening=screening,
+        notes="",
+        now=timezone.now(),
     )
 
 
@@ -66,7 +73,10 @@ def _other_nurse(clinic: Clinic, not_this: User) -> User:
 
 def _mark(actor: User, roles: frozenset[str], screening: Screening, reason: str = REASON) -> None:
     mark_entered_in_error(
-        actor=actor, roles=roles, screening=screening, reason=reason, now=timezone.now()
+        actor=Actor(user=actor, roles=as_roles(roles)),
+        screening=screening,
+        reason=reason,
+        now=timezone.now(),
     )
 
 
@@ -80,7 +90,10 @@ def test_the_recorder_marks_their_own_unsigned_screening_and_it_is_kept_with_who
     screening = _record(nurse, patient)
     now = timezone.now()
     marked = mark_entered_in_error(
-        actor=nurse, roles=NURSE, screening=screening, reason=f"  {REASON}\u202e ", now=now
+        actor=Actor(user=nurse, roles=frozenset(NURSE)),
+        screening=screening,
+        reason=f"  {REASON}\u202e ",
+        now=now,
     )
     marked.refresh_from_db()
     assert marked.status == Screening.Status.ENTERED_IN_ERROR
@@ -196,7 +209,10 @@ def test_a_screening_in_error_no_longer_changes_by_override_or_signature(
     _mark(prescriber, PRESCRIBER, screening)
     with pytest.raises(ScreeningRefusedError, match="entered in error"):
         sign_decision(
-            actor=prescriber, roles=PRESCRIBER, screening=screening, notes="", now=timezone.now()
+            actor=Actor(user=prescriber, roles=frozenset(PRESCRIBER)),
+            screening=screening,
+            notes="",
+            now=timezone.now(),
         )
     assert not EligibilityDecision.objects.filter(screening=screening).exists()
 
@@ -209,8 +225,7 @@ def test_current_eligibility_skips_a_screening_entered_in_error_and_its_decision
 ) -> None:
     nurse, prescriber = demo_user(Role.NURSE), demo_user(Role.PRESCRIBER)
     earlier = sign_decision(
-        actor=prescriber,
-        roles=PRESCRIBER,
+        actor=Actor(user=prescriber, roles=frozenset(PRESCRIBER)),
         screening=_record(nurse, patient, findings=frozenset({Finding.AVM})),
         notes="",
         now=timezone.now(),

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from kapclinic.accounts.actor import Actor, as_roles
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.audit.models import AuditEvent
 from kapclinic.patients.models import Patient
@@ -47,8 +48,7 @@ def _set(
     reason: str = REASON,
 ) -> ScreeningPolicy:
     return set_policy(
-        actor=actor,
-        roles=roles,
+        actor=Actor(user=actor, roles=as_roles(roles)),
         clinic=clinic,
         ruleset=_racemic(clinic),
         bp_systolic_max_mmhg=bp_systolic_max_mmhg,
@@ -70,21 +70,26 @@ def test_a_higher_bp_limit_applies_to_screenings_recorded_after_it_only(
     patient = Patient.objects.filter(clinic=home).order_by("id")[0]
     elevated = answers(systolic_mmhg=150, diastolic_mmhg=95)
     before = record_screening(
-        actor=nurse, roles={Role.NURSE}, patient=patient, answers=elevated, now=timezone.now()
+        actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
+        patient=patient,
+        answers=elevated,
+        now=timezone.now(),
     )
     assert _bp_fired(before)
 
     _set(home, prescriber, bp_systolic_max_mmhg=160, bp_diastolic_max_mmhg=100)
     after = record_screening(
-        actor=nurse, roles={Role.NURSE}, patient=patient, answers=elevated, now=timezone.now()
+        actor=Actor(user=nurse, roles=frozenset({Role.NURSE})),
+        patient=patient,
+        answers=elevated,
+        now=timezone.now(),
     )
     assert not _bp_fired(after)
     assert after.policy["bp_systolic_max_mmhg"] == 160
 
     # Re-evaluating the earlier screening (an override) keeps the policy it was recorded under.
     override_flag(
-        actor=prescriber,
-        roles={Role.PRESCRIBER},
+        actor=Actor(user=prescriber, roles=frozenset({Role.PRESCRIBER})),
         screening=before,
         rule_id=BP_RULE,
         reason="Repeat reading after rest was 132/84.",
@@ -141,8 +146,7 @@ def test_an_esketamine_label_rule_cannot_be_configured(
     label_rule = next(r for r in esketamine.rules if not r.configurable)
     with pytest.raises(ScreeningPolicyError, match="not configurable"):
         set_policy(
-            actor=demo_user(Role.PRESCRIBER),
-            roles=(Role.PRESCRIBER,),
+            actor=Actor(user=demo_user(Role.PRESCRIBER), roles=frozenset({Role.PRESCRIBER})),
             clinic=home,
             ruleset=esketamine,
             bp_systolic_max_mmhg=140,

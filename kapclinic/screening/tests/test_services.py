@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, StaffMembership, User
 from kapclinic.audit.models import AuditEvent
 from kapclinic.patients.models import Patient
@@ -33,7 +34,10 @@ def patient(clinics: list[Clinic]) -> Patient:
 
 def _record(user: User, patient: Patient, **changes: object) -> Screening:
     return record_screening(
-        actor=user, roles=NURSE, patient=patient, answers=answers(**changes), now=timezone.now()
+        actor=Actor(user=user, roles=frozenset(NURSE)),
+        patient=patient,
+        answers=answers(**changes),
+        now=timezone.now(),
     )
 
 
@@ -76,8 +80,7 @@ def test_only_nurses_and_prescribers_record_screenings(
 ) -> None:
     with pytest.raises(ScreeningRefusedError):
         record_screening(
-            actor=demo_user(Role.THERAPIST),
-            roles={Role.THERAPIST},
+            actor=Actor(user=demo_user(Role.THERAPIST), roles=frozenset({Role.THERAPIST})),
             patient=patient,
             answers=answers(),
             now=timezone.now(),
@@ -96,12 +99,14 @@ def test_a_flag_needs_a_prescribers_override_with_a_reason_and_is_re_evaluated(
     prescriber = demo_user(Role.PRESCRIBER)
     with pytest.raises(ScreeningRefusedError, match="cannot be signed"):
         sign_decision(
-            actor=prescriber, roles=PRESCRIBER, screening=screening, notes="", now=timezone.now()
+            actor=Actor(user=prescriber, roles=frozenset(PRESCRIBER)),
+            screening=screening,
+            notes="",
+            now=timezone.now(),
         )
     with pytest.raises(ScreeningRefusedError, match="at least 10"):
         override_flag(
-            actor=prescriber,
-            roles=PRESCRIBER,
+            actor=Actor(user=prescriber, roles=frozenset(PRESCRIBER)),
             screening=screening,
             rule_id="R-SCR-2.glaucoma",
             reason="ok   ",
@@ -109,16 +114,14 @@ def test_a_flag_needs_a_prescribers_override_with_a_reason_and_is_re_evaluated(
         )
     with pytest.raises(ScreeningRefusedError, match="prescriber"):
         override_flag(
-            actor=demo_user(Role.NURSE),
-            roles=NURSE,
+            actor=Actor(user=demo_user(Role.NURSE), roles=frozenset(NURSE)),
             screening=screening,
             rule_id="R-SCR-2.glaucoma",
             reason="Ophthalmology cleared the patient.",
             now=timezone.now(),
         )
     updated = override_flag(
-        actor=prescriber,
-        roles=PRESCRIBER,
+        actor=Actor(user=prescriber, roles=frozenset(PRESCRIBER)),
         screening=screening,
         rule_id="R-SCR-2.glaucoma",
         reason="Ophthalmology cleared the patient.",
@@ -131,8 +134,7 @@ def test_a_flag_needs_a_prescribers_override_with_a_reason_and_is_re_evaluated(
     assert event.changes["outcome"] == ["needs_prescriber_review", "eligible_with_precautions"]
     with pytest.raises(ScreeningRefusedError, match="not an open flag"):
         override_flag(
-            actor=prescriber,
-            roles=PRESCRIBER,
+            actor=Actor(user=prescriber, roles=frozenset(PRESCRIBER)),
             screening=updated,
             rule_id="R-SCR-2.glaucoma",
             reason="Ophthalmology cleared the patient.",
@@ -147,8 +149,7 @@ def test_a_hard_stop_cannot_be_overridden(
     assert screening.open_flags == []  # a hard stop is no flag
     with pytest.raises(ScreeningRefusedError, match="not an open flag"):
         override_flag(
-            actor=demo_user(Role.PRESCRIBER),
-            roles=PRESCRIBER,
+            actor=Actor(user=demo_user(Role.PRESCRIBER), roles=frozenset(PRESCRIBER)),
             screening=screening,
             rule_id="R-SCR-1.avm",
             reason="I would like to proceed anyway.",
@@ -166,11 +167,19 @@ def test_only_a_prescriber_signs_and_an_incomplete_screening_is_refused(
     incomplete = _record(nurse, patient, spo2_percent=None)
     with pytest.raises(ScreeningRefusedError, match="incomplete"):
         sign_decision(
-            actor=prescriber, roles=PRESCRIBER, screening=incomplete, notes="", now=timezone.now()
+            actor=Actor(user=prescriber, roles=frozenset(PRESCRIBER)),
+            screening=incomplete,
+            notes="",
+            now=timezone.now(),
         )
     complete = _record(nurse, patient)
     with pytest.raises(ScreeningRefusedError, match="prescriber"):
-        sign_decision(actor=nurse, roles=NURSE, screening=complete, notes="", now=timezone.now())
+        sign_decision(
+            actor=Actor(user=nurse, roles=frozenset(NURSE)),
+            screening=complete,
+            notes="",
+            now=timezone.now(),
+        )
     assert not written(EligibilityDecision).exists()
 
 
@@ -184,7 +193,10 @@ def test_a_prescriber_of_another_clinic_cannot_sign(
     screening = _record(demo_user(Role.NURSE), other_patient)
     with pytest.raises(ScreeningRefusedError):
         sign_decision(
-            actor=prescriber, roles=PRESCRIBER, screening=screening, notes="", now=timezone.now()
+            actor=Actor(user=prescriber, roles=frozenset(PRESCRIBER)),
+            screening=screening,
+            notes="",
+            now=timezone.now(),
         )
     assert not EligibilityDecision.objects.filter(screening=screening).exists()
 
@@ -195,15 +207,13 @@ def test_signing_records_the_decision_and_rescreening_keeps_history(
     nurse, prescriber = demo_user(Role.NURSE), demo_user(Role.PRESCRIBER)
     now = timezone.now()
     first = record_screening(
-        actor=nurse,
-        roles=NURSE,
+        actor=Actor(user=nurse, roles=frozenset(NURSE)),
         patient=patient,
         answers=answers(findings=frozenset({Finding.AVM})),
         now=now - timedelta(days=30),
     )
     refused = sign_decision(
-        actor=prescriber,
-        roles=PRESCRIBER,
+        actor=Actor(user=prescriber, roles=frozenset(PRESCRIBER)),
         screening=first,
         notes="AVM",
         now=now - timedelta(days=29),
@@ -212,7 +222,10 @@ def test_signing_records_the_decision_and_rescreening_keeps_history(
     assert current_eligibility(patient, Family.RACEMIC_KETAMINE) == refused
     second = _record(nurse, patient)
     decision = sign_decision(
-        actor=prescriber, roles=PRESCRIBER, screening=second, notes="", now=now
+        actor=Actor(user=prescriber, roles=frozenset(PRESCRIBER)),
+        screening=second,
+        notes="",
+        now=now,
     )
     assert decision.outcome == "eligible"
     assert current_eligibility(patient, Family.RACEMIC_KETAMINE) == decision
@@ -222,7 +235,12 @@ def test_signing_records_the_decision_and_rescreening_keeps_history(
     second.refresh_from_db()
     assert second.status == Screening.Status.SIGNED
     with pytest.raises(ScreeningRefusedError, match="signed"):
-        sign_decision(actor=prescriber, roles=PRESCRIBER, screening=second, notes="", now=now)
+        sign_decision(
+            actor=Actor(user=prescriber, roles=frozenset(PRESCRIBER)),
+            screening=second,
+            notes="",
+            now=now,
+        )
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.patients.models import Patient
 from kapclinic.screening.facts import Finding
@@ -28,8 +29,7 @@ def patient(clinics: list[Clinic]) -> Patient:
 
 def _screening(user: User, patient: Patient, **changes: object) -> Screening:
     return record_screening(
-        actor=user,
-        roles={Role.NURSE},
+        actor=Actor(user=user, roles=frozenset({Role.NURSE})),
         patient=patient,
         answers=answers(**changes),
         now=timezone.now(),
@@ -185,8 +185,7 @@ def test_the_detail_page_runs_constant_queries(
         assert client.get(url).status_code == 200
     for rule_id in ("R-SCR-2.glaucoma", "R-SCR-2.recent_seizures", "R-SCR-2.raised_icp"):
         screening = override_flag(
-            actor=demo_user(Role.PRESCRIBER),
-            roles={Role.PRESCRIBER},
+            actor=Actor(user=demo_user(Role.PRESCRIBER), roles=frozenset({Role.PRESCRIBER})),
             screening=screening,
             rule_id=rule_id,
             reason="Cleared by the specialist.",
