@@ -136,7 +136,6 @@ class _Reader:
         return found
 
 
-
 def _member(kind: type[_E], value: object) -> _E | None:
     if isinstance(value, str):
         for member in kind:
