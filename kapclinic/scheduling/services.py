@@ -4,14 +4,14 @@ changes a published version's content (the database refuses it too: migration 00
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from kapclinic.accounts.models import Clinic, User
+from kapclinic.accounts.actor import SYSTEM, Actor, AnyActor
+from kapclinic.accounts.models import Clinic
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.core.reasons import clean_reason
@@ -45,8 +45,7 @@ def _plan_problems(clinic: Clinic, protocol: Protocol) -> list[str]:
 
 def _create(
     *,
-    actor: User | None,
-    roles: Iterable[str],
+    actor: AnyActor,
     clinic: Clinic,
     protocol: Protocol,
     version: int,
@@ -61,22 +60,22 @@ def _create(
         modality=protocol.modality.value,
         document=to_document(protocol),
         published_at=now,
-        published_by=actor,
+        published_by=actor.user,
         reason=reason,
     )
     row.full_clean()
     row.save()
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.CREATE,
         action=SchedulingAuditAction.PROTOCOL_PUBLISHED,
-        actor_roles=roles,
+        actor_roles=actor.roles,
         clinic_id=clinic.public_id,
         target=audit.target_of(row),
         detail={
             "code": row.code,
             "version": row.version,
-            "shipped": actor is None,
+            "shipped": actor.user is None,
             "reason": reason,
         },
     )
@@ -86,8 +85,7 @@ def _create(
 @transaction.atomic
 def publish_protocol_version(
     *,
-    actor: User,
-    roles: Iterable[str],
+    actor: Actor,
     clinic: Clinic,
     document: object,
     reason: str,
@@ -135,7 +133,6 @@ def publish_protocol_version(
     version = (current.version if current is not None else 0) + 1
     return _create(
         actor=actor,
-        roles=roles,
         clinic=clinic,
         protocol=protocol,
         version=version,
@@ -146,7 +143,7 @@ def publish_protocol_version(
 
 @transaction.atomic
 def retire_protocol(
-    *, actor: User, roles: Iterable[str], version: ProtocolVersion, reason: str, now: datetime
+    *, actor: Actor, version: ProtocolVersion, reason: str, now: datetime
 ) -> ProtocolVersion:
     """Stop offering a protocol for new courses: its current version is marked retired, with
     the reason (running courses keep their version; publishing a new version offers it again).
@@ -169,14 +166,14 @@ def retire_protocol(
     old = locked.status
     locked.status = ProtocolVersion.Status.RETIRED
     locked.retired_at = now
-    locked.retired_by = actor
+    locked.retired_by = actor.user
     locked.retired_reason = reason
     locked.save(update_fields=["status", "retired_at", "retired_by", "retired_reason"])
     audit.record(
-        actor=actor,
+        actor=actor.user,
         operation=Operation.UPDATE,
         action=SchedulingAuditAction.PROTOCOL_RETIRED,
-        actor_roles=roles,
+        actor_roles=actor.roles,
         clinic_id=locked.clinic.public_id,
         target=audit.target_of(locked),
         changes={"status": (old, locked.status)},
@@ -198,8 +195,7 @@ def ensure_shipped_protocols(
     present = set(ProtocolVersion.objects.filter(clinic=clinic).values_list("code", flat=True))
     return [
         _create(
-            actor=None,
-            roles=(),
+            actor=SYSTEM,
             clinic=clinic,
             protocol=protocol,
             version=1,

@@ -59,8 +59,7 @@ def publish(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     if form.is_bound and form.is_valid():
         try:
             version = publish_protocol_version(
-                actor=request.user,
-                roles=request.roles,
+                actor=request.actor,
                 clinic=clinic,
                 document=form.cleaned_data["document"],
                 reason=form.cleaned_data["reason"],
@@ -96,8 +95,7 @@ def retire(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     if form.is_bound and form.is_valid():
         try:
             retire_protocol(
-                actor=request.user,
-                roles=request.roles,
+                actor=request.actor,
                 version=version,
                 reason=form.cleaned_data["reason"],
                 now=timezone.now(),

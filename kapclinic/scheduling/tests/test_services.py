@@ -13,6 +13,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.accounts.tests.helpers import staff_of
 from kapclinic.audit.models import AuditEvent
@@ -50,8 +51,7 @@ def _publish(
     clinic: Clinic, document: object, reason: str = REASON, **extra: Any
 ) -> ProtocolVersion:
     return publish_protocol_version(
-        actor=_admin(clinic),
-        roles={Role.CLINIC_ADMIN.value},
+        actor=Actor.for_user(_admin(clinic), clinic),
         clinic=clinic,
         document=document,
         reason=reason,
@@ -169,8 +169,7 @@ def test_retiring_keeps_the_version_and_publishing_offers_it_again(
     admin = _admin(clinic)
     current = _kap(clinic)
     retired = retire_protocol(
-        actor=admin,
-        roles={Role.CLINIC_ADMIN.value},
+        actor=Actor.for_user(admin, clinic),
         version=current,
         reason="We stopped offering sublingual KAP.",
         now=timezone.now(),
@@ -181,8 +180,7 @@ def test_retiring_keeps_the_version_and_publishing_offers_it_again(
     assert entry.changes == {"status": ["published", "retired"]}
     with pytest.raises(SchedulingError, match="Only the current, published version"):
         retire_protocol(
-            actor=admin,
-            roles=(),
+            actor=Actor.for_user(admin, clinic),
             version=retired,
             reason="Twice is once too many.",
             now=timezone.now(),
@@ -198,8 +196,7 @@ def test_an_earlier_version_cannot_be_retired(clinics: list[Clinic]) -> None:
     _publish(clinic, _edited(first), code="kap-im-sl")
     with pytest.raises(SchedulingError):
         retire_protocol(
-            actor=_admin(clinic),
-            roles=(),
+            actor=Actor.for_user(_admin(clinic), clinic),
             version=first,
             reason="An old version, retired.",
             now=timezone.now(),
@@ -232,8 +229,7 @@ def test_a_published_version_cannot_be_changed_in_the_database(
 
 def test_a_retirement_is_final_in_the_database(clinics: list[Clinic]) -> None:
     version = retire_protocol(
-        actor=_admin(clinics[0]),
-        roles=(),
+        actor=Actor.for_user(_admin(clinics[0]), clinics[0]),
         version=_kap(clinics[0]),
         reason="Retired for the test of finality.",
         now=timezone.now(),
