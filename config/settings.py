@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "kapclinic.consent",
     "kapclinic.referrals",
     "kapclinic.measurement",
+    "kapclinic.scheduling",
     "kapclinic.today",
     "kapclinic.oversight",
     "kapclinic.administration",

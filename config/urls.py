@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("kapclinic.accounts.urls")),
     path("patients/", include("kapclinic.patients.urls")),
     path("audit/", include("kapclinic.oversight.urls")),
+    path("clinic/protocols/", include("kapclinic.scheduling.urls")),
     path("clinic/", include("kapclinic.administration.urls")),
     path("referrals/", include("kapclinic.referrals.urls")),
     path("refer/", referral_views.self_check, name="self-check"),

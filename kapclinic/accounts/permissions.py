@@ -61,6 +61,11 @@ class Capability(models.TextChoices):
         "manage_instruments",
         "Load and retire the clinic's licensed wording of questionnaires",
     )
+    VIEW_PROTOCOLS = "view_protocols", "Read the clinic's treatment protocols"
+    MANAGE_PROTOCOLS = (
+        "manage_protocols",
+        "Publish new versions of the clinic's treatment protocols and retire them",
+    )
     RESET_STAFF_2FA = "reset_staff_2fa", "Reset a staff member's two-factor authentication"
     MANAGE_OWN_ACCOUNT = "manage_own_account", "Manage own password, 2FA and sessions"
     VIEW_OWN_RECORD = "view_own_record", "See their own record in the patient portal"
@@ -129,6 +134,12 @@ MATRIX: Final[dict[Capability, frozenset[str]]] = {
     # Loading licensed wording declares, for the clinic, that it holds the licence (R-OUT-4,
     # R-OUT-5): an administrative and contractual act of the clinic's admins, not clinical work.
     Capability.MANAGE_INSTRUMENTS: frozenset({Role.CLINIC_ADMIN}),
+    # Everyone who books, gives or supports treatment reads the protocols (sessions, rooms,
+    # spacing, instructions); they hold no patient data, but researchers have no use for them.
+    Capability.VIEW_PROTOCOLS: _CLINICAL | {Role.CLINIC_ADMIN, Role.FRONT_DESK},
+    # Issue 13.1: the clinic admin edits a protocol by publishing a new version (with a reason,
+    # audited); the label and REMS rules a version must keep are checked on publishing.
+    Capability.MANAGE_PROTOCOLS: frozenset({Role.CLINIC_ADMIN}),
     Capability.RESET_STAFF_2FA: frozenset({Role.CLINIC_ADMIN}),
     Capability.MANAGE_OWN_ACCOUNT: frozenset(ALL_ROLES),
     Capability.VIEW_OWN_RECORD: frozenset({PATIENT}),

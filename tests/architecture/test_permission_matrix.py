@@ -43,6 +43,7 @@ from tests.architecture.routes_plans import plan_routes
 from tests.architecture.routes_portal import portal_routes
 from tests.architecture.routes_referrals import referral_routes
 from tests.architecture.routes_safety import safety_routes
+from tests.architecture.routes_scheduling import scheduling_routes
 from tests.architecture.routes_screening import screening_routes
 from tests.architecture.routing import Call, World
 from tests.architecture.test_urls import PUBLIC_VIEWS
@@ -237,6 +238,7 @@ def _routes(world: World) -> dict[str, Call]:
     routes.update(plan_routes(world))
     routes.update(outcome_chart_routes(world))
     routes.update(administration_routes(world))
+    routes.update(scheduling_routes(world))
     routes.update(patient_mode_routes(world))  # last: it hands the session to a patient
     return routes
 

@@ -91,6 +91,8 @@ _CLINICAL = {
     "/measurement/safety/",
     "/measurement/safety/<id>/",
 }
+# Clinic → Protocols (issue 13.1): every role that books, gives or supports treatment.
+_PROTOCOLS = {"/clinic/protocols/", "/clinic/protocols/<id>/"}
 _OUTCOMES = {
     "/measurement/worklist/",
     "/outcomes/",
@@ -116,7 +118,10 @@ EXPECTED: dict[str, set[str]] = {
         "/screening/policy/",
         "/consent/documents/",
         "/aggregates/",
-    },
+        "/clinic/protocols/<id>/publish/",
+        "/clinic/protocols/<id>/retire/",
+    }
+    | _PROTOCOLS,
     Role.PRESCRIBER.value: _STAFF_COMMON
     | _CLINICAL
     | _OUTCOMES
@@ -127,13 +132,16 @@ EXPECTED: dict[str, set[str]] = {
         "/measurement/patients/<id>/enrol/",
         "/measurement/assignments/<id>/cancel/",
         "/patients/emergency-access/",
-    },
+    }
+    | _PROTOCOLS,
     Role.NURSE.value: _STAFF_COMMON
     | _CLINICAL
     | _OUTCOMES
-    | {"/consent/patients/<id>/sign/<kind>/", "/measurement/assignments/<id>/cancel/"},
-    Role.THERAPIST.value: _STAFF_COMMON | _OUTCOMES | {"/patients/", CHART},
+    | {"/consent/patients/<id>/sign/<kind>/", "/measurement/assignments/<id>/cancel/"}
+    | _PROTOCOLS,
+    Role.THERAPIST.value: _STAFF_COMMON | _OUTCOMES | _PROTOCOLS | {"/patients/", CHART},
     Role.FRONT_DESK.value: _STAFF_COMMON
+    | _PROTOCOLS
     | {"/patients/", CHART, "/patients/new/", "/referrals/", "/referrals/<id>/"},
     Role.RESEARCHER.value: _STAFF_COMMON | {"/aggregates/"},
     PATIENT: {"/portal/", "/portal/questionnaires/<id>/", "/accounts/security/"},

@@ -16,6 +16,7 @@ from django.urls import reverse
 from kapclinic.accounts import services
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.core.exceptions import DomainError
+from kapclinic.scheduling.services import ensure_shipped_protocols
 
 
 class Command(BaseCommand):
@@ -63,3 +64,9 @@ class Command(BaseCommand):
         )
         if links:
             self.stdout.write(f"Invitation e-mailed; the link to choose a password: {links[0]}")
+        # Setting up a clinic: it gets kapclinic's treatment protocol templates (issue 13.1).
+        shipped = ensure_shipped_protocols(clinic=clinic)
+        if shipped:
+            self.stdout.write(
+                f"{len(shipped)} treatment protocol templates given to {clinic.name}."
+            )

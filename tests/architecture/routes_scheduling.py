@@ -1,0 +1,35 @@
+"""One real request per treatment-protocol route (Clinic → Protocols), for the route-by-role
+tests."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from kapclinic.accounts.permissions import Capability
+from kapclinic.scheduling.selectors import current_protocol_version
+from tests.architecture.routing import Call, World
+
+
+def scheduling_routes(world: World) -> dict[str, Call]:
+    version = current_protocol_version(world.home, "kap-im-sl")
+    assert version is not None  # the demo clinic's shipped template
+    return {
+        "scheduling:protocols": Call(
+            "GET", reverse("scheduling:protocols"), Capability.VIEW_PROTOCOLS
+        ),
+        "scheduling:protocol": Call(
+            "GET",
+            reverse("scheduling:protocol", args=[version.public_id]),
+            Capability.VIEW_PROTOCOLS,
+        ),
+        "scheduling:publish": Call(
+            "GET",
+            reverse("scheduling:publish", args=[version.public_id]),
+            Capability.MANAGE_PROTOCOLS,
+        ),
+        "scheduling:retire": Call(
+            "GET",
+            reverse("scheduling:retire", args=[version.public_id]),
+            Capability.MANAGE_PROTOCOLS,
+        ),
+    }
