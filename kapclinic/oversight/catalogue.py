@@ -16,6 +16,7 @@ from kapclinic.measurement.audit_actions import MeasurementAuditAction
 from kapclinic.oversight.audit_actions import OversightAuditAction
 from kapclinic.patients.audit_actions import PatientAuditAction
 from kapclinic.referrals.audit_actions import ReferralAuditAction
+from kapclinic.scheduling.audit_actions import SchedulingAuditAction
 from kapclinic.screening.audit_actions import ScreeningAuditAction
 
 # (heading in the report's filter, catalogue), in the order the filter lists them.
@@ -25,6 +26,7 @@ CATALOGUES: Final[tuple[tuple[str, type[AuditAction]], ...]] = (
     ("Referrals", ReferralAuditAction),
     ("Screening", ScreeningAuditAction),
     ("Consent", ConsentAuditAction),
+    ("Treatment protocols", SchedulingAuditAction),
     ("Questionnaires and safety tasks", MeasurementAuditAction),
     ("Audit report", OversightAuditAction),
 )

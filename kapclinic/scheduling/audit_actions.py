@@ -1,15 +1,14 @@
-"""The audit actions scheduling writes, in one place.
+"""The audit actions scheduling writes.
 
 Values are stored in the audit trail and covered by its hashes: never change one; add a member
-instead. Shaped like the per-app catalogues of issue 12.3 (a value and a label), so it becomes
-an ``AuditAction`` subclass by changing its base class.
+instead (kapclinic/audit/actions.py).
 """
 
 from __future__ import annotations
 
-from django.db import models
+from kapclinic.audit.actions import AuditAction
 
 
-class SchedulingAuditAction(models.TextChoices):
+class SchedulingAuditAction(AuditAction):
     PROTOCOL_PUBLISHED = "scheduling.protocol_published", "Protocol version published"
     PROTOCOL_RETIRED = "scheduling.protocol_retired", "Protocol retired"

@@ -131,6 +131,8 @@ RELEASED: Final = frozenset(
         "referrals.registered",
         "referrals.self_submitted",
         "referrals.triaged",
+        "scheduling.protocol_published",
+        "scheduling.protocol_retired",
         "screening.decision_signed",
         "screening.entered_in_error",
         "screening.entered_in_error_opened",
