@@ -14,7 +14,7 @@ from uuid import UUID
 
 from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -24,6 +24,7 @@ from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.patients.bmi import bmi
 from kapclinic.patients.models import (
+    MISSING_CONTACTS,
     Allergy,
     BodyMeasurement,
     BreakGlassGrant,
@@ -44,16 +45,6 @@ def list_clinic_patients(clinic: Clinic) -> QuerySet[Patient]:
     return Patient.objects.filter(clinic=clinic, merged_into=None).order_by(
         "family_name", "given_name", "id"
     )
-
-
-# A chart lacks what the desk must collect: someone to call in an emergency, the usual escort
-# home after dosing (R-DC-1), or any way to reach the patient.
-MISSING_CONTACTS = (
-    Q(emergency_contact_name="")
-    | Q(emergency_contact_phone="")
-    | Q(escort_name="")
-    | Q(phone="", email="")
-)
 
 
 def list_patients_missing_contacts(clinic: Clinic) -> QuerySet[Patient]:

@@ -1,4 +1,4 @@
-"""The to-do count of the navigation badge ("Today, 5 to do")."""
+"""The to-do count of the navigation badge ("Today, 5 to do"; "99+" above BADGE_LIMIT)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from kapclinic.accounts.models import Clinic
 from kapclinic.accounts.permissions import Capability, allows
-from kapclinic.today.todo import count_todo
+from kapclinic.today.todo import BADGE_LIMIT, count_todo
 
 _COUNT_ATTRIBUTE = "_todo_count"
 
@@ -35,6 +35,16 @@ class TodoCount:
             known = count_todo(self._clinic, self._roles, timezone.now())
             remember_todo_count(self._request, known)
         return known
+
+    @property
+    def label(self) -> str:
+        """What the badge shows: the count, or "99+" above BADGE_LIMIT (then inexact)."""
+        return f"{BADGE_LIMIT}+" if self.count > BADGE_LIMIT else str(self.count)
+
+    @property
+    def spoken(self) -> str:
+        """The count for screen readers ("Today, more than 99 to do")."""
+        return f"more than {BADGE_LIMIT}" if self.count > BADGE_LIMIT else str(self.count)
 
 
 def todo(request: HttpRequest) -> dict[str, Any]:
