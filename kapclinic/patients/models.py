@@ -100,8 +100,12 @@ class Patient(PublicIdModel, TimeStampedModel):
             ),
         ]
         indexes = [
+            # The current records (merged duplicates left out), alphabetical: the list's pages
+            # and its count read this index alone.
             models.Index(
-                fields=["clinic", "family_name", "given_name"], name="patient_clinic_name_idx"
+                fields=["clinic", "family_name", "given_name", "id"],
+                condition=Q(merged_into=None),
+                name="patient_current_name_idx",
             ),
             # Today's "missing contacts" list and badge, oldest first: an index of those records
             # only, so that finding them costs what they are, not the whole clinic.
