@@ -69,8 +69,9 @@ def test_the_security_page_links_to_it(client_for: Callable[[Role], Client]) -> 
 def test_it_reads_only_what_every_page_reads_and_writes_nothing(
     client_for: Callable[[Role], Client], role: Role
 ) -> None:
-    """The signed-in floor: the session, the user, their memberships, then the base layout's
-    notices, safety banner and to-do badge (a researcher has no banner and no list to count)."""
+    """The signed-in floor: the session, the user with their memberships (one query), then
+    the base layout's notices, safety banner and to-do badge (a researcher has no banner and
+    no list to count)."""
     client = client_for(role)
     url = reverse("accounts:this-session")
     client.get(url)
@@ -79,5 +80,5 @@ def test_it_reads_only_what_every_page_reads_and_writes_nothing(
         assert client.get(url).status_code == 200
     assert AuditEvent.objects.count() == audited
     assert all(q["sql"].lstrip().upper().startswith("SELECT") for q in queries.captured_queries)
-    expected = {Role.RESEARCHER: 4, Role.FRONT_DESK: 6, Role.CLINIC_ADMIN: 6}[role]
+    expected = {Role.RESEARCHER: 3, Role.FRONT_DESK: 5, Role.CLINIC_ADMIN: 5}[role]
     assert len(queries.captured_queries) == expected, [q["sql"] for q in queries.captured_queries]
