@@ -137,8 +137,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kapclinic.accounts.context_processors.clinic",
-                "kapclinic.measurement.safety.views.banner",
-                "kapclinic.today.context_processors.todo",
+                # The base layout's notices, safety banner and to-do badge, read together.
+                "kapclinic.today.context_processors.layout",
             ],
         },
     },

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from kapclinic.accounts.credentials import account_key, is_demo_account, normalise_email
@@ -137,12 +137,18 @@ def list_clinics_with_rooms() -> QuerySet[Clinic]:
     )
 
 
+def _unread_notices(user: User, clinic: Clinic) -> QuerySet[StaffNotice]:
+    return StaffNotice.objects.filter(recipient=user, clinic=clinic, read_at__isnull=True)
+
+
 def list_unread_notices(user: User, clinic: Clinic, limit: int = 5) -> list[StaffNotice]:
-    return list(
-        StaffNotice.objects.filter(recipient=user, clinic=clinic, read_at__isnull=True).order_by(
-            "-created_at"
-        )[:limit]
-    )
+    return list(_unread_notices(user, clinic).order_by("-created_at")[:limit])
+
+
+def any_unread_notice(user: User, clinic: Clinic) -> Exists:
+    """Whether ``user`` has an unread notice in ``clinic``, as an expression to ask in one
+    query with others (the page layout's)."""
+    return Exists(_unread_notices(user, clinic))
 
 
 def get_own_notice(user: User, public_id: UUID) -> StaffNotice | None:

@@ -390,6 +390,18 @@ def count_todo(clinic: Clinic, roles: Iterable[str], now: datetime) -> int:
     up to BADGE_LIMIT, else some number above it (each list is counted up to BADGE_LIMIT + 1
     rows, so that the badge never scans a whole clinic). A clinic admin's missing opening hours
     count as one more."""
+    counts = todo_count_fields(clinic, roles, now)
+    return sum(read_together(clinic, counts).values()) if counts else 0
+
+
+def read_together(clinic: Clinic, fields: dict[str, Any]) -> dict[str, Any]:
+    """Scalar expressions about ``clinic`` (counts, EXISTS) read in one query, by name."""
+    row = Clinic.objects.filter(pk=clinic.pk).values(**fields).first()
+    return dict(row) if row else {}
+
+
+def todo_count_fields(clinic: Clinic, roles: Iterable[str], now: datetime) -> dict[str, Any]:
+    """count_todo's counts as expressions named ``n_<list>``, to read with others."""
     specs = specs_for(roles)
     counts: dict[str, Any] = {f"n_{spec.key}": _count(spec.rows(clinic, now)) for spec in specs}
     if any(spec.checks_opening_hours for spec in specs):
@@ -398,7 +410,4 @@ def count_todo(clinic: Clinic, roles: Iterable[str], now: datetime) -> int:
             default=Value(1),
             output_field=IntegerField(),
         )
-    if not counts:
-        return 0
-    row = Clinic.objects.filter(pk=clinic.pk).values(**counts).first()
-    return sum(row.values()) if row else 0
+    return counts
