@@ -53,11 +53,12 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from bench.prepare import RESOLVERS, _session_for, _user_for
-    from bench.scenarios import SCENARIOS
+    from bench.scenarios import SCENARIOS, SIGNED_IN_FLOOR
 
-    chosen = next((s for s in SCENARIOS if s.name == args.scenario), None)
+    known = [SIGNED_IN_FLOOR, *SCENARIOS]
+    chosen = next((s for s in known if s.name == args.scenario), None)
     if chosen is None:
-        names = ", ".join(repr(s.name) for s in SCENARIOS)
+        names = ", ".join(repr(s.name) for s in known)
         msg = f"no scenario {args.scenario!r}; known: {names}"
         raise SystemExit(msg)
     user = _user_for(chosen.role) if chosen.role else None

@@ -10,15 +10,18 @@ that it removes, with anything still running in it, however the run ends). Steps
 2. collectstatic into the work directory and gunicorn on a free loopback port with the
    production settings (DEBUG off) plus KAPCLINIC_QUERY_COUNT_HEADER=1.
 3. Every scenario (bench/scenarios.py) must answer its expected status before anything is
-   loaded. Then, the floor (/healthz) first, each is warmed up and loaded with wrk for a fixed
-   time, and one more request reads its X-Query-Count.
-4. A table on stdout and the same as JSON in var/bench/last.json (BENCH_OUT to change).
+   loaded. Then, the floor (/healthz) and the signed-in floor first, each is warmed up and
+   loaded with wrk for a fixed time with one connection (the time of one request alone;
+   BENCH_SINGLE=0 skips it) and then with BENCH_CONNECTIONS, and one more request reads its
+   X-Query-Count.
+4. A table on stdout, the page-cost targets (bench/targets.py) with PASS/FAIL, and the same as
+   JSON in var/bench/last.json (BENCH_OUT to change).
 
 Settings (environment; bench/README.md explains them): BENCH_PG_URL, BENCH_PG_FALLBACK (1),
 BENCH_PATIENTS (100000), BENCH_REUSE (0), BENCH_DURATION (10s), BENCH_WARMUP (3s),
-BENCH_CONNECTIONS (8), BENCH_WRK_THREADS (2), BENCH_WRK_TIMEOUT (10s), BENCH_WORKERS (2),
-BENCH_THREADS (4 gunicorn threads per worker), BENCH_ONLY (comma-separated scenario names; the
-floor always runs), BENCH_OUT, BENCH_WORKDIR.
+BENCH_CONNECTIONS (8), BENCH_SINGLE (1), BENCH_WRK_THREADS (2), BENCH_WRK_TIMEOUT (10s),
+BENCH_WORKERS (2), BENCH_THREADS (4 gunicorn threads per worker), BENCH_ONLY (comma-separated
+scenario names; the two floors always run), BENCH_OUT, BENCH_WORKDIR.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -55,7 +58,8 @@ from bench.database import (
     server_version,
     vacuum_analyze,
 )
-from bench.scenarios import FLOOR, SCENARIOS, Scenario
+from bench.scenarios import FLOOR, SCENARIOS, SIGNED_IN_FLOOR, Scenario
+from bench.targets import evaluate, report_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -101,6 +105,7 @@ class Config:
     duration: str
     warmup: str
     connections: int
+    single: bool
     wrk_threads: int
     wrk_timeout: str
     workers: int
@@ -119,6 +124,7 @@ class Config:
             duration=_env_duration("BENCH_DURATION", "10s"),
             warmup=_env_duration("BENCH_WARMUP", "3s"),
             connections=_env_int("BENCH_CONNECTIONS", 8),
+            single=os.environ.get("BENCH_SINGLE", "1") != "0",
             wrk_threads=_env_int("BENCH_WRK_THREADS", 2),
             wrk_timeout=_env_duration("BENCH_WRK_TIMEOUT", "10s"),
             workers=_env_int("BENCH_WORKERS", 2),
@@ -138,7 +144,13 @@ class Config:
 
     @property
     def wrk_args(self) -> str:
-        return f"-t{self.wrk_threads} -c{self.connections} -d{self.duration}"
+        loaded = f"-t{self.wrk_threads} -c{self.connections} -d{self.duration}"
+        return f"-t1 -c1 -d{self.duration}, then {loaded}" if self.single else loaded
+
+    @property
+    def runs_single(self) -> bool:
+        """One-connection runs next to the loaded ones (not when those have one already)."""
+        return self.single and self.connections > 1
 
 
 # --- small helpers ---------------------------------------------------------------------------
@@ -167,6 +179,13 @@ def _git_commit() -> str:
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return result.stdout.strip()
+
+
+def _load_average() -> list[float] | None:
+    try:
+        return [round(value, 2) for value in os.getloadavg()]
+    except OSError:
+        return None
 
 
 def cpu_busy(seconds: float = 1.0) -> float | None:
@@ -404,10 +423,11 @@ class Prepared:
 
 
 @dataclass
-class Result:
-    prepared: Prepared
-    queries: int | None = None
-    wrk: dict[str, Any] = field(default_factory=dict)
+class Run:
+    """One wrk run's summary (bench/report.lua)."""
+
+    wrk: dict[str, Any]
+    connections: int
 
     @property
     def seconds(self) -> float:
@@ -427,6 +447,39 @@ class Result:
         counts = self.wrk["errors"]
         kinds = ("connect", "read", "write", "timeout", "unexpected_status")
         return sum(int(counts[kind]) for kind in kinds)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "connections": self.connections,
+            "p50_ms": self.ms("p50"),
+            "p95_ms": self.ms("p95"),
+            "p99_ms": self.ms("p99"),
+            "mean_ms": round(float(self.wrk["latency_us"]["mean"]) / 1000, 3),
+            "max_ms": self.ms("max"),
+            "rps": round(self.rps, 1),
+            "requests": self.wrk["requests"],
+            "seconds": round(self.seconds, 3),
+            "bytes_per_response": self.wrk["bytes"] // max(1, self.wrk["requests"]),
+            "errors": self.errors,
+            "error_counts": self.wrk["errors"],
+        }
+
+
+@dataclass
+class Result:
+    prepared: Prepared
+    loaded: Run  # BENCH_CONNECTIONS connections
+    single: Run | None  # one connection: the time of one request alone
+    queries: int | None
+
+    @property
+    def quiet(self) -> Run:
+        """The run that says what one request costs: the one-connection run when there is one."""
+        return self.single or self.loaded
+
+    @property
+    def errors(self) -> int:
+        return sum(run.errors for run in (self.single, self.loaded) if run is not None)
 
 
 def placeholders(scenario: Scenario) -> list[str]:
@@ -489,13 +542,15 @@ def query_count(port: int, item: Prepared) -> int | None:
     return int(value) if value is not None and value.isdigit() else None
 
 
-def wrk(config: Config, port: int, item: Prepared, duration: str, workdir: Path) -> dict[str, Any]:
+def wrk(
+    config: Config, port: int, item: Prepared, duration: str, workdir: Path, connections: int
+) -> Run:
     out = workdir / "wrk.json"
     out.unlink(missing_ok=True)
     args = [
         "wrk",
-        f"-t{config.wrk_threads}",
-        f"-c{config.connections}",
+        f"-t{min(config.wrk_threads, connections)}",
+        f"-c{connections}",
         f"-d{duration}",
         f"--timeout={config.wrk_timeout}",
         "-s",
@@ -523,7 +578,7 @@ def wrk(config: Config, port: int, item: Prepared, duration: str, workdir: Path)
         msg = f"wrk failed on {item.scenario.name!r}:\n{result.stdout}{result.stderr}"
         raise BenchError(msg)
     summary: dict[str, Any] = json.loads(out.read_text())
-    return summary
+    return Run(summary, connections)
 
 
 # --- output ----------------------------------------------------------------------------------
@@ -538,8 +593,12 @@ def header_lines(meta: dict[str, Any]) -> list[str]:
         busy = "CPU use by other work unknown"
     else:
         busy = f"{meta['cpu_busy_before']:.0f}% busy with other work just before loading"
-        if meta["cpu_busy_before"] > BUSY_WARNING:
+        if meta.get("cpu_busy_after") is not None:
+            busy += f", {meta['cpu_busy_after']:.0f}% just after"
+        if max(meta["cpu_busy_before"], meta.get("cpu_busy_after") or 0) > BUSY_WARNING:
             busy += " (NOISY: other processes competed with the benchmark)"
+        if meta.get("load_average"):
+            busy += f"; load average {' '.join(f'{v:.2f}' for v in meta['load_average'])}"
     return [
         f"kapclinic benchmark  {meta['date']}  commit {meta['commit']}",
         f"data:     {meta['patients']:,} patients, {generated}",
@@ -551,32 +610,44 @@ def header_lines(meta: dict[str, Any]) -> list[str]:
     ]
 
 
-def table(rows: list[dict[str, Any]]) -> list[str]:
-    columns = [
-        ("scenario", "name", "<"),
-        ("p50 ms", "p50_ms", ">"),
-        ("p95 ms", "p95_ms", ">"),
-        ("p99 ms", "p99_ms", ">"),
-        ("req/s", "rps", ">"),
-        ("queries/req", "queries", ">"),
-        ("p50 ÷ floor", "p50_vs_floor", ">"),
-        ("errors", "errors", ">"),
+def table(rows: list[dict[str, Any]], connections: int) -> list[str]:
+    """One line per scenario: the one-connection run (when made), the loaded run, and ratios
+    to the floors: p50s from the quietest run, req/s from the loaded one."""
+    c1, cn = "1c", f"{connections}c"
+    columns: list[tuple[str, str, str, str]] = [
+        ("scenario", "", "name", "<"),
+        (f"{c1} p50", "single", "p50_ms", ">"),
+        (f"{c1} p95", "single", "p95_ms", ">"),
+        (f"{c1} req/s", "single", "rps", ">"),
+        (f"{cn} p50", "loaded", "p50_ms", ">"),
+        (f"{cn} p95", "loaded", "p95_ms", ">"),
+        (f"{cn} req/s", "loaded", "rps", ">"),
+        ("queries", "", "queries", ">"),
+        ("p50÷healthz", "", "p50_vs_floor", ">"),
+        ("p50÷signed-in", "", "p50_vs_signed_in", ">"),
+        (f"{cn} req/s÷healthz", "", "rps_vs_floor", ">"),
+        ("errors", "", "errors", ">"),
     ]
+    if not any(r["single"] for r in rows):
+        columns = [c for c in columns if c[1] != "single"]
 
-    def cell(row: dict[str, Any], key: str) -> str:
-        value = row[key]
+    def cell(row: dict[str, Any], run: str, key: str) -> str:
+        source = row[run] if run else row
+        value = source.get(key) if source else None
         if value is None:
-            return "?"
+            return "-" if run or key.endswith(("_floor", "_signed_in")) else "?"
         if key == "rps":
             return f"{value:,.0f}"
-        if key == "p50_vs_floor":
+        if key == "rps_vs_floor":
+            return f"{value:.1%}"
+        if key.startswith("p50_vs"):
             return f"{value:.1f}x"
         if isinstance(value, float):
             return f"{value:.2f}"
         return str(value)
 
-    cells = [[title for title, _, _ in columns]] + [
-        [cell(r, k) for _, k, _ in columns] for r in rows
+    cells = [[title for title, _, _, _ in columns]] + [
+        [cell(r, run, k) for _, run, k, _ in columns] for r in rows
     ]
     widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
     lines = []
@@ -584,7 +655,7 @@ def table(rows: list[dict[str, Any]]) -> list[str]:
         lines.append(
             "  ".join(
                 f"{text:{align}{width}}"
-                for text, (_, _, align), width in zip(line, columns, widths, strict=True)
+                for text, (_, _, _, align), width in zip(line, columns, widths, strict=True)
             ).rstrip()
         )
         if index == 0:
@@ -596,26 +667,26 @@ def _round(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def row(result: Result, floor_p50: float) -> dict[str, Any]:
+def _ratio(mine: float, theirs: float | None, digits: int = 2) -> float | None:
+    return round(mine / theirs, digits) if theirs else None
+
+
+def row(result: Result, floor: Result, signed_in: Result | None) -> dict[str, Any]:
     item = result.prepared
+    loaded = result.loaded
+    p50 = result.quiet.ms("p50")
     return {
         "name": item.scenario.name,
         "method": item.scenario.method,
         "path": item.scenario.path,
         "role": item.scenario.role,
-        "p50_ms": result.ms("p50"),
-        "p95_ms": result.ms("p95"),
-        "p99_ms": result.ms("p99"),
-        "mean_ms": round(float(result.wrk["latency_us"]["mean"]) / 1000, 3),
-        "max_ms": result.ms("max"),
-        "rps": round(result.rps, 1),
-        "requests": result.wrk["requests"],
-        "seconds": round(result.seconds, 3),
-        "bytes_per_response": result.wrk["bytes"] // max(1, result.wrk["requests"]),
         "queries": result.queries,
-        "p50_vs_floor": round(result.ms("p50") / floor_p50, 2) if floor_p50 else None,
+        "single": result.single.summary() if result.single else None,
+        "loaded": loaded.summary(),
+        "p50_vs_floor": _ratio(p50, floor.quiet.ms("p50")),
+        "p50_vs_signed_in": _ratio(p50, signed_in.quiet.ms("p50")) if signed_in else None,
+        "rps_vs_floor": _ratio(loaded.rps, floor.loaded.rps, 4),
         "errors": result.errors,
-        "error_counts": result.wrk["errors"],
     }
 
 
@@ -656,7 +727,7 @@ def run(config: Config, workdir: Path, stack: ExitStack) -> int:
     manage(env, "collectstatic", "--noinput", "-v0")
 
     chosen = [s for s in SCENARIOS if not config.only or s.name in config.only]
-    prepared = prepare_scenarios([FLOOR, *chosen], env)
+    prepared = prepare_scenarios([FLOOR, SIGNED_IN_FLOOR, *chosen], env)
 
     gunicorn_args = f"{config.workers} workers x {config.threads} threads (gthread)"
     log = config.out.parent / "gunicorn.log"
@@ -672,12 +743,17 @@ def run(config: Config, workdir: Path, stack: ExitStack) -> int:
     results = []
     for item in prepared:
         say(f"{item.scenario.name}: {item.scenario.method} {item.path}")
-        wrk(config, port, item, config.warmup, workdir)
-        result = Result(item, queries=query_count(port, item))
-        result.wrk = wrk(config, port, item, config.duration, workdir)
-        results.append(result)
+        single = None
+        if config.runs_single:
+            wrk(config, port, item, config.warmup, workdir, 1)
+            single = wrk(config, port, item, config.duration, workdir, 1)
+        wrk(config, port, item, config.warmup, workdir, config.connections)
+        queries = query_count(port, item)
+        loaded = wrk(config, port, item, config.duration, workdir, config.connections)
+        results.append(Result(item, loaded, single, queries))
+    busy_after = cpu_busy()
 
-    floor_p50 = results[0].ms("p50")
+    floor, signed_in = results[0], results[1]
     meta: dict[str, Any] = {
         "date": datetime.now(tz=UTC).astimezone().isoformat(timespec="seconds"),
         "commit": _git_commit(),
@@ -688,18 +764,35 @@ def run(config: Config, workdir: Path, stack: ExitStack) -> int:
         "gunicorn": gunicorn_args,
         "cpus": os.cpu_count(),
         "cpu_busy_before": None if busy is None else round(busy, 1),
+        "cpu_busy_after": None if busy_after is None else round(busy_after, 1),
+        "load_average": _load_average(),
         "wrk": config.wrk_args,
         "wrk_timeout": config.wrk_timeout,
         "warmup": config.warmup,
+        "connections": config.connections,
     }
-    rows = [row(result, floor_p50) for result in results]
+    rows = [row(result, floor, signed_in) for result in results]
+    targets = evaluate(rows, config.connections)
     meta["total_seconds"] = round(time.monotonic() - started, 1)
-    lines = ["", *header_lines(meta), "", *table(rows), ""]
+    lines = [
+        "",
+        *header_lines(meta),
+        "",
+        *table(rows, config.connections),
+        "",
+        *report_lines(targets),
+        "",
+    ]
     print("\n".join(lines), flush=True)
     config.out.parent.mkdir(parents=True, exist_ok=True)
-    config.out.write_text(
-        json.dumps({**meta, "floor": FLOOR.name, "scenarios": rows}, indent=2) + "\n"
-    )
+    document = {
+        **meta,
+        "floor": FLOOR.name,
+        "signed_in_floor": SIGNED_IN_FLOOR.name,
+        "scenarios": rows,
+        "targets": targets,
+    }
+    config.out.write_text(json.dumps(document, indent=2) + "\n")
     say(f"written to {config.out} (whole run {meta['total_seconds']:.0f} s)")
     failed = [r["name"] for r in rows if r["errors"]]
     if failed:

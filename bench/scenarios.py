@@ -33,6 +33,12 @@ class Scenario:
 # The framework floor: a view that touches no database, on the same server and middleware.
 # Each scenario's p50 is also printed as a multiple of the floor's.
 FLOOR = Scenario("floor (/healthz)", "/healthz")
+# The signed-in floor: a staff page that reads nothing but the session (and what every page
+# reads: the user, their memberships, the base layout's notices, safety banner and to-do badge)
+# and renders the base layout. What any staff page costs before its own work; the page targets
+# (bench/targets.py) compare with it. As the front desk, whose pages (patients, search) are the
+# most used and whose layout has every shared part (badge, banner, notices).
+SIGNED_IN_FLOOR = Scenario("signed-in floor", "/accounts/session/", role="front_desk")
 
 SCENARIOS: list[Scenario] = [
     Scenario("login page", "/accounts/login/"),

@@ -138,8 +138,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kapclinic.accounts.context_processors.clinic",
-                "kapclinic.measurement.safety.views.banner",
-                "kapclinic.today.context_processors.todo",
+                # The base layout's notices, safety banner and to-do badge, read together.
+                "kapclinic.today.context_processors.layout",
             ],
         },
     },
@@ -164,6 +164,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Django's ModelBackend, loading a staff member's memberships with the user (one query).
+AUTHENTICATION_BACKENDS = ["kapclinic.accounts.backends.Backend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "today:home"
 LOGOUT_REDIRECT_URL = "accounts:login"

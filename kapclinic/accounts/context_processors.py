@@ -4,14 +4,12 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from kapclinic.accounts.models import User
 from kapclinic.accounts.permissions import Capability, allows
-from kapclinic.accounts.selectors import list_unread_notices
 
 
 def clinic(request: HttpRequest) -> dict[str, Any]:
-    """The current clinic, the user's clinics and roles, what the roles allow (``can``), and
-    the user's unread notices in that clinic (one query)."""
+    """The current clinic, the user's clinics and roles and what the roles allow (``can``); no
+    query (the layout's notices: kapclinic.today.context_processors)."""
     memberships = getattr(request, "memberships", [])
     current = getattr(request, "clinic", None)
     roles: frozenset[str] = getattr(request, "roles", frozenset())
@@ -20,12 +18,9 @@ def clinic(request: HttpRequest) -> dict[str, Any]:
         m.get_role_display() for m in memberships if current and m.clinic_id == current.pk
     ]
     can = {capability.value: allows(roles, capability) for capability in Capability}
-    user = getattr(request, "user", None)
-    notices = list_unread_notices(user, current) if isinstance(user, User) and current else []
     return {
         "current_clinic": current,
         "user_clinics": clinics,
         "current_roles": role_labels,
         "can": can,
-        "notices": notices,
     }

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from kapclinic.accounts.credentials import account_key, is_demo_account, normalise_email
@@ -25,14 +25,39 @@ from kapclinic.accounts.models import (
     User,
 )
 
+# Where accounts.backends leaves the memberships it loaded with the request's user.
+_LOADED_MEMBERSHIPS = "_kapclinic_active_memberships"
 
-def list_active_memberships(user: User) -> list[StaffMembership]:
-    """The user's active roles, with their clinics, in one query."""
-    return list(
-        StaffMembership.objects.filter(user=user, is_active=True, clinic__is_active=True)
+
+def _active_memberships() -> QuerySet[StaffMembership]:
+    return (
+        StaffMembership.objects.filter(is_active=True, clinic__is_active=True)
         .select_related("clinic", "clinic__organization")
         .order_by("clinic__name", "role")
     )
+
+
+def list_active_memberships(user: User) -> list[StaffMembership]:
+    """The user's active roles, with their clinics, in one query (none when the backend has
+    loaded them with the user for this request: accounts.backends)."""
+    loaded: list[StaffMembership] | None = getattr(user, _LOADED_MEMBERSHIPS, None)
+    if loaded is not None:
+        return loaded
+    return list(_active_memberships().filter(user=user))
+
+
+def memberships_with_user(user_id: str | int) -> list[StaffMembership]:
+    """The active roles of user ``user_id``, each with its clinic and the user, in one query
+    (the same user instance on each); empty when they have none."""
+    memberships = list(_active_memberships().select_related("user").filter(user_id=user_id))
+    for membership in memberships[1:]:
+        membership.user = memberships[0].user
+    return memberships
+
+
+def remember_memberships(user: User, memberships: list[StaffMembership]) -> None:
+    """Keep ``memberships`` on this request's ``user`` for list_active_memberships."""
+    setattr(user, _LOADED_MEMBERSHIPS, memberships)
 
 
 @dataclass(frozen=True)
@@ -112,12 +137,18 @@ def list_clinics_with_rooms() -> QuerySet[Clinic]:
     )
 
 
+def _unread_notices(user: User, clinic: Clinic) -> QuerySet[StaffNotice]:
+    return StaffNotice.objects.filter(recipient=user, clinic=clinic, read_at__isnull=True)
+
+
 def list_unread_notices(user: User, clinic: Clinic, limit: int = 5) -> list[StaffNotice]:
-    return list(
-        StaffNotice.objects.filter(recipient=user, clinic=clinic, read_at__isnull=True).order_by(
-            "-created_at"
-        )[:limit]
-    )
+    return list(_unread_notices(user, clinic).order_by("-created_at")[:limit])
+
+
+def any_unread_notice(user: User, clinic: Clinic) -> Exists:
+    """Whether ``user`` has an unread notice in ``clinic``, as an expression to ask in one
+    query with others (the page layout's)."""
+    return Exists(_unread_notices(user, clinic))
 
 
 def get_own_notice(user: User, public_id: UUID) -> StaffNotice | None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from kapclinic.accounts import views
+from kapclinic.accounts import session_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("two-factor/", views.two_factor, name="two-factor"),
     path("two-factor/setup/", views.two_factor_enrol, name="two-factor-enrol"),
     path("security/", views.security, name="security"),
+    path("session/", session_views.this_session, name="this-session"),
     path("security/password/", views.password_change, name="password-change"),
     path("security/recovery-codes/", views.recovery_codes, name="recovery-codes"),
     path("security/sign-out-everywhere/", views.sign_out_everywhere, name="sign-out-everywhere"),

@@ -79,7 +79,7 @@ WRONG_CODE = (
     "That code is not right. Enter the newest code your app shows (your phone's clock must be "
     "set automatically), or a recovery code you have not used yet."
 )
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "kapclinic.accounts.backends.Backend"
 
 
 def _client_address() -> str | None:

@@ -29,6 +29,16 @@ class PregnancyPotential(models.TextChoices):
     UNKNOWN = "unknown", "Not yet asked"
 
 
+# A chart lacks what the desk must collect: someone to call in an emergency, the usual escort
+# home after dosing (R-DC-1), or any way to reach the patient.
+MISSING_CONTACTS = (
+    Q(emergency_contact_name="")
+    | Q(emergency_contact_phone="")
+    | Q(escort_name="")
+    | Q(phone="", email="")
+)
+
+
 class Patient(PublicIdModel, TimeStampedModel):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
     # Medical record number, unique within the clinic ("BOS-000123").
@@ -90,8 +100,19 @@ class Patient(PublicIdModel, TimeStampedModel):
             ),
         ]
         indexes = [
+            # The current records (merged duplicates left out), alphabetical: the list's pages
+            # and its count read this index alone.
             models.Index(
-                fields=["clinic", "family_name", "given_name"], name="patient_clinic_name_idx"
+                fields=["clinic", "family_name", "given_name", "id"],
+                condition=Q(merged_into=None),
+                name="patient_current_name_idx",
+            ),
+            # Today's "missing contacts" list and badge, oldest first: an index of those records
+            # only, so that finding them costs what they are, not the whole clinic.
+            models.Index(
+                fields=["clinic", "created_at", "id"],
+                condition=Q(merged_into=None) & MISSING_CONTACTS,
+                name="patient_missing_contacts_idx",
             ),
             models.Index(fields=["clinic", "birth_date"], name="patient_clinic_dob_idx"),
         ]

@@ -8,7 +8,8 @@ selectors of the app that owns the data, scoped to the current clinic.
 
 Queries: one per list shown (its first ``ITEM_LIMIT`` rows, the total riding on each row as a
 window count), whatever the data; ``count_todo`` counts every list in one query of scalar
-subqueries.
+subqueries, each stopping at ``BADGE_LIMIT`` + 1 rows: the badge is on every staff page, so it
+never counts a whole clinic (a list of thousands makes it say "99+").
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ from django.db.models import (
     Case,
     Count,
     Exists,
-    F,
-    Func,
     IntegerField,
     QuerySet,
     Subquery,
@@ -55,6 +54,8 @@ from kapclinic.screening.models import Screening, ScreeningOutcome
 from kapclinic.screening.selectors import screenings_awaiting_signature
 
 ITEM_LIMIT: Final = 10
+# The navigation badge counts up to this many items exactly; beyond, it says "99+".
+BADGE_LIMIT: Final = 99
 URGENT: Final = "urgent"
 
 
@@ -375,13 +376,32 @@ def list_todo(
 
 
 def _count(rows: QuerySet[Any]) -> Subquery:
-    counted = rows.order_by().values(n=Func(F("pk"), function="COUNT"))
-    return Subquery(counted, output_field=IntegerField())
+    """How many rows, counting no further than BADGE_LIMIT + 1 (a LIMIT inside the count)."""
+    first = rows.order_by().values("pk")[: BADGE_LIMIT + 1]
+    return Subquery(
+        first,
+        template="(SELECT COUNT(*) FROM (%(subquery)s) AS bounded)",
+        output_field=IntegerField(),
+    )
 
 
 def count_todo(clinic: Clinic, roles: Iterable[str], now: datetime) -> int:
-    """How many to-do items the roles' lists hold, in one query (the navigation badge). A
-    clinic admin's missing opening hours count as one more."""
+    """How many to-do items the roles' lists hold, in one query (the navigation badge): exact
+    up to BADGE_LIMIT, else some number above it (each list is counted up to BADGE_LIMIT + 1
+    rows, so that the badge never scans a whole clinic). A clinic admin's missing opening hours
+    count as one more."""
+    counts = todo_count_fields(clinic, roles, now)
+    return sum(read_together(clinic, counts).values()) if counts else 0
+
+
+def read_together(clinic: Clinic, fields: dict[str, Any]) -> dict[str, Any]:
+    """Scalar expressions about ``clinic`` (counts, EXISTS) read in one query, by name."""
+    row = Clinic.objects.filter(pk=clinic.pk).values(**fields).first()
+    return dict(row) if row else {}
+
+
+def todo_count_fields(clinic: Clinic, roles: Iterable[str], now: datetime) -> dict[str, Any]:
+    """count_todo's counts as expressions named ``n_<list>``, to read with others."""
     specs = specs_for(roles)
     counts: dict[str, Any] = {f"n_{spec.key}": _count(spec.rows(clinic, now)) for spec in specs}
     if any(spec.checks_opening_hours for spec in specs):
@@ -390,7 +410,4 @@ def count_todo(clinic: Clinic, roles: Iterable[str], now: datetime) -> int:
             default=Value(1),
             output_field=IntegerField(),
         )
-    if not counts:
-        return 0
-    row = Clinic.objects.filter(pk=clinic.pk).values(**counts).first()
-    return sum(row.values()) if row else 0
+    return counts

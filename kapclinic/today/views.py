@@ -40,7 +40,7 @@ def today(request: ClinicRequest) -> HttpResponse:
     clinic = current_clinic(request)
     clinic_day = get_clinic_day(clinic, clinic.local_today())
     lists = list_todo(clinic, request.roles, timezone.now())
-    # The navigation badge reads this instead of counting again (context_processors.todo).
+    # The navigation badge reads this instead of counting again (context_processors.layout).
     remember_todo_count(request, sum(t.total for t in lists))
     return render(
         request,

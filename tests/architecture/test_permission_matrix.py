@@ -205,6 +205,9 @@ def _routes(world: World) -> dict[str, Call]:
         "accounts:security": Call(
             "GET", reverse("accounts:security"), Capability.MANAGE_OWN_ACCOUNT
         ),
+        "accounts:this-session": Call(
+            "GET", reverse("accounts:this-session"), Capability.MANAGE_OWN_ACCOUNT
+        ),
         "accounts:password-change": Call(
             "GET", reverse("accounts:password-change"), Capability.MANAGE_OWN_ACCOUNT
         ),

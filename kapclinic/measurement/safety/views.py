@@ -1,19 +1,20 @@
-"""Safety task pages: the clinic's list, one task (acknowledge, evaluate), and the banner every
-staff page shows while tasks are open (a context processor)."""
+"""Safety task pages: the clinic's list and one task (acknowledge, evaluate). The banner every
+staff page shows while tasks are open is services.safety_banner, read by the page layout
+(kapclinic.today.context_processors)."""
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 from uuid import UUID
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from kapclinic.accounts.permissions import Capability, allows, current_clinic, requires
+from kapclinic.accounts.permissions import Capability, current_clinic, requires
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.measurement.audit_actions import MeasurementAuditAction
 from kapclinic.measurement.exceptions import SafetyTaskError
@@ -37,7 +38,6 @@ from kapclinic.measurement.safety.services import (
     evaluate_safety_task,
     list_active_safety_tasks,
     list_recently_resolved,
-    safety_banner,
 )
 from kapclinic.patients.access import access_record
 from kapclinic.patients.selectors import PatientAccess
@@ -98,16 +98,6 @@ def _refused(request: ClinicRequest, form: forms.Form, error: SafetyTaskError) -
         form.add_error(error.field, error.message)
     else:
         messages.error(request, error.message)
-
-
-def banner(request: HttpRequest) -> dict[str, Any]:
-    """Context processor: the open safety tasks of the current clinic for every staff page
-    that may see them (one query; none for a role that may not)."""
-    clinic = getattr(request, "clinic", None)
-    roles: frozenset[str] = getattr(request, "roles", frozenset())
-    if clinic is None or not allows(roles, Capability.VIEW_SAFETY_TASKS):
-        return {}
-    return {"safety_banner": safety_banner(clinic)}
 
 
 @require_GET

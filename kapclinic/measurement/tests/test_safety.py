@@ -567,7 +567,7 @@ def test_the_banner_costs_one_query_whatever_the_number_of_tasks(
     assert "6 urgent safety tasks open" in page
     assert "and 3 more" in page
     assert "5 follow-up safety tasks open" in page
-    assert len(many.captured_queries) == len(one.captured_queries) == len(none.captured_queries)
+    assert len(many) == len(one) == len(none) + 1  # no open task: the banner is not read
     with CaptureQueriesContext(connection) as direct:
         banner = safety_banner(patients[0].clinic)
     assert len(direct.captured_queries) == 1

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kapclinic.accounts.models import Clinic, Role
+from kapclinic.patients import selectors
 from kapclinic.patients.models import Patient
 from kapclinic.patients.selectors import PAGE_SIZE
 
@@ -61,3 +62,43 @@ def test_the_patient_list_query_count_is_constant(
     with CaptureQueriesContext(connection) as large:
         client.get(url)
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_the_list_stops_counting_past_its_bound_and_still_reaches_every_page(
+    client_for: Callable[[Role], Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The list is every user's way in: it counts no further than LIST_COUNT_BOUND rows on
+    each view ("More than ... patients"), and a page past the bound counts them all, so that
+    every page, the last one included, is still reached."""
+    monkeypatch.setattr(selectors, "LIST_COUNT_BOUND", PAGE_SIZE)
+    client = client_for(Role.FRONT_DESK)
+    url = reverse("patients:list")
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get(url)
+    home = first.wsgi_request.clinic  # type: ignore[attr-defined]
+    total = Patient.objects.filter(clinic=home, merged_into=None).count()
+    assert total > PAGE_SIZE + 1
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(*)" in q["sql"]]
+    assert any(f"LIMIT {PAGE_SIZE + 1}" in sql for sql in counts), counts
+    html = " ".join(first.content.decode().split())
+    assert f"More than {PAGE_SIZE} patients, alphabetical" in html
+    assert "Page 1 of more than 1" in html
+    assert 'href="?page=2"' in html
+
+    pages = -(-total // PAGE_SIZE)
+    second = client.get(url, {"page": "2"})
+    assert f"Page 2 of {pages}" in " ".join(second.content.decode().split())
+    assert f"{total} patients, alphabetical" in second.content.decode()
+    last = client.get(url, {"page": "999"}).context["page"]
+    assert last.number == pages
+    assert len(last.object_list) == total - (pages - 1) * PAGE_SIZE
+
+
+def test_the_api_still_says_how_many_patients_in_all(
+    client_for: Callable[[Role], Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(selectors, "LIST_COUNT_BOUND", PAGE_SIZE)
+    response = client_for(Role.FRONT_DESK).get("/api/v1/patients")
+    assert response.status_code == 200
+    home = response.wsgi_request.clinic  # type: ignore[attr-defined]
+    assert response.json()["count"] == Patient.objects.filter(clinic=home).count()

@@ -12,8 +12,9 @@ from django.utils import timezone
 from kapclinic.accounts.models import Clinic, Role
 from kapclinic.accounts.permissions import allows
 from kapclinic.patients.models import Patient
+from kapclinic.patients.selectors import list_patients_missing_contacts
 from kapclinic.today.aggregates import shown
-from kapclinic.today.todo import ITEM_LIMIT, SPECS, TodoList, count_todo, list_todo
+from kapclinic.today.todo import BADGE_LIMIT, ITEM_LIMIT, SPECS, TodoList, count_todo, list_todo
 
 pytestmark = pytest.mark.django_db
 
@@ -115,6 +116,26 @@ def test_the_badge_counts_every_item_of_the_roles_lists_and_names_it_for_screen_
     assert total == count_todo(clinics[0], {Role.PRESCRIBER}, timezone.now())
     page = client.get(reverse("accounts:security")).content.decode()
     assert f'aria-label="Today, {total} to do"' in page
+
+
+def test_the_badge_stops_counting_past_its_limit_and_says_so(
+    client_for: Callable[[Role], Client], add_demo_patients: Callable[[int], None]
+) -> None:
+    """The badge is on every staff page, so it never counts a whole clinic's list: each list
+    is counted up to BADGE_LIMIT + 1 rows, and past BADGE_LIMIT the badge says "99+" ("more
+    than 99" to screen readers). Today's own lists still say their exact totals."""
+    add_demo_patients(400)
+    client = client_for(Role.FRONT_DESK)
+    page = client.get(reverse("accounts:security"))
+    home = page.wsgi_request.clinic  # type: ignore[attr-defined]
+    missing = list_patients_missing_contacts(home).count()
+    assert missing > BADGE_LIMIT + 1
+    counted = count_todo(home, {Role.FRONT_DESK}, timezone.now())
+    assert BADGE_LIMIT < counted <= 2 * (BADGE_LIMIT + 1)
+    html = page.content.decode()
+    assert f'aria-label="Today, more than {BADGE_LIMIT} to do"' in html
+    assert f'<span class="nav-count" aria-hidden="true">{BADGE_LIMIT}+</span>' in html
+    assert _lists(client)["contacts"].total == missing
 
 
 def test_a_clinic_without_opening_hours_is_on_the_admins_list_and_in_the_count(

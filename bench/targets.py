@@ -1,0 +1,98 @@
+"""The page-cost targets of issue 12.8, as ratios between scenarios of the same run.
+
+Absolute figures move with the machine and whatever else runs on it; ratios within one run do
+not (much). Two kinds:
+
+* ``p50``: the scenario's median with one connection is at most ``limit`` times the
+  reference's (the time of one request alone: what a page costs over the floor).
+* ``rps``: with BENCH_CONNECTIONS connections (8 by default) the scenario serves at least
+  ``limit`` times the reference's requests per second (what concurrency buys).
+
+``make bench`` prints each target with PASS or FAIL (or "not run" when BENCH_ONLY or
+BENCH_SINGLE=0 left out what it compares) and writes them to the JSON; a missed target does
+not make the run fail (errors do).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from bench.scenarios import FLOOR, SIGNED_IN_FLOOR
+
+
+@dataclass(frozen=True)
+class Target:
+    scenario: str
+    kind: Literal["p50", "rps"]
+    reference: str
+    limit: float
+
+    def describe(self, connections: int) -> str:
+        if self.kind == "p50":
+            return f"{self.scenario}: p50 at most {self.limit:g}x {self.reference} (1 connection)"
+        return (
+            f"{self.scenario}: req/s at least {self.limit:.0%} of {self.reference} "
+            f"({connections} connections)"
+        )
+
+
+_PAGES: tuple[str, ...] = ("today", "patients list", "search name", "search 2 words")
+_PAGES += ("search DOB", "score+store PHQ-9")
+
+TARGETS: list[Target] = [
+    Target(SIGNED_IN_FLOOR.name, "p50", FLOOR.name, 3.0),
+    *(Target(name, "p50", SIGNED_IN_FLOOR.name, 3.0) for name in _PAGES),
+    *(Target(name, "rps", FLOOR.name, 0.15) for name in _PAGES),
+    Target("outcome chart 500", "p50", SIGNED_IN_FLOOR.name, 10.0),
+]
+
+
+def _value(row: dict[str, Any] | None, kind: str) -> float | None:
+    if row is None:
+        return None
+    run = row.get("single") if kind == "p50" else row.get("loaded")
+    if not run:
+        return None
+    return float(run["p50_ms"] if kind == "p50" else run["rps"])
+
+
+def evaluate(rows: list[dict[str, Any]], connections: int) -> list[dict[str, Any]]:
+    """Each target with its measured ratio and whether it is met (None: not measured)."""
+    by_name = {row["name"]: row for row in rows}
+    results = []
+    for target in TARGETS:
+        mine = _value(by_name.get(target.scenario), target.kind)
+        theirs = _value(by_name.get(target.reference), target.kind)
+        ratio = mine / theirs if mine is not None and theirs else None
+        met = None
+        if ratio is not None:
+            met = ratio <= target.limit if target.kind == "p50" else ratio >= target.limit
+        results.append(
+            {
+                "target": target.describe(connections),
+                "scenario": target.scenario,
+                "kind": target.kind,
+                "reference": target.reference,
+                "limit": target.limit,
+                "ratio": None if ratio is None else round(ratio, 3),
+                "met": met,
+            }
+        )
+    return results
+
+
+def report_lines(results: list[dict[str, Any]]) -> list[str]:
+    lines = ["targets (issue 12.8; ratios within this run):"]
+    for result in results:
+        ratio = result["ratio"]
+        if ratio is None:
+            verdict, measured = "----", "not run"
+        else:
+            verdict = "PASS" if result["met"] else "FAIL"
+            measured = f"{ratio:.1f}x" if result["kind"] == "p50" else f"{ratio:.1%}"
+        lines.append(f"  {verdict}  {result['target']}: {measured}")
+    met = sum(1 for r in results if r["met"])
+    measured_count = sum(1 for r in results if r["met"] is not None)
+    lines.append(f"  {met} of {measured_count} measured targets met")
+    return lines
