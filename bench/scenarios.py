@@ -66,8 +66,8 @@ SCENARIOS: list[Scenario] = [
         content_type="application/json",
         expect_status=201,
     ),
-    # Issue 5 target: a patient's outcome chart with 500 assessments under 100 ms p95.
+    # Issue 5 target: a patient's outcome graph with 500 assessments under 100 ms p95.
     Scenario(
-        "outcome chart 500", "/measurement/patients/{outcome_patient}/outcomes/", role="prescriber"
+        "outcome graph 500", "/measurement/patients/{outcome_patient}/outcomes/", role="prescriber"
     ),
 ]

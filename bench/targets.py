@@ -44,7 +44,7 @@ TARGETS: list[Target] = [
     Target(SIGNED_IN_FLOOR.name, "p50", FLOOR.name, 3.0),
     *(Target(name, "p50", SIGNED_IN_FLOOR.name, 3.0) for name in _PAGES),
     *(Target(name, "rps", FLOOR.name, 0.15) for name in _PAGES),
-    Target("outcome chart 500", "p50", SIGNED_IN_FLOOR.name, 10.0),
+    Target("outcome graph 500", "p50", SIGNED_IN_FLOOR.name, 10.0),
 ]
 
 

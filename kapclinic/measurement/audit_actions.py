@@ -24,7 +24,7 @@ class MeasurementAuditAction(AuditAction):
     PATIENT_MODE_ENTERED = "measurement.patient_mode_entered", "Tablet handed to the patient"
     PATIENT_MODE_LEFT = "measurement.patient_mode_left", "Tablet taken back from the patient"
     DUE_READ_BY_API = "measurement.due_read_by_api", "Questionnaires due read through the API"
-    OUTCOME_CHART_VIEWED = "measurement.outcome_chart_viewed", "Outcome graph viewed"
+    OUTCOME_GRAPH_VIEWED = "measurement.outcome_chart_viewed", "Outcome graph viewed"
     # Plans, enrolments and assignments
     PLAN_CREATED = "measurement.plan_created", "Measurement plan created"
     ENROL_OPENED = "measurement.enrol_opened", "Enrolment form opened"

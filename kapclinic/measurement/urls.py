@@ -45,8 +45,8 @@ urlpatterns += [
 urlpatterns += [
     path(
         "patients/<uuid:public_id>/outcomes/",
-        graph_views.outcome_chart,
-        name="outcome-chart",
+        graph_views.outcome_graph,
+        name="outcome-graph",
     ),
 ]
 

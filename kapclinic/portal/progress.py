@@ -1,7 +1,7 @@
 """The patient's scores as plain-language trends for the portal ("Your PHQ-9 went from 18 in
 October to 9 last week: a big improvement").
 
-Read from the outcome chart (``measurement.chart``: the care's completed responses, answers
+Read from the outcome graph (``measurement.outcomes.graph``: the care's completed responses, answers
 given at eligibility screening left out) and its course outcome (``measurement.outcomes``:
 response R-OUT-8, reliable change). Only course outcome measures are described; no severity
 bands and no clinical terms are shown: a change for the worse is named as something the care
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from kapclinic.measurement.outcomes.graph import Series, build_outcome_chart
+from kapclinic.measurement.outcomes.graph import Series, build_outcome_graph
 from kapclinic.measurement.outcomes.rules import CourseOutcome, ReliableChange
 from kapclinic.patients.models import Patient
 
@@ -61,7 +61,7 @@ def describe(series: Series, outcome: CourseOutcome, today: date) -> str:
             f"Your first {series.title} score was {only.score}, {when(only.at.date(), today)}. "
             "Your care team compares the next ones with it."
         )
-    # The course outcome is built from the chart's points: charted scores (WHO-5 as a
+    # The course outcome is built from the graph's points: charted scores (WHO-5 as a
     # percentage), at times in the clinic's time zone.
     first, last = outcome.baseline.value, outcome.latest
     return (
@@ -72,9 +72,9 @@ def describe(series: Series, outcome: CourseOutcome, today: date) -> str:
 
 def list_trends(patient: Patient, today: date) -> list[Trend]:
     """The patient's course outcome questionnaires, each as one plain sentence (one query)."""
-    chart = build_outcome_chart(patient)
+    graph = build_outcome_graph(patient)
     return [
         Trend(title=series.title, sentence=describe(series, series.outcome, today))
-        for series in chart.series
+        for series in graph.series
         if series.outcome is not None and series.points
     ]

@@ -69,7 +69,7 @@ def aggregates(request: ClinicRequest) -> HttpResponse:
 @requires(Capability.VIEW_OUTCOMES)
 def outcomes(request: ClinicRequest) -> HttpResponse:
     """Patients of the clinic with questionnaires completed in the last OUTCOMES_WINDOW, each
-    linked to their outcome chart."""
+    linked to their outcome graph."""
     clinic = current_clinic(request)
     recent = list_recent_outcomes(clinic, since=timezone.now() - OUTCOMES_WINDOW)
     return render(

@@ -38,7 +38,7 @@ from tests.architecture.routes_administration import administration_routes
 from tests.architecture.routes_consent import consent_routes
 from tests.architecture.routes_diagnoses import diagnosis_routes
 from tests.architecture.routes_measurement import measurement_routes, patient_mode_routes
-from tests.architecture.routes_outcome_chart import outcome_chart_routes
+from tests.architecture.routes_outcome_graph import outcome_graph_routes
 from tests.architecture.routes_plans import plan_routes
 from tests.architecture.routes_portal import portal_routes
 from tests.architecture.routes_referrals import referral_routes
@@ -239,7 +239,7 @@ def _routes(world: World) -> dict[str, Call]:
     routes.update(measurement_routes(world))
     routes.update(safety_routes(world))
     routes.update(plan_routes(world))
-    routes.update(outcome_chart_routes(world))
+    routes.update(outcome_graph_routes(world))
     routes.update(administration_routes(world))
     routes.update(scheduling_routes(world))
     routes.update(patient_mode_routes(world))  # last: it hands the session to a patient

@@ -6,7 +6,7 @@ answers below 400, loads every asset, and logs no console error.
 From the page a role lands on, the walk follows the main navigation, each page's
 sub-navigation (every ``nav`` but the main one and the pagers) and the links in each page's
 content: one page of each kind (one chart, one screening review, one consent, one questionnaire,
-one safety task, one referral, one plan, the outcome chart, the portal's pages), because a
+one safety task, one referral, one plan, the outcome graph, the portal's pages), because a
 page's kind is its path with the ids taken out. So a new page is walked as soon as a link leads
 to it, and ``EXPECTED`` lists the kinds each role must reach, so that the walk cannot quietly
 shrink. One signed-in page per role; no page is checked twice, and a page whose content another

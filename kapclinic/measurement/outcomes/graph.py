@@ -1,15 +1,15 @@
-"""The patient's outcome chart: every instrument's scores over time, read in one query.
+"""The patient's outcome graph: every instrument's scores over time, read in one query.
 
-``build_outcome_chart(patient)`` returns one ``Series`` per scored instrument (severity bands from
+``build_outcome_graph(patient)`` returns one ``Series`` per scored instrument (severity bands from
 the instrument definition, the response and remission thresholds of ``outcomes`` drawn from the
 course baseline, and the course findings of ``evaluate_course``), the momentary mood ratings with
 their before/after-session pairs, and the sessions marked on the time axis. The page's script
-reads it as JSON (``chart_json.chart_json``; docs/measurement.md, "Outcome chart").
+reads it as JSON (``graph_as_json.graph_as_json``; docs/measurement.md, "Outcome graph").
 
 Sessions: until the dosing and therapy apps exist, a session is inferred from the responses taken
 before and after it (occasion ``pre_session``/``post_session``), grouped by their ``session_ref``,
 or, without one, by the clinic's calendar day. ``SessionMark.source`` says where a mark came from,
-so real sessions can be passed in later (``build_outcome_chart(..., sessions=...)``).
+so real sessions can be passed in later (``build_outcome_graph(..., sessions=...)``).
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ RESPONSE_LINE_RULE: Final = RuleRef(
 
 
 @dataclass(frozen=True)
-class ChartPoint:
+class GraphPoint:
     at: datetime
     score: int
     band: str  # the band's label ("" where the instrument has no bands)
@@ -93,7 +93,7 @@ class Series:
     y_min: int
     y_max: int
     lower_is_better: bool
-    points: list[ChartPoint]
+    points: list[GraphPoint]
     bands: list[Shade]
     thresholds: list[Threshold]
     outcome: CourseOutcome | None
@@ -101,7 +101,7 @@ class Series:
 
     @property
     def canvas_id(self) -> str:
-        return f"outcome-chart-{self.code}"
+        return f"outcome-graph-{self.code}"
 
     @property
     def description(self) -> str:
@@ -120,8 +120,8 @@ class Series:
 
 @dataclass(frozen=True)
 class MoodPair:
-    before: ChartPoint
-    after: ChartPoint
+    before: GraphPoint
+    after: GraphPoint
 
     @property
     def change(self) -> int:
@@ -130,9 +130,9 @@ class MoodPair:
 
 @dataclass(frozen=True)
 class MoodSeries:
-    points: list[ChartPoint]
+    points: list[GraphPoint]
     pairs: list[MoodPair]
-    canvas_id: str = "outcome-chart-mood"
+    canvas_id: str = "outcome-graph-mood"
 
     @property
     def description(self) -> str:
@@ -149,7 +149,7 @@ class MoodSeries:
 
 
 @dataclass(frozen=True)
-class OutcomeChart:
+class OutcomeGraph:
     time_zone: str
     series: list[Series]
     mood: MoodSeries | None
@@ -165,7 +165,7 @@ class OutcomeChart:
         return bool(self.sessions) and all(s.source == "assessments" for s in self.sessions)
 
 
-def _point_text(point: ChartPoint) -> str:
+def _point_text(point: GraphPoint) -> str:
     band = f" ({point.band.lower()})" if point.band else ""
     return f"{point.score}{band} on {point.at.date().isoformat()}"
 
@@ -219,13 +219,13 @@ def _reading(code: str, version: str) -> _Reading:
     )
 
 
-def build_outcome_chart(
+def build_outcome_graph(
     patient: Patient, *, sessions: Sequence[SessionMark] | None = None
-) -> OutcomeChart:
-    """The patient's outcome chart; ``sessions`` replaces the sessions inferred from responses
+) -> OutcomeGraph:
+    """The patient's outcome graph; ``sessions`` replaces the sessions inferred from responses
     (for the dosing and therapy apps, once they record sessions)."""
     zone = patient.clinic.tzinfo
-    grouped: dict[str, list[ChartPoint]] = defaultdict(list)
+    grouped: dict[str, list[GraphPoint]] = defaultdict(list)
     versions: dict[str, str] = {}
     readings: dict[tuple[str, str], _Reading] = {}
     occasions = {occasion.value: occasion for occasion in Occasion}
@@ -234,7 +234,7 @@ def build_outcome_chart(
         if reading is None:
             reading = readings[code, version] = _reading(code, version)
         grouped[code].append(
-            ChartPoint(
+            GraphPoint(
                 at=at.astimezone(zone),
                 # A derived score (WHO-5 percentage = raw x 4, R-OUT-7) is the total times the
                 # definition's multiplier, exactly as scoring stored it.
@@ -257,7 +257,7 @@ def build_outcome_chart(
     mood = MoodSeries(mood_points, pair_moods(mood_points, zone)) if mood_points else None
     all_points = [p for points in grouped.values() for p in points]
     marks = list(sessions) if sessions is not None else infer_sessions(all_points, zone)
-    return OutcomeChart(time_zone=str(zone), series=series, mood=mood, sessions=marks)
+    return OutcomeGraph(time_zone=str(zone), series=series, mood=mood, sessions=marks)
 
 
 def _y_range(instrument: Instrument, score_name: str) -> tuple[int, int]:
@@ -282,7 +282,7 @@ def _shades(instrument: Instrument) -> list[Shade]:
     ]
 
 
-def _series(instrument: Instrument, points: list[ChartPoint]) -> Series:
+def _series(instrument: Instrument, points: list[GraphPoint]) -> Series:
     title = short_title(instrument)
     try:
         rules = default_outcome_rules(instrument.code)
@@ -363,7 +363,7 @@ def _thresholds(
 # --- sessions and mood pairs -----------------------------------------------------------------
 
 
-def infer_sessions(points: Iterable[ChartPoint], zone: ZoneInfo) -> list[SessionMark]:
+def infer_sessions(points: Iterable[GraphPoint], zone: ZoneInfo) -> list[SessionMark]:
     """Sessions implied by responses taken before or after one: grouped by ``session_ref``, or
     without one by calendar day; each marked midway between its first and last response."""
     groups: dict[UUID | date, list[datetime]] = defaultdict(list)
@@ -383,12 +383,12 @@ def infer_sessions(points: Iterable[ChartPoint], zone: ZoneInfo) -> list[Session
     ]
 
 
-def pair_moods(points: Sequence[ChartPoint], zone: ZoneInfo) -> list[MoodPair]:
+def pair_moods(points: Sequence[GraphPoint], zone: ZoneInfo) -> list[MoodPair]:
     """Before/after-session mood pairs: the same ``session_ref``, or without one a rating before
     a session and the next rating after one on the same calendar day."""
     pairs: list[MoodPair] = []
-    by_ref: dict[UUID, dict[Occasion, ChartPoint]] = defaultdict(dict)
-    pending: ChartPoint | None = None
+    by_ref: dict[UUID, dict[Occasion, GraphPoint]] = defaultdict(dict)
+    pending: GraphPoint | None = None
     for point in points:  # oldest first
         if point.occasion not in SESSION_OCCASIONS:
             continue

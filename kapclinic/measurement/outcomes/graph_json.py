@@ -1,6 +1,6 @@
-"""The outcome chart as the JSON that static/js/outcome-chart.js reads (``json_script``).
+"""The outcome graph as the JSON that static/js/outcome-graph.js reads (``json_script``).
 
-The shape is documented in docs/measurement.md ("Outcome chart"); ``sessions`` is the list the
+The shape is documented in docs/measurement.md ("Outcome graph"); ``sessions`` is the list the
 dosing and therapy apps will fill once they record sessions.
 """
 
@@ -10,14 +10,14 @@ from datetime import UTC, datetime, timedelta
 from typing import TypedDict
 
 from kapclinic.measurement.models import Occasion
-from kapclinic.measurement.outcomes.graph import ChartPoint, OutcomeChart
+from kapclinic.measurement.outcomes.graph import GraphPoint, OutcomeGraph
 
 
 class PointJson(TypedDict):
     t: int  # milliseconds since the epoch
     score: int
     band: str
-    occasion: str  # the Occasion code ("pre_session", "post_session", ...): see ChartJson
+    occasion: str  # the Occasion code ("pre_session", "post_session", ...): see GraphJson
 
 
 class ShadeJson(TypedDict):
@@ -69,7 +69,7 @@ class MoodJson(TypedDict):
     pairs: list[PairJson]
 
 
-class ChartJson(TypedDict):
+class GraphJson(TypedDict):
     time_zone: str
     occasions: dict[str, str]  # Occasion code -> label
     sessions: list[SessionJson]
@@ -85,7 +85,7 @@ def _ms(at: datetime) -> int:
     return (at - _EPOCH) // _MS
 
 
-def _point_json(point: ChartPoint) -> PointJson:
+def _point_json(point: GraphPoint) -> PointJson:
     return {
         "t": _ms(point.at),
         "score": point.score,
@@ -94,11 +94,11 @@ def _point_json(point: ChartPoint) -> PointJson:
     }
 
 
-def chart_json(chart: OutcomeChart) -> ChartJson:
-    """The chart as plain JSON for ``json_script`` (no HTML, no patient identifiers)."""
-    mood = chart.mood
+def graph_as_json(graph: OutcomeGraph) -> GraphJson:
+    """The graph as plain JSON for ``json_script`` (no HTML, no patient identifiers)."""
+    mood = graph.mood
     return {
-        "time_zone": chart.time_zone,
+        "time_zone": graph.time_zone,
         "occasions": dict(Occasion.choices),
         "sessions": [
             {
@@ -109,7 +109,7 @@ def chart_json(chart: OutcomeChart) -> ChartJson:
                 "label": s.label,
                 "source": s.source,
             }
-            for s in chart.sessions
+            for s in graph.sessions
         ],
         "series": [
             {
@@ -127,7 +127,7 @@ def chart_json(chart: OutcomeChart) -> ChartJson:
                     for t in s.thresholds
                 ],
             }
-            for s in chart.series
+            for s in graph.series
         ],
         "mood": None
         if mood is None

@@ -1,4 +1,4 @@
-"""The course findings under each outcome chart, in words, each with the rule that produced it."""
+"""The course findings under each outcome graph, in words, each with the rule that produced it."""
 
 from __future__ import annotations
 

@@ -47,7 +47,7 @@ def assessments(patient: Patient, limit: int) -> Iterator[TimelineEntry]:
         )
         .order_by("-completed_at", "-id")[:limit]
     )
-    url = reverse("measurement:outcome-chart", args=[patient.public_id])
+    url = reverse("measurement:outcome-graph", args=[patient.public_id])
     for a in rows:
         title = short_title(get_instrument(a.instrument_code, a.instrument_version))
         struck = a.status != Assessment.Status.COMPLETED

@@ -1,5 +1,5 @@
-"""The patient's outcome chart page (issue 6): one chart per instrument, the mood pairs, and a
-table of every score under each chart for screen readers and paper."""
+"""The patient's outcome graph page (issue 6): one graph per instrument, the mood pairs, and a
+table of every score under each graph for screen readers and paper."""
 
 from __future__ import annotations
 
@@ -12,31 +12,31 @@ from django.views.decorators.http import require_GET
 from kapclinic.accounts.permissions import Capability, requires
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.measurement.audit_actions import MeasurementAuditAction
-from kapclinic.measurement.outcomes.graph import build_outcome_chart
-from kapclinic.measurement.outcomes.graph_json import chart_json
+from kapclinic.measurement.outcomes.graph import build_outcome_graph
+from kapclinic.measurement.outcomes.graph_json import graph_as_json
 from kapclinic.measurement.outcomes.summary import summary_rows
 from kapclinic.patients.access import access_patient
 
 
 @require_GET
 @requires(Capability.VIEW_OUTCOMES)
-def outcome_chart(request: ClinicRequest, public_id: UUID) -> HttpResponse:
-    access = access_patient(request, public_id, action=MeasurementAuditAction.OUTCOME_CHART_VIEWED)
+def outcome_graph(request: ClinicRequest, public_id: UUID) -> HttpResponse:
+    access = access_patient(request, public_id, action=MeasurementAuditAction.OUTCOME_GRAPH_VIEWED)
     patient = access.patient
-    chart = build_outcome_chart(patient)
+    graph = build_outcome_graph(patient)
     zone = patient.clinic.tzinfo
     panels = [
         (series, summary_rows(series.outcome, zone) if series.outcome else [])
-        for series in chart.series
+        for series in graph.series
     ]
     return render(
         request,
-        "measurement/chart/outcome_chart.html",
+        "measurement/graph/outcome_graph.html",
         {
             "patient": patient,
             "access": access,
-            "chart": chart,
+            "graph": graph,
             "panels": panels,
-            "chart_data": chart_json(chart),
+            "graph_data": graph_as_json(graph),
         },
     )

@@ -47,7 +47,7 @@ def access_assessment(
 
 def list_patient_assessments(patient: Patient) -> list[Assessment]:
     """The patient's latest responses, newest first, with who started each (at most
-    ``PATIENT_LIST_LIMIT``; the outcome chart shows the whole series). One query."""
+    ``PATIENT_LIST_LIMIT``; the outcome graph shows the whole series). One query."""
     return list(
         Assessment.objects.filter(patient=patient).select_related("started_by")[:PATIENT_LIST_LIMIT]
     )

@@ -1,4 +1,4 @@
-"""Tables of the outcome chart, built in one pass: a long course has hundreds of rows, and a
+"""Tables of the outcome graph, built in one pass: a long course has hundreds of rows, and a
 template loop (or ``format_html`` per row) costs more than the rest of the page together."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from html import escape
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from kapclinic.measurement.outcomes.graph import ChartPoint, MoodPair
+from kapclinic.measurement.outcomes.graph import GraphPoint, MoodPair
 
 register = template.Library()
 
@@ -29,7 +29,7 @@ def _table_rows(rows: Iterable[str]) -> SafeString:
 
 
 @register.simple_tag
-def score_rows(points: Sequence[ChartPoint]) -> SafeString:
+def score_rows(points: Sequence[GraphPoint]) -> SafeString:
     """Date, score, band (a dash without one) and occasion: one row per point, oldest first."""
     return _table_rows(
         f"<tr>{_when(p.at)}<td>{p.score}</td><td>{escape(p.band or '—')}</td>"
@@ -39,7 +39,7 @@ def score_rows(points: Sequence[ChartPoint]) -> SafeString:
 
 
 @register.simple_tag
-def rating_rows(points: Sequence[ChartPoint]) -> SafeString:
+def rating_rows(points: Sequence[GraphPoint]) -> SafeString:
     """Date, rating and occasion: one row per mood rating, oldest first."""
     return _table_rows(
         f"<tr>{_when(p.at)}<td>{p.score}</td><td>{escape(p.occasion_label)}</td></tr>"

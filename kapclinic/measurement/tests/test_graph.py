@@ -1,4 +1,4 @@
-"""Outcome chart data: series per instrument, bands, thresholds from the baseline, sessions and
+"""Outcome graph data: series per instrument, bands, thresholds from the baseline, sessions and
 before/after mood pairs, the findings in words, the JSON the page draws, and the timeline."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import pytest
 from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.measurement.models import Occasion
-from kapclinic.measurement.outcomes.graph import SessionMark, build_outcome_chart
-from kapclinic.measurement.outcomes.graph_json import chart_json
+from kapclinic.measurement.outcomes.graph import SessionMark, build_outcome_graph
+from kapclinic.measurement.outcomes.graph_json import graph_as_json
 from kapclinic.measurement.outcomes.summary import summary_rows
 from kapclinic.measurement.outcomes.timeline import assessments as timeline_assessments
 from kapclinic.measurement.responses.services import amend_assessment, enter_in_error
@@ -49,7 +49,7 @@ def test_a_rapid_responder_shows_the_drop_the_thresholds_and_the_relapse(
 ) -> None:
     course = record_rapid_responder(nurse=nurse, patient=patient, start=start)
 
-    chart = build_outcome_chart(patient)
+    chart = build_outcome_graph(patient)
 
     assert [s.code for s in chart.series] == ["phq9"]
     phq9 = chart.series[0]
@@ -88,7 +88,7 @@ def test_the_summary_names_the_rule_behind_each_finding(
     patient: Patient, nurse: User, start: datetime
 ) -> None:
     record_rapid_responder(nurse=nurse, patient=patient, start=start)
-    outcome = build_outcome_chart(patient).series[0].outcome
+    outcome = build_outcome_graph(patient).series[0].outcome
     assert outcome is not None
 
     rows = {row.label: row for row in summary_rows(outcome, patient.clinic.tzinfo)}
@@ -117,7 +117,7 @@ def test_the_response_line_is_half_the_baseline_even_when_odd(
             at=start + timedelta(days=7 * offset),
         )
 
-    response = build_outcome_chart(patient).series[0].thresholds[0]
+    response = build_outcome_graph(patient).series[0].thresholds[0]
 
     assert (response.value, response.label) == (7.5, "Response: 7.5 or less (50% of baseline 15)")
 
@@ -141,7 +141,7 @@ def test_ratings_without_a_session_pair_up_only_on_the_same_day(
     mood(5, start + timedelta(days=8), Occasion.POST_SESSION)
     mood(5, start + timedelta(days=10), Occasion.AD_HOC)
 
-    chart = build_outcome_chart(patient)
+    chart = build_outcome_graph(patient)
 
     assert chart.series == []
     assert chart.mood is not None
@@ -174,7 +174,7 @@ def test_only_completed_responses_count(patient: Patient, nurse: User, start: da
         now=start + timedelta(days=2),
     )
 
-    points = build_outcome_chart(patient).series[0].points
+    points = build_outcome_graph(patient).series[0].points
 
     assert [p.score for p in points] == [12]  # the amended version, at the original time
     assert points[0].at == start
@@ -192,7 +192,7 @@ def test_who5_is_charted_as_a_percentage_with_its_flag_line(
             at=start + timedelta(days=14 * offset),
         )
 
-    who5 = build_outcome_chart(patient).series[0]
+    who5 = build_outcome_graph(patient).series[0]
 
     assert (who5.code, who5.score_name, who5.y_min, who5.y_max) == ("who5", "percentage", 0, 100)
     assert [p.score for p in who5.points] == [20, 60]
@@ -208,11 +208,11 @@ def test_the_json_holds_points_sessions_and_pairs_and_no_identifiers(
 ) -> None:
     record_rapid_responder(nurse=nurse, patient=patient, start=start)
 
-    data = chart_json(build_outcome_chart(patient))
+    data = graph_as_json(build_outcome_graph(patient))
 
     assert data["time_zone"] == patient.clinic.time_zone
     (series,) = data["series"]
-    assert series["canvas"] == "outcome-chart-phq9"
+    assert series["canvas"] == "outcome-graph-phq9"
     assert series["points"][0] == {
         "t": int(start.timestamp() * 1000),
         "score": 20,
@@ -283,8 +283,8 @@ def test_recorded_sessions_replace_the_inferred_ones(
         at=start + timedelta(days=2), ref=uuid4(), kind="dosing", label="D1", source="dosing"
     )
 
-    chart = build_outcome_chart(patient, sessions=[dose])
+    chart = build_outcome_graph(patient, sessions=[dose])
 
     assert chart.sessions == [dose]
     assert not chart.sessions_inferred
-    assert chart_json(chart)["sessions"][0]["kind"] == "dosing"
+    assert graph_as_json(chart)["sessions"][0]["kind"] == "dosing"

@@ -1,4 +1,4 @@
-"""The outcome chart page: who may open it, what it shows, and a query count that does not grow
+"""The outcome graph page: who may open it, what it shows, and a query count that does not grow
 with the number of responses."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def start(patient: Patient) -> datetime:
 
 
 def _url(patient: Patient) -> str:
-    return reverse("measurement:outcome-chart", args=[patient.public_id])
+    return reverse("measurement:outcome-graph", args=[patient.public_id])
 
 
 @pytest.mark.parametrize("role", [Role.PRESCRIBER, Role.NURSE, Role.THERAPIST, Role.CLINIC_ADMIN])
@@ -51,9 +51,9 @@ def test_clinicians_see_the_chart_the_summary_and_every_score(
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert 'id="outcome-chart-phq9" role="img"' in page
-    assert 'id="outcome-chart-mood" role="img"' in page
-    assert '<script id="outcome-chart-data" type="application/json">' in page
+    assert 'id="outcome-graph-phq9" role="img"' in page
+    assert 'id="outcome-graph-mood" role="img"' in page
+    assert '<script id="outcome-graph-data" type="application/json">' in page
     assert "first response after 3 days" in page
     assert "R-OUT-8" in page
     assert page.count("<time datetime=") >= 8  # every score and every mood rating is a row
@@ -67,7 +67,7 @@ def test_a_patient_without_questionnaires_gets_a_plain_sentence(
 
     assert response.status_code == 200
     assert "No completed questionnaires yet." in response.content.decode()
-    assert "outcome-chart-data" not in response.content.decode()
+    assert "outcome-graph-data" not in response.content.decode()
 
 
 def test_reading_the_chart_is_audited(
@@ -87,7 +87,7 @@ def test_another_clinics_patient_is_not_found(clinics: list[Clinic]) -> None:
     client.force_login(outsider)
 
     assert client.get(_url(elsewhere)).status_code == 404
-    missing = reverse("measurement:outcome-chart", args=[uuid4()])
+    missing = reverse("measurement:outcome-graph", args=[uuid4()])
     assert client.get(missing).status_code == 404
 
 
@@ -150,5 +150,5 @@ def test_the_number_of_queries_does_not_grow_with_the_history(
         response = client.get(_url(patient))
 
     assert response.status_code == 200
-    assert "outcome-chart-gad7" in response.content.decode()
+    assert "outcome-graph-gad7" in response.content.decode()
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]

@@ -74,6 +74,6 @@ def test_the_outcomes_page_links_each_patient_to_their_chart_in_constant_queries
 
     html = response.content.decode()
     for patient in patients:
-        assert reverse("measurement:outcome-chart", args=[patient.public_id]) in html
+        assert reverse("measurement:outcome-graph", args=[patient.public_id]) in html
     assert "11 (moderate)" in html
     assert len(many) == len(few)

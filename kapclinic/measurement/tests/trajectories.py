@@ -1,4 +1,4 @@
-"""Synthetic score histories for the outcome chart tests, recorded through the services."""
+"""Synthetic score histories for the outcome graph tests, recorded through the services."""
 
 from __future__ import annotations
 

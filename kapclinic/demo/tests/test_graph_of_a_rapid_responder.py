@@ -1,4 +1,4 @@
-"""The outcome chart of a patient the demo generator made a rapid responder: the page shows the
+"""The outcome graph of a patient the demo generator made a rapid responder: the page shows the
 generated trajectory as stored (every score, the response line, onset before the second session,
 mood higher after each session). Here rather than in the measurement app because the measurement
 app may not import the demo (the import-linter layers in pyproject.toml)."""
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _url(patient: Patient) -> str:
-    return reverse("measurement:outcome-chart", args=[patient.public_id])
+    return reverse("measurement:outcome-graph", args=[patient.public_id])
 
 
 def _rapid_responders_of_the_demo() -> list[tuple[Patient, CourseOutcome]]:
@@ -69,7 +69,7 @@ def test_the_chart_shows_a_generated_rapid_responders_trajectory(
     assert f"first response after {days} days" in page
     assert "response (50% or more below baseline)" in page
     data = json.loads(
-        page.split('<script id="outcome-chart-data" type="application/json">')[1].split(
+        page.split('<script id="outcome-graph-data" type="application/json">')[1].split(
             "</script>"
         )[0]
     )

@@ -1,8 +1,8 @@
-/* Outcome chart (kapclinic.measurement.outcomes.graph): draws each instrument's scores from the JSON in
-   <script type="application/json" id="outcome-chart-data"> with the vendored Chart.js.
+/* Outcome graph (kapclinic.measurement.outcomes.graph): draws each instrument's scores from the JSON in
+   <script type="application/json" id="outcome-graph-data"> with the vendored Chart.js.
    CSP-safe: a static file, no eval, no inline style. The tables under the charts carry the same
    data for screen readers and for print; the charts only add the picture.
-   JSON shape: docs/measurement.md, "Outcome chart". */
+   JSON shape: docs/measurement.md, "Outcome graph". */
 (function () {
   "use strict";
 
@@ -242,7 +242,7 @@
   }
 
   function main() {
-    var source = document.getElementById("outcome-chart-data");
+    var source = document.getElementById("outcome-graph-data");
     if (!source || typeof window.Chart === "undefined") { return; }
     var data = JSON.parse(source.textContent);
     occasions = data.occasions;

@@ -1,4 +1,4 @@
-"""One real request per outcome chart route, for the route-by-role tests."""
+"""One real request per outcome graph route, for the route-by-role tests."""
 
 from __future__ import annotations
 
@@ -24,12 +24,12 @@ def _with_scores(world: World) -> None:
     record_rapid_responder(nurse=nurse, patient=world.patient, start=start)
 
 
-def outcome_chart_routes(world: World) -> dict[str, Call]:
+def outcome_graph_routes(world: World) -> dict[str, Call]:
     _with_scores(world)
     return {
-        "measurement:outcome-chart": Call(
+        "measurement:outcome-graph": Call(
             "GET",
-            reverse("measurement:outcome-chart", args=[world.patient.public_id]),
+            reverse("measurement:outcome-graph", args=[world.patient.public_id]),
             Capability.VIEW_OUTCOMES,
         ),
     }

@@ -1,4 +1,4 @@
-"""A clinician finds a rapid responder on the Outcomes page and opens their outcome chart: the
+"""A clinician finds a rapid responder on the Outcomes page and opens their outcome graph: the
 chart is drawn, the summary names the response rule, and the table lists every score."""
 
 from __future__ import annotations
