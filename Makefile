@@ -43,7 +43,10 @@ worker: .venv/.synced
 	DEBUG=1 $(PY) manage.py db_worker
 
 # --- make test --------------------------------------------------------------------------
-test: .venv/.synced browser-deps lint test-sqlite test-pg
+# The two legs run side by side (each output printed whole when its leg ends): together they
+# take about the time of the longer one, which keeps `make test` well inside CI's budget.
+test: .venv/.synced browser-deps lint
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-pg
 
 # The SQLite leg runs under branch coverage; the gate then fails on a service, selector or pure
 # rule module below its figure (tests/architecture/coverage_gate.py).
