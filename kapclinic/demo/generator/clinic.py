@@ -63,7 +63,6 @@ def _batches(total: int, size: int) -> Iterator[int]:
         done += step
 
 
-@transaction.atomic
 def generate_clinic(
     *,
     patients: int,
@@ -91,6 +90,14 @@ def generate_clinic(
     20 ms a response), those courses are history like the rest and the login goes to the
     clinic's first patient.
 
+    The clinic, its patients, their intake and their score histories are written in one
+    transaction. With ``plans``, each live course is then enrolled and replayed in a transaction
+    of its own (kapclinic.demo.plans), as a clinic's calls of the plan service commit one by one:
+    in one transaction, the audit entries of tens of thousands of service calls would make
+    PostgreSQL walk every earlier version of the audit chain's head row at each entry. The
+    portal login comes last, in its own. Should a course fail, the clinic stays without the
+    plans of the courses after it: generate into an empty database again.
+
     Precondition: the database holds no organisation yet (the caller checks).
     """
     rng = random.Random(seed)
@@ -98,37 +105,43 @@ def generate_clinic(
     result = GenerationResult()
     password_hash = make_password(DEMO_PASSWORD)  # hashed once: PBKDF2 is slow by design
 
-    org = Organization.objects.create(name="Demo Health Partners", public_id=ids.next())
-    result.organizations = 1
-    clinics = create_clinics(rng, ids, org, clinic_count_for(patients))
-    result.clinics = len(clinics)
-    result.rooms = create_rooms(rng, ids, clinics)
-    result.staff, result.memberships, result.logins = create_staff(rng, ids, clinics, password_hash)
+    with transaction.atomic():
+        org = Organization.objects.create(name="Demo Health Partners", public_id=ids.next())
+        result.organizations = 1
+        clinics = create_clinics(rng, ids, org, clinic_count_for(patients))
+        result.clinics = len(clinics)
+        result.rooms = create_rooms(rng, ids, clinics)
+        result.staff, result.memberships, result.logins = create_staff(
+            rng, ids, clinics, password_hash
+        )
 
-    result.consent_documents = publish_demo_consent_documents(today=today)
-    stages = IntakeStages(
-        seed=seed,
-        today=today,
-        clinics=clinics,
-        documents=clinic_documents(clinics),
-        patients=patients,
-        now=now,
-    )
+        result.consent_documents = publish_demo_consent_documents(today=today)
+        stages = IntakeStages(
+            seed=seed,
+            today=today,
+            clinics=clinics,
+            documents=clinic_documents(clinics),
+            patients=patients,
+            now=now,
+        )
 
-    _add_patients(rng, ids, seed, clinics, stages, patients, today, batch_size, result, progress)
-    result.safety_tasks_left = stages.show_open_safety_tasks()  # with ``now`` only
-    result.stages = stages.counts
-    result.trajectories = add_trajectories(
-        seed=seed, today=today, now=now, live_through_plans=plans
-    )
+        _add_patients(
+            rng, ids, seed, clinics, stages, patients, today, batch_size, result, progress
+        )
+        result.safety_tasks_left = stages.show_open_safety_tasks()  # with ``now`` only
+        result.stages = stages.counts
+        result.trajectories = add_trajectories(
+            seed=seed, today=today, now=now, live_through_plans=plans
+        )
     live = result.trajectories.live
     result.plans = (
-        enrol_live_courses(live, seed=seed)
+        enrol_live_courses(live, seed=seed)  # a transaction per course
         if plans
         else PlanCounts(live=len(live), upcoming=sum(c.upcoming for c in live))
     )
-    preferred = portal_patient(live, clinics[0]) if plans else None
-    portal_login = create_demo_portal_login(ids, clinics[0], password_hash, preferred)
+    with transaction.atomic():
+        preferred = portal_patient(live, clinics[0]) if plans else None
+        portal_login = create_demo_portal_login(ids, clinics[0], password_hash, preferred)
     if portal_login:
         result.logins["Patient"] = portal_login
     return result
