@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -28,6 +28,7 @@ from kapclinic.demo.generator import (
     clinic_count_for,
     generate_clinic,
 )
+from kapclinic.measurement.models import Assessment, Assignment, SafetyTask
 from kapclinic.patients.icd10 import lookup
 from kapclinic.patients.models import (
     Allergy,
@@ -74,6 +75,43 @@ def fingerprint_of(**kwargs: Any) -> list[tuple[object, ...]]:
 def test_the_same_seed_and_date_give_the_same_clinic() -> None:
     first = fingerprint_of(patients=80, seed=5, today=TODAY)
     assert fingerprint_of(patients=80, seed=5, today=TODAY) == first
+
+
+def _demo_fingerprint() -> list[tuple[object, ...]]:
+    """What generate_demo's path adds (plans, the open safety tasks): rows the generator draws
+    itself by their own ids, rows the services write by what they record (services draw their
+    own ids)."""
+    return [
+        *_fingerprint(),
+        *Assessment.objects.order_by("patient__mrn", "completed_at", "instrument_code").values_list(
+            "patient__mrn", "instrument_code", "occasion", "mode", "status", "total", "completed_at"
+        ),
+        *Assignment.objects.order_by("patient__mrn", "due_at", "instrument_code").values_list(
+            "patient__mrn", "instrument_code", "occasion", "status", "due_at"
+        ),
+        *SafetyTask.objects.order_by("patient__mrn", "created_at").values_list(
+            "patient__mrn", "rule_id", "status", "created_at", "escalated_at"
+        ),
+    ]
+
+
+def test_the_same_seed_and_moment_give_the_same_demo_through_the_services() -> None:
+    # generate_demo's path: plans through the plan service, each course committed on its own,
+    # and with ``now`` the open and escalated safety tasks.
+    now = datetime(2026, 11, 25, 17, 10, tzinfo=UTC)  # midday in the clinics' zones
+
+    def taken() -> list[tuple[object, ...]]:
+        rows: list[tuple[object, ...]] = []
+        with contextlib.suppress(_Rollback), transaction.atomic():
+            result = generate_clinic(patients=80, seed=5, today=TODAY, plans=True, now=now)
+            assert result.plans.enrolled >= 1
+            assert result.safety_tasks_left[0] >= 1
+            rows = _demo_fingerprint()
+            raise _Rollback
+        return rows
+
+    first = taken()
+    assert taken() == first
 
 
 def test_another_seed_gives_other_patients() -> None:
