@@ -12,12 +12,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Generator
+import threading
+from collections.abc import Callable, Generator, Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 from django.urls import reverse
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from pytest_django.live_server_helper import LiveServer
@@ -34,6 +37,35 @@ BROWSER_TODAY = date(2026, 11, 25)  # the demo's fixed date, as in the root conf
 EXPECT_TIMEOUT_MS = 5_000
 
 expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+
+
+class OneRequestAtATimeOnSharedConnection(ThreadedWSGIServer):
+    """The live server, serving one request at a time where its threads share one connection.
+
+    On SQLite's in-memory test database every live-server thread uses the test's one connection
+    (Django's connections_override), so two requests at once (an htmx autosave crossing Finish)
+    interleave their transactions on it and corrupt its state ("pop from empty list" in
+    Atomic.__exit__, then a later test finds itself inside a stale atomic block). There requests
+    take turns; on PostgreSQL each thread has its own connection and they run concurrently, as
+    in production."""
+
+    _turn = threading.Lock()
+
+    def set_app(self, application: Any) -> None:
+        if not self.connections_override:
+            super().set_app(application)
+            return
+        turn = self._turn
+
+        def one_at_a_time(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+            with turn:
+                result: Iterable[bytes] = application(environ, start_response)
+                return result
+
+        super().set_app(one_at_a_time)
+
+
+LiveServerThread.server_class = OneRequestAtATimeOnSharedConnection
 
 
 @pytest.fixture(scope="session")
