@@ -23,6 +23,7 @@ from kapclinic.demo import names
 from kapclinic.demo.generator.people import Ids, random_given_name, random_phone
 from kapclinic.demo.names import ascii_fold
 from kapclinic.patients.models import Patient, Sex
+from kapclinic.scheduling.services import ensure_shipped_protocols
 
 DEMO_PASSWORD = "kap-demo-2026"  # noqa: S105 - printed by `make run`; demo data only
 # Demo logins may skip 2FA in the demo profile only: accounts owns the domain that marks them.
@@ -138,6 +139,7 @@ def create_clinics(rng: random.Random, ids: Ids, org: Organization, count: int) 
                 OpeningHours(clinic=clinic, weekday=5, opens_at=time(9), closes_at=time(13))
             )
         OpeningHours.objects.bulk_create(hours)
+        ensure_shipped_protocols(clinic=clinic)
         clinics.append(clinic)
     return clinics
 

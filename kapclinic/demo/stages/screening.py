@@ -25,8 +25,9 @@ from kapclinic.screening.models import (
     EligibilityDecision,
     FlagOverride,
     Screening,
+    ScreeningOutcome,
 )
-from kapclinic.screening.rules import Family, Severity
+from kapclinic.screening.rules import Family
 from kapclinic.screening.services import SIGNABLE, facts_of
 
 
@@ -156,14 +157,10 @@ class ScreeningStage(ConsentStage):
         # An urgent suicide-risk alert is evaluated before the decision (R-OUT-1, issue 11).
         evaluated = self.safety.handled_by.get(id(screening), screening.recorded_at)
         at = self._after(clinic, max(screening.recorded_at, evaluated), (0, 3))
-        open_flags = [
-            r["rule_id"]
-            for r in screening.result
-            if r["status"] == "fired" and r["severity"] == Severity.FLAG and not r["overridden"]
-        ]
+        open_flags = screening.open_flags
         if (
             open_flags
-            and screening.outcome == "needs_prescriber_review"
+            and screening.outcome == ScreeningOutcome.NEEDS_PRESCRIBER_REVIEW
             and all(f in OVERRIDE_REASONS for f in open_flags)
             and not NO_OVERRIDE.intersection(open_flags)
             and (rng.random() < 0.75 or "bp_override" in self.showcase[clinic.pk])
