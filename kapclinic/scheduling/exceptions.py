@@ -26,3 +26,8 @@ class ProtocolDefinitionError(SchedulingError):
             + "; ".join(self.problems),
             field="document",
         )
+
+
+class ResourceTakenError(SchedulingError):
+    """A room chair, staff member or the patient is already booked at an overlapping time.
+    Never overridable: the database refuses the double booking too."""

@@ -1,5 +1,5 @@
 """A treatment protocol's modality is a consent treatment type (issue 13.1): a course asks for
-consent to exactly its treatment. Tested here, above both apps."""
+consent to exactly its treatment. Tested here, in the app above both."""
 
 from __future__ import annotations
 
