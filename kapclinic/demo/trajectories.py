@@ -47,6 +47,7 @@ from typing import Final
 
 from kapclinic.accounts.models import Clinic
 from kapclinic.consent.models import ConsentRecord, TreatmentType
+from kapclinic.demo.courses import CourseBook
 from kapclinic.demo.workweek import Workweek, workweeks
 from kapclinic.measurement.instruments import get_instrument
 from kapclinic.measurement.instruments.scoring import score
@@ -115,10 +116,11 @@ def gad7_answers(total: int, rng: random.Random) -> dict[str, int]:
     return {f"gad7_{n}": v for n, v in enumerate(_split(total, 7, rng), start=1)}
 
 
-def _phq9_curve(archetype: str, baseline: int, rng: random.Random) -> Callable[[float], float]:
+def _phq9_curve(
+    archetype: str, baseline: int, rng: random.Random, n: int = KETAMINE_SESSIONS
+) -> Callable[[float], float]:
     """PHQ-9 as a function of course time: 0 = baseline, 1..n = before session k, n+1 = end,
     beyond = months of follow-up (course end + m)."""
-    n = KETAMINE_SESSIONS
 
     # x = 1 is measured before the first session: no drug yet, so every curve starts from
     # baseline there; what a session does shows from the next measurement on.
@@ -181,7 +183,15 @@ class Course:
 
 
 class Trajectories:
-    def __init__(self, *, seed: int, today: date, now: datetime | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int,
+        today: date,
+        now: datetime | None = None,
+        book: CourseBook | None = None,
+    ) -> None:
+        self.book = book
         self.rng = random.Random(seed * 15485863 + 5)
         self.today = today
         self.now = now
@@ -190,7 +200,7 @@ class Trajectories:
         self.instruments = {c: get_instrument(c) for c in self.versions}
         self.weeks = workweeks(Clinic.objects.all())
 
-    def courses(self) -> Iterator[Course]:
+    def courses(self, patients: list[int] | None = None) -> Iterator[Course]:
         """One course per patient with a valid (countersigned, not withdrawn) consent: the first
         session on a working day of the clinic 2-8 days after countersigning, then twice a week
         (ketamine) or weekly (talk therapy), each on a working day in the clinic's hours."""
@@ -199,6 +209,8 @@ class Trajectories:
             .select_related("document", "patient")
             .order_by("patient_id", "countersigned_at")
         )
+        if patients is not None:
+            rows = rows.filter(patient_id__in=patients)
         seen: set[int] = set()
         for r in rows:
             if r.patient_id in seen or r.countersigned_at is None:
@@ -212,16 +224,27 @@ class Trajectories:
             days = [signed_on + timedelta(days=n) for n in range(2, 9)]
             day = self.rng.choice([d for d in days if week.is_open(d)] or [week.open_from(days[0])])
             wanted = self.rng.choice(SESSION_TIMES)
-            sessions: list[Session] = []
-            for k in range(KETAMINE_SESSIONS if ketamine else TALK_SESSIONS):
-                if k:
-                    gap = KETAMINE_GAPS[(k - 1) % 2] if ketamine else TALK_GAP_DAYS
-                    day = week.open_from(day + timedelta(days=gap))
-                sessions.append(self._session(week, day, wanted, ketamine=ketamine))
-            last = sessions[-1].starts_at.date()
-            end_day = week.open_from(
-                last + timedelta(days=KETAMINE_GAPS[1] if ketamine else TALK_GAP_DAYS)
+            cutoff = self.now or datetime.combine(self.today, time.min, tzinfo=week.tz)
+            booked = (
+                self.book.book(
+                    patient_id=r.patient_id,
+                    clinic_id=r.patient.clinic_id,
+                    treatment_type=r.document.treatment_type,
+                    day=day,
+                    wanted=wanted,
+                    signed_at=r.countersigned_at,
+                    cutoff=cutoff,
+                )
+                if self.book is not None
+                else None
             )
+            if booked is not None:
+                if not booked.measured:
+                    continue  # waiting for a slot: no course yet
+                sessions = [Session(ref, at, end) for ref, at, end in booked.measured]
+                ends_at = booked.ends_at
+            else:
+                sessions, ends_at = self._free_sessions(week, day, wanted, ketamine=ketamine)
             yield Course(
                 patient_id=r.patient_id,
                 clinic_id=r.patient.clinic_id,
@@ -232,9 +255,26 @@ class Trajectories:
                     r.countersigned_at + timedelta(hours=1),
                 ),
                 sessions=sessions,
-                ends_at=week.at(end_day, wanted, before=BEFORE_ROOM, after=TALK_ROOM),
-                cutoff=self.now or datetime.combine(self.today, time.min, tzinfo=week.tz),
+                ends_at=ends_at,
+                cutoff=cutoff,
             )
+
+    def _free_sessions(
+        self, week: Workweek, day: date, wanted: time, *, ketamine: bool
+    ) -> tuple[list[Session], datetime]:
+        """Sessions of the course's own, on no calendar (twice a week, or weekly), and its
+        end visit: for a course the clinic's calendar had no room for (kapclinic.demo.courses)."""
+        sessions: list[Session] = []
+        for k in range(KETAMINE_SESSIONS if ketamine else TALK_SESSIONS):
+            if k:
+                gap = KETAMINE_GAPS[(k - 1) % 2] if ketamine else TALK_GAP_DAYS
+                day = week.open_from(day + timedelta(days=gap))
+            sessions.append(self._session(week, day, wanted, ketamine=ketamine))
+        last = sessions[-1].starts_at.date()
+        end_day = week.open_from(
+            last + timedelta(days=KETAMINE_GAPS[1] if ketamine else TALK_GAP_DAYS)
+        )
+        return sessions, week.at(end_day, wanted, before=BEFORE_ROOM, after=TALK_ROOM)
 
     def _session(self, week: Workweek, day: date, wanted: time, *, ketamine: bool) -> Session:
         length, room = (KETAMINE_LENGTH, KETAMINE_ROOM) if ketamine else (TALK_LENGTH, TALK_ROOM)
@@ -284,7 +324,7 @@ class Trajectories:
         sessions = len(course.sessions)
         self.counts.archetypes[archetype] = self.counts.archetypes.get(archetype, 0) + 1
         curve = (
-            _phq9_curve(archetype, baseline, rng)
+            _phq9_curve(archetype, baseline, rng, sessions)
             if course.ketamine
             else (lambda x: baseline * (1 - 0.35 * _sessions_had(x, sessions) / sessions))
         )
@@ -327,14 +367,16 @@ def add_trajectories(
     now: datetime | None = None,
     live_through_plans: bool,
     batch_size: int = 5000,
+    book: CourseBook | None = None,
+    patients: list[int] | None = None,
 ) -> TrajectoryCounts:
     """Create the score histories of every consented patient up to the cutoff (``now``, else
     the start of ``today``; bulk inserts). Courses not ended before it are listed in ``live``;
     with ``live_through_plans`` their responses are left unsaved, for the measurement plan to
     record (kapclinic.demo.plans)."""
-    maker = Trajectories(seed=seed, today=today, now=now)
+    maker = Trajectories(seed=seed, today=today, now=now, book=book)
     pending: list[Assessment] = []
-    for course in list(maker.courses()):
+    for course in list(maker.courses(patients)):
         responses = maker.for_course(course)
         if course.live:
             maker.counts.live.append(course)

@@ -12,6 +12,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from kapclinic.accounts.models import Clinic, Organization, Role, StaffMembership
+from kapclinic.demo.courses import CourseBook, CourseCounts, finish_course_book
 from kapclinic.demo.generator.organisation import (
     DEMO_PASSWORD,
     clinic_count_for,
@@ -52,6 +53,7 @@ class GenerationResult:
     safety_tasks_left: tuple[int, int] = (0, 0)  # still open, escalated (with ``now``: stages)
     trajectories: TrajectoryCounts = field(default_factory=TrajectoryCounts)
     plans: PlanCounts = field(default_factory=PlanCounts)  # live courses' plans (demo.plans)
+    courses: CourseCounts = field(default_factory=CourseCounts)  # on the calendar (demo.courses)
     logins: dict[str, str] = field(default_factory=dict)
 
 
@@ -130,9 +132,11 @@ def generate_clinic(
         )
         result.safety_tasks_left = stages.show_open_safety_tasks()  # with ``now`` only
         result.stages = stages.counts
+        book = CourseBook(seed=seed, clinics=clinics, today=today)
         result.trajectories = add_trajectories(
-            seed=seed, today=today, now=now, live_through_plans=plans
+            seed=seed, today=today, now=now, live_through_plans=plans, book=book
         )
+        result.courses = finish_course_book(book, clinics, today=today, now=now)
     live = result.trajectories.live
     result.plans = (
         enrol_live_courses(live, seed=seed)  # a transaction per course
@@ -222,8 +226,16 @@ def add_patients(*, patients: int, seed: int, today: date) -> GenerationResult:
         documents=clinic_documents(clinics),
         patients=patients,
     )
+    first_new = Patient.objects.order_by("-id").values_list("id", flat=True).first() or 0
     _add_patients(rng, ids, seed, clinics, stages, patients, today, 5000, result, None)
     result.stages = stages.counts
+    # Their courses, on the calendar as the demo's (their score histories with them).
+    new = list(Patient.objects.filter(id__gt=first_new).values_list("id", flat=True))
+    book = CourseBook(seed=seed, clinics=clinics, today=today)
+    result.trajectories = add_trajectories(
+        seed=seed, today=today, live_through_plans=False, book=book, patients=new
+    )
+    result.courses = finish_course_book(book, clinics, today=today, now=None, patients=new)
     return result
 
 
