@@ -66,6 +66,7 @@ SESSION_TIMES: Final = tuple(time(h, m) for h in range(8, 16) for m in (0, 30))
 KETAMINE_LENGTH: Final = timedelta(minutes=105)  # dose, monitoring, recovery to discharge
 TALK_LENGTH: Final = timedelta(minutes=50)
 AFTER_END: Final = timedelta(minutes=15)  # the mood rating after the session, before leaving
+DAY_AFTER: Final = timedelta(days=1)  # the next day's rating at home, a day after the end
 # Room kept in the clinic's hours around a session's start: the questionnaires 20 minutes
 # before it; after it, its length and the rating after it (ketamine) or the hour (talk).
 BEFORE_ROOM: Final = timedelta(minutes=30)
@@ -350,7 +351,7 @@ class Trajectories:
                 mood(before, at - timedelta(minutes=15), Occasion.PRE_SESSION, ref)
                 # Before discharge, 15 minutes after the session's end; the next day at home.
                 mood(before + lift, session.ends_at + AFTER_END, Occasion.POST_SESSION, ref)
-                mood(before + lift * 0.6, at + timedelta(days=1), Occasion.DAY_AFTER, ref)
+                mood(before + lift * 0.6, session.ends_at + DAY_AFTER, Occasion.DAY_AFTER, ref)
         scores(sessions + 1, course.ends_at, Occasion.END_OF_COURSE, None)
         for m in range(1, FOLLOW_UP_MONTHS + 1):
             at = course.ends_at + timedelta(days=30 * m)

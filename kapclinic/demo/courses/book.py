@@ -49,10 +49,6 @@ PAUSE_REASONS: Final = (
     "Paused while a new medication is reviewed by the prescriber.",
     "Paused: patient recovering from surgery; resumes when cleared.",
 )
-SHORT_REASON: Final = (
-    "The clinic could not offer the remaining sessions within the protocol's weeks; the "
-    "patient was referred to a partner clinic."
-)
 STOPPED_CANCEL: Final = "Course stopped (see the course's reason)."
 PAUSED_CANCEL: Final = "Course paused (see the course's reason)."
 WAITLIST_NOTES: Final = (
@@ -176,6 +172,13 @@ class CourseBook:
             self._wait(clinic_id, patient_id, first_type.code, signed_at, None)
             return WAITLISTED
         plan = planner.plan(protocol, patient_id, slot.day, minutes, first=slot)
+        if plan.short:  # the calendar cannot hold the whole course: none of it is booked
+            for planned in plan.appointments:
+                self.calendars[clinic_id].release(planned.slot)
+            if cutoff - signed_at > RECENT_CONSENT:
+                return None
+            self._wait(clinic_id, patient_id, first_type.code, signed_at, None)
+            return WAITLISTED
         booked = Booked(clinic_id, patient_id, version, plan, self._uuid(), cutoff)
         self._stage(booked, cutoff, showcase=True)
         self.courses.append(booked)
@@ -204,14 +207,11 @@ class CourseBook:
         plan = booked.plan
         counted = sorted((a for a in plan.appointments if a.counts), key=_start)
         past = [a for a in counted if a.starts_at < cutoff]
-        if plan.short and counted and counted[-1].ends_at < cutoff:
-            self._stop(booked, counted[-1], SHORT_REASON, cutoff)
-            return
         had = [a for a in past if a.measured]
         future = [a for a in counted if a.starts_at >= cutoff]
         stops = [d for d in had[1:] if _answered(plan, d, cutoff)]
         if stops and self._draw(
-            booked.clinic_id, Course.Status.STOPPED, STOP_SHARE, showcase=showcase and bool(future)
+            booked.clinic_id, Course.Status.STOPPED, STOP_SHARE, showcase=showcase and not future
         ):
             self._stop(booked, self.rng.choice(stops), self.rng.choice(STOP_REASONS), cutoff)
             return
@@ -224,14 +224,51 @@ class CourseBook:
             booked.ended_at = counted[-1].ends_at
             return
         booked.status = Course.Status.ACTIVE
-        if future and self._draw(booked.clinic_id, Course.Status.PAUSED, PAUSE_SHARE,
-                                 showcase=showcase):
-            booked.status = Course.Status.PAUSED
-            booked.reason = self.rng.choice(PAUSE_REASONS)
-            at = cutoff - timedelta(hours=self.rng.randint(2, 48))
-            for a in future:
-                if not _follows_dose(plan, a, cutoff):
-                    a.cancelled_at, a.cancel_reason = max(at, past[-1].ends_at), PAUSED_CANCEL
+        if future and self._draw(
+            booked.clinic_id, Course.Status.PAUSED, PAUSE_SHARE, showcase=False
+        ):
+            self._pause(booked, cutoff)
+
+    def _pause(self, booked: Booked, cutoff: datetime) -> None:
+        """Paused on the demo's day: its future appointments cancelled (but the integration of
+        a dose had)."""
+        plan = booked.plan
+        counted = sorted((a for a in plan.appointments if a.counts), key=_start)
+        past = [a for a in counted if a.starts_at < cutoff]
+        booked.status = Course.Status.PAUSED
+        booked.reason = self.rng.choice(PAUSE_REASONS)
+        at = max(cutoff - timedelta(hours=self.rng.randint(2, 48)), past[-1].ends_at)
+        for a in counted:
+            if a.starts_at >= cutoff and not _follows_dose(plan, a, cutoff):
+                a.cancelled_at, a.cancel_reason = at, PAUSED_CANCEL
+
+    @staticmethod
+    def cutoffs(clinics: list[Clinic], *, today: date, now: datetime | None) -> dict[int, datetime]:
+        """Where each clinic's history ends: ``now``, else the start of ``today`` there."""
+        return {c.pk: now or datetime.combine(today, time.min, tzinfo=c.tzinfo) for c in clinics}
+
+    def show_every_stage(self, cutoffs: dict[int, datetime]) -> set[int]:
+        """Each clinic without a paused course pauses its last active one that has had a
+        measured session (so a small demo shows a pause; the first patients, whom tests and
+        the portal's login take, keep theirs running). Returns the patients paused."""
+        paused: set[int] = set()
+        clinics = {b.clinic_id for b in self.courses}
+        for clinic_id in sorted(clinics):
+            mine = [b for b in self.courses if b.clinic_id == clinic_id]
+            if any(b.status == Course.Status.PAUSED for b in mine):
+                continue
+            cutoff = cutoffs[clinic_id]
+            candidates = [
+                b
+                for b in mine
+                if b.status == Course.Status.ACTIVE
+                and any(a.measured and a.starts_at < cutoff for a in b.plan.appointments)
+            ]
+            if candidates:
+                chosen = max(candidates, key=lambda b: b.patient_id)
+                self._pause(chosen, cutoff)
+                paused.add(chosen.patient_id)
+        return paused
 
     def _draw(self, clinic_id: int, status: str, share: float, *, showcase: bool) -> bool:
         """Drawn with ``share``, or the clinic's first course that can show ``status``."""
@@ -258,7 +295,6 @@ class CourseBook:
         booked.started_at = min(a.starts_at for a in live)
         booked.ended_at = max(ended_at, max(a.ends_at for a in live))
         booked.reason = reason
-
 
     # --- more courses, the waitlist -----------------------------------------------------------
 
@@ -308,8 +344,9 @@ class CourseBook:
             wanted = booked.plan.appointments[0].slot.start
             self._more(booked.clinic_id, booked.patient_id, MAINTENANCE, start, wanted, cutoff)
 
-    def add_pending_consent_courses(self, pending: list[tuple[int, int, str]],
-                                    cutoffs: dict[int, datetime]) -> None:
+    def add_pending_consent_courses(
+        self, pending: list[tuple[int, int, str]], cutoffs: dict[int, datetime]
+    ) -> None:
         """Planned courses, booked from a few days after the demo's day, for patients whose
         consent awaits its countersignature (clinic, patient, treatment type)."""
         open_courses = {b.patient_id for b in self.courses if b.status in Course.OPEN_STATUSES}
@@ -320,12 +357,17 @@ class CourseBook:
             cutoff = cutoffs[clinic_id]
             start = cutoff.astimezone(self.zones[clinic_id]).date() + timedelta(days=3)
             wanted = self.rng.choice(range(9 * 60, 15 * 60, 30))
-            self._more(clinic_id, patient_id, PROTOCOL_OF[TreatmentType(treatment_type)], start,
-                       wanted, cutoff)
+            self._more(
+                clinic_id,
+                patient_id,
+                PROTOCOL_OF[TreatmentType(treatment_type)],
+                start,
+                wanted,
+                cutoff,
+            )
 
     def _more(
-        self, clinic_id: int, patient_id: int, code: str, start: date, wanted: int,
-        cutoff: datetime
+        self, clinic_id: int, patient_id: int, code: str, start: date, wanted: int, cutoff: datetime
     ) -> None:
         version, protocol = self.protocols[clinic_id, code]
         planner = Planner(self.calendars[clinic_id], self.zones[clinic_id], self.rng, cutoff)
@@ -335,9 +377,12 @@ class CourseBook:
         slot = planner.first_slot(first_type, days, wanted, patient_id)
         if slot is None:
             return
-        booked = Booked(clinic_id, patient_id, version,
-                         planner.plan(protocol, patient_id, slot.day, wanted, first=slot),
-                         self._uuid(), cutoff)
+        plan = planner.plan(protocol, patient_id, slot.day, wanted, first=slot)
+        if plan.short:
+            for planned in plan.appointments:
+                self.calendars[clinic_id].release(planned.slot)
+            return
+        booked = Booked(clinic_id, patient_id, version, plan, self._uuid(), cutoff)
         self._stage(booked, cutoff, showcase=False)
         self.courses.append(booked)
 
@@ -356,13 +401,25 @@ class CourseBook:
                 booked.clinic_id, WaitlistEntry.Status.WAITING, 1 / 6, showcase=True
             ):
                 latest = future[0].slot.day - timedelta(days=1)
-                self._wait(booked.clinic_id, booked.patient_id, future[0].session_type.code,
-                           cutoff, booked, latest=latest)
+                self._wait(
+                    booked.clinic_id,
+                    booked.patient_id,
+                    future[0].session_type.code,
+                    cutoff,
+                    booked,
+                    latest=latest,
+                )
             elif booked.status == Course.Status.PLANNED and self.rng.random() < 0.25:
                 first = future[0]
-                self._wait(booked.clinic_id, booked.patient_id, first.session_type.code,
-                           first.starts_at - timedelta(days=10), booked,
-                           status=WaitlistEntry.Status.BOOKED, offered=first)
+                self._wait(
+                    booked.clinic_id,
+                    booked.patient_id,
+                    first.session_type.code,
+                    first.starts_at - timedelta(days=10),
+                    booked,
+                    status=WaitlistEntry.Status.BOOKED,
+                    offered=first,
+                )
 
 
 def _start(a: Planned) -> datetime:

@@ -69,6 +69,11 @@ class Calendar:
         for key in slot.keys:
             self.busy[key, slot.day].append((slot.start, slot.end))
 
+    def release(self, slot: Slot) -> None:
+        """Give back what ``slot`` took (a course that could not be booked whole)."""
+        for key in slot.keys:
+            self.busy[key, slot.day].remove((slot.start, slot.end))
+
     def rooms_for(self, session_type: SessionType) -> list[Room]:
         found = self._rooms_for.get(session_type.code)
         if found is None:
@@ -121,8 +126,9 @@ class Calendar:
             keys = [room_chair(chair[0].pk, chair[1]), patient]
             nurse_id = None
             if resources.patients_per_nurse is not None:
-                found = self._staff(Role.NURSE, None, units_for(resources.patients_per_nurse),
-                                    day, start, end)
+                found = self._staff(
+                    Role.NURSE, None, units_for(resources.patients_per_nurse), day, start, end
+                )
                 if found is None:
                     continue
                 nurse_id, units = found

@@ -256,11 +256,20 @@ class Planner:
         day = planned.slot.day - timedelta(days=self.rng.randint(1, 2))
         if self.calendar.rota.opening_of(day) is None:
             return
-        slot = Slot(day, planned.slot.start, planned.slot.end, planned.slot.room,
-                    planned.slot.chair, planned.slot.nurse_id, planned.slot.therapist_id, ())
+        slot = Slot(
+            day,
+            planned.slot.start,
+            planned.slot.end,
+            planned.slot.room,
+            planned.slot.chair,
+            planned.slot.nurse_id,
+            planned.slot.therapist_id,
+            (),
+        )
         starts_at = self._at(day, slot.start)
-        cancelled_at = min(starts_at - timedelta(hours=self.rng.randint(20, 60)),
-                           self.cutoff - timedelta(hours=2))
+        cancelled_at = min(
+            starts_at - timedelta(hours=self.rng.randint(20, 60)), self.cutoff - timedelta(hours=2)
+        )
         course.appointments.append(
             Planned(
                 planned.session_type,

@@ -4,13 +4,14 @@ waitlist, in bulk."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from kapclinic.accounts.models import Clinic, Role
 from kapclinic.consent.models import ConsentRecord
 from kapclinic.demo.courses.book import Booked, CourseBook, CourseCounts
 from kapclinic.demo.courses.planner import Planned
 from kapclinic.scheduling.models import Appointment, Course, ResourceHold, WaitlistEntry
+
 
 def finish_course_book(
     book: CourseBook,
@@ -20,10 +21,11 @@ def finish_course_book(
     now: datetime | None,
     patients: list[int] | None = None,
 ) -> CourseCounts:
-    """After the trajectories booked the consented patients' courses: the follow-on
-    maintenance courses, the planned courses of consents awaiting countersignature, the
-    waitlist; then every row (``patients``: only theirs are new)."""
-    cutoffs = {c.pk: now or datetime.combine(today, time.min, tzinfo=c.tzinfo) for c in clinics}
+    """After the trajectories booked the consented patients' courses (and
+    ``CourseBook.show_every_stage``): the follow-on maintenance courses, the planned courses
+    of consents awaiting countersignature, the waitlist; then every row (``patients``: only
+    theirs are new)."""
+    cutoffs = book.cutoffs(clinics, today=today, now=now)
     book.add_follow_on_courses(cutoffs)
     pending = ConsentRecord.objects.filter(
         countersigned_at__isnull=True, withdrawn_at__isnull=True
@@ -76,8 +78,7 @@ def write_course_book(book: CourseBook, batch_size: int = 5000) -> CourseCounts:
             counts.overrides += bool(planned.override_reason)
     Appointment.objects.bulk_create([a for a, _ in appointments], batch_size=batch_size)
     holds = [
-        ResourceHold(appointment=row, resource=key, starts_at=row.starts_at,
-                     ends_at=row.ends_at)
+        ResourceHold(appointment=row, resource=key, starts_at=row.starts_at, ends_at=row.ends_at)
         for row, planned in appointments
         if row.status != Appointment.Status.CANCELLED
         for key in planned.slot.keys
@@ -94,9 +95,7 @@ def write_course_book(book: CourseBook, batch_size: int = 5000) -> CourseCounts:
     return counts
 
 
-def _appointment(
-    course: Course, planned: Planned, booked: Booked, desk: int | None
-) -> Appointment:
+def _appointment(course: Course, planned: Planned, booked: Booked, desk: int | None) -> Appointment:
     slot = planned.slot
     status = Appointment.Status.BOOKED
     attended_at = ended_at = None

@@ -136,6 +136,7 @@ def generate_clinic(
         result.trajectories = add_trajectories(
             seed=seed, today=today, now=now, live_through_plans=plans, book=book
         )
+        _show_every_stage(book, clinics, result.trajectories, today=today, now=now)
         result.courses = finish_course_book(book, clinics, today=today, now=now)
     live = result.trajectories.live
     result.plans = (
@@ -149,6 +150,23 @@ def generate_clinic(
     if portal_login:
         result.logins["Patient"] = portal_login
     return result
+
+
+def _show_every_stage(
+    book: CourseBook,
+    clinics: list[Clinic],
+    trajectories: TrajectoryCounts,
+    *,
+    today: date,
+    now: datetime | None,
+) -> None:
+    """A pause in each clinic that drew none (kapclinic.demo.courses): the paused course's
+    sessions after the cutoff are cancelled, so they leave its trajectory (nor are they booked
+    in its measurement plan)."""
+    paused = book.show_every_stage(CourseBook.cutoffs(clinics, today=today, now=now))
+    for course in trajectories.live:
+        if course.patient_id in paused:
+            course.sessions = [s for s in course.sessions if s.starts_at < course.cutoff]
 
 
 def _add_patients(
@@ -235,6 +253,7 @@ def add_patients(*, patients: int, seed: int, today: date) -> GenerationResult:
     result.trajectories = add_trajectories(
         seed=seed, today=today, live_through_plans=False, book=book, patients=new
     )
+    _show_every_stage(book, clinics, result.trajectories, today=today, now=None)
     result.courses = finish_course_book(book, clinics, today=today, now=None, patients=new)
     return result
 

@@ -40,6 +40,7 @@ from kapclinic.patients.models import (
 )
 from kapclinic.patients.search import search_key
 from kapclinic.patients.selectors import latest_weight_kg
+from kapclinic.scheduling.models import Appointment, Course, ResourceHold
 from kapclinic.screening.models import Screening
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +55,26 @@ def _fingerprint() -> list[tuple[object, ...]]:
         "public_id", "patient__mrn", "icd10_code"
     )
     staff = User.objects.order_by("email").values_list("public_id", "email", "full_name")
-    return [*patients, *diagnoses, *staff]
+    # The calendar (kapclinic.demo.courses): courses, appointments and their holds.
+    courses = Course.objects.order_by("public_id").values_list(
+        "public_id", "patient__mrn", "protocol__code", "status", "status_reason"
+    )
+    appointments = Appointment.objects.order_by("public_id").values_list(
+        "public_id",
+        "session_type",
+        "starts_at",
+        "room__name",
+        "chair",
+        "nurse__email",
+        "therapist__email",
+        "status",
+        "cancel_reason",
+        "override_reason",
+    )
+    holds = ResourceHold.objects.order_by("appointment__public_id", "resource").values_list(
+        "appointment__public_id", "resource", "starts_at", "ends_at"
+    )
+    return [*patients, *diagnoses, *staff, *courses, *appointments, *holds]
 
 
 class _Rollback(Exception):  # noqa: N818 - control flow of the helper below, never raised out

@@ -6,17 +6,20 @@ course baseline, and the course findings of ``evaluate_course``), the momentary 
 their before/after-session pairs, and the sessions marked on the time axis. The page's script
 reads it as JSON (``graph_as_json.graph_as_json``; docs/measurement.md, "Outcome graph").
 
-Sessions: until the dosing and therapy apps exist, a session is inferred from the responses taken
-before and after it (occasion ``pre_session``/``post_session``), grouped by their ``session_ref``,
-or, without one, by the clinic's calendar day. ``SessionMark.source`` says where a mark came from,
-so real sessions can be passed in later (``build_outcome_graph(..., sessions=...)``).
+Sessions: the ones the patient had, as the app that books them records them (``sessions``: the
+attended dosing and therapy appointments of scheduling, registered there, since measurement may
+not import scheduling). For a patient with none recorded, a session is inferred from the
+responses taken before and after it (occasion ``pre_session``/``post_session``), grouped by
+their ``session_ref``, or, without one, by the clinic's calendar day. ``SessionMark.source``
+says where a mark came from; a caller may pass marks of its own
+(``build_outcome_graph(..., sessions=...)``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Final, NamedTuple
@@ -26,6 +29,7 @@ from zoneinfo import ZoneInfo
 from kapclinic.measurement.instruments import Instrument, get_instrument
 from kapclinic.measurement.instruments.definition import Op, RuleRef
 from kapclinic.measurement.models import Assessment, Occasion
+from kapclinic.measurement.outcomes.sessions import SessionMark, recorded_sessions
 from kapclinic.measurement.outcomes.rules import (
     CourseOutcome,
     NoOutcomeRulesError,
@@ -74,15 +78,6 @@ class Threshold:
     value: float
     label: str
     rule: RuleRef
-
-
-@dataclass(frozen=True)
-class SessionMark:
-    at: datetime
-    ref: UUID | None
-    kind: str  # "dosing", "therapy", or "session" when not known (inferred from responses)
-    label: str
-    source: str  # "assessments" (inferred) or the app that recorded the session
 
 
 @dataclass(frozen=True)
@@ -222,8 +217,9 @@ def _reading(code: str, version: str) -> _Reading:
 def build_outcome_graph(
     patient: Patient, *, sessions: Sequence[SessionMark] | None = None
 ) -> OutcomeGraph:
-    """The patient's outcome graph; ``sessions`` replaces the sessions inferred from responses
-    (for the dosing and therapy apps, once they record sessions)."""
+    """The patient's outcome graph. Its session marks: ``sessions`` when given, else the
+    sessions recorded for the patient (``outcomes.sessions``), else those inferred from the
+    responses."""
     zone = patient.clinic.tzinfo
     grouped: dict[str, list[GraphPoint]] = defaultdict(list)
     versions: dict[str, str] = {}
@@ -256,7 +252,9 @@ def build_outcome_graph(
     mood_points = grouped.get(MOOD, [])
     mood = MoodSeries(mood_points, pair_moods(mood_points, zone)) if mood_points else None
     all_points = [p for points in grouped.values() for p in points]
-    marks = list(sessions) if sessions is not None else infer_sessions(all_points, zone)
+    if sessions is None:
+        sessions = recorded_sessions(patient) or infer_sessions(all_points, zone)
+    marks = [replace(mark, at=mark.at.astimezone(zone)) for mark in sessions]
     return OutcomeGraph(time_zone=str(zone), series=series, mood=mood, sessions=marks)
 
 
