@@ -21,22 +21,34 @@ from ninja import NinjaAPI, Status
 from ninja.errors import HttpError, ValidationError
 from ninja.security import django_auth
 
-from kapclinic.accounts.models import Clinic
+from kapclinic.accounts.models import Clinic, User
 from kapclinic.accounts.permissions import Capability, current_clinic, requires
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.api.schemas import (
+    AppointmentOut,
+    AppointmentPageOut,
+    AppointmentStatus,
     ClinicOut,
+    CourseOut,
+    CoursePageOut,
+    CourseStatus,
+    CourseSummaryOut,
     DiagnosisOut,
     DueQuestionnaireOut,
     DueQuestionnairesOut,
     ErrorOut,
     FieldErrorOut,
     MeOut,
+    Moment,
     PatientOut,
     PatientPageOut,
+    PatientRefOut,
     PatientSummaryOut,
+    ProtocolRefOut,
     QuestionnaireResponseIn,
     QuestionnaireResponseOut,
+    RoomRefOut,
+    StaffRefOut,
 )
 from kapclinic.core.api_errors import NOT_FOUND, FieldError, error_body
 from kapclinic.measurement.audit_actions import MeasurementAuditAction
@@ -50,10 +62,20 @@ from kapclinic.measurement.plans.selectors import list_patient_due
 from kapclinic.measurement.responses.services import record_response
 from kapclinic.patients.access import access_patient
 from kapclinic.patients.audit_actions import PatientAuditAction
-from kapclinic.patients.models import Diagnosis
+from kapclinic.patients.models import Diagnosis, Patient
 from kapclinic.patients.selectors import (
     audited_page_of_patients,
     list_diagnoses,
+)
+from kapclinic.scheduling.audit_actions import SchedulingAuditAction
+from kapclinic.scheduling.models import Appointment, Course
+from kapclinic.scheduling.protocols.definition import Modality, SessionKind
+from kapclinic.scheduling.selectors import (
+    access_appointment,
+    access_course,
+    audited_page_of_appointments,
+    audited_page_of_courses,
+    course_appointments,
 )
 
 api = NinjaAPI(
@@ -299,3 +321,142 @@ def _fields_of(error: MeasurementError) -> list[FieldErrorOut]:
             FieldErrorOut(field=f"answers.{item}", message=error.message) for item in error.items
         ]
     return []
+
+
+# --- courses and appointments (issue 13.9) ------------------------------------------------------
+
+
+def _patient_ref(p: Patient) -> PatientRefOut:
+    return PatientRefOut(
+        id=p.public_id, mrn=p.mrn, given_name=p.given_name, family_name=p.family_name
+    )
+
+
+def _staff_ref(user: User | None) -> StaffRefOut | None:
+    if user is None:
+        return None
+    return StaffRefOut(id=user.public_id, full_name=user.full_name, credentials=user.credentials)
+
+
+def _course_fields(c: Course) -> dict[str, Any]:
+    return {
+        "id": c.public_id,
+        "patient": _patient_ref(c.patient),
+        "protocol": ProtocolRefOut(
+            id=c.protocol.public_id,
+            code=c.protocol.code,
+            version=c.protocol.version,
+            name=c.protocol.name,
+        ),
+        "modality": Modality(c.modality),
+        "status": Course.Status(c.status),
+        "started_at": c.started_at,
+        "ended_at": c.ended_at,
+    }
+
+
+def _appointment_out(a: Appointment, course: Course | None = None) -> AppointmentOut:
+    return AppointmentOut(
+        id=a.public_id,
+        course=(course or a.course).public_id,
+        patient=_patient_ref(course.patient if course else a.patient),
+        session_type=a.session_type,
+        kind=SessionKind(a.kind),
+        starts_at=a.starts_at,
+        ends_at=a.ends_at,
+        room=RoomRefOut(id=a.room.public_id, name=a.room.name),
+        chair=a.chair,
+        nurse=_staff_ref(a.nurse),
+        therapist=_staff_ref(a.therapist),
+        status=Appointment.Status(a.status),
+        override_reason=a.override_reason,
+        attended_at=a.attended_at,
+        ended_at=a.ended_at,
+        cancelled_at=a.cancelled_at,
+        cancel_reason=a.cancel_reason,
+    )
+
+
+@api.get("/courses", response={200: CoursePageOut, **LISTING}, tags=["scheduling"])
+@requires(Capability.VIEW_SCHEDULE)
+def list_courses(
+    request: ClinicRequest, page: int = 1, status: CourseStatus | None = None
+) -> CoursePageOut:
+    """The current clinic's treatment courses, newest first, 25 a page; ``status`` keeps
+    those in one state (the listing is audited)."""
+    result = audited_page_of_courses(
+        actor=request.actor,
+        clinic=current_clinic(request),
+        page_number=page,
+        status=status,
+        action=SchedulingAuditAction.COURSES_LISTED_BY_API,
+    )
+    return CoursePageOut(
+        count=result.paginator.count,
+        page=result.number,
+        pages=result.paginator.num_pages,
+        items=[CourseSummaryOut(**_course_fields(c)) for c in result.object_list],
+    )
+
+
+@api.get("/courses/{public_id}", response={200: CourseOut, **RECORD}, tags=["scheduling"])
+@requires(Capability.VIEW_SCHEDULE)
+def get_course(request: ClinicRequest, public_id: UUID) -> CourseOut:
+    """One course of a clinic where the user sees the schedule, with its appointments in
+    time order (404 for any other, as for none)."""
+    course = access_course(
+        actor=request.actor,
+        public_id=public_id,
+        capability=Capability.VIEW_SCHEDULE,
+        action=SchedulingAuditAction.COURSE_READ_BY_API,
+    )
+    return CourseOut(
+        **_course_fields(course),
+        status_reason=course.status_reason,
+        planned_by=_staff_ref(course.planned_by),
+        appointments=[_appointment_out(a, course) for a in course_appointments(course)],
+    )
+
+
+@api.get("/appointments", response={200: AppointmentPageOut, **LISTING}, tags=["scheduling"])
+@requires(Capability.VIEW_SCHEDULE)
+def list_appointments(
+    request: ClinicRequest,
+    page: int = 1,
+    status: AppointmentStatus | None = None,
+    starts_from: Moment | None = None,
+    starts_before: Moment | None = None,
+) -> AppointmentPageOut:
+    """The current clinic's appointments in time order, 50 a page: those starting from
+    ``starts_from`` and before ``starts_before`` when given (ISO 8601 with a UTC offset),
+    ``status`` keeps those in one state (the listing is audited)."""
+    result = audited_page_of_appointments(
+        actor=request.actor,
+        clinic=current_clinic(request),
+        page_number=page,
+        starts_from=starts_from,
+        starts_before=starts_before,
+        status=status,
+        action=SchedulingAuditAction.APPOINTMENTS_LISTED_BY_API,
+    )
+    return AppointmentPageOut(
+        count=result.paginator.count,
+        page=result.number,
+        pages=result.paginator.num_pages,
+        items=[_appointment_out(a) for a in result.object_list],
+    )
+
+
+@api.get("/appointments/{public_id}", response={200: AppointmentOut, **RECORD}, tags=["scheduling"])
+@requires(Capability.VIEW_SCHEDULE)
+def get_appointment(request: ClinicRequest, public_id: UUID) -> AppointmentOut:
+    """One appointment of a clinic where the user sees the schedule (404 for any other, as
+    for none)."""
+    return _appointment_out(
+        access_appointment(
+            actor=request.actor,
+            public_id=public_id,
+            capability=Capability.VIEW_SCHEDULE,
+            action=SchedulingAuditAction.APPOINTMENT_READ_BY_API,
+        )
+    )

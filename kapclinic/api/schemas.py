@@ -1,15 +1,18 @@
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, TypeAlias
 from uuid import UUID
 
 from django.db.models import TextChoices
 from ninja import Field, Schema
-from pydantic import ConfigDict, WithJsonSchema
+from pydantic import BeforeValidator, ConfigDict, WithJsonSchema
 
 from kapclinic.measurement.models import Assessment, Assignment, Occasion
 from kapclinic.patients.models import Diagnosis
+from kapclinic.scheduling.models import Appointment, Course
+from kapclinic.scheduling.protocols.definition import Modality, SessionKind
 
 
 def _named(choices: type[TextChoices], name: str) -> WithJsonSchema:
@@ -26,6 +29,25 @@ AssessmentStatus: TypeAlias = Annotated[
 ]
 AssignmentState: TypeAlias = Annotated[
     Assignment.State, _named(Assignment.State, "AssignmentState")
+]
+_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})")
+
+
+def _moment(value: object) -> object:
+    """A query's date and time as RFC 3339 writes it, with its offset: pydantic alone would
+    also read a number as seconds since 1970, or a time without a zone."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _MOMENT.fullmatch(value):
+        msg = "Input should be a date and time with its UTC offset, like 2026-12-07T09:00:00Z."
+        raise ValueError(msg)
+    return value
+
+
+Moment: TypeAlias = Annotated[datetime, BeforeValidator(_moment)]
+CourseStatus: TypeAlias = Annotated[Course.Status, _named(Course.Status, "CourseStatus")]
+AppointmentStatus: TypeAlias = Annotated[
+    Appointment.Status, _named(Appointment.Status, "AppointmentStatus")
 ]
 
 
@@ -133,3 +155,81 @@ class QuestionnaireResponseOut(Schema):
     category: str
     rule: str  # the scoring rule id that produced the result
     urgent_alerts: int  # urgent safety tasks raised for the care team
+
+
+# --- courses and appointments (issue 13.9) ------------------------------------------------------
+
+
+class PatientRefOut(Schema):
+    id: UUID
+    mrn: str
+    given_name: str
+    family_name: str
+
+
+class ProtocolRefOut(Schema):
+    id: UUID  # the protocol version's id
+    code: str
+    version: int
+    name: str
+
+
+class StaffRefOut(Schema):
+    id: UUID
+    full_name: str
+    credentials: str
+
+
+class RoomRefOut(Schema):
+    id: UUID
+    name: str
+
+
+class CourseSummaryOut(Schema):
+    id: UUID
+    patient: PatientRefOut
+    protocol: ProtocolRefOut  # the version the course follows for its whole life
+    modality: Modality
+    status: CourseStatus
+    started_at: datetime | None  # the first session attended
+    ended_at: datetime | None  # completed or stopped
+
+
+class CoursePageOut(Schema):
+    count: int
+    page: int
+    pages: int
+    items: list[CourseSummaryOut]
+
+
+class AppointmentOut(Schema):
+    id: UUID  # also the session_ref of the questionnaires and assignments around it
+    course: UUID
+    patient: PatientRefOut
+    session_type: str  # the code of one of the protocol's session types
+    kind: SessionKind
+    starts_at: datetime
+    ends_at: datetime
+    room: RoomRefOut
+    chair: int
+    nurse: StaffRefOut | None
+    therapist: StaffRefOut | None
+    status: AppointmentStatus
+    override_reason: str  # why it was booked although the protocol's rules objected
+    attended_at: datetime | None
+    ended_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_reason: str
+
+
+class AppointmentPageOut(Schema):
+    count: int
+    page: int
+    pages: int
+    items: list[AppointmentOut]
+
+
+class CourseOut(CourseSummaryOut):
+    status_reason: str  # why it was paused or stopped
+    planned_by: StaffRefOut | None
+    appointments: list[AppointmentOut]  # in time order, cancelled ones included

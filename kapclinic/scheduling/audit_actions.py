@@ -12,3 +12,13 @@ from kapclinic.audit.actions import AuditAction
 class SchedulingAuditAction(AuditAction):
     PROTOCOL_PUBLISHED = "scheduling.protocol_published", "Protocol version published"
     PROTOCOL_RETIRED = "scheduling.protocol_retired", "Protocol retired"
+    COURSES_LISTED_BY_API = "scheduling.courses_listed_by_api", "Courses listed through the API"
+    COURSE_READ_BY_API = "scheduling.course_read_by_api", "Course read through the API"
+    APPOINTMENTS_LISTED_BY_API = (
+        "scheduling.appointments_listed_by_api",
+        "Appointments listed through the API",
+    )
+    APPOINTMENT_READ_BY_API = (
+        "scheduling.appointment_read_by_api",
+        "Appointment read through the API",
+    )

@@ -1,18 +1,32 @@
 """Reads of treatment protocols, scoped to the clinic (another clinic's version answers 404,
-like a missing one). Protocols hold no patient data: reading them is not audited."""
+like a missing one). Protocols hold no patient data: reading them is not audited.
+
+Reads of courses and appointments (the API's): one through its patient's access check
+(``kapclinic.patients.selectors.access_patient``: one 404 for missing and forbidden, the READ
+audit entry), pages of the current clinic's rows audited as a SEARCH entry, in a constant
+number of queries."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any, Final
 from uuid import UUID
 
+from django.core.paginator import Page, Paginator
+from django.db import transaction
 from django.http import Http404
 
+from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic
+from kapclinic.accounts.permissions import Capability
+from kapclinic.audit import services as audit
+from kapclinic.audit.models import Operation
+from kapclinic.patients.selectors import access_patient
+from kapclinic.scheduling.audit_actions import SchedulingAuditAction
 from kapclinic.scheduling.example import example_course
 from kapclinic.scheduling.exceptions import ProtocolDefinitionError
-from kapclinic.scheduling.models import ProtocolVersion
+from kapclinic.scheduling.models import Appointment, Course, ProtocolVersion
 from kapclinic.scheduling.protocols.definition import MODALITY_LABELS, Modality, Protocol
 from kapclinic.scheduling.protocols.parser import parse_protocol
 from kapclinic.scheduling.rules import ProposedSession
@@ -119,3 +133,119 @@ def protocol_page(clinic: Clinic, public_id: UUID, *, today: date) -> ProtocolPa
         example_start=start,
         example=_named(protocol, example_course(protocol, start)) if protocol is not None else [],
     )
+
+
+# --- courses and appointments (issue 13.9: the API reads them) ---------------------------------
+
+COURSE_PAGE_SIZE: Final = 25
+APPOINTMENT_PAGE_SIZE: Final = 50
+
+
+def access_course(
+    *, actor: Actor, public_id: UUID, capability: Capability, action: SchedulingAuditAction
+) -> Course:
+    """The course if ``actor`` may use ``capability`` on its patient (in the patient's clinic);
+    Http404 otherwise, as for a missing one. Writes access_patient's READ entry named
+    ``action``. Emergency (break-glass) access reads the chart only."""
+    course = (
+        Course.objects.select_related("patient", "clinic", "protocol", "planned_by")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if course is None:
+        raise Http404
+    access = access_patient(
+        actor=actor, public_id=course.patient.public_id, capability=capability, action=action
+    )
+    if access.break_glass is not None:
+        raise Http404
+    return course
+
+
+def access_appointment(
+    *, actor: Actor, public_id: UUID, capability: Capability, action: SchedulingAuditAction
+) -> Appointment:
+    """The appointment, on access_course's terms (Http404 for a missing one and a forbidden
+    one alike; the READ entry named ``action``)."""
+    appointment = (
+        Appointment.objects.select_related(*_APPOINTMENT_RELATED)
+        .filter(public_id=public_id)
+        .first()
+    )
+    if appointment is None:
+        raise Http404
+    access = access_patient(
+        actor=actor, public_id=appointment.patient.public_id, capability=capability, action=action
+    )
+    if access.break_glass is not None:
+        raise Http404
+    return appointment
+
+
+_APPOINTMENT_RELATED: Final = ("patient", "course", "room", "nurse", "therapist")
+
+
+def course_appointments(course: Course) -> list[Appointment]:
+    """The course's appointments in time order, cancelled ones included (one query)."""
+    return list(
+        Appointment.objects.filter(course=course)
+        .select_related(*_APPOINTMENT_RELATED)
+        .order_by("starts_at", "id")
+    )
+
+
+def _audit_listing(
+    actor: Actor, clinic: Clinic, action: SchedulingAuditAction, page: Page[Any], key: str
+) -> None:
+    with transaction.atomic():
+        audit.record(
+            actor=actor.user,
+            operation=Operation.SEARCH,
+            action=action,
+            actor_roles=actor.roles,
+            clinic_id=clinic.public_id,
+            detail={"page": page.number, key: [str(row.public_id) for row in page.object_list]},
+        )
+
+
+def audited_page_of_courses(
+    *,
+    actor: Actor,
+    clinic: Clinic,
+    page_number: int,
+    status: str | None,
+    action: SchedulingAuditAction,
+) -> Page[Course]:
+    """One page of ``clinic``'s courses, newest first (``status``: only those), audited as a
+    SEARCH entry naming the courses shown. Two queries (the count, the rows) and the entry."""
+    rows = Course.objects.filter(clinic=clinic).select_related("patient", "protocol")
+    if status:
+        rows = rows.filter(status=status)
+    page = Paginator(rows.order_by("-created_at", "-id"), COURSE_PAGE_SIZE).get_page(page_number)
+    _audit_listing(actor, clinic, action, page, "courses")
+    return page
+
+
+def audited_page_of_appointments(
+    *,
+    actor: Actor,
+    clinic: Clinic,
+    page_number: int,
+    starts_from: datetime | None,
+    starts_before: datetime | None,
+    status: str | None,
+    action: SchedulingAuditAction,
+) -> Page[Appointment]:
+    """One page of ``clinic``'s appointments in time order, starting in
+    [``starts_from``, ``starts_before``) where given (``status``: only those), audited like
+    the courses. Two queries and the entry."""
+    rows = Appointment.objects.filter(clinic=clinic).select_related(*_APPOINTMENT_RELATED)
+    if starts_from is not None:
+        rows = rows.filter(starts_at__gte=starts_from)
+    if starts_before is not None:
+        rows = rows.filter(starts_at__lt=starts_before)
+    if status:
+        rows = rows.filter(status=status)
+    page = Paginator(rows.order_by("starts_at", "id"), APPOINTMENT_PAGE_SIZE).get_page(page_number)
+    _audit_listing(actor, clinic, action, page, "appointments")
+    return page

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from kapclinic.accounts.permissions import Capability
+from kapclinic.scheduling.models import Appointment, Course
 from kapclinic.scheduling.selectors import current_protocol_version
 from tests.architecture.routing import Call, World
 
@@ -13,7 +14,18 @@ from tests.architecture.routing import Call, World
 def scheduling_routes(world: World) -> dict[str, Call]:
     version = current_protocol_version(world.home, "kap-im-sl")
     assert version is not None  # the demo clinic's shipped template
+    course = Course.objects.filter(clinic=world.home).order_by("id").first()
+    appointment = Appointment.objects.filter(clinic=world.home).order_by("id").first()
+    assert course is not None and appointment is not None  # the demo's calendar
     return {
+        "api GET /courses": Call("GET", "/api/v1/courses", Capability.VIEW_SCHEDULE),
+        "api GET /courses/{public_id}": Call(
+            "GET", f"/api/v1/courses/{course.public_id}", Capability.VIEW_SCHEDULE
+        ),
+        "api GET /appointments": Call("GET", "/api/v1/appointments", Capability.VIEW_SCHEDULE),
+        "api GET /appointments/{public_id}": Call(
+            "GET", f"/api/v1/appointments/{appointment.public_id}", Capability.VIEW_SCHEDULE
+        ),
         "scheduling:protocols": Call(
             "GET", reverse("scheduling:protocols"), Capability.VIEW_PROTOCOLS
         ),

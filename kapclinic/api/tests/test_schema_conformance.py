@@ -46,6 +46,10 @@ pytestmark = pytest.mark.django_db
 
 # Every operation of the API: a new one is tested as soon as it is in the schema (and listed).
 OPERATIONS = [
+    "GET /api/v1/appointments",
+    "GET /api/v1/appointments/{public_id}",
+    "GET /api/v1/courses",
+    "GET /api/v1/courses/{public_id}",
     "GET /api/v1/me",
     "GET /api/v1/patients",
     "GET /api/v1/patients/{public_id}",

@@ -13,6 +13,8 @@ from django.test import Client
 from kapclinic.accounts.models import Role
 from kapclinic.measurement.models import Assessment, Assignment, Occasion
 from kapclinic.patients.models import Diagnosis
+from kapclinic.scheduling.models import Appointment, Course
+from kapclinic.scheduling.protocols.definition import Modality, SessionKind
 
 pytestmark = pytest.mark.django_db
 
@@ -65,9 +67,25 @@ def test_every_occasion_is_published_as_the_occasion_enum(schema: dict[str, Any]
         ("DiagnosisOut", "status", Diagnosis.Status),
         ("DueQuestionnaireOut", "state", Assignment.State),
         ("QuestionnaireResponseOut", "status", Assessment.Status),
+        ("CourseSummaryOut", "status", Course.Status),
+        ("CourseOut", "status", Course.Status),
+        ("AppointmentOut", "status", Appointment.Status),
     ],
 )
 def test_statuses_are_published_as_their_own_enums(
     schema: dict[str, Any], component: str, field: str, choices: type[TextChoices]
 ) -> None:
     assert _enum_of(schema, component, field) == list(choices.values)
+
+
+def test_a_courses_treatment_and_a_sessions_kind_are_enums(schema: dict[str, Any]) -> None:
+    assert _enum_of(schema, "CourseSummaryOut", "modality") == [m.value for m in Modality]
+    assert _enum_of(schema, "AppointmentOut", "kind") == [k.value for k in SessionKind]
+
+
+def test_the_lists_status_filters_are_enums(schema: dict[str, Any]) -> None:
+    for path, choices in (("/courses", Course.Status), ("/appointments", Appointment.Status)):
+        parameters = schema["paths"][f"/api/v1{path}"]["get"]["parameters"]
+        status = next(p for p in parameters if p["name"] == "status")
+        enums = [n["enum"] for n in _resolved(schema, status["schema"]) if "enum" in n]
+        assert enums == [list(choices.values)], path

@@ -7,16 +7,15 @@ import random
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 
 from kapclinic.accounts.models import Clinic, Role, Room, StaffMembership
 from kapclinic.consent.models import TreatmentType
 from kapclinic.demo.courses.calendar import Calendar
-from kapclinic.demo.courses.planner import Planned, PlannedCourse, Planner
+from kapclinic.demo.courses.planner import Planned, PlannedCourse, Planner, session_type_of
 from kapclinic.demo.courses.staff import Rota, build_rotas
 from kapclinic.scheduling.models import (
-    Appointment,
     Course,
     ProtocolVersion,
     ResourceHold,
@@ -69,7 +68,7 @@ class Sessions:
     ends_at: datetime
 
 
-WAITLISTED: Final = Sessions([], datetime.min)
+WAITLISTED: Final = Sessions([], datetime(1970, 1, 1, tzinfo=UTC))  # no course: no end
 
 
 @dataclass
@@ -162,8 +161,7 @@ class CourseBook:
         version, protocol = self.protocols[clinic_id, PROTOCOL_OF[TreatmentType(treatment_type)]]
         planner = Planner(self.calendars[clinic_id], self.zones[clinic_id], self.rng, cutoff)
         minutes = wanted.hour * 60 + wanted.minute
-        first_type = protocol.session_type(protocol.outline[0].session_type)
-        assert first_type is not None
+        first_type = session_type_of(protocol, protocol.outline[0].session_type)
         days = [day + timedelta(days=n) for n in range(14)]
         slot = planner.first_slot(first_type, days, minutes, patient_id)
         if slot is None:
@@ -281,7 +279,8 @@ class CourseBook:
     def _stop(self, booked: Booked, last: Planned, reason: str, cutoff: datetime) -> None:
         """Stopped after ``last``: what came after is dropped, the next one cancelled."""
         ended_at = min(last.ends_at + timedelta(hours=20), cutoff - timedelta(hours=1))
-        kept, dropped = [], []
+        kept: list[Planned] = []
+        dropped: list[Planned] = []
         for a in booked.plan.appointments:
             ok = a.starts_at <= last.starts_at or _integrates(a, last)
             (kept if ok else dropped).append(a)
@@ -371,8 +370,7 @@ class CourseBook:
     ) -> None:
         version, protocol = self.protocols[clinic_id, code]
         planner = Planner(self.calendars[clinic_id], self.zones[clinic_id], self.rng, cutoff)
-        first_type = protocol.session_type(protocol.outline[0].session_type)
-        assert first_type is not None
+        first_type = session_type_of(protocol, protocol.outline[0].session_type)
         days = [start + timedelta(days=n) for n in range(14)]
         slot = planner.first_slot(first_type, days, wanted, patient_id)
         if slot is None:

@@ -140,8 +140,7 @@ class Planner:
         therapist: int | None = first.therapist_id if first else None
         for step in protocol.outline:
             low, high = counts.get(step.session_type, (step.min_count, step.min_count))
-            session_type = protocol.session_type(step.session_type)
-            assert session_type is not None  # a parsed protocol's outline names its types
+            session_type = session_type_of(protocol, step.session_type)
             for number in range(1, self.rng.randint(low, high) + 1):
                 if step.session_type in spaced:
                     days, strict = self._dose_days(protocol, doses, cursor)
@@ -163,8 +162,7 @@ class Planner:
                 cursor = day + timedelta(days=1) if step.session_type not in spaced else day
                 integration = step.integration
                 if integration is not None and integration.cadence.follows(number):
-                    kind = protocol.session_type(integration.session_type)
-                    assert kind is not None
+                    kind = session_type_of(protocol, integration.session_type)
                     window = [
                         day + timedelta(days=n)
                         for n in range(integration.min_days_after, integration.max_days_after + 1)
@@ -281,6 +279,15 @@ class Planner:
                 cancel_reason=self.rng.choice(CANCEL_REASONS),
             )
         )
+
+
+def session_type_of(protocol: Protocol, code: str) -> SessionType:
+    """The protocol's session type ``code`` (a parsed protocol names only its own types)."""
+    found = protocol.session_type(code)
+    if found is None:
+        msg = f"{protocol.code} has no session type {code!r}"
+        raise ValueError(msg)
+    return found
 
 
 def _keeps_spacing(protocol: Protocol, doses: list[date], day: date) -> bool:

@@ -64,7 +64,7 @@ def write_course_book(book: CourseBook, batch_size: int = 5000) -> CourseCounts:
             status_reason=booked.reason,
             public_id=booked.public_id,
         )
-        booked.row = course  # type: ignore[attr-defined]
+        booked.row = course
         courses.append(course)
         counts.by_status[booked.status] += 1
     Course.objects.bulk_create(courses, batch_size=batch_size)

@@ -4,6 +4,7 @@ trajectories hanging off the real sessions."""
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from datetime import date, datetime
 
@@ -130,7 +131,7 @@ def test_every_live_appointment_holds_its_resources_and_no_holds_overlap(
         assert len(therapist) == (4 if session_type.resources.therapist else 0)
     for resource, times in spans.items():
         times.sort()
-        for (_, end), (start, _) in zip(times, times[1:], strict=False):
+        for (_, end), (start, _) in itertools.pairwise(times):
             assert end <= start, resource
 
 
@@ -171,9 +172,9 @@ def test_sessions_fall_in_opening_hours_with_their_staff_on_duty(demo: Generatio
         assert any(
             o <= start.time() and end.time() <= c for o, c in opening[a.clinic_id, start.weekday()]
         )
-        for user_id in (a.nurse_id, a.therapist_id):
-            if user_id is not None:
-                assert on_duty(a.clinic_id, user_id, start, end), a
+        for staff_id in (a.nurse_id, a.therapist_id):
+            if staff_id is not None:
+                assert on_duty(a.clinic_id, staff_id, start, end), a
         if a.kind == SessionKind.DOSING:
             assert a.nurse_id is not None
         session_type = parse_protocol(a.course.protocol.document).session_type(a.session_type)

@@ -29,7 +29,6 @@ from zoneinfo import ZoneInfo
 from kapclinic.measurement.instruments import Instrument, get_instrument
 from kapclinic.measurement.instruments.definition import Op, RuleRef
 from kapclinic.measurement.models import Assessment, Occasion
-from kapclinic.measurement.outcomes.sessions import SessionMark, recorded_sessions
 from kapclinic.measurement.outcomes.rules import (
     CourseOutcome,
     NoOutcomeRulesError,
@@ -37,6 +36,7 @@ from kapclinic.measurement.outcomes.rules import (
     default_outcome_rules,
     evaluate_course,
 )
+from kapclinic.measurement.outcomes.sessions import SessionMark, recorded_sessions
 from kapclinic.patients.models import Patient
 
 MOOD: Final = "mood_0_10"
