@@ -16,7 +16,8 @@ def scheduling_routes(world: World) -> dict[str, Call]:
     assert version is not None  # the demo clinic's shipped template
     course = Course.objects.filter(clinic=world.home).order_by("id").first()
     appointment = Appointment.objects.filter(clinic=world.home).order_by("id").first()
-    assert course is not None and appointment is not None  # the demo's calendar
+    assert course is not None
+    assert appointment is not None
     return {
         "api GET /courses": Call("GET", "/api/v1/courses", Capability.VIEW_SCHEDULE),
         "api GET /courses/{public_id}": Call(

@@ -15,11 +15,10 @@ from django.test.utils import CaptureQueriesContext
 
 from kapclinic.accounts.models import Role
 from kapclinic.audit.models import AuditEvent
-from kapclinic.demo.generator import GenerationResult
 from kapclinic.scheduling.models import Appointment, Course
 from kapclinic.scheduling.selectors import COURSE_PAGE_SIZE
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
 
 
 def _home(client: Client) -> Any:
@@ -28,7 +27,7 @@ def _home(client: Client) -> Any:
 
 
 def test_the_course_list_holds_the_current_clinics_courses_newest_first(
-    client_for: Callable[[Role], Client], demo: GenerationResult
+    client_for: Callable[[Role], Client],
 ) -> None:
     client = client_for(Role.FRONT_DESK)
     response = client.get("/api/v1/courses")
@@ -53,7 +52,7 @@ def test_the_course_list_holds_the_current_clinics_courses_newest_first(
 
 
 def test_the_course_list_filters_by_status_and_refuses_an_unknown_one(
-    client_for: Callable[[Role], Client], demo: GenerationResult
+    client_for: Callable[[Role], Client],
 ) -> None:
     client = client_for(Role.NURSE)
     body = client.get("/api/v1/courses", {"status": "completed"}).json()
@@ -66,7 +65,7 @@ def test_the_course_list_filters_by_status_and_refuses_an_unknown_one(
 
 
 def test_a_course_reads_with_its_appointments_in_time_order(
-    client_for: Callable[[Role], Client], demo: GenerationResult
+    client_for: Callable[[Role], Client],
 ) -> None:
     client = client_for(Role.THERAPIST)
     course = (
@@ -91,7 +90,7 @@ def test_a_course_reads_with_its_appointments_in_time_order(
 
 
 def test_an_appointment_reads_with_its_room_staff_and_status(
-    client_for: Callable[[Role], Client], demo: GenerationResult
+    client_for: Callable[[Role], Client],
 ) -> None:
     client = client_for(Role.NURSE)
     appointment = (
@@ -114,7 +113,7 @@ def test_an_appointment_reads_with_its_room_staff_and_status(
 
 
 def test_the_appointment_list_is_in_time_order_within_the_asked_times(
-    client_for: Callable[[Role], Client], demo: GenerationResult
+    client_for: Callable[[Role], Client],
 ) -> None:
     client = client_for(Role.FRONT_DESK)
     home = Appointment.objects.filter(clinic__public_id=_home(client)).order_by("starts_at")
@@ -136,7 +135,7 @@ def test_the_appointment_list_is_in_time_order_within_the_asked_times(
 
 @pytest.mark.parametrize("kind", ["courses", "appointments"])
 def test_another_clinics_record_and_a_missing_one_answer_the_same_404(
-    client_for: Callable[[Role], Client], demo: GenerationResult, kind: str
+    client_for: Callable[[Role], Client], kind: str
 ) -> None:
     client = client_for(Role.THERAPIST)  # works in the first clinic only
     model = Course if kind == "courses" else Appointment
@@ -153,7 +152,7 @@ def test_another_clinics_record_and_a_missing_one_answer_the_same_404(
 
 
 def test_a_role_without_the_schedule_may_not_list_courses(
-    client_for: Callable[[Role], Client], demo: GenerationResult
+    client_for: Callable[[Role], Client],
 ) -> None:
     response = client_for(Role.RESEARCHER).get("/api/v1/courses")
     assert response.status_code == 403
@@ -178,7 +177,7 @@ def test_the_lists_query_count_is_constant(
 
 
 def test_a_courses_read_runs_a_constant_number_of_queries(
-    client_for: Callable[[Role], Client], demo: GenerationResult
+    client_for: Callable[[Role], Client],
 ) -> None:
     client = client_for(Role.PRESCRIBER)
     home = Course.objects.filter(clinic__public_id=_home(client))

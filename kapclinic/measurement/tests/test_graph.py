@@ -13,8 +13,9 @@ import pytest
 from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.measurement.models import Occasion
-from kapclinic.measurement.outcomes.graph import SessionMark, build_outcome_graph
+from kapclinic.measurement.outcomes.graph import build_outcome_graph
 from kapclinic.measurement.outcomes.graph_json import graph_as_json
+from kapclinic.measurement.outcomes.sessions import SessionMark
 from kapclinic.measurement.outcomes.summary import summary_rows
 from kapclinic.measurement.outcomes.timeline import assessments as timeline_assessments
 from kapclinic.measurement.responses.services import amend_assessment, enter_in_error
