@@ -63,7 +63,8 @@ def test_working_hours_less_leave_and_on_site_cover(clinic: Clinic) -> None:
     assert all(span.starts_at.tzinfo == clinic.tzinfo for span in facts.opening)
     weekdays_open = {hours.weekday for hours in OpeningHours.objects.filter(clinic=clinic)}
     assert {span.starts_at.weekday() for span in facts.opening} == weekdays_open
-    assert facts.rooms and all(room.capacity >= 1 for room in facts.rooms.values())
+    assert facts.rooms
+    assert all(room.capacity >= 1 for room in facts.rooms.values())
 
 
 def test_the_period_must_be_sensible(clinic: Clinic) -> None:

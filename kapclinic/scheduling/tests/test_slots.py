@@ -5,6 +5,7 @@ dosing session needs (issue 13.5; R-REMS-2 for esketamine's monitoring equipment
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,6 +16,7 @@ from kapclinic.scheduling.protocols.definition import Equipment, Protocol, RoomK
 from kapclinic.scheduling.protocols.shipped import shipped_protocols
 from kapclinic.scheduling.slots import (
     ClinicFacts,
+    Needs,
     RoomFacts,
     SlotProblemKind,
     SlotRequest,
@@ -160,7 +162,9 @@ def test_rooms_and_staff_for_a_session_type() -> None:
     assert [room.name for room in rooms_for(DOSE, facts)] == ["Treatment 1"]
     assert [room.name for room in rooms_for(INTEGRATION, facts)] == ["Therapy 1"]
     assert [person.id for person in staff_for("nurse", facts)] == [10]
-    assert needs(DOSE).nurse and needs(DOSE).prescriber_on_site and needs(DOSE).therapist
+    assert needs(DOSE) == Needs(
+        therapist=True, nurse=True, patients_per_nurse=2, prescriber_on_site=True
+    )
     assert not needs(INTEGRATION).nurse
 
 
@@ -205,4 +209,4 @@ def test_covered_means_every_minute_is_inside_some_span(
     )
     assert is_covered(span, spans) == inside
     union = merged(spans)
-    assert all(x.ends_at < y.starts_at for x, y in zip(union, union[1:], strict=False))
+    assert all(x.ends_at < y.starts_at for x, y in pairwise(union))
