@@ -39,8 +39,9 @@ def event_uid(public_id: str) -> str:
 
 
 def sequence_of(created_at: datetime, updated_at: datetime) -> int:
-    """A SEQUENCE that grows with every change: whole seconds between the appointment's
-    creation and its last change (0 for one never changed)."""
+    """A SEQUENCE that grows with every change: the whole seconds between the appointment's
+    creation and its last change (0 for one never changed). Two changes within one second share
+    a number; DTSTAMP and LAST-MODIFIED still tell them apart."""
     return max(0, int((updated_at - created_at).total_seconds()))
 
 
