@@ -97,7 +97,7 @@ def _revoke(actor: Actor, feed: CalendarFeed, now: datetime, why: str) -> None:
 
 def _issue(actor: Actor, feed: CalendarFeed, now: datetime) -> IssuedFeed:
     owner = {"user": feed.user, "room": feed.room, "patient": feed.patient}
-    live = CalendarFeed.objects.select_for_update().filter(
+    live = CalendarFeed.objects.select_for_update(of=("self",)).filter(
         revoked_at__isnull=True, clinic=feed.clinic, owner=feed.owner, **owner
     )
     for old in live.select_related("clinic", "user", "room", "patient"):
