@@ -28,12 +28,14 @@ def test_a_patient_makes_shows_once_and_revokes_their_calendar_address(
     patient = new_patient(clinics[0])
     client = Client()
     client.force_login(with_portal_login(patient))
-    book(course_for(patient), "kap-dose", timezone.now() + timedelta(days=3))
+    booked = book(course_for(patient), "kap-dose", timezone.now() + timedelta(days=3))
     url = reverse("portal:calendar")
     assert f'href="{url}"' in client.get(reverse("portal:home")).content.decode()
     page = client.get(url).content.decode()
     assert f"Treatment session at {clinics[0].name}" in page
     assert "KAP dosing" not in page
+    local = booked.starts_at.astimezone(clinics[0].tzinfo)
+    assert f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M}" in page  # the clinic's time
 
     made = client.post(url, {"action": "create"}).content.decode()
 

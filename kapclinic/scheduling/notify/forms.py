@@ -9,6 +9,7 @@ from django import forms
 
 from kapclinic.scheduling.notify.services import MAX_LEAD_HOURS, lead_time_problems
 
+NONE: Final = "none"
 ACTIONS: Final = [("create", "Make a new address"), ("revoke", "Revoke")]
 
 
@@ -23,14 +24,19 @@ class FeedActionForm(forms.Form):
 class ReminderHoursForm(forms.Form):
     hours = forms.CharField(
         label="Send reminders this many hours before each appointment",
-        required=False,
         max_length=60,
         help_text=f"Up to four numbers from 1 to {MAX_LEAD_HOURS} (two weeks), separated by "
-        "commas, for example 72, 24. Leave empty to send no reminders.",
+        "commas, for example 72, 24; or none, to send no reminders.",
+        error_messages={
+            "required": "Enter the lead times in hours, for example 72, 24; or none, to send "
+            "no reminders."
+        },
     )
 
     def clean_hours(self) -> list[int]:
         text: str = self.cleaned_data["hours"]
+        if text.strip().casefold() == NONE:
+            return []
         parts = [part for part in re.split(r"[\s,;]+", text.strip()) if part]
         numbers = []
         for part in parts:

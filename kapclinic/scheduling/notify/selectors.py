@@ -218,27 +218,33 @@ def patient_feed(patient: Patient) -> CalendarFeed | None:
 
 
 def room_feeds(clinic: Clinic) -> list[tuple[Room, CalendarFeed | None]]:
-    """Each of the clinic's rooms (active ones) with its live feed, if any (two queries)."""
+    """The clinic's rooms in use, and any retired room whose feed is still live (so that it
+    can be revoked), each with its live feed if any (two queries)."""
     feeds = {
         feed.room_id: feed for feed in _live().filter(owner=CalendarFeed.Owner.ROOM, clinic=clinic)
     }
-    rooms = Room.objects.filter(clinic=clinic, is_active=True).order_by("name")
-    return [(room, feeds.get(room.pk)) for room in rooms]
+    rooms = Room.objects.filter(Q(is_active=True) | Q(pk__in=list(feeds)), clinic=clinic)
+    return [(room, feeds.get(room.pk)) for room in rooms.order_by("name")]
 
 
 def access_room(clinic: Clinic, public_id: UUID | None) -> Room | None:
-    """One of the clinic's active rooms by public id (None for another clinic's or none)."""
+    """One of the clinic's rooms by public id (None for another clinic's or none)."""
     if public_id is None:
         return None
-    return Room.objects.filter(clinic=clinic, public_id=public_id, is_active=True).first()
+    return Room.objects.filter(clinic=clinic, public_id=public_id).first()
 
 
-def upcoming_for_patient(patient: Patient, *, now: datetime) -> list[tuple[Appointment, str]]:
-    """The patient's booked appointments from now on, with what their feed calls each."""
-    rows = Appointment.objects.filter(
-        patient=patient, status=Appointment.Status.BOOKED, starts_at__gte=now
-    ).order_by("starts_at")[:50]
-    return [(row, f"{patient_label(row)} at {patient.clinic.name}") for row in rows]
+def upcoming_for_patient(patient: Patient, *, now: datetime) -> list[tuple[str, str]]:
+    """The patient's booked appointments from now on: when (in the clinic's time zone) and
+    what their feed calls each."""
+    rows = (
+        Appointment.objects.filter(
+            patient=patient, status=Appointment.Status.BOOKED, starts_at__gte=now
+        )
+        .select_related("clinic")
+        .order_by("starts_at")[:50]
+    )
+    return [(when_in_words(row), f"{patient_label(row)} at {row.clinic.name}") for row in rows]
 
 
 # --- reminders -------------------------------------------------------------------------------

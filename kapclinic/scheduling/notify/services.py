@@ -142,6 +142,9 @@ def issue_room_feed(*, actor: Actor, room: Room | None, now: datetime) -> Issued
     if room.clinic_id != actor.current_clinic.pk or not actor.can(Capability.MANAGE_CLINIC):
         msg = "Only the clinic's admins issue a room's calendar feed."
         raise SchedulingError(msg)
+    if not room.is_active:
+        msg = f"{room.name} is retired: it has no sessions to show."
+        raise SchedulingError(msg)
     feed = CalendarFeed(clinic=room.clinic, owner=CalendarFeed.Owner.ROOM, room=room)
     return _issue(actor, feed, now)
 

@@ -18,7 +18,7 @@ from kapclinic.accounts.permissions import Capability, current_clinic, requires
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.scheduling.exceptions import SchedulingError
 from kapclinic.scheduling.notify.feeds import build_calendar
-from kapclinic.scheduling.notify.forms import FeedActionForm, ReminderHoursForm
+from kapclinic.scheduling.notify.forms import NONE, FeedActionForm, ReminderHoursForm
 from kapclinic.scheduling.notify.selectors import (
     access_room,
     feed_content,
@@ -161,7 +161,7 @@ def reminders(request: ClinicRequest) -> HttpResponse:
     current = reminder_hours(clinic)
     form = ReminderHoursForm(
         request.POST if request.method == "POST" else None,
-        initial={"hours": ", ".join(str(h) for h in current)},
+        initial={"hours": ", ".join(str(h) for h in current) or NONE},
     )
     if form.is_bound and form.is_valid():
         try:

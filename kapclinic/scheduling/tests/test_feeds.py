@@ -431,3 +431,24 @@ def test_the_room_feeds_page_makes_and_revokes_a_rooms_feed(
     ):
         assert client.post(url, data).status_code == 422, data
     assert not CalendarFeed.objects.filter(revoked_at__isnull=True).exists()
+
+
+def test_a_retired_rooms_live_feed_is_listed_to_revoke_and_gets_no_new_one(
+    clinic: Clinic, client_for: Callable[[Role], Client]
+) -> None:
+    room = Room.objects.create(clinic=clinic, name="Old room")
+    admin = Actor.for_user(staff_of(clinic, Role.CLINIC_ADMIN), clinic)
+    issue_room_feed(actor=admin, room=room, now=timezone.now())
+    Room.objects.filter(pk=room.pk).update(is_active=False)
+    room.refresh_from_db()
+    client = client_for(Role.CLINIC_ADMIN)
+    url = reverse("notify:room-feeds")
+    assert "Old room" in client.get(url).content.decode()
+
+    refused = client.post(url, {"action": "create", "room": str(room.public_id)})
+
+    assert refused.status_code == 422
+    assert "Old room is retired" in refused.content.decode()
+    assert client.post(url, {"action": "revoke", "room": str(room.public_id)}).status_code == 302
+    assert not CalendarFeed.objects.filter(room=room, revoked_at__isnull=True).exists()
+    assert "Old room" not in client.get(url).content.decode()

@@ -291,6 +291,12 @@ def test_the_reminders_page_saves_valid_lead_times_and_explains_others(
 
     assert "Reminder lead times saved." in saved.content.decode()
     assert reminder_hours(clinic) == [48, 2]
-    assert client.post(url, {"hours": ""}).status_code == 302
+    missing = client.post(url, {})  # a post without the field never turns reminders off
+    assert missing.status_code == 422
+    assert "or none, to send no reminders" in missing.content.decode()
+    assert reminder_hours(clinic) == [48, 2]
+    assert client.post(url, {"hours": " None "}).status_code == 302
     assert reminder_hours(clinic) == []
-    assert "no reminders" in client.get(url).content.decode()
+    page = client.get(url).content.decode()
+    assert "Now: no reminders" in page
+    assert 'value="none"' in page
