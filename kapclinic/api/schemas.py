@@ -9,8 +9,10 @@ from django.db.models import TextChoices
 from ninja import Field, Schema
 from pydantic import BeforeValidator, ConfigDict, WithJsonSchema
 
+from kapclinic.accounts.models import Role, User
+from kapclinic.accounts.permissions import PATIENT
 from kapclinic.measurement.models import Assessment, Assignment, Occasion
-from kapclinic.patients.models import Diagnosis
+from kapclinic.patients.models import Diagnosis, Sex
 from kapclinic.scheduling.models import Appointment, Course
 from kapclinic.scheduling.protocols.definition import Modality, SessionKind
 
@@ -49,6 +51,13 @@ CourseStatus: TypeAlias = Annotated[Course.Status, _named(Course.Status, "Course
 AppointmentStatus: TypeAlias = Annotated[
     Appointment.Status, _named(Appointment.Status, "AppointmentStatus")
 ]
+UserKind: TypeAlias = Annotated[User.Kind, _named(User.Kind, "UserKind")]
+PatientSex: TypeAlias = Annotated[Sex, _named(Sex, "Sex")]
+# A staff role in the current clinic, or "patient" for a portal user.
+RoleName: TypeAlias = Annotated[
+    str,
+    WithJsonSchema({"title": "RoleName", "type": "string", "enum": [*Role.values, PATIENT]}),
+]
 
 
 class FieldErrorOut(Schema):
@@ -75,9 +84,9 @@ class MeOut(Schema):
     id: UUID
     email: str
     full_name: str
-    kind: str
+    kind: UserKind
     clinic: ClinicOut | None
-    roles: list[str]
+    roles: list[RoleName]
 
 
 class PatientSummaryOut(Schema):
@@ -103,7 +112,7 @@ class DiagnosisOut(Schema):
 
 
 class PatientOut(PatientSummaryOut):
-    sex: str
+    sex: PatientSex
     phone: str
     email: str
     clinic: ClinicOut

@@ -12,6 +12,11 @@ from kapclinic.audit.actions import AuditAction
 class SchedulingAuditAction(AuditAction):
     PROTOCOL_PUBLISHED = "scheduling.protocol_published", "Protocol version published"
     PROTOCOL_RETIRED = "scheduling.protocol_retired", "Protocol retired"
+    # Calendar feeds and reminders (issue 13.6, 13.7).
+    FEED_ISSUED = "scheduling.feed_issued", "Calendar feed issued"
+    FEED_REVOKED = "scheduling.feed_revoked", "Calendar feed revoked"
+    REMINDER_HOURS_CHANGED = "scheduling.reminder_hours_changed", "Reminder lead times changed"
+    REMINDER_SENT = "scheduling.reminder_sent", "Appointment reminder sent"
     COURSES_LISTED_BY_API = "scheduling.courses_listed_by_api", "Courses listed through the API"
     COURSE_READ_BY_API = "scheduling.course_read_by_api", "Course read through the API"
     APPOINTMENTS_LISTED_BY_API = (
