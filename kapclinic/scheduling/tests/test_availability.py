@@ -31,6 +31,10 @@ def clinic(clinics: list[Clinic]) -> Clinic:
 
 def _week(clinic: Clinic) -> None:
     prescriber = staff_of(clinic, Role.PRESCRIBER)
+    # The demo's rota (kapclinic.demo.courses) gives the prescriber hours and leave of their
+    # own: this week's are the ones the tests read.
+    WorkingHours.objects.filter(user=prescriber).delete()
+    StaffLeave.objects.filter(user=prescriber).delete()
     for weekday in range(5):
         WorkingHours.objects.create(
             clinic=clinic, user=prescriber, weekday=weekday, starts_at=time(9), ends_at=time(13)
