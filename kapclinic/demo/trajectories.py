@@ -10,10 +10,14 @@ change):
 - talk therapy: PHQ-9 + GAD-7 at baseline and before every weekly session (12), no dosing mood
   pairs, monthly follow-up.
 
-Sessions fall on the clinic's working days, inside its opening hours, in its own time zone
+The sessions are the course's real appointments when the clinic's calendar holds the course
+(``kapclinic.demo.courses``: its protocol's dosing or therapy sessions, had or booked; the
+appointment's public id is each response's ``session_ref``, and a course stopped early ends at
+its stop). A course the calendar could not hold keeps sessions of its own, as before: on the
+clinic's working days, inside its opening hours, in its own time zone
 (``kapclinic.demo.workweek``; issue 11.8): a session planned for a closed day moves to the next
 working day, and each course keeps one time of day (08:30-15:30 on a full day; a short day
-moves it into its hours). The baseline is answered at home from the link two days before the
+moves it into its hours). The number of sessions sets the course time of the curves below. The baseline is answered at home from the link two days before the
 first session, follow-ups monthly from the link; the rest in the clinic.
 
 Archetypes (the story a chart should show), drawn per patient:

@@ -26,10 +26,11 @@ overlap: the calendar counts them as the database does. A session the calendar h
 within the protocol's rules is booked at the first free slot with its ``override_reason``, so
 a course breaks its protocol's rules only where it says why.
 
-A clinic's calendar holds only so many sessions (a large demo fills it): a patient whose first
-session finds no slot in two weeks waits on the waitlist when the consent is recent, and
-otherwise keeps the score history of its own sessions, as before the clinic kept its calendar
-here (the graph then infers them). Running courses' patients ask for earlier slots on the
+A clinic's calendar holds only so many sessions (a large demo fills it): a course is booked
+whole or not at all (its first session within two weeks, each later one within its protocol's
+window or, with an override, a fortnight after). A patient whose course does not fit waits on
+the waitlist when the consent is recent, and otherwise keeps the score history of its own
+sessions, as before the clinic kept its calendar here (the graph then infers them). Running courses' patients ask for earlier slots on the
 waitlist too. Courses, appointments and holds are written in bulk; like the rest of the
 generator, no audit entries.
 """

@@ -7,8 +7,9 @@ e-mail addresses the reserved example.org domain, so no record describes a real 
 documents (``organisation``) and its patients with their history (``patients``, from the
 person details of ``people``). Intake (referrals, screenings, eligibility decisions, consent)
 comes from ``kapclinic.demo.stages``, score histories from ``kapclinic.demo.trajectories`` and
-measurement plans from ``kapclinic.demo.plans``; later issues hook their data in here
-(sessions, ledger...).
+measurement plans from ``kapclinic.demo.plans``, staff rotas, courses on the clinics'
+calendars and the waitlist from ``kapclinic.demo.courses``; later issues hook their data in
+here (ledger...).
 """
 
 from __future__ import annotations

@@ -86,6 +86,10 @@ def generate_clinic(
     gives the same rows, public ids included, except those the plan and escalation services
     write (kapclinic.demo.plans; the admins' notices), which draw their own ids.
 
+    Each clinic's staff get working hours and leave, and the consented patients' courses are
+    booked on the clinics' calendars with their resource holds, before the score histories
+    that hang off those sessions (kapclinic.demo.courses).
+
     With ``plans`` (``generate_demo``: make run and the benchmark), every course running or
     about to start is measured by its plan through the plan service, and the portal's demo
     login goes to one of them; without it (the tests' clinics: the service path costs about
