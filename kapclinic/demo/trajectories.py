@@ -17,8 +17,9 @@ its stop). A course the calendar could not hold keeps sessions of its own, as be
 clinic's working days, inside its opening hours, in its own time zone
 (``kapclinic.demo.workweek``; issue 11.8): a session planned for a closed day moves to the next
 working day, and each course keeps one time of day (08:30-15:30 on a full day; a short day
-moves it into its hours). The number of sessions sets the course time of the curves below. The baseline is answered at home from the link two days before the
-first session, follow-ups monthly from the link; the rest in the clinic.
+moves it into its hours). The number of sessions sets the course time of the curves below. The
+baseline is answered at home from the link two days before the first session, follow-ups
+monthly from the link; the rest in the clinic.
 
 Archetypes (the story a chart should show), drawn per patient:
 

@@ -30,10 +30,9 @@ A clinic's calendar holds only so many sessions (a large demo fills it): a cours
 whole or not at all (its first session within two weeks, each later one within its protocol's
 window or, with an override, a fortnight after). A patient whose course does not fit waits on
 the waitlist when the consent is recent, and otherwise keeps the score history of its own
-sessions, as before the clinic kept its calendar here (the graph then infers them). Running courses' patients ask for earlier slots on the
-waitlist too. Courses, appointments and holds are written in bulk; like the rest of the
-generator, no audit entries.
-"""
+sessions, as before the clinic kept its calendar here (the graph then infers them). Running
+courses' patients ask for earlier slots on the waitlist too. Courses, appointments and holds
+are written in bulk; like the rest of the generator, no audit entries. """
 
 from __future__ import annotations
 
