@@ -10,12 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 from enum import StrEnum
 
 from kapclinic.scheduling.exceptions import BookingProblem
 from kapclinic.scheduling.protocols.definition import Protocol
-from kapclinic.scheduling.rules import CourseProblem, ProposedSession, course_problems
+from kapclinic.scheduling.rules import (
+    CourseProblem,
+    ProblemKind,
+    ProposedSession,
+    course_problems,
+)
 
 
 class BookingProblemKind(StrEnum):
@@ -39,20 +44,35 @@ def course_rule_problem(problem: CourseProblem) -> BookingProblem:
     )
 
 
+def _bookable_later(protocol: Protocol, problem: CourseProblem, today: date) -> bool:
+    """A dose without its integration session is not a problem yet while the integration
+    window is still open: the integration session can be booked next (R-INT-1)."""
+    if problem.kind != ProblemKind.INTEGRATION_MISSING or problem.day is None:
+        return False
+    latest = max(
+        (s.integration.max_days_after for s in protocol.outline if s.integration is not None),
+        default=0,
+    )
+    return problem.day + timedelta(days=latest) >= today
+
+
 def added_course_problems(
     protocol: Protocol,
     before: Sequence[ProposedSession],
     after: Sequence[ProposedSession],
+    *,
+    today: date,
 ) -> list[CourseProblem]:
     """The course-rule problems ``after`` (the course's sessions with the booking) has that
     ``before`` (without it) had not: a problem staff overrode once is not asked again, but a
     booking that makes a new one is. The course is still being booked: too few sessions is not
-    yet a problem (``rules.course_problems`` with ``whole_course=False``)."""
+    yet a problem (``rules.course_problems`` with ``whole_course=False``), nor a missing
+    integration session whose window has not closed by ``today``."""
     old = set(course_problems(protocol, before, whole_course=False))
     return [
         problem
         for problem in course_problems(protocol, after, whole_course=False)
-        if problem not in old
+        if problem not in old and not _bookable_later(protocol, problem, today)
     ]
 
 

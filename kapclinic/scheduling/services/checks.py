@@ -168,7 +168,10 @@ def check_proposals(
     before = _live_sessions(course, moving)
     after = before + [_session(course, p.session_type, p.starts_at) for p in known]
     problems += [
-        course_rule_problem(problem) for problem in added_course_problems(protocol, before, after)
+        course_rule_problem(problem)
+        for problem in added_course_problems(
+            protocol, before, after, today=timezone.localtime(now, course.clinic.tzinfo).date()
+        )
     ]
     return Checked(protocol=protocol, problems=tuple(problems))
 

@@ -58,7 +58,7 @@ def _refused_reason(message: str) -> SchedulingError:
 
 def _in(course: Course, allowed: tuple[Course.Status, ...], doing: str) -> None:
     if course.status not in allowed:
-        msg = f"A {course.get_status_display().lower()} course cannot be {doing}."
+        msg = f"This course is {course.get_status_display().lower()}: it cannot be {doing}."
         raise SchedulingError(msg)
 
 
@@ -80,7 +80,7 @@ def plan_course(*, actor: Actor, patient: Patient, protocol: ProtocolVersion) ->
         raise SchedulingError(msg)
     latest = ProtocolVersion.objects.filter(clinic_id=protocol.clinic_id, code=protocol.code)
     current = latest.order_by("-version").first()
-    if current != protocol or protocol.status != ProtocolVersion.Status.PUBLISHED:
+    if current != protocol or current.status != ProtocolVersion.Status.PUBLISHED:
         msg = f"{protocol} is not the protocol's current, published version: choose that one."
         raise SchedulingError(msg, field="protocol")
     open_course = Course.objects.filter(patient=patient, status__in=Course.OPEN_STATUSES).first()
