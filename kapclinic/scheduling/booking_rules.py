@@ -28,7 +28,6 @@ class BookingProblemKind(StrEnum):
 
     COURSE_CLOSED = "course_closed"
     UNKNOWN_SESSION_TYPE = "unknown_session_type"
-    ROOM_OF_ANOTHER_CLINIC = "room_of_another_clinic"
     IN_THE_PAST = "in_the_past"
 
 

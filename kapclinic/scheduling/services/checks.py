@@ -5,9 +5,9 @@ the calendar and planner pages before they ask) calls ``check_booking`` or ``che
 A problem is either refused outright or overridable with a written reason:
 
 - refused: the course is closed (completed or stopped); the session type is not one of the
-  course's protocol version; the room is another clinic's; the start has passed; and what
-  ``slots.slot_problems`` refuses (clinic closed, wrong room, missing or wrong staff, no
-  prescriber on site, R-REMS-2);
+  course's protocol version; the start has passed; and what ``slots.slot_problems`` refuses
+  (clinic closed, a room of another clinic, out of use, of the wrong kind or without the
+  equipment; missing staff or staff without the role; no prescriber on site, R-REMS-2);
 - overridable: the protocol's course rules (``rules.course_problems``: counts, order, spacing,
   integration windows, each with its rule id) that the booking adds to the course's live
   sessions, and a staff member outside their working hours.
@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from kapclinic.accounts.models import Room, User
+from kapclinic.scheduling.availability import clinic_facts
 from kapclinic.scheduling.booking_rules import (
     BookingProblemKind,
     added_course_problems,
@@ -36,6 +37,7 @@ from kapclinic.scheduling.models import Appointment, Course
 from kapclinic.scheduling.protocols.definition import Protocol, SessionType
 from kapclinic.scheduling.protocols.parser import parse_protocol
 from kapclinic.scheduling.rules import ProposedSession, day_words
+from kapclinic.scheduling.slots import SlotRequest, slot_problems
 
 
 @dataclass(frozen=True)
@@ -100,15 +102,6 @@ def _own_problems(
                 overridable=False,
             )
         )
-    if proposal.room.clinic_id != course.clinic_id:
-        problems.append(
-            BookingProblem(
-                kind=BookingProblemKind.ROOM_OF_ANOTHER_CLINIC,
-                message=f"{label}{proposal.room.name} is a room of another clinic.",
-                field="room",
-                overridable=False,
-            )
-        )
     if proposal.starts_at < now:
         problems.append(
             BookingProblem(
@@ -121,13 +114,6 @@ def _own_problems(
     return problems
 
 
-def _slot_problems(
-    course: Course, protocol: Protocol, proposals: Sequence[Proposal]
-) -> list[BookingProblem]:
-    """What ``slots.slot_problems`` finds for each proposal (opening hours, rooms, staff)."""
-    return []
-
-
 def _label(protocol: Protocol, proposal: Proposal, course: Course, many: bool) -> str:
     if not many:
         return ""
@@ -135,6 +121,42 @@ def _label(protocol: Protocol, proposal: Proposal, course: Course, many: bool) -
     name = session_type.name if session_type is not None else proposal.session_type
     day = _session(course, proposal.session_type, proposal.starts_at).day
     return f"{name} on {day_words(day)}: "
+
+
+def _slot_problems(
+    course: Course, protocol: Protocol, proposals: Sequence[Proposal]
+) -> list[BookingProblem]:
+    """What ``slots.slot_problems`` finds for each proposal (opening hours, the room, the staff
+    and their working hours, a prescriber on site), the clinic read once for the whole span."""
+    if not proposals:
+        return []
+    tz = course.clinic.tzinfo
+    days = [timezone.localtime(p.starts_at, tz).date() for p in proposals]
+    facts = clinic_facts(course.clinic, min(days), max(days))
+    many = len(proposals) > 1
+    problems = []
+    for proposal in proposals:
+        session_type = protocol.session_type(proposal.session_type)
+        if session_type is None:  # refused by _own_problems
+            continue
+        request = SlotRequest(
+            session_type=session_type,
+            starts_at=proposal.starts_at,
+            room_id=proposal.room.pk,
+            therapist_id=proposal.therapist.pk if proposal.therapist else None,
+            nurse_id=proposal.nurse.pk if proposal.nurse else None,
+        )
+        label = _label(protocol, proposal, course, many)
+        problems += [
+            BookingProblem(
+                kind=str(problem.kind),
+                message=f"{label}{problem.message}",
+                field=problem.field,
+                overridable=problem.overridable,
+            )
+            for problem in slot_problems(request, facts)
+        ]
+    return problems
 
 
 def check_proposals(
@@ -164,7 +186,7 @@ def check_proposals(
         label = _label(protocol, proposal, course, many)
         problems += _own_problems(course, protocol, proposal, now, label)
     known = [p for p in proposals if protocol.session_type(p.session_type) is not None]
-    problems += _slot_problems(course, protocol, known)
+    problems += _slot_problems(course, protocol, proposals)
     before = _live_sessions(course, moving)
     after = before + [_session(course, p.session_type, p.starts_at) for p in known]
     problems += [

@@ -18,7 +18,7 @@ from kapclinic.measurement.models import Assignment
 from kapclinic.patients.models import Patient
 from kapclinic.scheduling.audit_actions import SchedulingAuditAction
 from kapclinic.scheduling.exceptions import BookingError, ResourceTakenError, SchedulingError
-from kapclinic.scheduling.models import Appointment, Course, ResourceHold
+from kapclinic.scheduling.models import Appointment, Course, ResourceHold, WorkingHours
 from kapclinic.scheduling.resources import STAFF_UNITS, patient_key, room_chair
 from kapclinic.scheduling.services import (
     Proposal,
@@ -107,7 +107,7 @@ def test_a_booking_holds_its_resources_audits_and_assigns_the_questionnaires(
     [
         ({"session_type": "massage"}, "session_type", "not a session of"),
         ({"starts_at": "past"}, "starts_at", "The start has passed"),
-        ({"room": "elsewhere"}, "room", "room of another clinic"),
+        ({"room": "elsewhere"}, "room", "not in this clinic"),
     ],
 )
 def test_what_may_not_be_overridden_is_refused_and_writes_nothing(
@@ -179,6 +179,8 @@ def test_a_taken_room_refuses_the_booking_and_writes_nothing(
             session_type="kap-dose",
             starts_at=scene.at(1, 10),
             room=scene.treatment,
+            therapist=scene.therapist,
+            nurse=scene.nurse,
             now=scene.now,
         )
     assert refused.value.field == "room"
@@ -254,6 +256,8 @@ def test_a_move_onto_a_taken_slot_changes_nothing(
         session_type="kap-dose",
         starts_at=scene.at(3, 9),
         room=scene.treatment,
+        therapist=scene.therapist,
+        nurse=scene.nurse,
         now=scene.now,
     )
     with pytest.raises(ResourceTakenError):
@@ -304,6 +308,8 @@ def test_a_course_plan_is_refused_whole(scene: Scene, new_patient: Callable[...,
         session_type="kap-dose",
         starts_at=scene.at(4, 10),
         room=scene.treatment,
+        therapist=scene.therapist,
+        nurse=scene.nurse,
         now=scene.now,
     )
     counts = _written()
@@ -336,3 +342,27 @@ def test_a_booking_costs_the_same_queries_however_full_the_course(scene: Scene) 
     for day in (2, 3, 4):
         cost(day)
     assert cost(7) == first
+
+
+def test_the_slot_rules_refuse_or_ask_for_a_reason(scene: Scene) -> None:
+    counts = _written()
+    with pytest.raises(BookingError, match="not open for the whole session") as closed:
+        _dose(scene, day=1, hour=17, override_reason=OVERRIDE)
+    assert closed.value.field == "starts_at"
+    with pytest.raises(BookingError, match="needs a treatment room") as wrong_room:
+        _dose(scene, room=scene.therapy, override_reason=OVERRIDE)
+    assert wrong_room.value.field == "room"
+    WorkingHours.objects.filter(user=scene.prescriber, weekday=1).delete()
+    with pytest.raises(BookingError, match="needs a prescriber on site"):
+        _dose(scene, day=1, override_reason=OVERRIDE)  # R-REMS-2, issue 13.5: never overridden
+    assert _written() == counts
+    # A therapist who does not work that day may stay on, with a reason.
+    WorkingHours.objects.filter(user=scene.therapist, weekday=2).delete()
+    with pytest.raises(BookingError, match="does not work") as asked:
+        _dose(scene, day=2)
+    assert asked.value.needs_override
+    assert [p.field for p in asked.value.problems] == ["therapist"]
+    dose = _dose(scene, day=2, override_reason=OVERRIDE)
+    assert dose.override_reason == OVERRIDE
+    entry = AuditEvent.objects.get(action=SchedulingAuditAction.APPOINTMENT_BOOKED)
+    assert [p["kind"] for p in entry.detail["overridden"]] == ["staff_not_working"]
