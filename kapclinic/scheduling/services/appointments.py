@@ -4,6 +4,7 @@ measurement about dosing sessions (``on_session_cancelled``, ``on_session_ended`
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,11 +16,12 @@ from kapclinic.core.reasons import clean_reason
 from kapclinic.measurement.plans.services import on_session_cancelled, on_session_ended
 from kapclinic.scheduling.audit_actions import SchedulingAuditAction
 from kapclinic.scheduling.booking_rules import FreedSlot, WaitlistWish, fits
-from kapclinic.scheduling.exceptions import SchedulingError
+from kapclinic.scheduling.exceptions import BookingProblem, SchedulingError
 from kapclinic.scheduling.holds import release_holds
 from kapclinic.scheduling.models import Appointment, Course, WaitlistEntry
 from kapclinic.scheduling.protocols.definition import SessionKind
 from kapclinic.scheduling.services.booking import locked_appointment, locked_course
+from kapclinic.scheduling.services.checks import cancellation_problems
 from kapclinic.scheduling.services.recording import record
 
 
@@ -28,6 +30,8 @@ class Cancellation:
     appointment: Appointment
     # The waitlist entries the freed slot was offered to (now "offered"), oldest first.
     offered: tuple[WaitlistEntry, ...]
+    # The course rules the cancellation leaves broken (shown; a cancellation is never refused).
+    problems: tuple[BookingProblem, ...] = ()
 
 
 def _refused_reason(message: str) -> SchedulingError:
@@ -127,10 +131,13 @@ def cancel_appointment(
     """Cancel a booked appointment with ``reason`` (the reason rule): its room, staff and
     patient are free again, its slot is offered to the waitlist entries it fits (returned), and
     a dosing session's open, unstarted questionnaires are cancelled (``on_session_cancelled``).
+    The result also names the course rules the cancellation leaves broken (``problems``).
     Raises SchedulingError for a refused reason or an appointment that is not booked."""
     reason = clean_reason(reason, error=_refused_reason)
     locked = _booked(appointment, "cancelled")
-    return cancel_booked(actor=actor, appointment=locked, reason=reason, now=now)
+    problems = cancellation_problems(course=locked.course, appointment=locked, now=now)
+    done = cancel_booked(actor=actor, appointment=locked, reason=reason, now=now)
+    return dataclasses.replace(done, problems=problems)
 
 
 def _started(appointment: Appointment, now: datetime) -> None:

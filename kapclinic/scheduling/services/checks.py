@@ -215,5 +215,20 @@ def check_booking(
     return list(checked.problems)
 
 
+def cancellation_problems(
+    *, course: Course, appointment: Appointment, now: datetime
+) -> tuple[BookingProblem, ...]:
+    """The course-rule problems cancelling ``appointment`` leaves the course with (a gap
+    between doses now too long, for example): shown to staff, never a reason to refuse."""
+    protocol = course_protocol(course)
+    after = _live_sessions(course, appointment)
+    before = [*after, _session(course, appointment.session_type, appointment.starts_at)]
+    today = timezone.localtime(now, course.clinic.tzinfo).date()
+    return tuple(
+        course_rule_problem(problem)
+        for problem in added_course_problems(protocol, before, after, today=today)
+    )
+
+
 def ends_at(session_type: SessionType, starts_at: datetime) -> datetime:
     return starts_at + timedelta(minutes=session_type.minutes)

@@ -71,8 +71,21 @@ def test_cancelling_frees_the_slot_and_cancels_the_questionnaires(scene: Scene) 
     assert entry.changes == {"status": ["booked", "cancelled"]}
     with pytest.raises(SchedulingError, match="this one is cancelled"):
         cancel_appointment(actor=scene.actor, appointment=dose, reason=REASON, now=scene.now)
+    assert result.problems == ()
     # The slot is free again: another booking takes it.
     assert _dose(scene).chair == 1
+
+
+def test_a_cancellation_says_which_course_rules_it_leaves_broken(scene: Scene) -> None:
+    first, middle, last = (_dose(scene, day) for day in (1, 8, 22))
+    assert first.override_reason == middle.override_reason == last.override_reason == ""
+    result = cancel_appointment(actor=scene.actor, appointment=middle, reason=REASON, now=scene.now)
+    # Three weeks between the doses left: they are at most 14 days apart (R-SL-1).
+    assert [(p.kind, p.rule_id, p.overridable) for p in result.problems] == [
+        ("too_far", "R-SL-1", True)
+    ]
+    assert "21 days after the previous one" in result.problems[0].message
+    assert Appointment.objects.get(pk=middle.pk).status == Appointment.Status.CANCELLED
 
 
 def test_a_freed_slot_is_offered_to_the_entries_it_fits(
