@@ -23,3 +23,8 @@ class SchedulingAuditAction(AuditAction):
     APPOINTMENT_CANCELLED = "scheduling.appointment_cancelled", "Appointment cancelled"
     APPOINTMENT_ATTENDED = "scheduling.appointment_attended", "Appointment attended"
     APPOINTMENT_NO_SHOW = "scheduling.appointment_no_show", "Appointment not attended"
+    # Calendar feeds and reminders (issue 13.6, 13.7).
+    FEED_ISSUED = "scheduling.feed_issued", "Calendar feed issued"
+    FEED_REVOKED = "scheduling.feed_revoked", "Calendar feed revoked"
+    REMINDER_HOURS_CHANGED = "scheduling.reminder_hours_changed", "Reminder lead times changed"
+    REMINDER_SENT = "scheduling.reminder_sent", "Appointment reminder sent"
