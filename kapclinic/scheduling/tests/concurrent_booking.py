@@ -31,11 +31,12 @@ class Job:
 
 
 def attempt(job: Job) -> str:
-    """Book ``job``'s session: "won", "taken:<field>" when the database refused it, or
-    "error:<what>" for anything else (the test fails on those)."""
+    """Book ``job``'s session: "won", "taken:<field>" when the database refused it,
+    "refused" when the booking checks did (the course's rules), or "error:<what>" for anything
+    else (the tests fail on those)."""
     from kapclinic.accounts.actor import Actor
     from kapclinic.accounts.models import Clinic, Room, User
-    from kapclinic.scheduling.exceptions import ResourceTakenError
+    from kapclinic.scheduling.exceptions import BookingError, ResourceTakenError
     from kapclinic.scheduling.models import Course
     from kapclinic.scheduling.services import book_appointment
 
@@ -53,6 +54,8 @@ def attempt(job: Job) -> str:
         )
     except ResourceTakenError as error:
         return f"taken:{error.field}"
+    except BookingError:
+        return "refused"
     except Exception as error:
         return f"error:{error!r}"
     return "won"

@@ -15,8 +15,10 @@ timeout), which every contender opens.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import sqlite3
+import threading
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -29,7 +31,7 @@ from kapclinic.accounts.models import Clinic
 from kapclinic.patients.models import Patient
 from kapclinic.scheduling.models import Appointment, ResourceHold
 from kapclinic.scheduling.services import plan_course
-from kapclinic.scheduling.tests.booking_setup import Scene, make_scene
+from kapclinic.scheduling.tests.booking_setup import Scene, make_scene, room
 from kapclinic.scheduling.tests.concurrent_booking import (
     WAIT,
     Job,
@@ -143,3 +145,29 @@ def test_exactly_one_of_many_concurrent_bookings_of_a_slot_wins(
         "taken": len(jobs) - 1,
     }, outcomes
     assert _count_in(use_database, scene) == (1, 1)
+
+
+def test_two_bookings_of_one_course_at_once_are_checked_one_after_the_other(
+    clinics: list[Clinic], new_patient: Callable[..., Patient], tmp_path: Path
+) -> None:
+    """Two doses of one course a day apart, in different rooms, booked at the same moment: no
+    resource is shared, but together they break the course's spacing (R-SL-1). The course row
+    is locked for each booking (PostgreSQL; SQLite writes one at a time), so the second is
+    checked against the first and refused."""
+    scene = make_scene(clinics[0], new_patient)
+    other_room = room(scene.clinic, "Second treatment", "treatment")
+    base = Job(
+        user=scene.actor.user.pk,
+        clinic=scene.clinic.pk,
+        course=scene.course.pk,
+        room=scene.treatment.pk,
+        therapist=scene.therapist.pk,
+        nurse=scene.nurse.pk,
+        starts_at=scene.at(1, 9),
+        now=scene.now,
+    )
+    jobs = [base, dataclasses.replace(base, room=other_room.pk, starts_at=scene.at(2, 9))]
+    _name, use_database = _shared_database(tmp_path)
+    barrier = threading.Barrier(len(jobs))
+    outcomes = in_threads(jobs, barrier, use_database)  # type: ignore[arg-type]
+    assert sorted(outcomes) == ["refused", "won"], outcomes
