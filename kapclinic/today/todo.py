@@ -31,7 +31,6 @@ from django.db.models import (
     Window,
 )
 from django.urls import reverse
-from django.utils.timesince import timesince
 
 from kapclinic.accounts.models import Clinic, Role, Room, User
 from kapclinic.accounts.permissions import Capability, allows
@@ -59,44 +58,13 @@ from kapclinic.scheduling.models import Appointment, WaitlistEntry
 from kapclinic.scheduling.waitlist.selectors import waitlist_offers
 from kapclinic.screening.models import Screening, ScreeningOutcome
 from kapclinic.screening.selectors import screenings_awaiting_signature
+from kapclinic.today.items import TodoItem, TodoList
 
 ITEM_LIMIT: Final = 10
 # The navigation badge counts up to this many items exactly; beyond, it says "99+".
 BADGE_LIMIT: Final = 99
 URGENT: Final = "urgent"
-
-
-@dataclass(frozen=True)
-class TodoItem:
-    """One row of a list: what it is, why it is here, where the work is done."""
-
-    label: str
-    detail: str
-    url: str
-    since: datetime | None = None
-    since_label: str = "waiting {}"  # "waiting 3 days"
-    urgent: bool = False
-
-    @property
-    def waited(self) -> str:
-        """How long it has waited, in words ("waiting 2 months"), or "" for no time."""
-        if self.since is None:
-            return ""
-        return self.since_label.format(timesince(self.since, depth=1))
-
-
-@dataclass(frozen=True)
-class TodoList:
-    key: str
-    title: str
-    empty: str
-    items: list[TodoItem]
-    total: int
-    full_list_url: str | None = None
-
-    @property
-    def more(self) -> int:
-        return self.total - len(self.items)
+__all__ = ["TodoItem", "TodoList"]  # defined in kapclinic.today.items, read from here too
 
 
 # --- rows -> items (no queries: each selector loads what its items show) -----------------------

@@ -60,7 +60,8 @@ def test_the_week_shows_each_appointment_in_the_clinic_time_zone_with_all_it_nee
     html = _week(client_for(Role.FRONT_DESK))
     assert "week of 1 March 2027" in html
     assert "09:00–11:00" in html  # 14:00 UTC is 9:00 in New York
-    assert "KAP dosing session" in html and "Dosing" in html
+    assert "KAP dosing session" in html
+    assert "Dosing" in html
     assert f"Calloway, Wren ({patient.mrn})" in html
     assert room.name in html
     assert "Nurse: Noah Nightingale, RN" in html
@@ -85,13 +86,16 @@ def test_the_day_view_and_the_filters_narrow_the_calendar(
 
     day = client.get(reverse("calendar:clinic"), {"day": MONDAY, "view": "day"})
     html = day.content.decode()
-    assert "Northcote" in html and "Southwell" not in html
+    assert "Northcote" in html
+    assert "Southwell" not in html
     assert html.count('<section class="cal-day') == 1
 
     by_room = _week(client, room=str(second.public_id))
-    assert "Southwell" in by_room and "Northcote" not in by_room
+    assert "Southwell" in by_room
+    assert "Northcote" not in by_room
     by_staff = _week(client, staff=str(nurse.public_id))
-    assert "Northcote" in by_staff and "Southwell" not in by_staff
+    assert "Northcote" in by_staff
+    assert "Southwell" not in by_staff
 
 
 def test_my_calendar_shows_only_the_sessions_i_run(
@@ -112,7 +116,8 @@ def test_my_calendar_shows_only_the_sessions_i_run(
     html = response.content.decode()
     assert response.status_code == 200
     assert "My calendar" in html
-    assert "Minealy" in html and "Otherton" not in html
+    assert "Minealy" in html
+    assert "Otherton" not in html
     assert "1 appointment with you" in html
 
 
@@ -127,8 +132,10 @@ def test_statuses_are_shown_and_cancelled_ones_struck_through(
         status=Appointment.Status.CANCELLED, cancelled_at=NINE, cancel_reason="Patient unwell"
     )
     html = _week(client_for(Role.THERAPIST))
-    assert "Attended" in html and "appt-attended" in html
-    assert "Cancelled" in html and "appt-cancelled" in html
+    assert "Attended" in html
+    assert "appt-attended" in html
+    assert "Cancelled" in html
+    assert "appt-cancelled" in html
 
 
 def test_a_bad_day_is_a_clear_error_not_a_crash(client_for: Callable[[Role], Client]) -> None:
@@ -230,7 +237,8 @@ def test_the_appointment_page_is_audited_and_shows_the_actions_to_those_who_book
     appointment = book_directly(patient, room, NINE, override_reason="Agreed with prescriber")
     url = reverse("calendar:appointment", args=[appointment.public_id])
     desk = client_for(Role.FRONT_DESK).get(url).content.decode()
-    assert "Move the appointment" in desk and "Cancel the appointment" in desk
+    assert "Move the appointment" in desk
+    assert "Cancel the appointment" in desk
     assert "Agreed with prescriber" in desk
     assert AuditEvent.objects.filter(
         action=SchedulingAuditAction.APPOINTMENT_VIEWED, patient_public_id=patient.public_id
