@@ -14,6 +14,8 @@ from datetime import datetime
 from importlib import import_module
 from typing import Any, Protocol
 
+from django.utils import timezone
+
 from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Room, User
 from kapclinic.scheduling.exceptions import SchedulingError
@@ -70,6 +72,7 @@ def check_move(*, appointment: Appointment, slot: Slot, now: datetime) -> Sequen
 
 def move(*, actor: Actor, appointment: Appointment, slot: Slot, override_reason: str) -> None:
     _service("move_appointment")(
+        now=timezone.now(),
         actor=actor,
         appointment=appointment,
         starts_at=slot.starts_at,
@@ -89,6 +92,7 @@ def book(
     override_reason: str = "",
 ) -> Appointment:
     booked: Appointment = _service("book_appointment")(
+        now=timezone.now(),
         actor=actor,
         course=course,
         session_type=session_type,
@@ -101,13 +105,17 @@ def book(
     return booked
 
 
-def cancel(*, actor: Actor, appointment: Appointment, reason: str) -> None:
-    _service("cancel_appointment")(actor=actor, appointment=appointment, reason=reason)
+def cancel(*, actor: Actor, appointment: Appointment, reason: str) -> int:
+    """Cancel; how many waitlist entries the freed slot was offered to."""
+    done = _service("cancel_appointment")(
+        actor=actor, appointment=appointment, reason=reason, now=timezone.now()
+    )
+    return len(getattr(done, "offered", ()))
 
 
 def attended(*, actor: Actor, appointment: Appointment) -> None:
-    _service("mark_attended")(actor=actor, appointment=appointment)
+    _service("mark_attended")(actor=actor, appointment=appointment, now=timezone.now())
 
 
 def no_show(*, actor: Actor, appointment: Appointment) -> None:
-    _service("mark_no_show")(actor=actor, appointment=appointment)
+    _service("mark_no_show")(actor=actor, appointment=appointment, now=timezone.now())

@@ -184,7 +184,8 @@ def _detail(
         "cancel_form": cancel_form or CancelForm(),
         "problems": problems or [],
         "needs_reason": any(p.overridable for p in problems or []),
-        "started": appointment.starts_at <= timezone.now(),
+        # Attendance is marked from the session's day on (the services refuse a later day).
+        "started": entry.starts.date() <= clinic.local_today(),
     }
     return render(request, "scheduling/calendars/appointment.html", context, status=status)
 
@@ -285,7 +286,7 @@ def appointment_cancel(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     form = CancelForm(request.POST)
     if form.is_valid():
         try:
-            actions.cancel(
+            offered = actions.cancel(
                 actor=access.actor,
                 appointment=access.appointment,
                 reason=form.cleaned_data["reason"],
@@ -295,8 +296,13 @@ def appointment_cancel(request: ClinicRequest, public_id: UUID) -> HttpResponse:
         else:
             messages.success(
                 request,
-                "The appointment is cancelled; patients on the waitlist who fit the freed "
-                "slot are offered it.",
+                "The appointment is cancelled."
+                + (
+                    f" The freed slot is offered to {offered} patient"
+                    f"{'s' if offered != 1 else ''} on the waitlist."
+                    if offered
+                    else ""
+                ),
             )
             return redirect("calendar:appointment", public_id=access.appointment.public_id)
     return _detail(request, _shown_again(request, public_id), cancel_form=form, status=422)
