@@ -230,7 +230,12 @@ def appointment_check(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     appointment = access.appointment
     form = _move_form(appointment, calendar_filters(appointment.clinic), request.POST)
     slot = _slot(appointment, form, calendar_filters(appointment.clinic))
-    context: dict[str, Any] = {"problems": [], "incomplete": slot is None, "error": ""}
+    context: dict[str, Any] = {
+        "problems": [],
+        "incomplete": slot is None,
+        "error": "",
+        "checked": slot is not None,
+    }
     if slot is not None and not _far(slot.starts_at.date(), appointment.clinic):
         try:
             context["problems"] = actions.check_move(
