@@ -15,7 +15,7 @@ from django.urls import reverse
 from kapclinic.accounts.models import Clinic, Role, Room, User
 from kapclinic.patients.models import Patient
 from kapclinic.scheduling.models import Appointment, WaitlistEntry, WorkingHours
-from kapclinic.scheduling.tests.booked import book_directly
+from kapclinic.scheduling.tests.booked import book_directly, course_of
 
 SERVICES = importlib.import_module("kapclinic.scheduling.services")
 pytestmark = [
@@ -179,3 +179,36 @@ def test_attendance_is_marked_from_the_session_s_day_only(
     assert again.status_code == 200
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.NO_SHOW
+
+
+def test_a_freed_slot_offered_on_the_waitlist_is_booked_with_book_it(
+    client_for: Callable[[Role], Client],
+    appointment: Appointment,
+    new_patient: Callable[..., Patient],
+    home: Clinic,
+) -> None:
+    waiting_patient = new_patient(home, family_name="Nextinline")
+    course = course_of(home, waiting_patient)
+    entry = WaitlistEntry.objects.create(
+        clinic=home, patient=waiting_patient, course=course, earliest_day=home.local_today()
+    )
+    client = client_for(Role.FRONT_DESK)
+    client.post(
+        reverse("calendar:cancel", args=[appointment.public_id]),
+        {"reason": "Patient called: unwell this week"},
+    )
+    entry.refresh_from_db()
+    assert entry.status == WaitlistEntry.Status.OFFERED
+    assert entry.offered_appointment == appointment
+    booked = client.post(reverse("calendar:waitlist-book", args=[entry.public_id]))
+    assert booked.status_code == 302
+    entry.refresh_from_db()
+    assert entry.status == WaitlistEntry.Status.BOOKED
+    mine = Appointment.objects.get(patient=waiting_patient)
+    assert (mine.starts_at, mine.room, mine.status) == (
+        appointment.starts_at,
+        appointment.room,
+        Appointment.Status.BOOKED,
+    )
+    again = client.post(reverse("calendar:waitlist-book", args=[entry.public_id]), follow=True)
+    assert "no slot on offer" in again.content.decode()
