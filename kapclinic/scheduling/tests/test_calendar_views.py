@@ -246,3 +246,31 @@ def test_the_appointment_page_is_audited_and_shows_the_actions_to_those_who_book
     admin = client_for(Role.CLINIC_ADMIN).get(url).content.decode()
     assert "Move the appointment" not in admin  # admins see the calendar, do not book
     assert client_for(Role.RESEARCHER).get(url).status_code == 403
+
+
+def test_bad_move_and_cancel_forms_are_refused_on_their_fields_and_nothing_changes(
+    client_for: Callable[[Role], Client], patient: Patient, clinics: list[Clinic]
+) -> None:
+    room = treatment_room(patient.clinic)
+    appointment = book_directly(patient, room, NINE)
+    client = client_for(Role.NURSE)
+    check = client.post(reverse("calendar:check", args=[appointment.public_id]), {"day": "x"})
+    assert "Choose a day, a time and a room" in check.content.decode()
+    far = {"day": "2099-03-01", "starts": "09:00", "room": str(room.public_id)}
+    far_check = client.post(reverse("calendar:check", args=[appointment.public_id]), far)
+    assert "within five years" in far_check.content.decode()
+    move = reverse("calendar:move", args=[appointment.public_id])
+    for data in (
+        {},
+        far,
+        {"day": "2027-03-02", "starts": "25:00", "room": str(room.public_id)},
+        {"day": "2027-03-02", "starts": "09:00", "room": str(treatment_room(clinics[1]).public_id)},
+    ):
+        response = client.post(move, data)
+        assert response.status_code == 422
+        assert "field-error" in response.content.decode()
+    cancel = client.post(reverse("calendar:cancel", args=[appointment.public_id]), {"reason": ""})
+    assert cancel.status_code == 422
+    assert "Give the reason for cancelling." in cancel.content.decode()
+    appointment.refresh_from_db()
+    assert (appointment.starts_at, appointment.status) == (NINE, Appointment.Status.BOOKED)
