@@ -19,3 +19,8 @@ class SchedulingAuditAction(AuditAction):
     WAITLIST_WITHDRAWN = "scheduling.waitlist_withdrawn", "Waitlist entry withdrawn"
     APPOINTMENT_VIEWED = "scheduling.appointment_viewed", "Appointment viewed"
     APPOINTMENTS_VIEWED = "scheduling.appointments_viewed", "Patient's appointments viewed"
+    # Calendar feeds and reminders (issue 13.6, 13.7).
+    FEED_ISSUED = "scheduling.feed_issued", "Calendar feed issued"
+    FEED_REVOKED = "scheduling.feed_revoked", "Calendar feed revoked"
+    REMINDER_HOURS_CHANGED = "scheduling.reminder_hours_changed", "Reminder lead times changed"
+    REMINDER_SENT = "scheduling.reminder_sent", "Appointment reminder sent"

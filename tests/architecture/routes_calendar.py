@@ -11,7 +11,7 @@ from django.urls import reverse
 from kapclinic.accounts.models import Role, Room, User
 from kapclinic.accounts.permissions import Capability
 from kapclinic.scheduling.models import Appointment, StaffLeave, WaitlistEntry
-from kapclinic.scheduling.tests.booked import book_directly, treatment_room
+from kapclinic.scheduling.tests.calendar_booked import book_directly, treatment_room
 from tests.architecture.routing import Call, World
 
 ROOM = "Route-test room"

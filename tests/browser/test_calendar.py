@@ -16,7 +16,7 @@ from kapclinic.accounts.selectors import list_active_memberships
 from kapclinic.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, GenerationResult
 from kapclinic.patients.models import Patient
 from kapclinic.scheduling.models import WaitlistEntry
-from kapclinic.scheduling.tests.booked import book_directly, treatment_room
+from kapclinic.scheduling.tests.calendar_booked import book_directly, treatment_room
 from tests.browser.a11y import TABLET, assert_accessible, excuse_visited
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

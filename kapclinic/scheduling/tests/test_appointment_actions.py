@@ -15,7 +15,7 @@ from django.urls import reverse
 from kapclinic.accounts.models import Clinic, Role, Room, User
 from kapclinic.patients.models import Patient
 from kapclinic.scheduling.models import Appointment, WaitlistEntry, WorkingHours
-from kapclinic.scheduling.tests.booked import book_directly, course_of
+from kapclinic.scheduling.tests.calendar_booked import book_directly, course_of
 
 SERVICES = importlib.import_module("kapclinic.scheduling.services")
 pytestmark = [

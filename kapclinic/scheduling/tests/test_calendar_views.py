@@ -19,7 +19,7 @@ from kapclinic.audit.models import AuditEvent
 from kapclinic.patients.models import Patient
 from kapclinic.scheduling.audit_actions import SchedulingAuditAction
 from kapclinic.scheduling.models import Appointment, WorkingHours
-from kapclinic.scheduling.tests.booked import book_directly, treatment_room
+from kapclinic.scheduling.tests.calendar_booked import book_directly, treatment_room
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from kapclinic.patients.models import Patient
 from kapclinic.scheduling.audit_actions import SchedulingAuditAction
 from kapclinic.scheduling.exceptions import SchedulingError
 from kapclinic.scheduling.models import Course, WaitlistEntry
-from kapclinic.scheduling.tests.booked import book_directly, course_of, treatment_room
+from kapclinic.scheduling.tests.calendar_booked import book_directly, course_of, treatment_room
 from kapclinic.scheduling.waitlist.selectors import list_waitlist, waitlist_offers
 from kapclinic.scheduling.waitlist.services import (
     WaitRequest,

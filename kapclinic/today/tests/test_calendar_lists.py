@@ -14,7 +14,7 @@ from django.urls import reverse
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.patients.models import Patient
 from kapclinic.scheduling.models import Appointment, WaitlistEntry
-from kapclinic.scheduling.tests.booked import book_directly, treatment_room
+from kapclinic.scheduling.tests.calendar_booked import book_directly, treatment_room
 from kapclinic.today.items import TodoList
 
 pytestmark = pytest.mark.django_db
