@@ -23,6 +23,13 @@ class SchedulingAuditAction(AuditAction):
     APPOINTMENT_CANCELLED = "scheduling.appointment_cancelled", "Appointment cancelled"
     APPOINTMENT_ATTENDED = "scheduling.appointment_attended", "Appointment attended"
     APPOINTMENT_NO_SHOW = "scheduling.appointment_no_show", "Appointment not attended"
+    WORKING_HOURS_CHANGED = "scheduling.working_hours_changed", "Staff working hours changed"
+    LEAVE_RECORDED = "scheduling.leave_recorded", "Staff leave recorded"
+    LEAVE_REMOVED = "scheduling.leave_removed", "Staff leave removed"
+    WAITLIST_ADDED = "scheduling.waitlist_added", "Patient added to the waitlist"
+    WAITLIST_WITHDRAWN = "scheduling.waitlist_withdrawn", "Waitlist entry withdrawn"
+    APPOINTMENT_VIEWED = "scheduling.appointment_viewed", "Appointment viewed"
+    APPOINTMENTS_VIEWED = "scheduling.appointments_viewed", "Patient's appointments viewed"
     # Calendar feeds and reminders (issue 13.6, 13.7).
     FEED_ISSUED = "scheduling.feed_issued", "Calendar feed issued"
     FEED_REVOKED = "scheduling.feed_revoked", "Calendar feed revoked"
