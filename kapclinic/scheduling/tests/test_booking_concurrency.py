@@ -76,6 +76,9 @@ def _shared_database(tmp_path: Path) -> tuple[str, Callable[[], None] | None]:
     connection.ensure_connection()
     target = sqlite3.connect(path)
     connection.connection.backup(target)
+    # WAL before any contender opens it: switching the journal mode needs the file to itself,
+    # and contenders switching it at once would find it locked.
+    target.execute("PRAGMA journal_mode=WAL")
     target.close()
     default = connections[DEFAULT_DB_ALIAS]
     settings_dict = {**default.settings_dict, "NAME": str(path)}
