@@ -28,6 +28,7 @@ class SchedulingAuditAction(AuditAction):
     LEAVE_REMOVED = "scheduling.leave_removed", "Staff leave removed"
     WAITLIST_ADDED = "scheduling.waitlist_added", "Patient added to the waitlist"
     WAITLIST_WITHDRAWN = "scheduling.waitlist_withdrawn", "Waitlist entry withdrawn"
+    WAITLIST_BOOKED = "scheduling.waitlist_booked", "Offered slot booked from the waitlist"
     APPOINTMENT_VIEWED = "scheduling.appointment_viewed", "Appointment viewed"
     APPOINTMENTS_VIEWED = "scheduling.appointments_viewed", "Patient's appointments viewed"
     # Calendar feeds and reminders (issue 13.6, 13.7).
