@@ -32,7 +32,7 @@ window or, with an override, a fortnight after). A patient whose course does not
 the waitlist when the consent is recent, and otherwise keeps the score history of its own
 sessions, as before the clinic kept its calendar here (the graph then infers them). Running
 courses' patients ask for earlier slots on the waitlist too. Courses, appointments and holds
-are written in bulk; like the rest of the generator, no audit entries. """
+are written in bulk; like the rest of the generator, no audit entries."""
 
 from __future__ import annotations
 
