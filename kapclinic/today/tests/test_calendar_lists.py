@@ -15,6 +15,7 @@ from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.patients.models import Patient
 from kapclinic.scheduling.models import Appointment, WaitlistEntry
 from kapclinic.scheduling.tests.calendar_booked import book_directly, treatment_room
+from kapclinic.scheduling.tests.quiet_calendar import clear_demo_calendar
 from kapclinic.today.items import TodoList
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +25,11 @@ def _lists(client: Client) -> dict[str, TodoList]:
     response = client.get(reverse("today:today"))
     assert response.status_code == 200
     return {t.key: t for t in response.context["todo_lists"]}
+
+
+@pytest.fixture(autouse=True)
+def _calendar_of_the_test(clinics: list[Clinic]) -> None:
+    clear_demo_calendar()  # the demo's bookings of the real date are not these tests'
 
 
 @pytest.fixture
