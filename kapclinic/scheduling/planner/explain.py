@@ -111,7 +111,7 @@ def time_reason(request: PlanRequest, item: Item, candidate: Candidate) -> str:
 
 _BLOCKED_WORDS: dict[Blocked, str] = {
     Blocked.CLOSED: "the clinic is not open long enough in the patient's hours",
-    Blocked.NO_ROOM: "there is no active {room}",
+    Blocked.NO_ROOM: "the clinic has no active room of the kind: it needs {room}",
     Blocked.PRESCRIBER: "no prescriber is on site",
     Blocked.NO_THERAPIST: "no therapist works",
     Blocked.NO_NURSE: "no nurse works",
