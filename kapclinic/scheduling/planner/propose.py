@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
+from kapclinic.scheduling.example import example_course
 from kapclinic.scheduling.planner.candidates import (
     Blocked,
     DayFacts,
@@ -57,7 +58,23 @@ class _Work:
     solution: Solution | None
 
 
+# The first look goes this many days past the shortest course the protocol allows (its example
+# course); only when nothing fits there is the whole horizon searched.
+LOOK_AHEAD_DAYS = 28
+
+
 def _build(request: PlanRequest, held: HeldIndex, days: DayFacts) -> _Work:
+    shortest = example_course(request.protocol, request.earliest_start)
+    if shortest:
+        window = (shortest[-1].day - request.earliest_start).days + 1 + LOOK_AHEAD_DAYS
+        if window < request.horizon_days:
+            work = _build_once(request.but(horizon_days=window), held, days)
+            if work.solution is not None:
+                return work
+    return _build_once(request, held, days)
+
+
+def _build_once(request: PlanRequest, held: HeldIndex, days: DayFacts) -> _Work:
     items = course_items(request.protocol, request.counts)
     options: dict[str, Options] = {}
     for item in items:
