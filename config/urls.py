@@ -14,6 +14,7 @@ urlpatterns = [
     path("patients/", include("kapclinic.patients.urls")),
     path("audit/", include("kapclinic.oversight.urls")),
     path("clinic/protocols/", include("kapclinic.scheduling.urls")),
+    path("planner/", include("kapclinic.scheduling.planner_urls")),
     path("clinic/", include("kapclinic.administration.urls")),
     path("referrals/", include("kapclinic.referrals.urls")),
     path("refer/", referral_views.self_check, name="self-check"),

@@ -12,3 +12,4 @@ from kapclinic.audit.actions import AuditAction
 class SchedulingAuditAction(AuditAction):
     PROTOCOL_PUBLISHED = "scheduling.protocol_published", "Protocol version published"
     PROTOCOL_RETIRED = "scheduling.protocol_retired", "Protocol retired"
+    COURSE_PLANNER_OPENED = "scheduling.course_planner_opened", "Course planner opened"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Final
 
-from kapclinic.accounts.models import Clinic
+from kapclinic.accounts.models import Clinic, Room
 from kapclinic.scheduling.availability import clinic_facts, held
 from kapclinic.scheduling.exceptions import ProtocolDefinitionError
 from kapclinic.scheduling.models import ProtocolVersion
@@ -48,6 +48,20 @@ def plannable_protocols(clinic: Clinic) -> list[PlannableProtocol]:
         except ProtocolDefinitionError:
             continue
     return sorted(found, key=lambda item: item.version.name.casefold())
+
+
+@dataclass(frozen=True)
+class RoomChoice:
+    id: int
+    label: str
+
+
+def room_choices(clinic: Clinic) -> list[RoomChoice]:
+    """The clinic's rooms in use, by name, for 'only these rooms'. One query."""
+    return [
+        RoomChoice(room.pk, f"{room.name} ({room.get_kind_display()})")
+        for room in Room.objects.filter(clinic=clinic, is_active=True).order_by("name")
+    ]
 
 
 def _read(
