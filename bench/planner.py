@@ -50,6 +50,8 @@ from kapclinic.scheduling.slots import ClinicFacts, RoomFacts, Span, StaffFacts
 TZ = ZoneInfo("America/New_York")
 START = date(2027, 1, 4)  # a Monday
 DAYS = 90
+# The waiting patients may start over the first twelve weeks after the next Monday.
+ARRIVALS_DAYS = 84
 KIT = frozenset(
     {
         Equipment.RECLINER,
@@ -74,14 +76,10 @@ def _days(first: date, count: int) -> list[date]:
 
 def clinic_facts(days: int) -> ClinicFacts:
     """10 rooms (6 treatment, 2 therapy, 2 consult), 20 staff (4 prescribers, 8 nurses,
-    6 therapists, 2 who both prescribe and do therapy), open Monday-Friday 8-18 and Saturday
-    9-13; staff work full or part weeks."""
+    6 therapists, 2 who both prescribe and do therapy), open Monday-Friday 8-18; staff work
+    full weeks or Monday-Thursday."""
     calendar = _days(START, days)
-    opening = tuple(
-        _span(d, clock(8), clock(18)) if d.weekday() < 5 else _span(d, clock(9), clock(13))
-        for d in calendar
-        if d.weekday() < 6
-    )
+    opening = tuple(_span(d, clock(8), clock(18)) for d in calendar if d.weekday() < 5)
     rooms = [RoomFacts(n, f"Treatment {n}", RoomKind.TREATMENT, KIT, 1) for n in range(1, 7)]
     rooms += [
         RoomFacts(7, "Therapy 1", RoomKind.THERAPY, frozenset(), 1),
@@ -115,9 +113,10 @@ def protocol(code: str) -> Protocol:
 def availability(rng: random.Random) -> PatientAvailability:
     if rng.random() < 0.6:
         return PatientAvailability(frozenset(range(5)), clock(8), clock(18))
-    days = frozenset(rng.sample(range(6), rng.randint(3, 5)))
+    # Some patients come on two to four weekdays only, some in the morning or the afternoon.
+    days = frozenset(rng.sample(range(5), rng.randint(2, 4)))
     start = rng.choice([8, 9, 10, 12])
-    return PatientAvailability(days, clock(start), clock(min(start + rng.randint(4, 8), 18)))
+    return PatientAvailability(days, clock(start), clock(min(start + rng.randint(5, 8), 18)))
 
 
 def existing_bookings(facts: ClinicFacts, rng: random.Random) -> dict[str, tuple[Span, ...]]:
@@ -128,7 +127,7 @@ def existing_bookings(facts: ClinicFacts, rng: random.Random) -> dict[str, tuple
     mix += [protocol("ketamine-maintenance")] * 2 + [protocol("cbt-comparison")]
     patient = 10_000
     for week in range(0, DAYS // 7):
-        for _ in range(12):
+        for _ in range(20):
             patient += 1
             chosen = rng.choice(mix)
             request = PlanRequest(
@@ -203,7 +202,7 @@ def waiting_list(
             50_000 + n,
             rng.choice(mix),
             availability(rng),
-            first + timedelta(days=rng.randint(0, 6)),
+            first + timedelta(days=rng.randint(0, ARRIVALS_DAYS - 1)),
         )
         for n in range(count)
     ]
@@ -218,7 +217,7 @@ def waiting_list(
         for item in course_items(patient.protocol):
             demand[item.session_type.resources.room_kind] += item.session_type.minutes
     # Free capacity in the batch's period: open chair-minutes less the existing bookings'.
-    period_end = first + timedelta(days=6 + horizon)
+    period_end = first + timedelta(days=ARRIVALS_DAYS - 1 + horizon)
     free: dict[RoomKind, float] = defaultdict(float)
     for room in facts.rooms.values():
         open_minutes = _chair_minutes(
@@ -259,7 +258,7 @@ def main() -> int:
     patients = _env("BENCH_PLANNER_PATIENTS", 200)
     seed = _env("BENCH_PLANNER_SEED", 1)
     rng = random.Random(seed)
-    facts = clinic_facts(DAYS + 30)
+    facts = clinic_facts(7 + ARRIVALS_DAYS + 90)
     began = time.perf_counter()
     held = existing_bookings(facts, rng)
     prepared = time.perf_counter() - began

@@ -35,7 +35,7 @@ from kapclinic.scheduling.planner.course import Item
 from kapclinic.scheduling.protocols.definition import Protocol
 
 TIME_LIMIT_SECONDS: Final = 2.0
-MAX_ROUNDS: Final = 5
+MAX_ROUNDS: Final = 8
 SEED: Final = 13
 _LOG = False
 LENGTH_WEIGHT: Final = 7
@@ -106,18 +106,29 @@ def _days(
             model.add(day[index] != value).only_enforce_if(flag)
             flags.append(flag)
         model.add_bool_or(flags)
-    # Trips: a session on the same day as an earlier one of the course adds none.
+    # Trips: a session on the same day as an earlier one of the course adds none. Two sessions
+    # share a day only where their times fit together (the patient in one place, in order).
+    by_day = [_by_day(found) for found in options]
+    fits: dict[tuple[str, str, bool, int], bool] = {}
     shares = []
     for j in range(len(items)):
         earlier = []
         for i in range(j):
             if items[i].session_type.code == items[j].session_type.code:
                 continue
-            common = {c.day for c in options[i]} & {c.day for c in options[j]}
+            common = by_day[i].keys() & by_day[j].keys()
             if not common:
                 continue
             same = model.new_bool_var(f"same{i}_{j}")
             model.add(day[i] == day[j]).only_enforce_if(same)
+            model.add(day[i] != day[j]).only_enforce_if(~same)
+            ordered = _precedes(items[i], items[j])
+            for value in sorted(common):
+                key = (items[i].session_type.code, items[j].session_type.code, ordered, value)
+                if key not in fits:
+                    fits[key] = _fit_together(by_day[i][value], by_day[j][value], ordered)
+                if not fits[key]:
+                    model.add(day[i] != value).only_enforce_if(same)
             earlier.append(same)
         if earlier:
             shared = model.new_bool_var(f"shared{j}")
@@ -175,6 +186,26 @@ def _times(
         next(c for c, x in zip(found, picks, strict=True) if solver.value(x))
         for found, picks in zip(options, chosen, strict=True)
     ]
+
+
+def _by_day(options: Sequence[Candidate]) -> dict[int, list[Candidate]]:
+    found: dict[int, list[Candidate]] = defaultdict(list)
+    for candidate in options:
+        found[candidate.day].append(candidate)
+    return found
+
+
+def _precedes(first: Item, second: Item) -> bool:
+    """Whether ``second`` must start after ``first`` ends on a day they share."""
+    return (second.step > first.step and second.follows is None) or second.follows == first.index
+
+
+def _fit_together(first: Sequence[Candidate], second: Sequence[Candidate], ordered: bool) -> bool:
+    return any(
+        a.ends_at <= b.starts_at or (not ordered and b.ends_at <= a.starts_at)
+        for a in first
+        for b in second
+    )
 
 
 def _solver(time_limit: float) -> cp_model.CpSolver:

@@ -63,13 +63,15 @@ class _Work:
 LOOK_AHEAD_DAYS = 28
 
 
-def _build(request: PlanRequest, held: HeldIndex, days: DayFacts) -> _Work:
+def _build(request: PlanRequest, held: HeldIndex, days: DayFacts, *, whole: bool = True) -> _Work:
+    """The options and the solver's answer, looking LOOK_AHEAD_DAYS past the shortest course
+    first, then (``whole``) the whole horizon."""
     shortest = example_course(request.protocol, request.earliest_start)
     if shortest:
         window = (shortest[-1].day - request.earliest_start).days + 1 + LOOK_AHEAD_DAYS
         if window < request.horizon_days:
             work = _build_once(request.but(horizon_days=window), held, days)
-            if work.solution is not None:
+            if work.solution is not None or not whole:
                 return work
     return _build_once(request, held, days)
 
@@ -185,7 +187,9 @@ def _blocking(work: _Work, held: HeldIndex, days: DayFacts) -> tuple[str, tuple[
     empty = [found for found in work.options.values() if not found.candidates]
     if empty:
         return blocked_words(request, empty[0]), ()
-    free = _build(request.but(held={}, patient_id=None), HeldIndex({}, request.facts.tz), days)
+    free = _build(
+        request.but(held={}, patient_id=None), HeldIndex({}, request.facts.tz), days, whole=False
+    )
     if free.solution is not None:
         # Without the existing bookings it fits: capacity blocks. Name where, in the weeks the
         # course would take.
@@ -205,7 +209,7 @@ def _blocking(work: _Work, held: HeldIndex, days: DayFacts) -> tuple[str, tuple[
             frozenset(range(7)), time(0), time(23, 59), request.availability.blackout
         ),
     )
-    wide = _build(every, HeldIndex({}, request.facts.tz), days)
+    wide = _build(every, HeldIndex({}, request.facts.tz), days, whole=False)
     if wide.solution is not None:
         weekdays = ", ".join(WEEKDAY_NAMES[w] for w in sorted(request.availability.weekdays))
         return (
@@ -295,7 +299,7 @@ def propose(
     offered: list[Alternative] = []
     if alternatives:
         for label, change, variant in _variants(request):
-            answer = propose(variant, alternatives=False, held=held, days=days)
-            if isinstance(answer, Proposal):
-                offered.append(Alternative(label, change, answer))
+            tried = _build(variant, held, days, whole=False)
+            if tried.solution is not None:
+                offered.append(Alternative(label, change, _proposal(tried, tried.solution)))
     return NoFit(request.protocol.code, blocking, details, tuple(offered))
