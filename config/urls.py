@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from kapclinic.api.api import api
 from kapclinic.core import views as core_views
 from kapclinic.measurement.responses import views as measurement_views
 from kapclinic.referrals import views as referral_views
+from kapclinic.scheduling.notify import views as feed_views
 
 urlpatterns = [
     path("", include("kapclinic.today.urls")),
@@ -22,6 +23,14 @@ urlpatterns = [
     # browser session carries on at /q/ so the token does not stay in the address bar.
     path("q/<str:token>/", measurement_views.link_entry, name="questionnaire-link"),
     path("q/", measurement_views.questionnaire, name="questionnaire"),
+    # A calendar feed (RFC 5545), fetched by calendar apps without a session: the 43-character
+    # random token is the key (only its SHA-256 is stored; revocable).
+    re_path(
+        r"^calendar/(?P<token>[A-Za-z0-9_-]{43})\.ics$",
+        feed_views.calendar_feed,
+        name="calendar-feed",
+    ),
+    path("calendar/", include("kapclinic.scheduling.notify.urls")),
     path("screening/", include("kapclinic.screening.urls")),
     path("consent/", include("kapclinic.consent.urls")),
     path("measurement/", include("kapclinic.measurement.urls")),

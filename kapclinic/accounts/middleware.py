@@ -15,7 +15,6 @@ from kapclinic.accounts import services
 from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.credentials import DEFAULT_IDLE_MINUTES
 from kapclinic.accounts.models import Clinic, StaffMembership, User
-from kapclinic.accounts.permissions import PATIENT
 from kapclinic.accounts.selectors import has_two_factor, list_active_memberships
 from kapclinic.accounts.session_state import LAST_ACTIVITY_KEY, is_verified
 from kapclinic.core.api_errors import error_response, is_api_request
@@ -32,8 +31,8 @@ def choose_clinic(memberships: list[StaffMembership], wanted: str | None) -> Cli
 
 
 class ClinicMiddleware:
-    """Attach the signed-in user's memberships, current clinic and roles there, and the
-    ``Actor`` made of them (no further query), and work in the clinic's time zone. A portal
+    """Attach the signed-in user's current clinic and the ``Actor`` (user, roles in that
+    clinic, all active memberships; no further query), and work in the clinic's time zone. A portal
     user's only role is "patient"."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -41,22 +40,15 @@ class ClinicMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.clinic = None  # type: ignore[attr-defined]
-        request.memberships = []  # type: ignore[attr-defined]
-        request.roles = frozenset()  # type: ignore[attr-defined]
         request.actor = None  # type: ignore[attr-defined]
         user = request.user
         if isinstance(user, User) and user.is_patient:
-            request.roles = frozenset({PATIENT})  # type: ignore[attr-defined]
             request.actor = Actor.from_memberships(user, (), None)  # type: ignore[attr-defined]
         elif isinstance(user, User):
             memberships = list_active_memberships(user)
             clinic = choose_clinic(memberships, request.session.get(SESSION_CLINIC_KEY))
-            request.memberships = memberships  # type: ignore[attr-defined]
             request.clinic = clinic  # type: ignore[attr-defined]
             if clinic is not None:
-                request.roles = frozenset(  # type: ignore[attr-defined]
-                    m.role for m in memberships if m.clinic_id == clinic.pk
-                )
                 timezone.activate(clinic.tzinfo)
             request.actor = Actor.from_memberships(  # type: ignore[attr-defined]
                 user, memberships, clinic

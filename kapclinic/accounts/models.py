@@ -287,6 +287,11 @@ class Room(PublicIdModel, TimeStampedModel):
         return [label for present, label in labels if present]
 
     @property
+    def is_unmonitored_treatment_room(self) -> bool:
+        """A treatment room that cannot monitor a dosing session (warned about on its page)."""
+        return self.kind == self.Kind.TREATMENT and not self.can_monitor_dosing
+
+    @property
     def can_monitor_dosing(self) -> bool:
         """REMS outpatient settings need a pulse oximeter on hand (clinical-reference §1.2)."""
         return self.has_bp_monitor and self.has_pulse_oximeter

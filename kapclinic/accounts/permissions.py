@@ -166,6 +166,13 @@ def roles_with(capability: Capability) -> list[str]:
 V = TypeVar("V", bound=Callable[..., Any])
 
 
+def request_roles(request: HttpRequest) -> frozenset[str]:
+    """The roles of the request's actor (``request.actor``, set by ClinicMiddleware): none
+    before that middleware ran or for someone signed out."""
+    actor = getattr(request, "actor", None)
+    return frozenset(actor.roles) if actor is not None else frozenset()
+
+
 def requires(capability: Capability) -> Callable[[V], V]:
     """Let the view run only for a user whose roles in the current clinic allow ``capability``.
 
@@ -177,7 +184,7 @@ def requires(capability: Capability) -> Callable[[V], V]:
     def decorator(view: V) -> V:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-            roles: frozenset[str] = getattr(request, "roles", frozenset())
+            roles = request_roles(request)
             # A signed-in person without any clinic role may still manage their own account
             # (sign out, 2FA); the login middleware has already refused anonymous requests.
             own_account = capability == Capability.MANAGE_OWN_ACCOUNT and bool(

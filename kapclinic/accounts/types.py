@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from kapclinic.accounts.actor import Actor
-from kapclinic.accounts.models import Clinic, StaffMembership, User
+from kapclinic.accounts.models import Clinic, User
 from kapclinic.accounts.permissions import Capability
 
 
@@ -12,10 +12,8 @@ class ClinicRequest(HttpRequest):
 
     user: User
     clinic: Clinic | None
-    memberships: list[StaffMembership]
-    # The user's roles in the current clinic ({"patient"} for a portal user).
-    roles: frozenset[str]
-    # The user, their roles and current clinic as one value (kapclinic.accounts.actor).
+    # The user, their roles in the current clinic ({"patient"} for a portal user), all their
+    # active memberships and the current clinic, as one value (kapclinic.accounts.actor).
     actor: Actor
     # The capability the view declares with @requires (set when the view runs).
     capability: Capability

@@ -482,7 +482,7 @@ def sign_in_link(request: HttpRequest, token: str) -> HttpResponse:
 def switch_clinic(request: ClinicRequest) -> HttpResponse:
     """Work in another of the user's clinics; a clinic they do not belong to is refused."""
     form = SwitchClinicForm(request.POST)
-    allowed = {str(m.clinic.public_id): m.clinic for m in request.memberships}
+    allowed = {str(m.clinic.public_id): m.clinic for m in request.actor.memberships}
     if not form.is_valid() or str(form.cleaned_data["clinic"]) not in allowed:
         messages.error(request, "You do not work in that clinic.")
         return redirect("today:home")

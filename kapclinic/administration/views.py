@@ -81,7 +81,7 @@ def grant(request: ClinicRequest) -> HttpResponse:
     """Give someone a role here: a colleague who already has an account, or someone new (they
     are e-mailed a link to choose a password)."""
     clinic = current_clinic(request)
-    roles = services.grantable_roles(request.roles)
+    roles = services.grantable_roles(request.actor.roles)
     form = GrantRoleForm(request.POST if request.method == "POST" else None, roles=roles)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data

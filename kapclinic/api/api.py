@@ -21,7 +21,7 @@ from ninja import NinjaAPI, Status
 from ninja.errors import HttpError, ValidationError
 from ninja.security import django_auth
 
-from kapclinic.accounts.models import Clinic
+from kapclinic.accounts.models import Clinic, User
 from kapclinic.accounts.permissions import Capability, current_clinic, requires
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.api.schemas import (
@@ -50,7 +50,7 @@ from kapclinic.measurement.plans.selectors import list_patient_due
 from kapclinic.measurement.responses.services import record_response
 from kapclinic.patients.access import access_patient
 from kapclinic.patients.audit_actions import PatientAuditAction
-from kapclinic.patients.models import Diagnosis
+from kapclinic.patients.models import Diagnosis, Sex
 from kapclinic.patients.selectors import (
     audited_page_of_patients,
     list_diagnoses,
@@ -147,9 +147,9 @@ def me(request: ClinicRequest) -> MeOut:
         id=user.public_id,
         email=user.email,
         full_name=user.full_name,
-        kind=user.kind,
+        kind=User.Kind(user.kind),
         clinic=_clinic_out(request.clinic) if request.clinic else None,
-        roles=sorted(request.roles),
+        roles=sorted(request.actor.roles),
     )
 
 
@@ -194,7 +194,7 @@ def get_patient(request: ClinicRequest, public_id: UUID) -> PatientOut:
         given_name=p.given_name,
         family_name=p.family_name,
         birth_date=p.birth_date,
-        sex=p.sex,
+        sex=Sex(p.sex),
         phone=p.phone,
         email=p.email,
         clinic=_clinic_out(p.clinic),

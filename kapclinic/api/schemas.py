@@ -8,8 +8,10 @@ from django.db.models import TextChoices
 from ninja import Field, Schema
 from pydantic import ConfigDict, WithJsonSchema
 
+from kapclinic.accounts.models import Role, User
+from kapclinic.accounts.permissions import PATIENT
 from kapclinic.measurement.models import Assessment, Assignment, Occasion
-from kapclinic.patients.models import Diagnosis
+from kapclinic.patients.models import Diagnosis, Sex
 
 
 def _named(choices: type[TextChoices], name: str) -> WithJsonSchema:
@@ -26,6 +28,13 @@ AssessmentStatus: TypeAlias = Annotated[
 ]
 AssignmentState: TypeAlias = Annotated[
     Assignment.State, _named(Assignment.State, "AssignmentState")
+]
+UserKind: TypeAlias = Annotated[User.Kind, _named(User.Kind, "UserKind")]
+PatientSex: TypeAlias = Annotated[Sex, _named(Sex, "Sex")]
+# A staff role in the current clinic, or "patient" for a portal user.
+RoleName: TypeAlias = Annotated[
+    str,
+    WithJsonSchema({"title": "RoleName", "type": "string", "enum": [*Role.values, PATIENT]}),
 ]
 
 
@@ -53,9 +62,9 @@ class MeOut(Schema):
     id: UUID
     email: str
     full_name: str
-    kind: str
+    kind: UserKind
     clinic: ClinicOut | None
-    roles: list[str]
+    roles: list[RoleName]
 
 
 class PatientSummaryOut(Schema):
@@ -81,7 +90,7 @@ class DiagnosisOut(Schema):
 
 
 class PatientOut(PatientSummaryOut):
-    sex: str
+    sex: PatientSex
     phone: str
     email: str
     clinic: ClinicOut

@@ -42,7 +42,9 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     user = getattr(request, "user", None)
     staff_without_clinic = (
-        user is not None and user.is_authenticated and not getattr(request, "roles", None)
+        user is not None
+        and user.is_authenticated
+        and not getattr(getattr(request, "actor", None), "roles", None)
     )
     if staff_without_clinic:
         return _error(

@@ -39,6 +39,7 @@ from kapclinic.measurement.models import (
     SafetyTask,
 )
 from kapclinic.measurement.responses.services import store_score
+from kapclinic.measurement.safety.jobs import enqueue_escalations, escalate_safety_task
 from kapclinic.measurement.safety.services import (
     SafetyAction,
     escalate_if_overdue,
@@ -225,9 +226,18 @@ class ScreeningSafety:
         """Escalate each open urgent task nobody acknowledged within its clinic's
         ``safety_escalation_minutes`` before ``now``, as the job queued when it was raised
         would have (measurement.safety.jobs): the same service, at the moment it fell due.
-        The admins get their notice and the audit trail its entry; the e-mail is queued."""
+        The admins get their notice and the audit trail its entry; the e-mail is queued.
+        A task not due yet gets its escalation job queued, as raising it in the app does, so
+        that `make worker` escalates it on time when nobody acknowledges it."""
+        not_due: list[SafetyTask] = []
         for task in self.left_open:
             due = escalation_due_at(task)
-            if due <= now and escalate_if_overdue(task_public_id=task.public_id, now=due):
+            if due > now:
+                not_due.append(task)
+            elif escalate_if_overdue(task_public_id=task.public_id, now=due):
                 self.escalated_tasks += 1
+        # Only where the job can wait for its time: an immediate backend (tests) would run the
+        # check against the real clock rather than the demo's ``now``.
+        if escalate_safety_task.get_backend().supports_defer:
+            enqueue_escalations(not_due)
         self.left_open.clear()

@@ -6,6 +6,7 @@ patient that does not exist, so that ids cannot be probed. Every chart read is a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -173,7 +174,7 @@ def access_patient(
     return PatientAccess(patient=patient, actor=there, break_glass=grant)
 
 
-def break_glass_clinics(memberships: list[StaffMembership]) -> QuerySet[Clinic]:
+def break_glass_clinics(memberships: Sequence[StaffMembership]) -> QuerySet[Clinic]:
     """The open clinics where emergency access may be asked for: those of the organisations
     where the user is a prescriber, where they hold no role themselves, by name."""
     mine = {m.clinic_id for m in memberships}

@@ -172,7 +172,7 @@ def timeline(request: ClinicRequest, public_id: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @requires(Capability.BREAK_GLASS)
 def break_glass(request: ClinicRequest) -> HttpResponse:
-    clinics = break_glass_clinics(request.memberships)
+    clinics = break_glass_clinics(request.actor.memberships)
     form = BreakGlassForm(request.POST or None, clinics=clinics)
     if request.method == "POST" and form.is_valid():
         try:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from kapclinic.portal import views
+from kapclinic.portal import calendar_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -10,4 +10,5 @@ urlpatterns = [
     path("consent/<str:treatment_type>/", views.sign_consent, name="sign-consent"),
     path("questionnaires/<uuid:public_id>/", views.questionnaire, name="questionnaire"),
     path("due/<uuid:public_id>/start/", views.start_due, name="start-due"),
+    path("calendar/", calendar_views.calendar, name="calendar"),
 ]

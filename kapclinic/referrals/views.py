@@ -115,7 +115,9 @@ def _self_check_page(
 
 def _triage_clinic_ids(request: ClinicRequest) -> set[int]:
     return {
-        m.clinic_id for m in request.memberships if allows({m.role}, Capability.TRIAGE_REFERRALS)
+        m.clinic_id
+        for m in request.actor.memberships
+        if allows({m.role}, Capability.TRIAGE_REFERRALS)
     }
 
 

@@ -84,7 +84,7 @@ def policy(request: ClinicRequest) -> HttpResponse:
     """Prescribers change the policy; nurses and the clinic admin read it, with who may change
     it (issue 11.7)."""
     clinic = current_clinic(request)
-    can_configure = allows(request.roles, Capability.CONFIGURE_SCREENING)
+    can_configure = allows(request.actor.roles, Capability.CONFIGURE_SCREENING)
     if request.method == "POST" and not can_configure:
         raise PermissionDenied
     today = clinic.local_today()

@@ -156,7 +156,7 @@ def _detail(
     actor: Actor,
     status: int = 200,
 ) -> HttpResponse:
-    prescriber = allows(request.roles, Capability.DECIDE_ELIGIBILITY)
+    prescriber = allows(request.actor.roles, Capability.DECIDE_ELIGIBILITY)
     evaluated = screening.status == Screening.Status.EVALUATED
     # Suicide-risk alerts from this screening's answers, and any urgent one of the patient's
     # without an evaluation: signing eligible waits for it (services.sign_decision, R-OUT-1).

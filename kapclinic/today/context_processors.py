@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from kapclinic.accounts.models import Clinic, StaffNotice, User
-from kapclinic.accounts.permissions import Capability, allows
+from kapclinic.accounts.permissions import Capability, allows, request_roles
 from kapclinic.accounts.selectors import any_unread_notice, list_unread_notices
 from kapclinic.measurement.safety.selectors import any_open_task
 from kapclinic.measurement.safety.services import SafetyBanner, safety_banner
@@ -41,7 +41,7 @@ class Layout:
         self._request = request
         self._user = user
         self._clinic = clinic
-        self.roles: frozenset[str] = getattr(request, "roles", frozenset())
+        self.roles = request_roles(request)
         self.shows_badge = allows(self.roles, Capability.VIEW_TODAY)
         self.shows_banner = allows(self.roles, Capability.VIEW_SAFETY_TASKS)
 

@@ -28,7 +28,7 @@ OUTCOMES_WINDOW: Final = timedelta(days=90)
 @requires(Capability.MANAGE_OWN_ACCOUNT)
 def home(request: ClinicRequest) -> HttpResponse:
     """Where "/" and sign-in lead: the portal for patients, Today for staff."""
-    if PATIENT in request.roles:
+    if PATIENT in request.actor.roles:
         return redirect("portal:home")
     return redirect("today:today")
 
@@ -39,7 +39,7 @@ def today(request: ClinicRequest) -> HttpResponse:
     """The to-do lists of the user's roles, then the clinic's rooms and staff."""
     clinic = current_clinic(request)
     clinic_day = get_clinic_day(clinic, clinic.local_today())
-    lists = list_todo(clinic, request.roles, timezone.now())
+    lists = list_todo(clinic, request.actor.roles, timezone.now())
     # The navigation badge reads this instead of counting again (context_processors.layout).
     remember_todo_count(request, sum(t.total for t in lists))
     return render(

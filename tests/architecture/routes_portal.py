@@ -78,6 +78,7 @@ def portal_routes(world: World) -> dict[str, Call]:
             Capability.ANSWER_OWN_QUESTIONNAIRES,
         ),
         "portal:home": Call("GET", reverse("portal:home"), Capability.VIEW_OWN_RECORD),
+        "portal:calendar": Call("GET", reverse("portal:calendar"), Capability.VIEW_OWN_RECORD),
         # A due questionnaire of the plan: on to its (new or continued) response.
         "portal:start-due": Call(
             "POST",

@@ -46,4 +46,7 @@ def scheduling_routes(world: World) -> dict[str, Call]:
             reverse("scheduling:retire", args=[version.public_id]),
             Capability.MANAGE_PROTOCOLS,
         ),
+        "notify:my-feed": Call("GET", reverse("notify:my-feed"), Capability.VIEW_SCHEDULE),
+        "notify:room-feeds": Call("GET", reverse("notify:room-feeds"), Capability.MANAGE_CLINIC),
+        "notify:reminders": Call("GET", reverse("notify:reminders"), Capability.MANAGE_CLINIC),
     }

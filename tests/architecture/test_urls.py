@@ -19,6 +19,9 @@ PUBLIC_VIEWS = {
     "self-check",  # the public "could ketamine suit me?" page and appointment request
     "questionnaire-link",  # a one-time questionnaire link (random token, single use, expires)
     "questionnaire",  # the questionnaire that link opened, bound to that browser session only
+    # A calendar feed read by calendar apps, which cannot sign in: the random token (32 bytes,
+    # only its SHA-256 stored) is the key; revocable; no patient named in staff and room feeds.
+    "calendar-feed",
 }
 
 

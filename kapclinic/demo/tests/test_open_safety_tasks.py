@@ -11,8 +11,9 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
+from django_tasks import task_backends
 
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.demo.generator import DEMO_LOGINS, GenerationResult, generate_clinic
@@ -31,8 +32,8 @@ BOSTON = ZoneInfo("America/New_York")
 WEDNESDAY, SATURDAY = date(2026, 11, 25), date(2026, 11, 28)
 
 
-def _build(day: date, hour: int, seed: int) -> datetime:
-    now = datetime.combine(day, time(hour), tzinfo=BOSTON)
+def _build(day: date, hour: int, seed: int, minute: int = 0) -> datetime:
+    now = datetime.combine(day, time(hour, minute), tzinfo=BOSTON)
     result = generate_clinic(patients=80, seed=seed, today=day, now=now)
     left = SafetyTask.objects.filter(status=SafetyTask.Status.OPEN)
     escalated = left.filter(escalated_at__isnull=False).count()
@@ -151,3 +152,27 @@ def test_without_now_every_task_was_handled(demo: GenerationResult) -> None:
     assert demo.stages.safety_tasks > 0
     assert demo.safety_tasks_left == (0, 0)
     assert not SafetyTask.objects.exclude(status=SafetyTask.Status.RESOLVED).exists()
+
+
+def test_a_task_not_due_yet_has_its_escalation_job_queued_for_its_time() -> None:
+    """`make run` with `make worker`: an open urgent task the demo leaves behind escalates on
+    time when nobody acknowledges it, as one raised in the app does (the queued job)."""
+    dummy = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    with override_settings(TASKS=dummy):
+        # Boston opens at 8:00: this morning's task was raised after 8:30, due after 9:00.
+        now = _build(WEDNESDAY, 8, 11, minute=45)
+        results = task_backends["default"].results  # type: ignore[attr-defined]
+        queued = {
+            r.kwargs["task_public_id"]: r.task.run_after
+            for r in results
+            if r.task.name == "escalate_safety_task"
+        }
+    not_due = [
+        task
+        for task in SafetyTask.objects.filter(
+            severity="urgent", status=SafetyTask.Status.OPEN, escalated_at=None
+        )
+        if escalation_due_at(task) > now
+    ]
+    assert not_due
+    assert queued == {str(task.public_id): escalation_due_at(task) for task in not_due}

@@ -121,6 +121,7 @@ def patient_questionnaires(request: ClinicRequest, public_id: UUID) -> HttpRespo
             "choices": choices,
             "unavailable": [c for c in choices if not c.available],
             "occasions": Occasion.choices,
+            "default_occasion": Occasion.AD_HOC,
             "rows": rows,
             "error": error,
         },
