@@ -43,6 +43,10 @@ TRIP_WEIGHT: Final = 7
 DELAY_WEIGHT: Final = 1
 
 
+class SolverTimeoutError(RuntimeError):
+    """The time limit ran out before the solver found a plan or proved there is none."""
+
+
 @dataclass(frozen=True)
 class Solution:
     chosen: tuple[Candidate, ...]  # one per item, in item order
@@ -54,7 +58,7 @@ def solve(
     items: Sequence[Item],
     options: Sequence[Sequence[Candidate]],
     *,
-    time_limit: float = TIME_LIMIT_SECONDS,
+    time_limit: float | None = None,
 ) -> Solution | None:
     """The best choice of one option per item, or None when no choice keeps the rules (or the
     solver found none within ``time_limit``).
@@ -65,6 +69,7 @@ def solve(
     are chosen again."""
     if any(not found for found in options):
         return None
+    time_limit = TIME_LIMIT_SECONDS if time_limit is None else time_limit
     excluded: list[list[tuple[int, int]]] = []
     for _ in range(MAX_ROUNDS):
         found = _days(protocol, items, options, excluded, time_limit)
@@ -149,6 +154,9 @@ def _days(
     model.add_decision_strategy(day, cp_model.CHOOSE_FIRST, cp_model.SELECT_MIN_VALUE)
     solver = _solver(time_limit)
     status = solver.solve(model)
+    if status == cp_model.UNKNOWN:
+        msg = f"The solver found no plan within its {time_limit:g} s."
+        raise SolverTimeoutError(msg)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return [solver.value(d) for d in day], status == cp_model.OPTIMAL

@@ -29,7 +29,7 @@ from kapclinic.scheduling.planner.explain import (
     day_reason,
     time_reason,
 )
-from kapclinic.scheduling.planner.model import Solution, solve
+from kapclinic.scheduling.planner.model import Solution, SolverTimeoutError, solve
 from kapclinic.scheduling.planner.values import (
     WEEKDAY_NAMES,
     Alternative,
@@ -291,15 +291,24 @@ def propose(
     days = days if days is not None else DayFacts(request.facts)
     try:
         work = _build(request, held, days)
+        if work.solution is not None:
+            return _proposal(work, work.solution)
+        blocking, details = _blocking(work, held, days)
     except CourseShapeError as error:
         return NoFit(request.protocol.code, str(error))
-    if work.solution is not None:
-        return _proposal(work, work.solution)
-    blocking, details = _blocking(work, held, days)
+    except SolverTimeoutError:
+        return NoFit(
+            request.protocol.code,
+            "The planner ran out of time before it found a plan or proved there is none: "
+            "plan again, or ask for fewer days or hours to choose from.",
+        )
     offered: list[Alternative] = []
     if alternatives:
         for label, change, variant in _variants(request):
-            tried = _build(variant, held, days, whole=False)
+            try:
+                tried = _build(variant, held, days, whole=False)
+            except SolverTimeoutError:
+                continue
             if tried.solution is not None:
                 offered.append(Alternative(label, change, _proposal(tried, tried.solution)))
     return NoFit(request.protocol.code, blocking, details, tuple(offered))

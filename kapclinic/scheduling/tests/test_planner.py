@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kapclinic.scheduling.planner import model as planner_model
 from kapclinic.scheduling.planner.batch import Waiting, plan_batch
 from kapclinic.scheduling.planner.propose import propose
 from kapclinic.scheduling.planner.values import (
@@ -363,3 +364,10 @@ def test_any_answer_keeps_the_rules_or_names_a_blocker(
                 )
     else:
         assert answer.blocking
+
+
+def test_a_solver_out_of_time_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(planner_model, "TIME_LIMIT_SECONDS", 1e-9)
+    answer = propose(request("esketamine-rems", weekdays=range(5)))
+    assert isinstance(answer, NoFit)
+    assert answer.blocking.startswith("The planner ran out of time")
