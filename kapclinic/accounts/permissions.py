@@ -50,6 +50,10 @@ class Capability(models.TextChoices):
     EVALUATE_SAFETY = "evaluate_safety", "Record the clinical evaluation of a safety task"
     CLEAR_SAFETY_HOLD = "clear_safety_hold", "Clear a patient for dosing after a safety alert"
     VIEW_SCHEDULE = "view_schedule", "See the schedule"
+    BOOK_APPOINTMENTS = (
+        "book_appointments",
+        "Book, move and cancel appointments, mark them attended or missed, keep the waitlist",
+    )
     VIEW_MONITORING = "view_monitoring", "See the monitoring console"
     VIEW_OUTCOMES = "view_outcomes", "See patients' outcomes"
     VIEW_LEDGER = "view_ledger", "See the controlled-substance ledger"
@@ -126,6 +130,9 @@ MATRIX: Final[dict[Capability, frozenset[str]]] = {
     # Lifting the hold on the next dosing session is a medical (dosing) decision.
     Capability.CLEAR_SAFETY_HOLD: frozenset({Role.PRESCRIBER}),
     Capability.VIEW_SCHEDULE: _CLINICAL | {Role.CLINIC_ADMIN, Role.FRONT_DESK},
+    # Issue 13.4: the desk books and checks patients in; the clinicians who run sessions move
+    # and mark their own. The clinic admin manages staff and rooms, not patients' bookings.
+    Capability.BOOK_APPOINTMENTS: _CLINICAL | {Role.FRONT_DESK},
     Capability.VIEW_MONITORING: frozenset({Role.PRESCRIBER, Role.NURSE, Role.CLINIC_ADMIN}),
     Capability.VIEW_OUTCOMES: _CLINICAL | {Role.CLINIC_ADMIN},
     Capability.VIEW_LEDGER: frozenset({Role.PRESCRIBER, Role.NURSE, Role.CLINIC_ADMIN}),

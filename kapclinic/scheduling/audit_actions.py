@@ -12,6 +12,13 @@ from kapclinic.audit.actions import AuditAction
 class SchedulingAuditAction(AuditAction):
     PROTOCOL_PUBLISHED = "scheduling.protocol_published", "Protocol version published"
     PROTOCOL_RETIRED = "scheduling.protocol_retired", "Protocol retired"
+    WORKING_HOURS_CHANGED = "scheduling.working_hours_changed", "Staff working hours changed"
+    LEAVE_RECORDED = "scheduling.leave_recorded", "Staff leave recorded"
+    LEAVE_REMOVED = "scheduling.leave_removed", "Staff leave removed"
+    WAITLIST_ADDED = "scheduling.waitlist_added", "Patient added to the waitlist"
+    WAITLIST_WITHDRAWN = "scheduling.waitlist_withdrawn", "Waitlist entry withdrawn"
+    APPOINTMENT_VIEWED = "scheduling.appointment_viewed", "Appointment viewed"
+    APPOINTMENTS_VIEWED = "scheduling.appointments_viewed", "Patient's appointments viewed"
     # Calendar feeds and reminders (issue 13.6, 13.7).
     FEED_ISSUED = "scheduling.feed_issued", "Calendar feed issued"
     FEED_REVOKED = "scheduling.feed_revoked", "Calendar feed revoked"

@@ -51,7 +51,7 @@ class Layout:
         if self.shows_banner:
             fields["any_open_task"] = any_open_task(self._clinic)
         if self.shows_badge and getattr(self._request, _COUNT_ATTRIBUTE, None) is None:
-            fields.update(todo_count_fields(self._clinic, self.roles, timezone.now()))
+            fields.update(todo_count_fields(self._clinic, self.roles, timezone.now(), self._user))
         return read_together(self._clinic, fields)
 
     @cached_property

@@ -31,7 +31,6 @@ from django.db.models import (
     Window,
 )
 from django.urls import reverse
-from django.utils.timesince import timesince
 
 from kapclinic.accounts.models import Clinic, Role, Room, User
 from kapclinic.accounts.permissions import Capability, allows
@@ -50,46 +49,22 @@ from kapclinic.patients.models import Patient
 from kapclinic.patients.selectors import list_patients_missing_contacts, missing_contacts
 from kapclinic.referrals.models import Referral
 from kapclinic.referrals.selectors import list_open_referrals
+from kapclinic.scheduling.calendars.selectors import (
+    appointments_to_check_in,
+    dosing_sessions_of_today,
+    sessions_of_today,
+)
+from kapclinic.scheduling.models import Appointment, WaitlistEntry
+from kapclinic.scheduling.waitlist.selectors import waitlist_offers
 from kapclinic.screening.models import Screening, ScreeningOutcome
 from kapclinic.screening.selectors import screenings_awaiting_signature
+from kapclinic.today.items import TodoItem, TodoList
 
 ITEM_LIMIT: Final = 10
 # The navigation badge counts up to this many items exactly; beyond, it says "99+".
 BADGE_LIMIT: Final = 99
 URGENT: Final = "urgent"
-
-
-@dataclass(frozen=True)
-class TodoItem:
-    """One row of a list: what it is, why it is here, where the work is done."""
-
-    label: str
-    detail: str
-    url: str
-    since: datetime | None = None
-    since_label: str = "waiting {}"  # "waiting 3 days"
-    urgent: bool = False
-
-    @property
-    def waited(self) -> str:
-        """How long it has waited, in words ("waiting 2 months"), or "" for no time."""
-        if self.since is None:
-            return ""
-        return self.since_label.format(timesince(self.since, depth=1))
-
-
-@dataclass(frozen=True)
-class TodoList:
-    key: str
-    title: str
-    empty: str
-    items: list[TodoItem]
-    total: int
-    full_list_url: str | None = None
-
-    @property
-    def more(self) -> int:
-        return self.total - len(self.items)
+__all__ = ["TodoItem", "TodoList"]  # defined in kapclinic.today.items, read from here too
 
 
 # --- rows -> items (no queries: each selector loads what its items show) -----------------------
@@ -213,6 +188,32 @@ def _room(room: Room) -> TodoItem:
     )
 
 
+def _session(a: Appointment) -> TodoItem:
+    starts = a.starts_at.astimezone(a.clinic.tzinfo)
+    ends = a.ends_at.astimezone(a.clinic.tzinfo)
+    return TodoItem(
+        label=f"{starts:%H:%M}–{ends:%H:%M} {_patient(a.patient)}",
+        detail=f"{a.get_kind_display()}, {a.room.name}"
+        + (" (booked despite the protocol's rules)" if a.override_reason else ""),
+        url=reverse("calendar:appointment", args=[a.public_id]),
+    )
+
+
+def _offer(w: WaitlistEntry) -> TodoItem:
+    slot = w.offered_appointment
+    when = ""
+    if slot is not None:
+        starts = slot.starts_at.astimezone(slot.clinic.tzinfo)
+        when = f"{starts:%a %d %b %H:%M}, {slot.room.name}"
+    return TodoItem(
+        label=_patient(w.patient),
+        detail=f"Offered a freed slot: {when}" if when else "Offered a freed slot",
+        url=reverse("calendar:waitlist"),
+        since=w.updated_at,
+        since_label="offered {} ago",
+    )
+
+
 # --- the lists -------------------------------------------------------------------------------
 
 
@@ -223,9 +224,11 @@ class ListSpec:
     empty: str
     roles: frozenset[str]
     capability: Capability
-    rows: Callable[[Clinic, datetime], QuerySet[Any]]
+    rows: Callable[[Clinic, datetime], QuerySet[Any]] | None
     item: Callable[[datetime], Callable[[Any], TodoItem]]
     full_list: str | None = None
+    # The rows of the signed-in person (their own sessions), instead of ``rows``.
+    own_rows: Callable[[Clinic, datetime, User], QuerySet[Any]] | None = None
     # The clinic settings list also says when the clinic has no opening hours at all (one
     # more query, and one more item when true).
     checks_opening_hours: bool = False
@@ -283,6 +286,47 @@ SPECS: Final[tuple[ListSpec, ...]] = (
         "measurement:worklist",
     ),
     ListSpec(
+        "my_sessions",
+        "Your sessions today",
+        "No session is booked with you today.",
+        frozenset({Role.NURSE, Role.THERAPIST}),
+        Capability.VIEW_SCHEDULE,
+        None,
+        _each(_session),
+        "calendar:mine",
+        own_rows=sessions_of_today,
+    ),
+    ListSpec(
+        "dosing_today",
+        "Dosing sessions today",
+        "No dosing session is booked today.",
+        frozenset({Role.PRESCRIBER}),
+        Capability.VIEW_SCHEDULE,
+        dosing_sessions_of_today,
+        _each(_session),
+        "calendar:clinic",
+    ),
+    ListSpec(
+        "check_in",
+        "Today's appointments to check in",
+        "Every appointment of today is checked in or marked.",
+        frozenset({Role.FRONT_DESK}),
+        Capability.BOOK_APPOINTMENTS,
+        appointments_to_check_in,
+        _each(_session),
+        "calendar:clinic",
+    ),
+    ListSpec(
+        "waitlist_offers",
+        "Freed slots offered to waiting patients",
+        "No freed slot is waiting to be booked.",
+        frozenset({Role.FRONT_DESK}),
+        Capability.BOOK_APPOINTMENTS,
+        _clinic_only(waitlist_offers),
+        _each(_offer),
+        "calendar:waitlist",
+    ),
+    ListSpec(
         "referrals",
         "Referrals waiting",
         "No referral is waiting: every one has been registered or closed.",
@@ -335,12 +379,14 @@ SPECS: Final[tuple[ListSpec, ...]] = (
 )
 
 
-def specs_for(roles: Iterable[str]) -> list[ListSpec]:
+def specs_for(roles: Iterable[str], *, with_own: bool = True) -> list[ListSpec]:
+    """The lists of ``roles``; without ``with_own``, not those of one person's own rows."""
     held = frozenset(roles)
     return [
         spec
         for spec in SPECS
         if any(role in spec.roles and allows({role}, spec.capability) for role in held)
+        and (with_own or spec.own_rows is None)
     ]
 
 
@@ -350,13 +396,27 @@ def _first(rows: QuerySet[Any], limit: int) -> tuple[list[Any], int]:
     return found, (found[0].todo_total if found else 0)
 
 
+def _rows(spec: ListSpec, clinic: Clinic, now: datetime, user: User | None) -> QuerySet[Any]:
+    if spec.own_rows is not None and user is not None:
+        return spec.own_rows(clinic, now, user)
+    if spec.rows is None:  # specs_for leaves a person's own lists out when there is no person
+        msg = f"The to-do list {spec.key} lists one person's rows: give the user."
+        raise ValueError(msg)
+    return spec.rows(clinic, now)
+
+
 def list_todo(
-    clinic: Clinic, roles: Iterable[str], now: datetime, *, limit: int = ITEM_LIMIT
+    clinic: Clinic,
+    roles: Iterable[str],
+    now: datetime,
+    *,
+    user: User | None = None,
+    limit: int = ITEM_LIMIT,
 ) -> list[TodoList]:
-    """The lists for ``roles`` in ``clinic`` at ``now``: one query each."""
+    """The lists for ``roles`` (and ``user``'s own) in ``clinic`` at ``now``: one query each."""
     lists = []
-    for spec in specs_for(roles):
-        found, total = _first(spec.rows(clinic, now), limit)
+    for spec in specs_for(roles, with_own=user is not None):
+        found, total = _first(_rows(spec, clinic, now, user), limit)
         convert = spec.item(now)
         items = [convert(row) for row in found]
         if spec.checks_opening_hours and not clinic_opening_hours(clinic).exists():
@@ -385,12 +445,14 @@ def _count(rows: QuerySet[Any]) -> Subquery:
     )
 
 
-def count_todo(clinic: Clinic, roles: Iterable[str], now: datetime) -> int:
+def count_todo(
+    clinic: Clinic, roles: Iterable[str], now: datetime, user: User | None = None
+) -> int:
     """How many to-do items the roles' lists hold, in one query (the navigation badge): exact
     up to BADGE_LIMIT, else some number above it (each list is counted up to BADGE_LIMIT + 1
     rows, so that the badge never scans a whole clinic). A clinic admin's missing opening hours
     count as one more."""
-    counts = todo_count_fields(clinic, roles, now)
+    counts = todo_count_fields(clinic, roles, now, user)
     return sum(read_together(clinic, counts).values()) if counts else 0
 
 
@@ -400,10 +462,14 @@ def read_together(clinic: Clinic, fields: dict[str, Any]) -> dict[str, Any]:
     return dict(row) if row else {}
 
 
-def todo_count_fields(clinic: Clinic, roles: Iterable[str], now: datetime) -> dict[str, Any]:
+def todo_count_fields(
+    clinic: Clinic, roles: Iterable[str], now: datetime, user: User | None = None
+) -> dict[str, Any]:
     """count_todo's counts as expressions named ``n_<list>``, to read with others."""
-    specs = specs_for(roles)
-    counts: dict[str, Any] = {f"n_{spec.key}": _count(spec.rows(clinic, now)) for spec in specs}
+    specs = specs_for(roles, with_own=user is not None)
+    counts: dict[str, Any] = {
+        f"n_{spec.key}": _count(_rows(spec, clinic, now, user)) for spec in specs
+    }
     if any(spec.checks_opening_hours for spec in specs):
         counts["n_no_opening_hours"] = Case(
             When(Exists(clinic_opening_hours(clinic)), then=Value(0)),

@@ -39,7 +39,7 @@ def today(request: ClinicRequest) -> HttpResponse:
     """The to-do lists of the user's roles, then the clinic's rooms and staff."""
     clinic = current_clinic(request)
     clinic_day = get_clinic_day(clinic, clinic.local_today())
-    lists = list_todo(clinic, request.actor.roles, timezone.now())
+    lists = list_todo(clinic, request.actor.roles, timezone.now(), user=request.user)
     # The navigation badge reads this instead of counting again (context_processors.layout).
     remember_todo_count(request, sum(t.total for t in lists))
     return render(

@@ -35,6 +35,7 @@ from kapclinic.api.api import api
 from kapclinic.demo.generator import GenerationResult
 from kapclinic.patients.models import Patient
 from tests.architecture.routes_administration import administration_routes
+from tests.architecture.routes_calendar import calendar_routes
 from tests.architecture.routes_consent import consent_routes
 from tests.architecture.routes_diagnoses import diagnosis_routes
 from tests.architecture.routes_measurement import measurement_routes, patient_mode_routes
@@ -242,6 +243,7 @@ def _routes(world: World) -> dict[str, Call]:
     routes.update(outcome_graph_routes(world))
     routes.update(administration_routes(world))
     routes.update(scheduling_routes(world))
+    routes.update(calendar_routes(world))
     routes.update(patient_mode_routes(world))  # last: it hands the session to a patient
     return routes
 

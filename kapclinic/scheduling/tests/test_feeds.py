@@ -42,7 +42,7 @@ pytestmark = pytest.mark.django_db
 # Words that would make a patient's feed clinical: drugs, doses, diagnoses, scores, protocols.
 CLINICAL = re.compile(
     r"ketamine|esketamine|spravato|\bmg\b|dose|dosing|infusion|diagnos|depress|phq|gad-7|"
-    r"score|rems|induction|maintenance|icd|f33|suicid",
+    r"score|\brems\b|induction|maintenance|\bicd\b|\bf33\b|suicid",
     re.IGNORECASE,
 )
 
