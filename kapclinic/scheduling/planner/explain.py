@@ -67,7 +67,7 @@ def day_reason(
             if stage is not None:
                 most = f"-{stage.max_days_between}" if stage.max_days_between is not None else "+"
                 return (
-                    f"{_days(gap)} after the previous dose, in week {week} "
+                    f"{_days(gap)} after the previous {previous.session_type.name}, in week {week} "
                     f"({stage.name}, {stage.rule_id}: {stage.min_days_between}{most} days apart)"
                 )
     before = [other for other in items if other.step < item.step]
@@ -104,8 +104,8 @@ def time_reason(request: PlanRequest, item: Item, candidate: Candidate) -> str:
         ]
         parts.append(f"prescriber on site: {_listed(sorted(names)) or 'cover by several'}")
     return (
-        f"{_hhmm(candidate.starts_at)}-{_hhmm(candidate.ends_at)} is the earliest fitting time "
-        f"in the patient's hours ({window}) that day. " + "; ".join(parts) + "."
+        f"{_hhmm(candidate.starts_at)}-{_hhmm(candidate.ends_at)}, within the patient's hours "
+        f"({window}). " + "; ".join(parts) + "."
     )
 
 

@@ -131,7 +131,7 @@ def test_iv_course_is_as_short_as_the_patients_days_allow() -> None:
     assert answer.sessions[-1].day == MONDAY + timedelta(days=11)
     assert answer.trips == 6
     assert answer.optimal
-    assert "2 days after the previous dose" in answer.sessions[1].reasons[0]
+    assert "2 days after the previous Ketamine infusion" in answer.sessions[1].reasons[0]
     assert "R-IV-2" in answer.sessions[1].reasons[0]
 
 
