@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from enum import IntEnum
-from typing import Final
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from kapclinic.scheduling.planner.values import PlanRequest
@@ -96,6 +96,8 @@ class HeldIndex:
         self._spans: dict[tuple[str, date], list[tuple[datetime, datetime]]] = defaultdict(list)
         self._unit_keys: dict[int, tuple[str, ...]] = {}
         self._chair_keys: dict[int, tuple[str, ...]] = {}
+        # Day options already worked out against these holds (candidates._day_options).
+        self.memo: dict[tuple[object, ...], tuple[list[tuple[datetime, Any]], Blocked]] = {}
         for key, spans in held.items():
             for span in spans:
                 self.add(key, span)
@@ -108,6 +110,7 @@ class HeldIndex:
         return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
     def add(self, key: str, span: Span) -> None:
+        self.memo.clear()
         pair = (span.starts_at, span.ends_at)
         for day in self._days(span):
             spans = self._spans[(key, day)]
@@ -283,7 +286,6 @@ def session_options(
         options.role_missing = NURSE
     availability = request.availability
     origin = datetime.combine(request.earliest_start, time(0), tzinfo=facts.tz)
-    spread = timedelta(minutes=SPREAD_MINUTES)
     length = timedelta(minutes=session_type.minutes)
     for offset in range(request.horizon_days):
         day = request.earliest_start + timedelta(days=offset)
@@ -295,19 +297,8 @@ def session_options(
         if day in availability.blackout:
             options.blocked[day] = Blocked.BLACKOUT
             continue
-        reached = Blocked.CLOSED
-        kept = 0
-        last_kept: datetime | None = None
-        for starts_at in _window(request, day, session_type.minutes, days.opening(day)):
-            if kept >= STARTS_PER_DAY:
-                break
-            if last_kept is not None and starts_at < last_kept + spread:
-                continue
-            found, stage = _option(request, wanted, starts_at, day, days, held)
-            reached = max(reached, stage)
-            if found is None:
-                continue
-            room, free_chairs, therapist, nurse, nurse_free = found
+        found_today, reached = _day_options(request, wanted, day, days, held)
+        for starts_at, (room, free_chairs, therapist, nurse, nurse_free) in found_today:
             options.candidates.append(
                 Candidate(
                     offset,
@@ -321,14 +312,48 @@ def session_options(
                     (STAFF_UNITS - nurse_free) // wanted.nurse_units if nurse is not None else 0,
                 )
             )
-            kept += 1
-            last_kept = starts_at
-        if kept == 0:
+        if not found_today:
             options.blocked[day] = reached
     return options
 
 
 _Found = tuple[RoomFacts, int, StaffFacts | None, StaffFacts | None, int]
+_Day = tuple[list[tuple[datetime, _Found]], Blocked]
+
+
+def _day_options(
+    request: PlanRequest, wanted: _Need, day: date, days: DayFacts, held: HeldIndex
+) -> _Day:
+    """A day's options for ``wanted``, at most STARTS_PER_DAY, SPREAD_MINUTES apart, or how
+    near the day came. Kept in ``held``'s memo (the alternatives of a NoFit ask for many of the
+    same days again) until a hold is added."""
+    availability = request.availability
+    key = (
+        id(wanted.session_type),
+        day,
+        availability.earliest_time,
+        availability.latest_time,
+        request.room_ids,
+        request.patient_id,
+        request.grid_minutes,
+    )
+    memo = held.memo.get(key)
+    if memo is not None:
+        return memo
+    reached = Blocked.CLOSED
+    found_today: list[tuple[datetime, _Found]] = []
+    spread = timedelta(minutes=SPREAD_MINUTES)
+    for starts_at in _window(request, day, wanted.session_type.minutes, days.opening(day)):
+        if len(found_today) >= STARTS_PER_DAY:
+            break
+        if found_today and starts_at < found_today[-1][0] + spread:
+            continue
+        found, stage = _option(request, wanted, starts_at, day, days, held)
+        reached = max(reached, stage)
+        if found is not None:
+            found_today.append((starts_at, found))
+    held.memo[key] = (found_today, reached)
+    return found_today, reached
 
 
 def _option(
