@@ -1,23 +1,20 @@
 """The calendar pages' calls to the booking services (kapclinic.scheduling.services: book,
 move, cancel, mark attended or missed, and the checks a booking runs). Each call is one small
 function here, so the pages depend on these signatures only.
-
-The services are looked up by name until they are on main (``_service``); a page that needs one
-that is missing says so instead of failing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import import_module
-from typing import Any, Protocol
+from typing import Protocol
 
 from django.utils import timezone
 
 from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Room, User
+from kapclinic.scheduling import services
 from kapclinic.scheduling.exceptions import SchedulingError
 from kapclinic.scheduling.models import Appointment, Course
 
@@ -42,14 +39,6 @@ class Slot:
     nurse: User | None = None
 
 
-def _service(name: str) -> Callable[..., Any]:
-    found = getattr(import_module("kapclinic.scheduling.services"), name, None)
-    if found is None:
-        msg = "Booking is not available in this version of kapclinic yet."
-        raise SchedulingError(msg)
-    return found  # type: ignore[no-any-return]
-
-
 def problems_of(error: SchedulingError) -> Sequence[Problem]:
     """The problems a refused booking lists (none for a plain refusal)."""
     found: Sequence[Problem] = getattr(error, "problems", ())
@@ -57,7 +46,7 @@ def problems_of(error: SchedulingError) -> Sequence[Problem]:
 
 
 def check_move(*, appointment: Appointment, slot: Slot, now: datetime) -> Sequence[Problem]:
-    found: Sequence[Problem] = _service("check_booking")(
+    found: Sequence[Problem] = services.check_booking(
         course=appointment.course,
         session_type=appointment.session_type,
         starts_at=slot.starts_at,
@@ -71,7 +60,7 @@ def check_move(*, appointment: Appointment, slot: Slot, now: datetime) -> Sequen
 
 
 def move(*, actor: Actor, appointment: Appointment, slot: Slot, override_reason: str) -> None:
-    _service("move_appointment")(
+    services.move_appointment(
         now=timezone.now(),
         actor=actor,
         appointment=appointment,
@@ -91,7 +80,7 @@ def book(
     slot: Slot,
     override_reason: str = "",
 ) -> Appointment:
-    booked: Appointment = _service("book_appointment")(
+    booked: Appointment = services.book_appointment(
         now=timezone.now(),
         actor=actor,
         course=course,
@@ -107,15 +96,15 @@ def book(
 
 def cancel(*, actor: Actor, appointment: Appointment, reason: str) -> int:
     """Cancel; how many waitlist entries the freed slot was offered to."""
-    done = _service("cancel_appointment")(
+    done = services.cancel_appointment(
         actor=actor, appointment=appointment, reason=reason, now=timezone.now()
     )
     return len(getattr(done, "offered", ()))
 
 
 def attended(*, actor: Actor, appointment: Appointment) -> None:
-    _service("mark_attended")(actor=actor, appointment=appointment, now=timezone.now())
+    services.mark_attended(actor=actor, appointment=appointment, now=timezone.now())
 
 
 def no_show(*, actor: Actor, appointment: Appointment) -> None:
-    _service("mark_no_show")(actor=actor, appointment=appointment, now=timezone.now())
+    services.mark_no_show(actor=actor, appointment=appointment, now=timezone.now())

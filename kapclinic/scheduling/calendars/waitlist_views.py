@@ -8,9 +8,9 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -18,10 +18,8 @@ from kapclinic.accounts.permissions import Capability, current_clinic, requires
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.patients.access import access_patient
 from kapclinic.patients.selectors import find_patient_by_mrn
-from kapclinic.scheduling.calendars import actions
 from kapclinic.scheduling.calendars.forms import FindPatientForm, WaitlistForm, WithdrawForm
 from kapclinic.scheduling.exceptions import SchedulingError
-from kapclinic.scheduling.models import WaitlistEntry
 from kapclinic.scheduling.protocols.parser import parse_protocol
 from kapclinic.scheduling.waitlist.selectors import (
     access_waitlist_entry,
@@ -31,7 +29,7 @@ from kapclinic.scheduling.waitlist.selectors import (
 from kapclinic.scheduling.waitlist.services import (
     WaitRequest,
     add_to_waitlist,
-    mark_waitlist_booked,
+    book_from_waitlist,
     withdraw_from_waitlist,
 )
 
@@ -155,30 +153,8 @@ def waitlist_withdraw(request: ClinicRequest, public_id: UUID) -> HttpResponse:
 def waitlist_book(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     """Book the slot an entry was offered, for the entry's patient and course."""
     entry = access_waitlist_entry(current_clinic(request), public_id)
-    offered = entry.offered_appointment
-    if entry.status != WaitlistEntry.Status.OFFERED or offered is None:
-        messages.error(request, "This entry has no slot on offer any more.")
-        return redirect("calendar:waitlist")
-    if entry.course is None:
-        messages.error(
-            request, "The patient has no course yet: plan their course, then book the slot."
-        )
-        return redirect("calendar:waitlist")
-    session_type = entry.session_type or offered.session_type
     try:
-        with transaction.atomic():
-            booked = actions.book(
-                actor=request.actor,
-                course=entry.course,
-                session_type=session_type,
-                slot=actions.Slot(
-                    starts_at=offered.starts_at,
-                    room=offered.room,
-                    therapist=offered.therapist,
-                    nurse=offered.nurse,
-                ),
-            )
-            mark_waitlist_booked(actor=request.actor, entry=entry, appointment=booked)
+        booked = book_from_waitlist(actor=request.actor, entry=entry, now=timezone.now())
     except SchedulingError as error:
         messages.error(request, error.message)
         return redirect("calendar:waitlist")

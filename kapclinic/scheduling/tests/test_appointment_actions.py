@@ -4,7 +4,6 @@ offered to the waitlist), mark attended or not attended. A refused action writes
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
@@ -17,14 +16,7 @@ from kapclinic.patients.models import Patient
 from kapclinic.scheduling.models import Appointment, WaitlistEntry, WorkingHours
 from kapclinic.scheduling.tests.calendar_booked import book_directly, course_of
 
-SERVICES = importlib.import_module("kapclinic.scheduling.services")
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(
-        not hasattr(SERVICES, "move_appointment"),
-        reason="the booking services are not in this build yet",
-    ),
-]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

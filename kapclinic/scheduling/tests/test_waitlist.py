@@ -16,13 +16,13 @@ from kapclinic.audit.models import AuditEvent
 from kapclinic.patients.models import Patient
 from kapclinic.scheduling.audit_actions import SchedulingAuditAction
 from kapclinic.scheduling.exceptions import SchedulingError
-from kapclinic.scheduling.models import Course, WaitlistEntry
+from kapclinic.scheduling.models import Appointment, Course, WaitlistEntry
 from kapclinic.scheduling.tests.calendar_booked import book_directly, course_of, treatment_room
 from kapclinic.scheduling.waitlist.selectors import list_waitlist, waitlist_offers
 from kapclinic.scheduling.waitlist.services import (
     WaitRequest,
     add_to_waitlist,
-    mark_waitlist_booked,
+    book_from_waitlist,
     withdraw_from_waitlist,
 )
 
@@ -162,7 +162,7 @@ def _offered(desk: Actor, patient: Patient, new_patient: Callable[..., Patient])
     return entry
 
 
-def test_an_offered_entry_shows_the_freed_slot_and_is_booked_for_its_patient_only(
+def test_an_offered_entry_shows_the_freed_slot_and_only_an_offer_is_booked(
     desk: Actor, patient: Patient, new_patient: Callable[..., Patient]
 ) -> None:
     entry = _offered(desk, patient, new_patient)
@@ -170,12 +170,18 @@ def test_an_offered_entry_shows_the_freed_slot_and_is_booked_for_its_patient_onl
     [row] = [r for r in list_waitlist(patient.clinic) if r.entry == entry]
     assert row.offered is not None
     assert row.offered.starts.hour == 9
-    with pytest.raises(SchedulingError, match="another patient"):
-        mark_waitlist_booked(actor=desk, entry=entry, appointment=entry.offered_appointment)  # type: ignore[arg-type]
-    mine = book_directly(patient, treatment_room(patient.clinic, "Other"), NINE + timedelta(days=1))
-    mark_waitlist_booked(actor=desk, entry=entry, appointment=mine)
+    # Booking an entry with nothing on offer is refused and writes nothing (the booked path:
+    # test_appointment_actions, "Book it").
+    WaitlistEntry.objects.filter(pk=entry.pk).update(
+        status=WaitlistEntry.Status.WAITING, offered_appointment=None
+    )
     entry.refresh_from_db()
-    assert entry.status == WaitlistEntry.Status.BOOKED
+    appointments = Appointment.objects.count()
+    with pytest.raises(SchedulingError, match="no slot on offer"):
+        book_from_waitlist(actor=desk, entry=entry, now=NINE - timedelta(days=1))
+    entry.refresh_from_db()
+    assert entry.status == WaitlistEntry.Status.WAITING
+    assert Appointment.objects.count() == appointments
 
 
 # --- pages -----------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ slot goes to the entries that fit it. Each write runs in a transaction with its 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time
 
 from django.db import transaction
 
@@ -20,6 +20,7 @@ from kapclinic.scheduling.audit_actions import SchedulingAuditAction
 from kapclinic.scheduling.exceptions import SchedulingError
 from kapclinic.scheduling.models import Appointment, Course, WaitlistEntry
 from kapclinic.scheduling.protocols.parser import parse_protocol
+from kapclinic.scheduling.services.booking import book_appointment
 
 NOTE_MAX = 200
 # How far ahead a patient may ask to wait for (the waitlist is for the weeks to come).
@@ -170,12 +171,46 @@ def withdraw_from_waitlist(*, actor: Actor, entry: WaitlistEntry, reason: str) -
     entry.status = WaitlistEntry.Status.WITHDRAWN
 
 
-def mark_waitlist_booked(*, actor: Actor, entry: WaitlistEntry, appointment: Appointment) -> None:
-    """The offered slot was booked for the entry's patient: the entry leaves the waitlist.
-    Called in the booking's transaction (the booking's own audit entry records the booking)."""
-    _require_booker(actor, entry.clinic)
-    if appointment.patient_id != entry.patient_id:
-        msg = "The booking is for another patient."
+@transaction.atomic
+def book_from_waitlist(*, actor: Actor, entry: WaitlistEntry, now: datetime) -> Appointment:
+    """Book the slot ``entry`` was offered, for its patient and course, through the one
+    booking service (its checks, holds and audit entry), and take the entry off the waitlist,
+    audited, in the same transaction. Refused (nothing written) when the entry has no slot on
+    offer any more, the patient has no course, or the slot was taken meanwhile."""
+    there = _require_booker(actor, entry.clinic)
+    entry = (
+        WaitlistEntry.objects.select_for_update()
+        .select_related("clinic", "patient", "course", "offered_appointment__room")
+        .get(pk=entry.pk)
+    )
+    offered = entry.offered_appointment
+    if entry.status != WaitlistEntry.Status.OFFERED or offered is None:
+        msg = "This entry has no slot on offer any more."
         raise _refused(msg)
+    if entry.course is None:
+        msg = "The patient has no course yet: plan their course, then book the slot."
+        raise _refused(msg)
+    booked = book_appointment(
+        actor=actor,
+        course=entry.course,
+        session_type=entry.session_type or offered.session_type,
+        starts_at=offered.starts_at,
+        room=offered.room,
+        therapist=offered.therapist,
+        nurse=offered.nurse,
+        now=now,
+    )
     WaitlistEntry.objects.filter(pk=entry.pk).update(status=WaitlistEntry.Status.BOOKED)
+    audit.record(
+        actor=actor.user,
+        operation=Operation.UPDATE,
+        action=SchedulingAuditAction.WAITLIST_BOOKED,
+        actor_roles=there.roles,
+        clinic_id=entry.clinic.public_id,
+        patient_id=entry.patient.public_id,
+        target=audit.target_of(entry),
+        changes={"status": (entry.status, WaitlistEntry.Status.BOOKED.value)},
+        detail={"appointment": str(booked.public_id)},
+    )
     entry.status = WaitlistEntry.Status.BOOKED
+    return booked
