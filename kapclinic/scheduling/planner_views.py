@@ -13,10 +13,13 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpResponse, QueryDict
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -27,14 +30,19 @@ from kapclinic.patients.access import access_patient
 from kapclinic.patients.models import Patient
 from kapclinic.scheduling.audit_actions import SchedulingAuditAction
 from kapclinic.scheduling.exceptions import SchedulingError
+from kapclinic.scheduling.models import Appointment
 from kapclinic.scheduling.planner.values import PlannedSession, Proposal
 from kapclinic.scheduling.planner_forms import PlanCourseForm
 from kapclinic.scheduling.planning import (
     PlannableProtocol,
+    booking_proposals,
     plannable_protocols,
     propose_course,
     room_choices,
 )
+from kapclinic.scheduling.rules import day_words
+from kapclinic.scheduling.services import book_course_plan, plan_course
+from kapclinic.scheduling.waitlist.selectors import open_courses
 
 _SALT = "kapclinic.scheduling.planner"
 # A signed proposal is good for this long: a plan older than that is planned again.
@@ -126,19 +134,25 @@ def plan(request: ClinicRequest, public_id: UUID) -> HttpResponse:
 
 
 def book_proposal(
-    *, actor: Actor, patient: Patient, protocol: PlannableProtocol, sessions: list[PlannedSession]
-) -> None:
-    """Book the planned course. This is the one call into the booking service: it opens the
-    patient's course on ``protocol`` (``plan_course``) and books every session with
-    ``kapclinic.scheduling.services.book_course_plan(actor=actor, course=course,
-    proposals=sessions, override_reason="")``, which checks each session again (slot rules,
-    course rules, holds) inside its transaction. Until that service is installed the page says
-    booking is not available and writes nothing."""
-    msg = (
-        "Booking from the planner is not available in this version yet: book the sessions "
-        "one by one, or ask the clinic admin."
-    )
-    raise SchedulingError(msg)
+    *,
+    actor: Actor,
+    patient: Patient,
+    protocol: PlannableProtocol,
+    sessions: list[PlannedSession],
+    now: datetime,
+) -> list[Appointment]:
+    """Book the planned course, all or nothing: the patient's open course of this protocol
+    version, or a new one (``plan_course``), and every session (``book_course_plan``, which
+    checks each again: slot rules, course rules, holds). SchedulingError says why not."""
+    proposals = booking_proposals(patient.clinic, sessions)
+    with transaction.atomic():
+        same = [c for c in open_courses(patient) if c.protocol_id == protocol.version.pk]
+        course = (
+            same[0]
+            if same
+            else plan_course(actor=actor, patient=patient, protocol=protocol.version)
+        )
+        return book_course_plan(actor=actor, course=course, proposals=proposals, now=now)
 
 
 def _sessions(token: str, protocol: PlannableProtocol) -> list[PlannedSession]:
@@ -192,11 +206,22 @@ def book(request: ClinicRequest, public_id: UUID) -> HttpResponse:
             problem = "This plan is out of date or was changed: plan the course again."
         else:
             try:
-                book_proposal(
-                    actor=access.actor, patient=access.patient, protocol=chosen, sessions=sessions
+                booked = book_proposal(
+                    actor=access.actor,
+                    patient=access.patient,
+                    protocol=chosen,
+                    sessions=sessions,
+                    now=timezone.now(),
                 )
             except SchedulingError as error:
                 problem = error.message
+            else:
+                messages.success(
+                    request,
+                    f"{chosen.version.name}: {len(booked)} sessions booked, the first on "
+                    f"{day_words(timezone.localtime(booked[0].starts_at, clinic.tzinfo).date())}.",
+                )
+                return redirect("calendar:patient", public_id=access.patient.public_id)
     return render(
         request,
         "scheduling/plan_booked.html",

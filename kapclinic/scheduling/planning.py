@@ -12,16 +12,23 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Final
 
-from kapclinic.accounts.models import Clinic, Room
+from kapclinic.accounts.models import Clinic, Room, StaffMembership
 from kapclinic.scheduling.availability import clinic_facts, held
-from kapclinic.scheduling.exceptions import ProtocolDefinitionError
+from kapclinic.scheduling.exceptions import ProtocolDefinitionError, SchedulingError
 from kapclinic.scheduling.models import ProtocolVersion
 from kapclinic.scheduling.planner.batch import Waiting, plan_batch
 from kapclinic.scheduling.planner.propose import propose
-from kapclinic.scheduling.planner.values import NoFit, PatientAvailability, PlanRequest, Proposal
+from kapclinic.scheduling.planner.values import (
+    NoFit,
+    PatientAvailability,
+    PlannedSession,
+    PlanRequest,
+    Proposal,
+)
 from kapclinic.scheduling.protocols.definition import Protocol
 from kapclinic.scheduling.protocols.parser import parse_protocol
 from kapclinic.scheduling.resources import patient_key
+from kapclinic.scheduling.services.checks import Proposal as BookingProposal
 from kapclinic.scheduling.slots import ClinicFacts, Span
 
 HORIZON_DAYS: Final = 90
@@ -61,6 +68,33 @@ def room_choices(clinic: Clinic) -> list[RoomChoice]:
     return [
         RoomChoice(room.pk, f"{room.name} ({room.get_kind_display()})")
         for room in Room.objects.filter(clinic=clinic, is_active=True).order_by("name")
+    ]
+
+
+def booking_proposals(clinic: Clinic, sessions: Sequence[PlannedSession]) -> list[BookingProposal]:
+    """The planned sessions as the booking service's proposals (their rooms and staff read in
+    two queries, the clinic's own only). SchedulingError when one is gone."""
+    room_ids = {s.room_id for s in sessions}
+    staff_ids = {i for s in sessions for i in (s.therapist_id, s.nurse_id) if i is not None}
+    rooms = {room.pk: room for room in Room.objects.filter(clinic=clinic, pk__in=room_ids)}
+    staff = {
+        membership.user_id: membership.user
+        for membership in StaffMembership.objects.filter(
+            clinic=clinic, user_id__in=staff_ids, is_active=True
+        ).select_related("user")
+    }
+    if set(rooms) != room_ids or set(staff) != staff_ids:
+        msg = "The plan names a room or a staff member the clinic no longer has: plan again."
+        raise SchedulingError(msg)
+    return [
+        BookingProposal(
+            session_type=s.session_type,
+            starts_at=s.starts_at,
+            room=rooms[s.room_id],
+            therapist=staff[s.therapist_id] if s.therapist_id is not None else None,
+            nurse=staff[s.nurse_id] if s.nurse_id is not None else None,
+        )
+        for s in sessions
     ]
 
 

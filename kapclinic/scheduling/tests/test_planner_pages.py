@@ -246,22 +246,36 @@ def test_bad_input_is_named_and_nothing_is_planned(
     assert "Proposed course" not in text
 
 
-def test_booking_is_refused_in_words_and_writes_nothing(
+def test_booking_a_proposal_books_the_whole_course(
     clinic: Clinic, new_patient: Callable[..., Patient], client_for: Callable[[Role], Client]
 ) -> None:
     patient = new_patient(clinic)
     client = client_for(Role.FRONT_DESK)
     response = client.post(reverse("planner:plan", args=[patient.public_id]), _form(clinic))
     token = response.context["token"]
+    planned = response.context["answer"]
     version = current_protocol_version(clinic, "iv-ketamine-induction")
     assert version is not None
     book = reverse("planner:book", args=[patient.public_id])
     courses, appointments = Course.objects.count(), Appointment.objects.count()
-    refused = client.post(book, {"protocol": str(version.public_id), "plan": token})
-    assert refused.status_code == 422
-    assert "not available in this version yet" in refused.content.decode()
+    # A changed or foreign plan is refused in words, and nothing is written.
     tampered = client.post(book, {"protocol": str(version.public_id), "plan": token + "x"})
+    assert tampered.status_code == 422
     assert "out of date or was changed" in tampered.content.decode()
     other = client.post(book, {"protocol": "nope", "plan": token})
     assert "not one the clinic offers now" in other.content.decode()
     assert (Course.objects.count(), Appointment.objects.count()) == (courses, appointments)
+
+    booked = client.post(book, {"protocol": str(version.public_id), "plan": token})
+    assert booked.status_code == 302
+    assert booked["Location"] == reverse("calendar:patient", args=[patient.public_id])
+    course = Course.objects.get(patient=patient)
+    assert course.protocol == version
+    rows = list(Appointment.objects.filter(course=course).order_by("starts_at"))
+    assert [(a.session_type, a.starts_at, a.room_id, a.nurse_id) for a in rows] == [
+        (s.session_type, s.starts_at, s.room_id, s.nurse_id) for s in planned.sessions
+    ]
+    # The same plan again: the slots are taken now, so nothing more is written.
+    again = client.post(book, {"protocol": str(version.public_id), "plan": token})
+    assert again.status_code == 422
+    assert Appointment.objects.filter(course=course).count() == len(rows)
