@@ -13,7 +13,7 @@ DEMO_PATIENTS ?= 500
 DEMO_SEED ?= 2026
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: help run test test-sqlite test-pg lint fmt types imports migrations-check browser-deps bench \
+.PHONY: help run test test-sqlite test-pg lint fmt types imports migrations-check browser-deps bench bench-planner \
         demo worker static clean rules
 
 help:
@@ -90,6 +90,11 @@ browser-deps:
 # --- make bench -------------------------------------------------------------------------
 bench: .venv/.synced
 	scripts/bench.sh
+	$(PY) -m bench.planner
+
+# The course planner's figures alone (issue 13.3; in-process, no database): bench/README.md.
+bench-planner: .venv/.synced
+	$(PY) -m bench.planner
 
 static: .venv/.synced
 	$(PY) manage.py collectstatic --noinput -v0

@@ -96,3 +96,44 @@ def report_lines(results: list[dict[str, Any]]) -> list[str]:
     measured_count = sum(1 for r in results if r["met"] is not None)
     lines.append(f"  {met} of {measured_count} measured targets met")
     return lines
+
+
+# The course planner's targets (issue 13.3), absolute: bench/planner.py measures the solver
+# in-process, so no server or machine floor is there to compare with.
+@dataclass(frozen=True)
+class PlannerTarget:
+    scenario: str
+    figure: str
+    at_most: float | None = None
+    at_least: float | None = None
+    words: str = ""
+
+
+PLANNER_TARGETS: list[PlannerTarget] = [
+    PlannerTarget("one course", "p95_ms", at_most=200.0, words="one course: p95 under 200 ms"),
+    PlannerTarget(
+        "waiting list", "seconds", at_most=30.0, words="200 waiting patients: under 30 s"
+    ),
+    PlannerTarget(
+        "waiting list",
+        "utilisation",
+        at_least=0.95,
+        words="waiting list: room utilisation within 5% of its bound",
+    ),
+]
+
+
+def planner_report(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    lines = ["targets (issue 13.3):"]
+    targets = []
+    for target in PLANNER_TARGETS:
+        value = results.get(target.scenario, {}).get(target.figure)
+        met = None
+        if value is not None:
+            met = (target.at_most is None or value < target.at_most) and (
+                target.at_least is None or value >= target.at_least
+            )
+        verdict = "----" if met is None else ("PASS" if met else "FAIL")
+        lines.append(f"  {verdict}  {target.words}: {value}")
+        targets.append({"target": target.words, "value": value, "met": met})
+    return {"lines": lines, "targets": targets}

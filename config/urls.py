@@ -15,6 +15,7 @@ urlpatterns = [
     path("patients/", include("kapclinic.patients.urls")),
     path("audit/", include("kapclinic.oversight.urls")),
     path("clinic/protocols/", include("kapclinic.scheduling.urls")),
+    path("planner/", include("kapclinic.scheduling.planner_urls")),
     path("clinic/calendar/", include("kapclinic.scheduling.calendars.urls")),
     path("clinic/", include("kapclinic.administration.urls")),
     path("referrals/", include("kapclinic.referrals.urls")),

@@ -70,6 +70,10 @@ class Capability(models.TextChoices):
         "manage_protocols",
         "Publish new versions of the clinic's treatment protocols and retire them",
     )
+    PLAN_COURSES = (
+        "plan_courses",
+        "Plan a patient's course of treatment with the course planner and book it",
+    )
     RESET_STAFF_2FA = "reset_staff_2fa", "Reset a staff member's two-factor authentication"
     MANAGE_OWN_ACCOUNT = "manage_own_account", "Manage own password, 2FA and sessions"
     VIEW_OWN_RECORD = "view_own_record", "See their own record in the patient portal"
@@ -147,6 +151,8 @@ MATRIX: Final[dict[Capability, frozenset[str]]] = {
     # Issue 13.1: the clinic admin edits a protocol by publishing a new version (with a reason,
     # audited); the label and REMS rules a version must keep are checked on publishing.
     Capability.MANAGE_PROTOCOLS: frozenset({Role.CLINIC_ADMIN}),
+    # Issue 13.3: the front desk books courses, and prescribers plan the courses they order.
+    Capability.PLAN_COURSES: frozenset({Role.FRONT_DESK, Role.PRESCRIBER}),
     Capability.RESET_STAFF_2FA: frozenset({Role.CLINIC_ADMIN}),
     Capability.MANAGE_OWN_ACCOUNT: frozenset(ALL_ROLES),
     Capability.VIEW_OWN_RECORD: frozenset({PATIENT}),

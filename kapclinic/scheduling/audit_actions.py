@@ -36,6 +36,7 @@ class SchedulingAuditAction(AuditAction):
     FEED_REVOKED = "scheduling.feed_revoked", "Calendar feed revoked"
     REMINDER_HOURS_CHANGED = "scheduling.reminder_hours_changed", "Reminder lead times changed"
     REMINDER_SENT = "scheduling.reminder_sent", "Appointment reminder sent"
+    COURSE_PLANNER_OPENED = "scheduling.course_planner_opened", "Course planner opened"
     COURSES_LISTED_BY_API = "scheduling.courses_listed_by_api", "Courses listed through the API"
     COURSE_READ_BY_API = "scheduling.course_read_by_api", "Course read through the API"
     APPOINTMENTS_LISTED_BY_API = (

@@ -40,6 +40,20 @@ def scheduling_routes(world: World) -> dict[str, Call]:
             reverse("scheduling:publish", args=[version.public_id]),
             Capability.MANAGE_PROTOCOLS,
         ),
+        # Issue 13.3: the course planner, from a patient's chart. The demo's staff have no
+        # working hours yet, so the proposal is a NoFit; booking without a signed plan is 422.
+        "planner:plan": Call(
+            "GET",
+            reverse("planner:plan", args=[world.patient.public_id]),
+            Capability.PLAN_COURSES,
+        ),
+        "planner:book": Call(
+            "POST",
+            reverse("planner:book", args=[world.patient.public_id]),
+            Capability.PLAN_COURSES,
+            data={"protocol": str(version.public_id), "plan": "not a signed plan"},
+            ok=frozenset({422}),
+        ),
         "scheduling:retire": Call(
             "GET",
             reverse("scheduling:retire", args=[version.public_id]),

@@ -93,6 +93,8 @@ _CLINICAL = {
 }
 # Clinic → Protocols (issue 13.1): every role that books, gives or supports treatment.
 _PROTOCOLS = {"/clinic/protocols/", "/clinic/protocols/<id>/"}
+# The course planner, from a chart (issue 13.3): the front desk and prescribers.
+PLANNER = "/planner/patients/<id>/"
 _OUTCOMES = {
     "/measurement/worklist/",
     "/outcomes/",
@@ -132,6 +134,7 @@ EXPECTED: dict[str, set[str]] = {
         "/measurement/patients/<id>/enrol/",
         "/measurement/assignments/<id>/cancel/",
         "/patients/emergency-access/",
+        PLANNER,
     }
     | _PROTOCOLS,
     Role.NURSE.value: _STAFF_COMMON
@@ -142,7 +145,7 @@ EXPECTED: dict[str, set[str]] = {
     Role.THERAPIST.value: _STAFF_COMMON | _OUTCOMES | _PROTOCOLS | {"/patients/", CHART},
     Role.FRONT_DESK.value: _STAFF_COMMON
     | _PROTOCOLS
-    | {"/patients/", CHART, "/patients/new/", "/referrals/", "/referrals/<id>/"},
+    | {"/patients/", CHART, "/patients/new/", "/referrals/", "/referrals/<id>/", PLANNER},
     Role.RESEARCHER.value: _STAFF_COMMON | {"/aggregates/"},
     PATIENT: {"/portal/", "/portal/questionnaires/<id>/", "/accounts/security/"},
     ANONYMOUS: {"/accounts/login/", "/refer/", "/accounts/link/"},

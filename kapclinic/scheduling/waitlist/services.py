@@ -178,8 +178,10 @@ def book_from_waitlist(*, actor: Actor, entry: WaitlistEntry, now: datetime) -> 
     audited, in the same transaction. Refused (nothing written) when the entry has no slot on
     offer any more, the patient has no course, or the slot was taken meanwhile."""
     there = _require_booker(actor, entry.clinic)
+    # Lock the entry row only: the joined course and offer may be null (an outer join, which
+    # PostgreSQL does not lock).
     entry = (
-        WaitlistEntry.objects.select_for_update()
+        WaitlistEntry.objects.select_for_update(of=("self",))
         .select_related("clinic", "patient", "course", "offered_appointment__room")
         .get(pk=entry.pk)
     )
