@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
 import pytest
+from django.db.models import Max
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
@@ -15,7 +16,7 @@ from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.accounts.selectors import list_active_memberships
 from kapclinic.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, GenerationResult
 from kapclinic.patients.models import Patient
-from kapclinic.scheduling.models import WaitlistEntry
+from kapclinic.scheduling.models import Appointment, WaitlistEntry
 from kapclinic.scheduling.tests.calendar_booked import book_directly, treatment_room
 from tests.browser.a11y import TABLET, assert_accessible, excuse_visited
 
@@ -23,11 +24,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _week_of_bookings(clinic: Clinic) -> datetime:
-    """Appointments on Monday to Wednesday of next week, and one patient on the waitlist."""
+    """Appointments on Monday to Wednesday of the first week after the demo's own bookings
+    (kapclinic.demo.courses books weeks ahead), and one patient on the waitlist."""
     nurse = User.objects.get(email=DEMO_LOGINS[Role.NURSE][0])
     room = treatment_room(clinic, "Garden room", capacity=2)
     today = clinic.local_today()
-    monday = today + timedelta(days=7 - today.weekday())
+    last = Appointment.objects.filter(clinic=clinic).aggregate(last=Max("starts_at"))["last"]
+    after = max(today, last.astimezone(clinic.tzinfo).date()) if last else today
+    monday = after + timedelta(days=7 - after.weekday())
     patients = list(Patient.objects.filter(clinic=clinic).order_by("mrn")[:4])
     for n, patient in enumerate(patients[:3]):
         starts = datetime.combine(monday + timedelta(days=n), time(9), tzinfo=clinic.tzinfo)
