@@ -66,6 +66,9 @@ SCENARIOS: list[Scenario] = [
         content_type="application/json",
         expect_status=201,
     ),
+    # Issue 13 target: the week view of a busy clinic under 100 ms p95, with the same number of
+    # queries at 1,000 and 100,000 patients (the demo books every clinic's current week).
+    Scenario("week view", "/clinic/calendar/", role="front_desk"),
     # Issue 5 target: a patient's outcome graph with 500 assessments under 100 ms p95.
     Scenario(
         "outcome graph 500", "/measurement/patients/{outcome_patient}/outcomes/", role="prescriber"
