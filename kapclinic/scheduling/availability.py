@@ -66,7 +66,7 @@ def clinic_facts(clinic: Clinic, first_day: date, last_day: date) -> ClinicFacts
     ):
         if membership.user.is_active:
             roles[membership.user_id].add(membership.role)
-            names[membership.user_id] = membership.user.full_name
+            names[membership.user_id] = membership.user.display_name
     away: dict[int, set[date]] = defaultdict(set)
     for leave in StaffLeave.objects.filter(
         user_id__in=roles, first_day__lte=last_day, last_day__gte=first_day

@@ -12,7 +12,7 @@ from uuid import UUID
 from django.http import Http404
 
 from kapclinic.accounts.models import Clinic, Role, StaffMembership, User
-from kapclinic.accounts.selectors import staff_holding
+from kapclinic.scheduling.availability import clinic_facts
 from kapclinic.scheduling.models import StaffLeave, WorkingHours
 
 
@@ -110,30 +110,20 @@ def _merged(spans: list[tuple[time, time, str]]) -> list[Cover]:
 
 def prescriber_coverage(clinic: Clinic, first_day: date, last_day: date) -> dict[date, list[Cover]]:
     """Each day from ``first_day`` to ``last_day``: when a prescriber works on site in
-    ``clinic`` (their on-site working hours there, less their leave). A session that needs a
-    prescriber on site can be booked only inside one of these stretches (issue 13.5; the
-    booking checks decide, kapclinic.scheduling.slots). Two queries."""
-    prescribers = staff_holding(clinic, [Role.PRESCRIBER]).values("pk")
-    hours = list(
-        WorkingHours.objects.filter(clinic=clinic, on_site=True, user__in=prescribers)
-        .select_related("user")
-        .order_by("weekday", "starts_at")
-    )
-    away: dict[int, list[StaffLeave]] = {}
-    leave = StaffLeave.objects.filter(
-        user__in=prescribers, first_day__lte=last_day, last_day__gte=first_day
-    )
-    for row in leave:
-        away.setdefault(row.user_id, []).append(row)
-    days: dict[date, list[Cover]] = {}
-    day = first_day
-    while day <= last_day:
-        spans = [
-            (h.starts_at, h.ends_at, h.user.display_name)
-            for h in hours
-            if h.weekday == day.weekday()
-            and not any(a.first_day <= day <= a.last_day for a in away.get(h.user_id, []))
-        ]
-        days[day] = _merged(spans)
-        day += timedelta(days=1)
-    return days
+    ``clinic`` (their on-site working hours there, less their leave), and who. Read from the
+    same facts the booking checks decide with (``availability.clinic_facts``; issue 13.5: a
+    session that needs a prescriber on site is booked only inside these stretches), so the
+    calendar never shows a coverage the checks do not keep."""
+    facts = clinic_facts(clinic, first_day, last_day)
+    days: dict[date, list[tuple[time, time, str]]] = {
+        first_day + timedelta(days=n): [] for n in range((last_day - first_day).days + 1)
+    }
+    for person in facts.staff.values():
+        if Role.PRESCRIBER not in person.roles:
+            continue
+        for span in person.on_site:
+            start = span.starts_at.astimezone(facts.tz)
+            days[start.date()].append(
+                (start.time(), span.ends_at.astimezone(facts.tz).time(), person.name)
+            )
+    return {day: _merged(spans) for day, spans in days.items()}
