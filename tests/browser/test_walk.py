@@ -55,6 +55,9 @@ LOGINS: dict[str, str] = {role.value: login[0] for role, login in DEMO_LOGINS.it
 LOGINS[PATIENT] = DEMO_PATIENT_LOGIN
 
 _ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# A day in a query ("?day=2026-12-07"): one calendar page of a kind is enough, or the walk
+# would follow a calendar from day to day without end.
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Pages of one kind that differ by a treatment in the path, not an id: one of each is enough.
 _TREATMENT = re.compile(r"^(/consent/patients/<id>/sign|/portal/consent)/[a-z_]+/$")
 # Links the walk does not follow: downloads, the operator's admin site, the API, and pages
@@ -95,6 +98,10 @@ _CLINICAL = {
 _PROTOCOLS = {"/clinic/protocols/", "/clinic/protocols/<id>/"}
 # The course planner, from a chart (issue 13.3): the front desk and prescribers.
 PLANNER = "/planner/patients/<id>/"
+# The calendars (issue 13.4): every role that books, gives or supports treatment, an
+# appointment's page, and the waitlist for those who book.
+_CALENDAR = {"/clinic/calendar/", "/clinic/calendar/mine/", "/clinic/calendar/appointments/<id>/"}
+_WAITLIST = {"/clinic/calendar/waitlist/"}
 _OUTCOMES = {
     "/measurement/worklist/",
     "/outcomes/",
@@ -136,15 +143,26 @@ EXPECTED: dict[str, set[str]] = {
         "/patients/emergency-access/",
         PLANNER,
     }
-    | _PROTOCOLS,
+    | _PROTOCOLS
+    | _CALENDAR
+    | _WAITLIST,
     Role.NURSE.value: _STAFF_COMMON
     | _CLINICAL
     | _OUTCOMES
     | {"/consent/patients/<id>/sign/<kind>/", "/measurement/assignments/<id>/cancel/"}
-    | _PROTOCOLS,
-    Role.THERAPIST.value: _STAFF_COMMON | _OUTCOMES | _PROTOCOLS | {"/patients/", CHART},
+    | _PROTOCOLS
+    | _CALENDAR
+    | _WAITLIST,
+    Role.THERAPIST.value: _STAFF_COMMON
+    | _OUTCOMES
+    | _PROTOCOLS
+    | _CALENDAR
+    | _WAITLIST
+    | {"/patients/", CHART},
     Role.FRONT_DESK.value: _STAFF_COMMON
     | _PROTOCOLS
+    | _CALENDAR
+    | _WAITLIST
     | {"/patients/", CHART, "/patients/new/", "/referrals/", "/referrals/<id>/", PLANNER},
     Role.RESEARCHER.value: _STAFF_COMMON | {"/aggregates/"},
     PATIENT: {"/portal/", "/portal/questionnaires/<id>/", "/accounts/security/"},
@@ -153,8 +171,9 @@ EXPECTED: dict[str, set[str]] = {
 
 
 def kind_of(path: str) -> str:
-    """A page's kind: its path with ids (and the treatment in a consent path) taken out."""
-    return _TREATMENT.sub(r"\1/<kind>/", _ID.sub("<id>", path))
+    """A page's kind: its path with ids, days (and the treatment in a consent path) taken
+    out."""
+    return _TREATMENT.sub(r"\1/<kind>/", _DAY.sub("<day>", _ID.sub("<id>", path)))
 
 
 class Walk:
