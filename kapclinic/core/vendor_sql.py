@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import migrations
+from django.db import NotSupportedError, migrations
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.state import StateApps
 
@@ -34,8 +34,9 @@ def vendor_sql(*, forward: VendorSQL, reverse: VendorSQL) -> migrations.RunPytho
         elif vendor == "sqlite":
             statements = sql.sqlite
         else:  # pragma: no cover - kapclinic supports these two databases only
+            # A refusal, not a gap: another database would lose the guarantee these add.
             msg = f"kapclinic supports PostgreSQL and SQLite, not {vendor}."
-            raise NotImplementedError(msg)
+            raise NotSupportedError(msg)
         for statement in statements:
             schema_editor.execute(statement)
 
