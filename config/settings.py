@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "kapclinic.referrals",
     "kapclinic.measurement",
     "kapclinic.scheduling",
+    "kapclinic.ledger",
     "kapclinic.today",
     "kapclinic.oversight",
     "kapclinic.administration",

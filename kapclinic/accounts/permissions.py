@@ -57,6 +57,23 @@ class Capability(models.TextChoices):
     VIEW_MONITORING = "view_monitoring", "See the monitoring console"
     VIEW_OUTCOMES = "view_outcomes", "See patients' outcomes"
     VIEW_LEDGER = "view_ledger", "See the controlled-substance ledger"
+    RECEIVE_STOCK = "receive_stock", "Record controlled-substance deliveries (receipts)"
+    RECORD_STOCK_USE = (
+        "record_stock_use",
+        "Record controlled-substance administration, dispensing, returns and waste",
+    )
+    WITNESS_STOCK = "witness_stock", "Witness and sign a waste, a destruction or a count"
+    COUNT_STOCK = "count_stock", "Count the controlled-substance stock"
+    TRANSFER_STOCK = "transfer_stock", "Transfer controlled substances between storage accounts"
+    CORRECT_LEDGER = (
+        "correct_ledger",
+        "Adjust, reverse and destroy stock; close discrepancies with a finding",
+    )
+    MANAGE_STOCK = "manage_stock", "Set up controlled-substance products, lots and storage accounts"
+    REPORT_LEDGER = (
+        "report_ledger",
+        "Run and export ledger reports; record the DEA notices of a theft or loss",
+    )
     VIEW_AGGREGATES = "view_aggregates", "See de-identified aggregate figures"
     VIEW_AUDIT = "view_audit", "Read and export the clinic's audit report"
     MANAGE_CLINIC = "manage_clinic", "Change the clinic's details, limits, rooms and opening hours"
@@ -136,6 +153,18 @@ MATRIX: Final[dict[Capability, frozenset[str]]] = {
     Capability.VIEW_MONITORING: frozenset({Role.PRESCRIBER, Role.NURSE, Role.CLINIC_ADMIN}),
     Capability.VIEW_OUTCOMES: _CLINICAL | {Role.CLINIC_ADMIN},
     Capability.VIEW_LEDGER: frozenset({Role.PRESCRIBER, Role.NURSE, Role.CLINIC_ADMIN}),
+    # Issue 14.6, R-CS-1..7: those who handle the drug (prescribers, nurses) receive, give,
+    # waste, count and witness it; the prescriber (the DEA registrant) corrects the books and
+    # destroys stock; the clinic admin sets the stock up and reports. The front desk, the
+    # therapist and the researcher see nothing of it.
+    Capability.RECEIVE_STOCK: frozenset({Role.PRESCRIBER, Role.NURSE}),
+    Capability.RECORD_STOCK_USE: frozenset({Role.PRESCRIBER, Role.NURSE}),
+    Capability.WITNESS_STOCK: frozenset({Role.PRESCRIBER, Role.NURSE}),
+    Capability.COUNT_STOCK: frozenset({Role.PRESCRIBER, Role.NURSE}),
+    Capability.TRANSFER_STOCK: frozenset({Role.PRESCRIBER, Role.NURSE}),
+    Capability.CORRECT_LEDGER: frozenset({Role.PRESCRIBER}),
+    Capability.MANAGE_STOCK: frozenset({Role.PRESCRIBER, Role.CLINIC_ADMIN}),
+    Capability.REPORT_LEDGER: frozenset({Role.PRESCRIBER, Role.CLINIC_ADMIN}),
     Capability.VIEW_AGGREGATES: frozenset({Role.RESEARCHER, Role.CLINIC_ADMIN, Role.PRESCRIBER}),
     Capability.VIEW_AUDIT: frozenset({Role.CLINIC_ADMIN}),
     Capability.MANAGE_CLINIC: frozenset({Role.CLINIC_ADMIN}),

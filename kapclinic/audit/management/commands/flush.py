@@ -13,7 +13,9 @@ from typing import Any
 from django.core.management.commands import flush
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
-DELETE_TRIGGER = "audit_event_no_delete"
+# Every append-only table's SQLite DELETE trigger is named "<table>_no_delete" by convention:
+# the audit trail's (audit_event_no_delete) and the ledger's (ledger_entry_no_delete).
+DELETE_TRIGGER_SUFFIX = "_no_delete"
 
 
 class Command(flush.Command):
@@ -25,12 +27,12 @@ class Command(flush.Command):
             return
         with transaction.atomic(using=database), connection.cursor() as cursor:
             cursor.execute(
-                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s",
-                [DELETE_TRIGGER],
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
+                [f"%{DELETE_TRIGGER_SUFFIX}"],
             )
-            row = cursor.fetchone()
-            if row is not None:
-                cursor.execute(f"DROP TRIGGER {DELETE_TRIGGER}")
+            triggers = cursor.fetchall()
+            for name, _sql in triggers:
+                cursor.execute(f'DROP TRIGGER "{name}"')
             super().handle(**options)
-            if row is not None:
-                cursor.execute(row[0])
+            for _name, sql in triggers:
+                cursor.execute(sql)

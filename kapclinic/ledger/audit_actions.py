@@ -1,0 +1,21 @@
+"""The audit actions the ledger writes.
+
+Values are stored in the audit trail and covered by its hashes: never change one; add a member
+instead (kapclinic/audit/actions.py).
+"""
+
+from __future__ import annotations
+
+from kapclinic.audit.actions import AuditAction
+
+
+class LedgerAuditAction(AuditAction):
+    PRODUCT_ADDED = "ledger.product_added", "Controlled-substance product added"
+    PRODUCT_RETIRED = "ledger.product_retired", "Controlled-substance product retired"
+    ACCOUNT_OPENED = "ledger.account_opened", "Storage account opened"
+    LOT_RECORDED = "ledger.lot_recorded", "Lot recorded"
+    ENTRY_POSTED = "ledger.entry_posted", "Ledger entry posted"
+    ENTRY_VIEWED = "ledger.entry_viewed", "Patient-bearing ledger entry viewed"
+    ENTRIES_VIEWED = "ledger.entries_viewed", "Ledger entries naming patients viewed"
+    WITNESS_REFUSED = "ledger.witness_refused", "Witness signature refused"
+    SETTINGS_CHANGED = "ledger.settings_changed", "Ledger settings changed"
