@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from kapclinic.core.exceptions import DomainError
 
 
-class LedgerRefusal(DomainError):
+class LedgerError(DomainError):
     """The ledger refused an entry or an action; ``problems`` lists every reason, each safe to
     show to staff (the whole form is shown again with them; nothing typed is lost)."""
 

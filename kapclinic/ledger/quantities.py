@@ -96,10 +96,11 @@ def movement_problem(
     if (movement.mg > 0 and movement.units < 0) or (movement.mg < 0 and movement.units > 0):
         return "Milligrams and units must move the same way."
     if product.whole_units and movement.mg != movement.units * product.mg_per_unit:
+        whole_mg = abs(movement.units * product.mg_per_unit).normalize()
         return (
             f"This product is used in whole {product.unit_name}s of "
             f"{product.mg_per_unit.normalize():f} mg: {abs(movement.units)} "
-            f"{product.unit_name}(s) are {abs(movement.units * product.mg_per_unit).normalize():f} mg."
+            f"{product.unit_name}(s) are {whole_mg:f} mg."
         )
     return None
 

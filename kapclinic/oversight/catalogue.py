@@ -12,6 +12,7 @@ from typing import Final
 from kapclinic.accounts.audit_actions import AccountAuditAction
 from kapclinic.audit.actions import AuditAction
 from kapclinic.consent.audit_actions import ConsentAuditAction
+from kapclinic.ledger.audit_actions import LedgerAuditAction
 from kapclinic.measurement.audit_actions import MeasurementAuditAction
 from kapclinic.oversight.audit_actions import OversightAuditAction
 from kapclinic.patients.audit_actions import PatientAuditAction
@@ -28,6 +29,7 @@ CATALOGUES: Final[tuple[tuple[str, type[AuditAction]], ...]] = (
     ("Consent", ConsentAuditAction),
     ("Treatment protocols", SchedulingAuditAction),
     ("Questionnaires and safety tasks", MeasurementAuditAction),
+    ("Controlled-substance ledger", LedgerAuditAction),
     ("Audit report", OversightAuditAction),
 )
 

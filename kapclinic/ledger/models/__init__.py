@@ -3,6 +3,7 @@
 from kapclinic.ledger.models.counts import ComplianceTask, CountLine, Discrepancy, StockCount
 from kapclinic.ledger.models.entries import (
     AppendOnlyLedgerError,
+    ChainCheck,
     DispensingUse,
     Entry,
     EntryKind,
@@ -21,6 +22,7 @@ from kapclinic.ledger.models.stock import (
 
 __all__ = [
     "AppendOnlyLedgerError",
+    "ChainCheck",
     "ComplianceTask",
     "CountLine",
     "Discrepancy",

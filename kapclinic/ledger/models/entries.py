@@ -104,7 +104,7 @@ class Entry(ChainedEntry):
     dispensing_use = models.CharField(max_length=12, choices=DispensingUse.choices, blank=True)
     # Where the entry came from when another workflow posted it ("dosing-session:<uuid>"): unique
     # per account, so a retried call never debits twice (the dosing workflow's one call).
-    source_key = models.CharField(max_length=100, null=True, blank=True)
+    source_key = models.CharField(max_length=100, blank=True, default="")
 
     # Waste (R-CS-3), destruction (R-CS-4), adjustment and reversal: why, and who witnessed.
     reason = models.TextField(blank=True)
@@ -139,7 +139,7 @@ class Entry(ChainedEntry):
             *ChainedEntry.Meta.constraints,
             models.UniqueConstraint(
                 fields=["account", "source_key"],
-                condition=Q(source_key__isnull=False),
+                condition=~Q(source_key=""),
                 name="ledger_entry_source_once",
             ),
             models.CheckConstraint(
@@ -165,3 +165,24 @@ class Entry(ChainedEntry):
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         msg = "Ledger entries are append-only: nothing is ever deleted."
         raise AppendOnlyLedgerError(msg)
+
+
+class ChainCheck(models.Model):
+    """The result of one verification of one account's chain (``manage.py verify_ledger`` and
+    its scheduled task write these; the account page's badge shows the newest)."""
+
+    account = models.ForeignKey(StockAccount, on_delete=models.PROTECT, related_name="checks")
+    checked_at = models.DateTimeField()
+    ok = models.BooleanField()
+    entries_checked = models.PositiveBigIntegerField(default=0)
+    # The first bad entry's position, when an entry is to blame; the problem in words.
+    first_bad_position = models.PositiveBigIntegerField(null=True, blank=True)
+    problem = models.TextField(blank=True)
+    used_checkpoints = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-checked_at"]
+        indexes = [models.Index(fields=["account", "-checked_at"], name="ledger_check_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.account}: {'verified' if self.ok else 'BROKEN'} at {self.checked_at}"

@@ -16,7 +16,7 @@ from decimal import Decimal
 from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import User
 from kapclinic.core.reasons import clean_reason
-from kapclinic.ledger.exceptions import LedgerRefusal
+from kapclinic.ledger.exceptions import LedgerError
 from kapclinic.ledger.models import DispensingUse, Entry, EntryKind, Lot, StockAccount
 from kapclinic.ledger.quantities import Quantity, QuantityError, parse_mg
 from kapclinic.ledger.rules import Draft
@@ -29,11 +29,11 @@ def _mg(value: Decimal | str | int) -> Decimal:
     try:
         return parse_mg(value)
     except QuantityError as error:
-        raise LedgerRefusal([str(error)]) from error
+        raise LedgerError([str(error)]) from error
 
 
-def _refuse(message: str) -> LedgerRefusal:
-    return LedgerRefusal([message])
+def _refuse(message: str) -> LedgerError:
+    return LedgerError([message])
 
 
 def _reason(text: str) -> str:
@@ -128,7 +128,7 @@ def dispense(
     """R-CS-2, R-LT-3: whole dosage units (lozenges) handed to the patient for a supervised or
     an at-home session; reconciled later by ``record_return``."""
     if units < 1:
-        raise LedgerRefusal(["Dispense at least one unit."])
+        raise LedgerError(["Dispense at least one unit."])
     movement = Quantity(-(units * lot.product.mg_per_unit), -units)
     draft = Draft(
         kind=EntryKind.DISPENSING,
@@ -159,13 +159,13 @@ def record_return(
     """R-LT-3: the reconciliation of a dispensing: what the patient brings back (back into the
     account, for destruction), took, and reports lost. The three add up to what was dispensed."""
     if dispensing.kind != EntryKind.DISPENSING:
-        raise LedgerRefusal(["Only a dispensing is reconciled by a return."])
+        raise LedgerError(["Only a dispensing is reconciled by a return."])
     if dispensing.returns.exists():
-        raise LedgerRefusal(["This dispensing has already been reconciled."])
+        raise LedgerError(["This dispensing has already been reconciled."])
     if min(units_returned, units_taken, units_lost) < 0:
-        raise LedgerRefusal(["Counts cannot be negative."])
+        raise LedgerError(["Counts cannot be negative."])
     if units_returned + units_taken + units_lost != -dispensing.units:
-        raise LedgerRefusal(
+        raise LedgerError(
             [f"Returned, taken and lost must add up to the {-dispensing.units} units dispensed."]
         )
     lot = dispensing.lot
@@ -224,7 +224,7 @@ def transfer(
 ) -> tuple[Entry, Entry]:
     """Stock moved between two accounts of the clinic: two entries, one transaction."""
     if source.pk == destination.pk:
-        raise LedgerRefusal(["A transfer goes to another account."])
+        raise LedgerError(["A transfer goes to another account."])
     quantity = Quantity(_mg(mg), units)
     group = uuid.uuid4()
     out = Posting(

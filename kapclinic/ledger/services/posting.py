@@ -11,7 +11,7 @@ adjustment, reversal) is posted here, in one transaction:
 2. check each entry against the pure rules (``rules.entry_problems``, ``quantities``) and
    against the locked balance: a balance never goes negative;
 3. seal each entry into its account's chain, move the balance (``Holding``), and write the
-   audit entry. Any refusal raises ``LedgerRefusal`` with every reason and writes nothing.
+   audit entry. Any refusal raises ``LedgerError`` with every reason and writes nothing.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from kapclinic.audit import services as audit
 from kapclinic.audit.chaining import ChainHead, append, locked_head
 from kapclinic.audit.models import Operation
 from kapclinic.ledger.audit_actions import LedgerAuditAction
-from kapclinic.ledger.exceptions import LedgerRefusal
+from kapclinic.ledger.exceptions import LedgerError
 from kapclinic.ledger.models import Entry, EntryKind, Holding, LedgerSettings, Lot, StockAccount
 from kapclinic.ledger.quantities import (
     ProductFacts,
@@ -161,7 +161,7 @@ def post(*, actor: Actor, postings: Sequence[Posting], now: datetime) -> list[En
     """
     problems = [p for posting in postings for p in _boundary_problems(actor, posting)]
     if problems:
-        raise LedgerRefusal(problems)
+        raise LedgerError(problems)
     with transaction.atomic():
         heads = {
             key: locked_head(LEDGER_TRAIL, key)
@@ -187,5 +187,5 @@ def post(*, actor: Actor, postings: Sequence[Posting], now: datetime) -> list[En
             if entry is not None:
                 entries.append(entry)
         if problems:
-            raise LedgerRefusal(problems)
+            raise LedgerError(problems)
     return entries

@@ -11,7 +11,7 @@ from kapclinic.accounts.actor import Actor
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.ledger.audit_actions import LedgerAuditAction
-from kapclinic.ledger.exceptions import LedgerRefusal
+from kapclinic.ledger.exceptions import LedgerError
 from kapclinic.ledger.models import DosageForm, Lot, Product, StockAccount, Substance, UnitKind
 from kapclinic.ledger.quantities import QuantityError, parse_mg
 
@@ -46,11 +46,11 @@ def add_product(
         concentration = parse_mg(concentration_mg_per_ml) if concentration_mg_per_ml else None
         volume = parse_mg(ml_per_unit) if ml_per_unit else None
     except QuantityError as error:
-        raise LedgerRefusal([str(error)]) from error
+        raise LedgerError([str(error)]) from error
     if per_unit <= 0:
-        raise LedgerRefusal(["A unit holds more than 0 mg."])
+        raise LedgerError(["A unit holds more than 0 mg."])
     if not name.strip():
-        raise LedgerRefusal(["Name the product as it reads on the label."])
+        raise LedgerError(["Name the product as it reads on the label."])
     try:
         with transaction.atomic():
             product = Product.objects.create(
@@ -69,28 +69,28 @@ def add_product(
             _record(actor, LedgerAuditAction.PRODUCT_ADDED, product)
     except IntegrityError as error:
         msg = f"The clinic already has a product named {name.strip()!r}."
-        raise LedgerRefusal([msg]) from error
+        raise LedgerError([msg]) from error
     return product
 
 
 def add_lot(*, actor: Actor, product: Product, number: str, expires_on: date) -> Lot:
     if product.clinic_id != actor.current_clinic.pk:
-        raise LedgerRefusal(["That product is not in your clinic."])
+        raise LedgerError(["That product is not in your clinic."])
     if not number.strip():
-        raise LedgerRefusal(["Give the lot number printed on the container."])
+        raise LedgerError(["Give the lot number printed on the container."])
     try:
         with transaction.atomic():
             lot = Lot.objects.create(product=product, number=number.strip(), expires_on=expires_on)
             _record(actor, LedgerAuditAction.LOT_RECORDED, lot)
     except IntegrityError as error:
         msg = f"Lot {number.strip()} of this product is already recorded."
-        raise LedgerRefusal([msg]) from error
+        raise LedgerError([msg]) from error
     return lot
 
 
 def open_account(*, actor: Actor, name: str, location: str = "") -> StockAccount:
     if not name.strip():
-        raise LedgerRefusal(["Name the storage account (e.g. 'Main safe')."])
+        raise LedgerError(["Name the storage account (e.g. 'Main safe')."])
     try:
         with transaction.atomic():
             account = StockAccount.objects.create(
@@ -99,5 +99,5 @@ def open_account(*, actor: Actor, name: str, location: str = "") -> StockAccount
             _record(actor, LedgerAuditAction.ACCOUNT_OPENED, account)
     except IntegrityError as error:
         msg = f"The clinic already has an account named {name.strip()!r}."
-        raise LedgerRefusal([msg]) from error
+        raise LedgerError([msg]) from error
     return account

@@ -20,7 +20,7 @@ from kapclinic.accounts.permissions import Capability
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.ledger.audit_actions import LedgerAuditAction
-from kapclinic.ledger.exceptions import LedgerRefusal
+from kapclinic.ledger.exceptions import LedgerError
 
 _SEAL = object()
 
@@ -49,17 +49,18 @@ def sign_as_witness(
     clinic = actor.current_clinic
     check = accounts.check_password(email=email, password=password, ip_address=ip_address, now=now)
     problem: str | None = None
-    if check.user is None:
+    witness = check.user
+    if witness is None:
         problem = (
             "The witness's sign-in is locked for a while: another witness must sign."
             if check.locked_until
             else "The witness's e-mail or password is not right."
         )
-    elif check.user.pk == actor.user.pk:
+    elif witness.pk == actor.user.pk:
         problem = "You cannot witness your own entry: another staff member signs as witness."
-    elif not Actor.for_user(check.user, clinic).can(Capability.WITNESS_STOCK):
+    elif not Actor.for_user(witness, clinic).can(Capability.WITNESS_STOCK):
         problem = "That person may not witness controlled-substance entries in this clinic."
-    if problem is not None:
+    if problem is not None or witness is None:
         with transaction.atomic():
             audit.record(
                 actor=actor.user,
@@ -69,9 +70,8 @@ def sign_as_witness(
                 clinic_id=clinic.public_id,
                 detail={"reason": problem},
             )
-        raise LedgerRefusal([problem])
-    assert check.user is not None
-    return WitnessSignature(user=check.user, signed_at=now, _seal=_SEAL)
+        raise LedgerError([problem or "The witness could not sign."])
+    return WitnessSignature(user=witness, signed_at=now, _seal=_SEAL)
 
 
 def distinct_witnesses(*, actor: Actor, witnesses: tuple[WitnessSignature, ...]) -> list[str]:
