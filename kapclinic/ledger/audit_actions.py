@@ -13,6 +13,7 @@ class LedgerAuditAction(AuditAction):
     PRODUCT_ADDED = "ledger.product_added", "Controlled-substance product added"
     PRODUCT_RETIRED = "ledger.product_retired", "Controlled-substance product retired"
     ACCOUNT_OPENED = "ledger.account_opened", "Storage account opened"
+    ACCOUNT_CLOSED = "ledger.account_closed", "Storage account closed"
     LOT_RECORDED = "ledger.lot_recorded", "Lot recorded"
     ENTRY_POSTED = "ledger.entry_posted", "Ledger entry posted"
     ENTRY_VIEWED = "ledger.entry_viewed", "Patient-bearing ledger entry viewed"

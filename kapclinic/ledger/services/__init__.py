@@ -14,6 +14,12 @@ from kapclinic.ledger.services.entries import (
     waste,
 )
 from kapclinic.ledger.services.posting import Posting, post
+from kapclinic.ledger.services.setup import (
+    change_settings,
+    close_account,
+    receive_new_lot,
+    retire_product,
+)
 from kapclinic.ledger.services.stock import add_lot, add_product, open_account
 from kapclinic.ledger.services.witnesses import WitnessSignature, sign_as_witness
 
@@ -23,13 +29,17 @@ __all__ = [
     "add_lot",
     "add_product",
     "adjust",
+    "change_settings",
+    "close_account",
     "destroy",
     "dispense",
     "open_account",
     "post",
     "receive",
+    "receive_new_lot",
     "record_administration",
     "record_return",
+    "retire_product",
     "reverse",
     "sign_as_witness",
     "transfer",
