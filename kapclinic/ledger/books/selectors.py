@@ -54,19 +54,19 @@ def stock_overview(clinic: Clinic) -> list[AccountSummary]:
     """The clinic's accounts (open ones first), each with the lots it holds (mg, units,
     expiry) and its newest chain check, in three queries whatever the number of accounts,
     lots, entries or checks."""
-    newest = ChainCheck.objects.filter(account=OuterRef("pk")).order_by("-checked_at")
-    accounts = list(
-        StockAccount.objects.filter(clinic=clinic)
-        .annotate(check_id=Subquery(newest.values("pk")[:1]))
-        .order_by("-is_active", "name")
-    )
-    checks = ChainCheck.objects.in_bulk([a.check_id for a in accounts if a.check_id])  # type: ignore[attr-defined]
+    accounts = list(StockAccount.objects.filter(clinic=clinic).order_by("-is_active", "name"))
+    newest = ChainCheck.objects.filter(account=OuterRef("account")).order_by("-checked_at")
+    checks = {
+        check.account_id: check
+        for check in ChainCheck.objects.filter(
+            account__clinic=clinic, pk=Subquery(newest.values("pk")[:1])
+        )
+    }
     held: dict[int, list[Holding]] = {a.pk: [] for a in accounts}
     for holding in _holdings().filter(account__clinic=clinic):
         held[holding.account_id].append(holding)
     return [
-        AccountSummary(account=a, holdings=held[a.pk], check=checks.get(a.check_id))  # type: ignore[attr-defined]
-        for a in accounts
+        AccountSummary(account=a, holdings=held[a.pk], check=checks.get(a.pk)) for a in accounts
     ]
 
 
@@ -153,22 +153,33 @@ def _audit_patients(
         )
 
 
-def audited_page_of_entries(
+@dataclass(frozen=True)
+class AccountPage:
+    entries: Page[Entry]
+    open_dispensings: list[Entry]
+
+
+OPEN_DISPENSINGS_SHOWN = 20
+
+
+def audited_account_page(
     *, actor: Actor, account: StockAccount, page_number: str | int | None
-) -> Page[Entry]:
-    """One page of ``account``'s entries in chain order, newest first. When the page shows a
-    patient (administration, dispensing, return, their reversals), the read is audited
-    (ENTRIES_VIEWED, with the entries and patients shown). Constant queries: the count, the rows,
-    and the audit write."""
+) -> AccountPage:
+    """One page of ``account``'s entries in chain order, newest first, and the dispensings
+    still waiting for the patient's return (R-LT-3). When the page shows a patient
+    (administration, dispensing, return, their reversals), the read is audited (ENTRIES_VIEWED,
+    with the entries and patients shown). Constant queries: the count, the rows, the open
+    dispensings, and the audit write."""
     page = Paginator(_entries(account), ENTRIES_PER_PAGE).get_page(page_number)
-    entries = list(page.object_list)
+    waiting = list(open_dispensings(account)[:OPEN_DISPENSINGS_SHOWN])
+    shown = {e.pk: e for e in [*page.object_list, *waiting]}
     _audit_patients(
         actor,
         LedgerAuditAction.ENTRIES_VIEWED,
-        entries,
+        list(shown.values()),
         {"account": str(account.public_id), "page": page.number},
     )
-    return page
+    return AccountPage(entries=page, open_dispensings=waiting)
 
 
 @dataclass(frozen=True)

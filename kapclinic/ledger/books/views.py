@@ -21,10 +21,9 @@ from kapclinic.ledger.books.forms import ReverseForm
 from kapclinic.ledger.books.selectors import (
     access_account,
     access_entry,
+    audited_account_page,
     audited_entry,
-    audited_page_of_entries,
     holdings_of,
-    open_dispensings,
     settings_for,
     stock_overview,
 )
@@ -51,14 +50,14 @@ def home(request: ClinicRequest) -> HttpResponse:
 @requires(Capability.VIEW_LEDGER)
 def account(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     found = access_account(current_clinic(request), public_id)
-    page = audited_page_of_entries(
+    shown = audited_account_page(
         actor=request.actor, account=found, page_number=request.GET.get("page")
     )
     context = {
         "account": found,
         "holdings": holdings_of(found),
-        "page": page,
-        "open_dispensings": open_dispensings(found)[:20],
+        "page": shown.entries,
+        "open_dispensings": shown.open_dispensings,
     }
     return render(request, "ledger/books/account.html", context)
 
