@@ -5,6 +5,7 @@ stock does not close) or change nothing a later role's request depends on."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from django.urls import reverse
@@ -83,7 +84,7 @@ def ledger_routes(world: World) -> dict[str, Call]:
     account = [safe.public_id]
     product = receipt.lot.product.public_id
 
-    def form(name: str, capability: Capability, args: list[object] = account) -> Call:
+    def form(name: str, capability: Capability, args: Sequence[object] = account) -> Call:
         return Call("GET", reverse(f"ledger:{name}", args=args), capability)
 
     return {
@@ -101,9 +102,7 @@ def ledger_routes(world: World) -> dict[str, Call]:
         "ledger:setup": Call("GET", reverse("ledger:setup"), Capability.MANAGE_STOCK),
         "ledger:add-product": Call("GET", reverse("ledger:add-product"), Capability.MANAGE_STOCK),
         "ledger:add-lot": Call("GET", reverse("ledger:add-lot"), Capability.MANAGE_STOCK),
-        "ledger:open-account": Call(
-            "GET", reverse("ledger:open-account"), Capability.MANAGE_STOCK
-        ),
+        "ledger:open-account": Call("GET", reverse("ledger:open-account"), Capability.MANAGE_STOCK),
         "ledger:settings": Call("GET", reverse("ledger:settings"), Capability.MANAGE_STOCK),
         # The account holds stock: the service refuses to close it, and says why.
         "ledger:close-account": Call(

@@ -42,7 +42,9 @@ def _stock(clinic: Clinic, prescriber: User) -> StockAccount:
         ml_per_unit="10",
         ndc="0409-2051-05",
     )
-    lot = services.add_lot(actor=actor, product=vial, number="K24-117", expires_on=date(2028, 3, 31))
+    lot = services.add_lot(
+        actor=actor, product=vial, number="K24-117", expires_on=date(2028, 3, 31)
+    )
     services.receive(
         actor=actor,
         account=safe,
@@ -110,7 +112,8 @@ def test_a_nurse_and_a_witness_record_a_waste(
     assert waste.quantity_mg == Decimal("-12.500")
     assert waste.balance_mg == Decimal("987.500")
     assert waste.recorded_by.email == nurse_email
-    assert waste.witness is not None and waste.witness.email == witness_email
+    assert waste.witness is not None
+    assert waste.witness.email == witness_email
 
     page.get_by_role("link", name="#2 Waste").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Entry #2: Waste")

@@ -66,7 +66,8 @@ def _page(
 
 def _done(request: ClinicRequest, entry: Entry) -> HttpResponse:
     messages.success(
-        request, f"{entry.get_kind_display()} recorded as entry #{entry.position} of {entry.account}."
+        request,
+        f"{entry.get_kind_display()} recorded as entry #{entry.position} of {entry.account}.",
     )
     return redirect("ledger:account", public_id=entry.account.public_id)
 

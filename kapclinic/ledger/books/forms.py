@@ -37,7 +37,7 @@ class MilligramsField(forms.CharField):
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
         super().__init__(max_length=20, **kwargs)
 
-    def clean(self, value: Any) -> Decimal | None:  # type: ignore[override]
+    def clean(self, value: Any) -> Decimal | None:
         text = super().clean(value)
         if not text:
             return None
@@ -91,17 +91,21 @@ class EntryForm(forms.Form):
         return clean_reason(self.cleaned_data.get("reason"), error=forms.ValidationError)
 
 
-def _lot_field(lots: QuerySet[Lot], label: str = "Product and lot") -> LotChoiceField:
+def _lot_field() -> LotChoiceField:
     return LotChoiceField(
-        queryset=lots, to_field_name="public_id", label=label, empty_label="Choose…"
+        queryset=None, to_field_name="public_id", label="Product and lot", empty_label="Choose…"
     )
+
+
+def _choose_lot(form: forms.Form, lots: QuerySet[Lot]) -> None:
+    form.fields["lot"].queryset = lots  # type: ignore[attr-defined]
 
 
 class ReceiptForm(EntryForm):
     """R-CS-1: sealed containers received, copied from the invoice or packing slip."""
 
     lot = forms.ChoiceField(label="Lot received")
-    product = forms.ModelChoiceField(
+    product = forms.ModelChoiceField[Product](
         queryset=None,
         to_field_name="public_id",
         required=False,
@@ -147,7 +151,7 @@ class ReceiptForm(EntryForm):
         self.fields["product"].queryset = products  # type: ignore[attr-defined]
 
     def clean_supplier_dea(self) -> str:
-        number = self.cleaned_data["supplier_dea"].strip().upper()
+        number = str(self.cleaned_data["supplier_dea"]).strip().upper()
         problem = dea_number_problem(number)
         if problem:
             raise forms.ValidationError(problem)
@@ -190,7 +194,7 @@ class WitnessFields(forms.Form):
 class WasteForm(EntryForm, WitnessFields):
     """R-CS-3: what was left after a partial dose, with its reason and a witness."""
 
-    lot = forms.ModelChoiceField(queryset=None)
+    lot = _lot_field()
     mg = MilligramsField(label="Milligrams wasted")
     containers_emptied = forms.IntegerField(
         label="Containers emptied and discarded",
@@ -205,7 +209,7 @@ class WasteForm(EntryForm, WitnessFields):
 
     def __init__(self, *args: Any, lots: QuerySet[Lot], witness_required: bool, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["lot"] = _lot_field(lots)
+        _choose_lot(self, lots)
         self.fields["witness_email"].required = witness_required
         self.fields["witness_password"].required = witness_required
 
@@ -214,7 +218,7 @@ class DispenseForm(EntryForm):
     """R-CS-2, R-LT-3: whole dosage units handed to a patient for a supervised or an at-home
     session; the patient's later return reconciles it."""
 
-    lot = forms.ModelChoiceField(queryset=None)
+    lot = _lot_field()
     patient_mrn = forms.CharField(label="Patient's MRN", max_length=20)
     units = forms.IntegerField(label="Units dispensed", min_value=1, max_value=1000)
     use = forms.ChoiceField(label="For", choices=DispensingUse.choices, widget=forms.RadioSelect)
@@ -222,7 +226,7 @@ class DispenseForm(EntryForm):
 
     def __init__(self, *args: Any, lots: QuerySet[Lot], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["lot"] = _lot_field(lots)
+        _choose_lot(self, lots)
 
 
 class ReturnForm(EntryForm):
@@ -240,8 +244,8 @@ class ReturnForm(EntryForm):
 
 
 class TransferForm(EntryForm):
-    lot = forms.ModelChoiceField(queryset=None)
-    destination = forms.ModelChoiceField(
+    lot = _lot_field()
+    destination = forms.ModelChoiceField[StockAccount](
         queryset=None,
         to_field_name="public_id",
         label="To account",
@@ -261,14 +265,14 @@ class TransferForm(EntryForm):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["lot"] = _lot_field(lots)
+        _choose_lot(self, lots)
         self.fields["destination"].queryset = destinations  # type: ignore[attr-defined]
 
 
 class DestroyForm(EntryForm, WitnessFields):
     """R-CS-4: the DEA Form 41 record: what, how much, how, why, and two witnesses."""
 
-    lot = forms.ModelChoiceField(queryset=None)
+    lot = _lot_field()
     mg = MilligramsField(label="Milligrams destroyed")
     units = forms.IntegerField(
         label="Containers or units destroyed", min_value=0, max_value=MAX_CONTAINERS
@@ -292,7 +296,7 @@ class DestroyForm(EntryForm, WitnessFields):
 
     def __init__(self, *args: Any, lots: QuerySet[Lot], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["lot"] = _lot_field(lots)
+        _choose_lot(self, lots)
         self.fields["witness_email"].required = True
         self.fields["witness_password"].required = True
         self.fields["witness_email"].label = "First witness: your e-mail"
@@ -303,7 +307,7 @@ class AdjustForm(EntryForm):
     """A correction of a balance with a written reason (a count's finding, stock held before
     the ledger)."""
 
-    lot = forms.ModelChoiceField(queryset=None)
+    lot = _lot_field()
     direction = forms.ChoiceField(
         label="The adjustment",
         choices=[("add", "Adds stock"), ("remove", "Removes stock")],
@@ -316,7 +320,7 @@ class AdjustForm(EntryForm):
 
     def __init__(self, *args: Any, lots: QuerySet[Lot], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["lot"] = _lot_field(lots)
+        _choose_lot(self, lots)
 
     def signed(self) -> tuple[Decimal, int]:
         sign = -1 if self.cleaned_data["direction"] == "remove" else 1

@@ -209,7 +209,9 @@ def audited_entry(*, actor: Actor, public_id: UUID) -> EntryView:
             .select_related("account")
             .first()
         )
-    returns = list(Entry.objects.filter(reconciles=entry)) if entry.kind == EntryKind.DISPENSING else []
+    returns = (
+        list(Entry.objects.filter(reconciles=entry)) if entry.kind == EntryKind.DISPENSING else []
+    )
     _audit_patients(actor, LedgerAuditAction.ENTRY_VIEWED, [entry], {})
     return EntryView(entry=entry, reversal=reversal, transfer_partner=partner, returns=returns)
 

@@ -27,8 +27,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("setup/lots/new/", setup_views.add_lot, name="add-lot"),
     path("setup/accounts/new/", setup_views.open_account, name="open-account"),
-    path(
-        "setup/accounts/<uuid:public_id>/close/", setup_views.close_account, name="close-account"
-    ),
+    path("setup/accounts/<uuid:public_id>/close/", setup_views.close_account, name="close-account"),
     path("setup/settings/", setup_views.ledger_settings, name="settings"),
 ]

@@ -7,9 +7,6 @@ from django.test import Client
 
 from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.middleware import SESSION_CLINIC_KEY
-from kapclinic.demo.generator import DEMO_PASSWORD
-
-PASSWORD = DEMO_PASSWORD
 
 
 def client_for(actor: Actor) -> Client:

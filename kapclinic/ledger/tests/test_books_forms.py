@@ -16,7 +16,7 @@ from kapclinic.accounts.models import Role
 from kapclinic.audit.models import AuditEvent
 from kapclinic.ledger.audit_actions import LedgerAuditAction
 from kapclinic.ledger.models import Entry, EntryKind, Holding, Lot
-from kapclinic.ledger.tests.books import PASSWORD, client_for
+from kapclinic.ledger.tests.books import client_for
 from kapclinic.ledger.tests.conftest import VIAL_SUPPLIER, Stock
 from kapclinic.patients.models import Patient
 
@@ -87,7 +87,9 @@ def test_a_refused_receipt_of_a_new_lot_leaves_no_lot_behind(stock: Stock) -> No
 
 
 def test_a_new_lot_needs_its_product_number_and_expiry(stock: Stock) -> None:
-    response = _post(client_for(stock.nurse), "receive", stock.safe.public_id, _receipt(stock, lot="new"))
+    response = _post(
+        client_for(stock.nurse), "receive", stock.safe.public_id, _receipt(stock, lot="new")
+    )
     page = response.content.decode()
     assert response.status_code == 422
     assert "Choose the product of the new lot." in page
@@ -107,12 +109,13 @@ def test_r_cs_1_a_bad_dea_number_or_containers_are_refused_and_kept(stock: Stock
     assert response.status_code == 422
     assert "check digit" in page
     assert "Enter a whole number." in page
-    assert 'value="RE1234567"' in page and 'value="INV-1001"' in page
+    assert 'value="RE1234567"' in page
+    assert 'value="INV-1001"' in page
     assert "Nothing was recorded." in page
     assert _entries(stock) == 0
 
 
-def _waste(stock: Stock, **changes: Any) -> dict[str, Any]:
+def _waste(stock: Stock, password: str, **changes: Any) -> dict[str, Any]:
     return {
         "lot": str(stock.vials.public_id),
         "mg": "12.5",
@@ -120,25 +123,28 @@ def _waste(stock: Stock, **changes: Any) -> dict[str, Any]:
         "reason": "Left in the vial after a 37.5 mg dose",
         "occurred_at": WHEN,
         "witness_email": stock.prescriber.user.email,
-        "witness_password": PASSWORD,
+        "witness_password": password,
         **changes,
     }
 
 
 def test_r_cs_3_a_nurse_records_a_waste_the_witness_signs(
-    stock: Stock, receive: Callable[..., Entry]
+    stock: Stock, receive: Callable[..., Entry], demo_password: str
 ) -> None:
     receive(stock, stock.vials, 1)
-    response = _post(client_for(stock.nurse), "waste", stock.safe.public_id, _waste(stock))
+    response = _post(
+        client_for(stock.nurse), "waste", stock.safe.public_id, _waste(stock, demo_password)
+    )
     assert response.status_code == 302
     entry = Entry.objects.get(account=stock.safe, kind=EntryKind.WASTE)
-    assert entry.quantity_mg == Decimal("-12.500") and entry.units == 0
+    assert entry.quantity_mg == Decimal("-12.500")
+    assert entry.units == 0
     assert entry.witness == stock.prescriber.user
     assert entry.recorded_by == stock.nurse.user
 
 
 def test_r_cs_3_a_wrong_witness_password_is_refused_inline_and_nothing_is_lost(
-    stock: Stock, receive: Callable[..., Entry]
+    stock: Stock, receive: Callable[..., Entry], demo_password: str
 ) -> None:
     receive(stock, stock.vials, 1)
     before = _entries(stock)
@@ -146,12 +152,13 @@ def test_r_cs_3_a_wrong_witness_password_is_refused_inline_and_nothing_is_lost(
         client_for(stock.nurse),
         "waste",
         stock.safe.public_id,
-        _waste(stock, witness_password="not-the-password"),
+        _waste(stock, demo_password, witness_password="not-the-password"),
     )
     page = response.content.decode()
     assert response.status_code == 422
     assert "e-mail or password is not right" in page
-    assert 'value="12.5"' in page and "Left in the vial after a 37.5 mg dose" in page
+    assert 'value="12.5"' in page
+    assert "Left in the vial after a 37.5 mg dose" in page
     assert stock.prescriber.user.email in page
     assert "not-the-password" not in page  # a password is never sent back
     assert _entries(stock) == before
@@ -159,7 +166,7 @@ def test_r_cs_3_a_wrong_witness_password_is_refused_inline_and_nothing_is_lost(
 
 
 def test_r_cs_3_the_recorder_cannot_witness_their_own_waste(
-    stock: Stock, receive: Callable[..., Entry]
+    stock: Stock, receive: Callable[..., Entry], demo_password: str
 ) -> None:
     receive(stock, stock.vials, 1)
     before = _entries(stock)
@@ -167,28 +174,28 @@ def test_r_cs_3_the_recorder_cannot_witness_their_own_waste(
         client_for(stock.nurse),
         "waste",
         stock.safe.public_id,
-        _waste(stock, witness_email=stock.nurse.user.email),
+        _waste(stock, demo_password, witness_email=stock.nurse.user.email),
     )
     assert "You cannot witness your own entry" in response.content.decode()
     assert _entries(stock) == before
 
 
 def test_r_cs_3_a_waste_without_a_witness_is_refused(
-    stock: Stock, receive: Callable[..., Entry]
+    stock: Stock, receive: Callable[..., Entry], demo_password: str
 ) -> None:
     receive(stock, stock.vials, 1)
     response = _post(
         client_for(stock.nurse),
         "waste",
         stock.safe.public_id,
-        _waste(stock, witness_email="", witness_password=""),
+        _waste(stock, demo_password, witness_email="", witness_password=""),
     )
     assert response.status_code == 422
     assert "This field is required." in response.content.decode()
 
 
 def test_bad_milligrams_are_refused_with_a_clear_message(
-    stock: Stock, receive: Callable[..., Entry]
+    stock: Stock, receive: Callable[..., Entry], demo_password: str
 ) -> None:
     receive(stock, stock.vials, 1)
     client = client_for(stock.nurse)
@@ -200,15 +207,13 @@ def test_bad_milligrams_are_refused_with_a_clear_message(
         ("NaN", "finite number"),
         ("600", "below zero"),
     ):
-        response = _post(client, "waste", stock.safe.public_id, _waste(stock, mg=mg))
+        response = _post(client, "waste", stock.safe.public_id, _waste(stock, demo_password, mg=mg))
         assert response.status_code == 422, mg
         assert message in response.content.decode(), mg
     assert _entries(stock) == before
 
 
-def test_r_lt_3_a_dispensing_and_its_return(
-    stock: Stock, receive: Callable[..., Entry]
-) -> None:
+def test_r_lt_3_a_dispensing_and_its_return(stock: Stock, receive: Callable[..., Entry]) -> None:
     receive(stock, stock.lozenges, 4)
     patient = Patient.objects.filter(clinic=stock.clinic).order_by("id")[0]
     client = client_for(stock.nurse)
@@ -221,7 +226,8 @@ def test_r_lt_3_a_dispensing_and_its_return(
     }
     assert _post(client, "dispense", stock.safe.public_id, data).status_code == 302
     dispensing = Entry.objects.get(kind=EntryKind.DISPENSING, account=stock.safe)
-    assert dispensing.patient == patient and dispensing.units == -2
+    assert dispensing.patient == patient
+    assert dispensing.units == -2
     page = client.get(reverse("ledger:account", args=[stock.safe.public_id])).content.decode()
     assert "waiting for the patient's return" in page
     viewed = AuditEvent.objects.get(action=LedgerAuditAction.ENTRIES_VIEWED)
@@ -268,7 +274,7 @@ def test_a_transfer_posts_two_entries(stock: Stock, receive: Callable[..., Entry
 
 
 def test_r_cs_4_a_destruction_needs_two_witnesses_who_are_not_the_recorder(
-    stock: Stock, receive: Callable[..., Entry]
+    stock: Stock, receive: Callable[..., Entry], demo_password: str
 ) -> None:
     receive(stock, stock.vials, 2)
     others = list(
@@ -285,9 +291,9 @@ def test_r_cs_4_a_destruction_needs_two_witnesses_who_are_not_the_recorder(
         "reason": "Expired vial found at the count",
         "occurred_at": WHEN,
         "witness_email": others[0],
-        "witness_password": PASSWORD,
+        "witness_password": demo_password,
         "second_witness_email": others[0],
-        "second_witness_password": PASSWORD,
+        "second_witness_password": demo_password,
     }
     client = client_for(stock.prescriber)
     refused = _post(client, "destroy", stock.safe.public_id, data)
@@ -300,9 +306,7 @@ def test_r_cs_4_a_destruction_needs_two_witnesses_who_are_not_the_recorder(
     assert {entry.witness.email, entry.second_witness.email} == set(others[:2])  # type: ignore[union-attr]
 
 
-def test_an_adjustment_needs_a_reason_in_words(
-    stock: Stock, receive: Callable[..., Entry]
-) -> None:
+def test_an_adjustment_needs_a_reason_in_words(stock: Stock, receive: Callable[..., Entry]) -> None:
     receive(stock, stock.vials, 1)
     data = {
         "lot": str(stock.vials.public_id),
