@@ -8,13 +8,15 @@ from collections.abc import Callable
 import pytest
 from django.urls import reverse
 
+from kapclinic.accounts.actor import Actor
+from kapclinic.accounts.models import Clinic, Role
 from kapclinic.audit.models import AuditEvent
 from kapclinic.ledger import services
 from kapclinic.ledger.audit_actions import LedgerAuditAction
 from kapclinic.ledger.exceptions import LedgerError
 from kapclinic.ledger.models import Entry, LedgerSettings, Lot, Product, StockAccount
 from kapclinic.ledger.tests.books import client_for
-from kapclinic.ledger.tests.conftest import Stock
+from kapclinic.ledger.tests.conftest import Stock, staff
 
 
 def test_r_cs_6_settings_keep_records_two_years_at_least_and_changes_are_audited(
@@ -132,3 +134,20 @@ def test_set_up_belongs_to_those_who_manage_stock(stock: Stock) -> None:
     client = client_for(stock.nurse)
     assert client.get(reverse("ledger:setup")).status_code == 403
     assert client.post(reverse("ledger:add-product"), {}).status_code == 403
+
+
+def test_another_clinics_stock_is_refused_by_the_set_up_services_and_pages(
+    stock: Stock, clinics: list[Clinic]
+) -> None:
+    other = clinics[1]
+    admin = Actor.for_user(staff(other, Role.CLINIC_ADMIN), other)
+    with pytest.raises(LedgerError, match="not in your clinic"):
+        services.close_account(actor=admin, account=stock.safe)
+    with pytest.raises(LedgerError, match="not in your clinic"):
+        services.retire_product(actor=admin, product=stock.vials.product)
+    client = client_for(admin)
+    retire = reverse("ledger:retire-product", args=[stock.vials.product.public_id])
+    assert client.post(retire).status_code == 404
+    close = reverse("ledger:close-account", args=[stock.safe.public_id])
+    assert client.post(close).status_code == 404
+    assert StockAccount.objects.get(pk=stock.safe.pk).is_active
