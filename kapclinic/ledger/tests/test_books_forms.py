@@ -213,7 +213,9 @@ def test_bad_milligrams_are_refused_with_a_clear_message(
     assert _entries(stock) == before
 
 
-def test_r_lt_3_a_dispensing_and_its_return(stock: Stock, receive: Callable[..., Entry]) -> None:
+def test_r_cs_2_r_lt_3_a_dispensing_names_its_patient_and_a_return_reconciles_it(
+    stock: Stock, receive: Callable[..., Entry]
+) -> None:
     receive(stock, stock.lozenges, 4)
     patient = Patient.objects.filter(clinic=stock.clinic).order_by("id")[0]
     client = client_for(stock.nurse)
