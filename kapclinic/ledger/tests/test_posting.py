@@ -14,7 +14,7 @@ from django.db.utils import DatabaseError
 from kapclinic.audit.verification import verify_trail
 from kapclinic.ledger import services
 from kapclinic.ledger.exceptions import LedgerError
-from kapclinic.ledger.models import Entry, EntryKind, Holding
+from kapclinic.ledger.models import DispensingUse, Entry, EntryKind, Holding
 from kapclinic.ledger.tests.conftest import Stock
 from kapclinic.ledger.trail import LEDGER_TRAIL
 from kapclinic.patients.models import Patient
@@ -232,3 +232,33 @@ def test_the_model_refuses_to_change_or_delete_an_entry(
         entry.save()
     with pytest.raises(Exception, match="append-only"):
         Entry.objects.filter(pk=entry.pk).delete()
+
+
+def test_r_lt_3_an_at_home_dispensing_is_reconciled_once_and_must_add_up(
+    stock: Stock, receive: Callable[..., Entry]
+) -> None:
+    receive(stock, stock.lozenges, 10)
+    dispensed = services.dispense(
+        actor=stock.nurse,
+        account=stock.safe,
+        lot=stock.lozenges,
+        patient=_patient(stock),
+        units=4,
+        use=DispensingUse.AT_HOME,
+        occurred_at=stock.now,
+        now=stock.now,
+    )
+    assert (dispensed.balance_mg, dispensed.balance_units) == (Decimal(600), 6)
+    call: dict[str, Any] = {
+        "actor": stock.nurse,
+        "dispensing": dispensed,
+        "occurred_at": stock.now,
+        "now": stock.now,
+    }
+    with pytest.raises(LedgerError, match="add up to the 4 units"):
+        services.record_return(**call, units_returned=1, units_taken=1, units_lost=1)
+    returned = services.record_return(**call, units_returned=1, units_taken=2, units_lost=1)
+    assert (returned.kind, returned.units, returned.balance_units) == (EntryKind.RETURN, 1, 7)
+    assert returned.units_reported_lost == 1
+    with pytest.raises(LedgerError, match="already been reconciled"):
+        services.record_return(**call, units_returned=0, units_taken=4, units_lost=0)
