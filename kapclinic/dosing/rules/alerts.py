@@ -17,10 +17,13 @@ from enum import StrEnum
 from kapclinic.dosing.rules.vitals import VitalKind
 
 
-class Severity(StrEnum):
-    URGENT = "urgent"  # act now: stop or hold dosing, follow the clinic's pathway
-    WARNING = "warning"  # look now: treat per protocol
-    NOTICE = "notice"  # record: a flag for the record (e.g. the REMS form)
+class SessionAlertSeverity(StrEnum):
+    """How soon a session alert needs someone (words of their own: a questionnaire's "urgent"
+    alert, measurement's AlertSeverity, means a safety task, which this is not)."""
+
+    ACT_NOW = "act_now"  # stop or hold dosing, follow the clinic's pathway
+    LOOK_NOW = "look_now"  # treat per protocol
+    FOR_THE_RECORD = "for_the_record"  # a flag for the record (e.g. the REMS form)
 
 
 class Symptom(StrEnum):
@@ -60,7 +63,7 @@ class Reading:
 @dataclass(frozen=True)
 class Alert:
     rule_id: str
-    severity: Severity
+    severity: SessionAlertSeverity
     text: str
     at: datetime  # the reading or rating that raised it
 
@@ -102,7 +105,7 @@ def vital_alerts(
             alerts.append(
                 Alert(
                     "R-ALR-1",
-                    Severity.URGENT,
+                    SessionAlertSeverity.ACT_NOW,
                     f"Blood pressure above {t.bp_once[0]}/{t.bp_once[1]}: hypertension protocol.",
                     reading.taken_at,
                 )
@@ -112,7 +115,7 @@ def vital_alerts(
             alerts.append(
                 Alert(
                     "R-ALR-4",
-                    Severity.URGENT,
+                    SessionAlertSeverity.ACT_NOW,
                     f"SpO2 {spo2}% is below {t.spo2_below}%.",
                     reading.taken_at,
                 )
@@ -131,7 +134,7 @@ def vital_alerts(
         alerts.append(
             Alert(
                 "R-ALR-1",
-                Severity.URGENT,
+                SessionAlertSeverity.ACT_NOW,
                 f"Blood pressure above {t.bp_sustained[0]}/{t.bp_sustained[1]} on readings "
                 f"{t.bp_sustained_minutes} or more minutes apart: hypertension protocol.",
                 closing.taken_at,
@@ -141,7 +144,7 @@ def vital_alerts(
         alerts.append(
             Alert(
                 "R-ALR-2",
-                Severity.WARNING,
+                SessionAlertSeverity.LOOK_NOW,
                 f"Heart rate above {t.heart_rate} for {t.heart_rate_minutes} minutes or more.",
                 closing.taken_at,
             )
@@ -156,7 +159,7 @@ def symptom_alert(symptoms: frozenset[Symptom], at: datetime) -> Alert | None:
     names = ", ".join(sorted(s.value.replace("_", " ") for s in symptoms))
     return Alert(
         "R-ALR-3",
-        Severity.URGENT,
+        SessionAlertSeverity.ACT_NOW,
         f"Symptoms of a hypertensive emergency ({names}): stop dosing, emergency pathway.",
         at,
     )
@@ -170,7 +173,7 @@ def sedation_alert(moaas: int, at: datetime) -> Alert | None:
     if moaas == 0:
         return Alert(
             "R-ALR-5",
-            Severity.URGENT,
+            SessionAlertSeverity.ACT_NOW,
             "MOAA/S 0: loss of consciousness. Record it as an adverse event.",
             at,
         )
@@ -184,7 +187,7 @@ def dissociation_alert(
     if cadss_total > thresholds.cadss_above:
         return Alert(
             "R-ALR-6",
-            Severity.NOTICE,
+            SessionAlertSeverity.FOR_THE_RECORD,
             f"CADSS {cadss_total}: dissociation present (total above {thresholds.cadss_above}).",
             at,
         )

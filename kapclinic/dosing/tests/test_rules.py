@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kapclinic.dosing.rules import alerts, discharge, dose, vitals, workflow
-from kapclinic.dosing.rules.alerts import Reading, Severity, Symptom
+from kapclinic.dosing.rules.alerts import Reading, SessionAlertSeverity, Symptom
 from kapclinic.dosing.rules.vitals import VitalKind
 from kapclinic.dosing.rules.workflow import Guards, State
 
@@ -28,6 +28,7 @@ def rules_of(found: list[alerts.Alert]) -> list[str]:
 
 
 def test_r_cod_1_every_vital_carries_its_loinc_code_and_unit() -> None:
+    """R-COD-1."""
     assert vitals.VITALS[VitalKind.SYSTOLIC].loinc == "8480-6"
     assert vitals.VITALS[VitalKind.SPO2].loinc == "59408-5"
     assert vitals.BLOOD_PRESSURE_PANEL == "85354-9"
@@ -51,19 +52,22 @@ def test_a_blood_pressure_needs_both_halves_the_right_way_round() -> None:
 
 
 def test_r_alr_1_one_reading_above_200_120_raises_at_once() -> None:
+    """R-ALR-1."""
     assert rules_of(alerts.vital_alerts([bp(0, 205, 100)])) == ["R-ALR-1"]
 
 
 def test_r_alr_1_above_180_110_needs_two_readings_5_minutes_apart() -> None:
+    """R-ALR-1."""
     assert alerts.vital_alerts([bp(0, 185, 100), bp(3, 186, 100)]) == []
     found = alerts.vital_alerts([bp(0, 185, 100), bp(3, 186, 100), bp(5, 184, 95)])
     assert rules_of(found) == ["R-ALR-1"]
-    assert found[0].severity == Severity.URGENT
+    assert found[0].severity == SessionAlertSeverity.ACT_NOW
     # A normal reading between them breaks the run.
     assert alerts.vital_alerts([bp(0, 185, 100), bp(3, 130, 80), bp(6, 185, 100)]) == []
 
 
 def test_r_alr_2_a_heart_rate_above_120_for_5_minutes() -> None:
+    """R-ALR-2."""
     hr = VitalKind.HEART_RATE
     readings = [Reading(T0 + timedelta(minutes=m), {hr: Decimal(125)}) for m in (0, 2, 5)]
     assert rules_of(alerts.vital_alerts(readings)) == ["R-ALR-2"]
@@ -71,6 +75,7 @@ def test_r_alr_2_a_heart_rate_above_120_for_5_minutes() -> None:
 
 
 def test_r_alr_4_spo2_below_92() -> None:
+    """R-ALR-4."""
     assert rules_of(alerts.vital_alerts([Reading(T0, {VitalKind.SPO2: Decimal(91)})])) == [
         "R-ALR-4"
     ]
@@ -78,6 +83,7 @@ def test_r_alr_4_spo2_below_92() -> None:
 
 
 def test_r_alr_3_symptoms_raise_whatever_the_numbers() -> None:
+    """R-ALR-3."""
     found = alerts.symptom_alert(frozenset({Symptom.CHEST_PAIN}), T0)
     assert found is not None
     assert found.rule_id == "R-ALR-3"
@@ -85,6 +91,7 @@ def test_r_alr_3_symptoms_raise_whatever_the_numbers() -> None:
 
 
 def test_r_alr_5_and_6_sedation_and_dissociation() -> None:
+    """R-ALR-5, R-ALR-6."""
     lost = alerts.sedation_alert(0, T0)
     assert lost is not None
     assert lost.rule_id == "R-ALR-5"
@@ -98,6 +105,7 @@ def test_r_alr_5_and_6_sedation_and_dissociation() -> None:
 
 
 def test_r_iv_1_bands_show_their_arithmetic() -> None:
+    """R-IV-1."""
     ok = dose.weight_based(Decimal(35), Decimal(70))
     assert (ok.verdict, ok.arithmetic) == (dose.Verdict.OK, "35 mg / 70 kg = 0.500 mg/kg")
     assert dose.weight_based(Decimal(60), Decimal(70)).verdict == dose.Verdict.WARN
@@ -108,11 +116,13 @@ def test_r_iv_1_bands_show_their_arithmetic() -> None:
 
 @given(st.decimals(min_value=Decimal(1), max_value=Decimal(300), places=1))
 def test_r_iv_1_the_prescribed_half_mg_per_kg_is_never_blocked(weight: Decimal) -> None:
+    """R-IV-1."""
     order = dose.dose_for_weight(Decimal("0.5"), weight)
     assert dose.weight_based(order, weight).verdict == dose.Verdict.OK
 
 
 def test_r_esk_1_2_5_devices_and_first_doses() -> None:
+    """R-ESK-1, R-ESK-2, R-ESK-5."""
     check = dose.esketamine(84, first_dose=False, age=40)
     assert check.verdict == dose.Verdict.OK
     assert "3 device(s)" in check.arithmetic
@@ -142,6 +152,7 @@ def _facts(**changes: object) -> discharge.DischargeFacts:
 
 
 def test_r_rems_4_esketamine_waits_two_hours_and_nobody_overrides_it() -> None:
+    """R-REMS-4, R-DC-3."""
     early = discharge.unmet(_facts(), T0 + timedelta(minutes=119))
     assert [u.rule_id for u in early] == ["R-REMS-4"]
     assert not early[0].overridable
@@ -149,6 +160,7 @@ def test_r_rems_4_esketamine_waits_two_hours_and_nobody_overrides_it() -> None:
 
 
 def test_r_dc_1_2_escort_instruction_vitals_and_sedation() -> None:
+    """R-DC-1, R-DC-2."""
     facts = _facts(
         esketamine=False,
         latest_systolic=170,
@@ -177,6 +189,7 @@ def test_the_workflow_allows_only_its_moves_and_asks_for_its_guards() -> None:
 
 
 def test_r_dc_2_other_routes_wait_their_protocols_minimum_which_a_prescriber_may_override() -> None:
+    """R-DC-2."""
     found = discharge.unmet(_facts(esketamine=False), T0 + timedelta(minutes=30))
     assert [(u.rule_id, u.overridable) for u in found] == [("R-DC-2", True)]
     assert discharge.ready_at(_facts(esketamine=False)) == T0 + timedelta(minutes=60)
