@@ -1,6 +1,6 @@
-"""One real request per calendar route (Calendar, Waitlist, Staff availability, Closures), for the
-route-by-role tests. The appointment, waitlist entry and leave are made once per test (the
-route list is built more than once)."""
+"""One real request per calendar route (Calendar, Waitlist, Staff availability, Closures), for
+the route-by-role tests. The appointment, waitlist entry, leave and closure are made once per
+test (the route list is built more than once)."""
 
 from __future__ import annotations
 
