@@ -131,4 +131,3 @@ def test_planning_shows_only_while_the_request_is_in_flight(
         held.pop().continue_()
         expect(page.locator("#plan-result")).to_contain_text("IV racemic ketamine induction")
         expect(busy).to_be_hidden()
-        page.screenshot(path=f"/tmp/close-planner-{viewport.name}.png", full_page=True)
