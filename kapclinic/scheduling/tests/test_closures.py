@@ -291,7 +291,7 @@ def test_closures_are_checked_and_only_an_admin_records_them(scene: Scene) -> No
     closure = add(starts_at=time(12), ends_at=time(18))
     with pytest.raises(SchedulingError, match="already recorded"):
         add()
-    assert ClinicClosure.objects.filter(clinic=scene.clinic).count() == 1
+    assert ClinicClosure.objects.filter(clinic=scene.clinic, label="Inventory").count() == 1
     with pytest.raises(SchedulingError, match="stays on the record"):
         remove_closure(
             actor=admin, clinic=scene.clinic, closure=closure, today=MONDAY + timedelta(days=9)
