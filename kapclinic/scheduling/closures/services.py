@@ -14,13 +14,13 @@ from django.db import transaction
 
 from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic
-from kapclinic.accounts.permissions import Capability
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.scheduling.audit_actions import SchedulingAuditAction
 from kapclinic.scheduling.closures.holidays import US_FEDERAL, holidays, source
 from kapclinic.scheduling.exceptions import SchedulingError
 from kapclinic.scheduling.models import ClinicClosure, ClosureSource
+from kapclinic.scheduling.staffing.services import require_clinic_admin
 
 LABEL_MAX = 120
 # Closures are planned ahead, not a record of the past: from today to three years ahead.
@@ -29,9 +29,25 @@ YEARS_AHEAD = 2
 
 
 def _require_admin(actor: Actor, clinic: Clinic) -> None:
-    if not actor.in_clinic(clinic).can(Capability.MANAGE_STAFF):
-        msg = "Only a clinic admin of this clinic can change its closures."
-        raise SchedulingError(msg)
+    require_clinic_admin(actor, clinic, what="its closures")
+
+
+def _audit(
+    actor: Actor,
+    clinic: Clinic,
+    closure: ClinicClosure,
+    operation: Operation,
+    action: SchedulingAuditAction,
+) -> None:
+    audit.record(
+        actor=actor.user,
+        operation=operation,
+        action=action,
+        actor_roles=actor.in_clinic(clinic).roles,
+        clinic_id=clinic.public_id,
+        target=audit.target_of(closure),
+        detail=_detail(closure),
+    )
 
 
 def _check_days(first_day: date, last_day: date, today: date) -> None:
@@ -108,15 +124,7 @@ def add_closure(
             ends_at=ends_at,
             recorded_by=actor.user,
         )
-        audit.record(
-            actor=actor.user,
-            operation=Operation.CREATE,
-            action=SchedulingAuditAction.CLOSURE_ADDED,
-            actor_roles=actor.in_clinic(clinic).roles,
-            clinic_id=clinic.public_id,
-            target=audit.target_of(closure),
-            detail=_detail(closure),
-        )
+        _audit(actor, clinic, closure, Operation.CREATE, SchedulingAuditAction.CLOSURE_ADDED)
     return closure
 
 
@@ -174,13 +182,5 @@ def remove_closure(*, actor: Actor, clinic: Clinic, closure: ClinicClosure, toda
         msg = "A closure already over stays on the record."
         raise SchedulingError(msg)
     with transaction.atomic():
-        audit.record(
-            actor=actor.user,
-            operation=Operation.DELETE,
-            action=SchedulingAuditAction.CLOSURE_REMOVED,
-            actor_roles=actor.in_clinic(clinic).roles,
-            clinic_id=clinic.public_id,
-            target=audit.target_of(closure),
-            detail=_detail(closure),
-        )
+        _audit(actor, clinic, closure, Operation.DELETE, SchedulingAuditAction.CLOSURE_REMOVED)
         closure.delete()
