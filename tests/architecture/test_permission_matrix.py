@@ -156,6 +156,13 @@ def _routes(world: World) -> dict[str, Call]:
             reverse("patients:contacts", args=[world.patient.public_id]),
             Capability.EDIT_PATIENT,
         ),
+        # No choice posted: refused with a message, back to the chart.
+        "patients:email-reminders": Call(
+            "POST",
+            reverse("patients:email-reminders", args=[world.patient.public_id]),
+            Capability.EDIT_PATIENT,
+            ok=frozenset({302}),
+        ),
         "patients:history": Call(
             "GET",
             reverse("patients:history", args=[world.patient.public_id]),
