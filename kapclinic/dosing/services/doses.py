@@ -99,6 +99,9 @@ def record_dose(
             )
         except LedgerError as error:
             raise DosingError(error.message) from error
+        earlier = Administration.objects.filter(ledger_entry=entry).first()
+        if earlier is not None:
+            return earlier  # a retried call: the ledger returned the same entry
         given = Administration.objects.create(
             session=session,
             lot=lot,

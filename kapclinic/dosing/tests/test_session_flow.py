@@ -228,3 +228,26 @@ def test_only_a_prescriber_overrides_the_discharge_criteria_with_a_reason(
         override_discharge=True,
     )
     assert moved.discharge_override_by == prescriber.user
+
+
+def test_a_retried_dose_is_recorded_and_debited_once(
+    stock: Stock, receive: Callable[..., Entry]
+) -> None:
+    """R-CS-2: the dose is typed once; a retry (a double tap, a lost response) returns it."""
+    session, nurse = _dosing(stock, receive)
+    call = {
+        "actor": nurse,
+        "session": session,
+        "lot": stock.vials,
+        "account": stock.safe,
+        "dose_mg": _dose_for(session),
+        "started_at": stock.now,
+        "ended_at": stock.now,
+        "now": stock.now,
+    }
+    first = services.record_dose(**call)  # type: ignore[arg-type]
+    again = services.record_dose(**call)  # type: ignore[arg-type]
+    assert first.pk == again.pk
+    assert Entry.objects.filter(patient=session.patient, kind=EntryKind.ADMINISTRATION).count() == 1
+    with pytest.raises(DosingError, match="already recorded"):
+        services.record_dose(**{**call, "account": stock.cart})  # type: ignore[arg-type]
