@@ -109,6 +109,10 @@ def result_lines(count: StockCount) -> list[CountLine]:
     )
 
 
+def discrepancies_opened_by(count: StockCount) -> int:
+    return Discrepancy.objects.filter(line__count=count).count()
+
+
 def holdings_of(account: StockAccount) -> QuerySet[Holding]:
     """The balances a submission reads (services only: never on a page before submission)."""
     return Holding.objects.filter(account=account).select_related("lot__product")
