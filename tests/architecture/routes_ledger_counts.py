@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.urls import reverse
 from django.utils import timezone
@@ -26,9 +26,7 @@ from tests.architecture.routing import Call, World
 
 
 def count_routes(world: World) -> dict[str, Call]:
-    prescriber = Actor.for_user(
-        User.objects.get(email=DEMO_LOGINS[Role.PRESCRIBER][0]), world.home
-    )
+    prescriber = Actor.for_user(User.objects.get(email=DEMO_LOGINS[Role.PRESCRIBER][0]), world.home)
     now = timezone.now()
     # _routes runs more than once per test: the stock is set up once.
     account = StockAccount.objects.filter(clinic=world.home, name="Route safe").first()
@@ -43,7 +41,7 @@ def count_routes(world: World) -> dict[str, Call]:
             mg_per_unit="28",
         )
         ledger.add_lot(
-            actor=prescriber, product=product, number="R-1", expires_on=date.today() + timedelta(9)
+            actor=prescriber, product=product, number="R-1", expires_on=now.date() + timedelta(9)
         )
     lot = Lot.objects.get(product__clinic=world.home, number="R-1")
     count = services.start_count(

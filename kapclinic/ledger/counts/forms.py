@@ -30,9 +30,7 @@ class LineForm(forms.Form):
         help_text="Leave empty when every container counted is full.",
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
-    estimated = forms.BooleanField(
-        label="Estimated (an opened container, R-CS-5)", required=False
-    )
+    estimated = forms.BooleanField(label="Estimated (an opened container, R-CS-5)", required=False)
 
 
 class SecondCounterForm(forms.Form):

@@ -67,9 +67,11 @@ def line_problems(facts: ProductFacts, counted: Quantity, *, estimated: bool) ->
     problems = []
     impossible = balance_problem(facts, counted)
     if impossible:
-        problems.append(impossible.replace("This would leave", "This counts").replace(
-            "The balance would", "The count would"
-        ))
+        problems.append(
+            impossible.replace("This would leave", "This counts").replace(
+                "The balance would", "The count would"
+            )
+        )
     if estimated:
         if facts.whole_units:
             problems.append(

@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 from typing import TypeVar
 from uuid import UUID
 
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from kapclinic.accounts.models import Clinic, OpeningHours
@@ -42,7 +42,11 @@ def _one(found: T | None) -> T:
 
 
 def active_accounts(clinic: Clinic) -> QuerySet[StockAccount]:
-    return StockAccount.objects.filter(clinic=clinic, is_active=True).order_by("name")
+    return (
+        StockAccount.objects.filter(clinic=clinic, is_active=True)
+        .select_related("clinic")
+        .order_by("name")
+    )
 
 
 def account_of(clinic: Clinic, public_id: UUID) -> StockAccount:
@@ -85,8 +89,10 @@ def lots_to_count(count: StockCount) -> list[LotToCount]:
 def countable_lots(clinic: Clinic) -> QuerySet[Lot]:
     """Every lot of the clinic's products (a lot found in the safe that its ledger never held
     is counted too, and opens a discrepancy)."""
-    return Lot.objects.filter(product__clinic=clinic).select_related("product").order_by(
-        "product__name", "expires_on"
+    return (
+        Lot.objects.filter(product__clinic=clinic)
+        .select_related("product")
+        .order_by("product__name", "expires_on")
     )
 
 
@@ -138,7 +144,9 @@ def discrepancy_of(clinic: Clinic, public_id: UUID) -> Discrepancy:
 
 
 def tasks(clinic: Clinic, *, open_only: bool) -> QuerySet[ComplianceTask]:
-    rows = ComplianceTask.objects.filter(clinic=clinic).select_related("discrepancy__account")
+    rows = ComplianceTask.objects.filter(clinic=clinic).select_related(
+        "clinic", "discrepancy__account"
+    )
     if open_only:
         rows = rows.filter(status=ComplianceTask.Status.OPEN)
     return rows.order_by("status", "due_at")
@@ -186,43 +194,44 @@ def accounts_due_for_count(clinic: Clinic, now: datetime) -> QuerySet[StockAccou
     )
 
 
-def accounts_due_for_inventory(clinic: Clinic, now: datetime) -> QuerySet[StockAccount]:
-    """R-CS-5: active accounts whose last initial or biennial inventory makes the next one due
-    within ``policy.INVENTORY_NOTICE_DAYS`` (annotated ``last_inventory_at``; accounts never
-    inventoried are in ``accounts_never_inventoried``)."""
+def _with_last_inventory(accounts: QuerySet[StockAccount]) -> QuerySet[StockAccount]:
+    """Annotated ``last_inventory_at``: the newest submitted initial or biennial inventory."""
+    last = (
+        StockCount.objects.filter(
+            account=OuterRef("pk"), kind__in=INVENTORY_KINDS, status=StockCount.Status.SUBMITTED
+        )
+        .order_by("-submitted_at")
+        .values("submitted_at")[:1]
+    )
+    return accounts.annotate(last_inventory_at=Subquery(last))
+
+
+def _inventory_cutoff(clinic: Clinic, now: datetime) -> datetime:
+    """A last inventory submitted before this moment makes the next one due (R-CS-5)."""
     tz = clinic.tzinfo
     cutoff = inventory_due_cutoff(now.astimezone(tz).date())
-    after_cutoff = datetime.combine(cutoff + timedelta(days=1), time(0), tzinfo=tz)
+    return datetime.combine(cutoff + timedelta(days=1), time(0), tzinfo=tz)
+
+
+def accounts_due_for_inventory(clinic: Clinic, now: datetime) -> QuerySet[StockAccount]:
+    """R-CS-5: active accounts whose last initial or biennial inventory makes the next one due
+    within ``policy.INVENTORY_NOTICE_DAYS`` (annotated ``last_inventory_at``), oldest first."""
+    after_cutoff = _inventory_cutoff(clinic, now)
     return (
-        active_accounts(clinic)
-        .annotate(
-            last_inventory_at=Max(
-                "counts__submitted_at",
-                filter=Q(counts__kind__in=INVENTORY_KINDS, counts__status="submitted"),
-            )
-        )
-        .filter(last_inventory_at__lt=after_cutoff)
-        .order_by("last_inventory_at")
+        _with_last_inventory(active_accounts(clinic))
+        .filter(Q(last_inventory_at__lt=after_cutoff))
+        .order_by(F("last_inventory_at").asc(), "name")
     )
 
 
 def accounts_for_inventory(clinic: Clinic, now: datetime) -> QuerySet[StockAccount]:
     """The Today list's rows: accounts due for their biennial inventory, and accounts never
-    inventoried (R-CS-5: an initial inventory on the first day of handling), oldest first."""
-    inventoried = StockCount.objects.filter(
-        account=OuterRef("pk"), kind__in=INVENTORY_KINDS, status=StockCount.Status.SUBMITTED
-    )
-    due = accounts_due_for_inventory(clinic, now).values("pk")
+    inventoried (R-CS-5: an initial inventory on the first day of handling), those first."""
+    after_cutoff = _inventory_cutoff(clinic, now)
     return (
-        active_accounts(clinic)
-        .annotate(
-            last_inventory_at=Max(
-                "counts__submitted_at",
-                filter=Q(counts__kind__in=INVENTORY_KINDS, counts__status="submitted"),
-            )
-        )
-        .filter(Q(pk__in=due) | ~Exists(inventoried))
-        .order_by("last_inventory_at", "name")
+        _with_last_inventory(active_accounts(clinic))
+        .filter(Q(last_inventory_at__isnull=True) | Q(last_inventory_at__lt=after_cutoff))
+        .order_by(F("last_inventory_at").asc(nulls_first=True), "name")
     )
 
 
@@ -235,7 +244,7 @@ def expiring_holdings(clinic: Clinic, now: datetime, *, days: int) -> QuerySet[H
             lot__expires_on__lte=today + timedelta(days=days),
         )
         .filter(Q(balance_mg__gt=0) | Q(balance_units__gt=0))
-        .select_related("account", "lot__product")
+        .select_related("account__clinic", "lot__product")
         .order_by("lot__expires_on", "account__name", "lot__number")
     )
 

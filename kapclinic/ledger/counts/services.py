@@ -66,7 +66,7 @@ def _audit(
         action=action,
         actor_roles=actor.roles,
         clinic_id=clinic.public_id,
-        target=audit.target_of(target),  # type: ignore[arg-type]
+        target=audit.target_of(target),
         detail={key: str(value) for key, value in detail.items()},
     )
 
@@ -231,9 +231,9 @@ def _fix_expected(count: StockCount, now: datetime) -> int:
             )
     opened = 0
     for lot_id, line in lines.items():
-        holding = balances.get(lot_id)
-        line.expected_mg = holding.balance_mg if holding else Decimal(0)
-        line.expected_units = holding.balance_units if holding else 0
+        held = balances.get(lot_id)
+        line.expected_mg = held.balance_mg if held else Decimal(0)
+        line.expected_units = held.balance_units if held else 0
         line.save()
         if line.differs:
             Discrepancy.objects.create(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -132,7 +133,7 @@ def test_r_cs_5_an_estimate_only_for_an_opened_container_and_refusals_write_noth
         moment=StockCount.Moment.OPENING,
         now=stock.now,
     )
-    call = {"actor": people.nurse, "count": count, "now": stock.now}
+    call: dict[str, Any] = {"actor": people.nurse, "count": count, "now": stock.now}
     for lot, mg, units, estimated, message in (
         (stock.devices, None, 2, True, "counted exactly"),
         (stock.vials, None, 2, True, "sealed containers"),
