@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from io import StringIO
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import call_command
 
 from kapclinic.accounts.actor import SYSTEM
 from kapclinic.audit.verification import verify_trail
@@ -308,3 +310,12 @@ def test_policy_inventory_cutoff_agrees_with_the_rule_and_shift_moments() -> Non
     vial = ProductFacts(mg_per_unit=Decimal(500), whole_units=False, unit_name="vial")
     assert line_problems(vial, Quantity(Decimal(-1), 0), estimated=False)
     assert line_problems(vial, Quantity(Decimal(700), 2), estimated=True) == []
+
+
+def test_r_cs_5_the_daily_command_raises_inventory_tasks_once(stock: Stock) -> None:
+    take_count(stock, {}, kind=StockCount.Kind.INITIAL, now=stock.now - timedelta(days=800))
+    out = StringIO()
+    call_command("raise_inventory_tasks", stdout=out)
+    call_command("raise_inventory_tasks", stdout=out)
+    assert "Raised 1 inventory task(s)." in out.getvalue()
+    assert ComplianceTask.objects.filter(kind=ComplianceTask.Kind.BIENNIAL_INVENTORY).count() == 1
