@@ -29,7 +29,7 @@ from kapclinic.ledger.counts.forms import (
 )
 from kapclinic.ledger.counts.forms import TaskDoneForm as DoneForm
 from kapclinic.ledger.exceptions import LedgerError
-from kapclinic.ledger.models import Discrepancy, StockCount
+from kapclinic.ledger.models import ComplianceTask, Discrepancy, StockCount
 
 
 def _add_problems(form: object, error: LedgerError) -> None:
@@ -95,6 +95,7 @@ def _count_page(
     in_progress = count.status == StockCount.Status.IN_PROGRESS
     context = {
         "count": count,
+        "in_progress": in_progress,
         "rows": selectors.lots_to_count(count) if in_progress else [],
         "other_lots": selectors.countable_lots(clinic) if in_progress else [],
         "lines": selectors.result_lines(count),
@@ -190,7 +191,11 @@ def _discrepancy_page(
     form: CloseDiscrepancyForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    context = {"d": discrepancy, "form": form or CloseDiscrepancyForm()}
+    context = {
+        "d": discrepancy,
+        "form": form or CloseDiscrepancyForm(),
+        "OPEN": Discrepancy.Status.OPEN,
+    }
     return render(request, "ledger/counts/discrepancy.html", context, status=status)
 
 
@@ -228,7 +233,12 @@ def close(request: ClinicRequest, discrepancy_id: UUID) -> HttpResponse:
 def task_list(request: ClinicRequest) -> HttpResponse:
     show_all = request.GET.get("all") == "1"
     rows = selectors.tasks(current_clinic(request), open_only=not show_all)
-    context = {"tasks": rows[:200], "show_all": show_all, "now": timezone.now()}
+    context = {
+        "tasks": rows[:200],
+        "show_all": show_all,
+        "now": timezone.now(),
+        "OPEN": ComplianceTask.Status.OPEN,
+    }
     return render(request, "ledger/counts/tasks.html", context)
 
 
@@ -252,7 +262,8 @@ def task(request: ClinicRequest, task_id: UUID) -> HttpResponse:
             messages.success(request, "Marked as done.")
             return redirect("ledger:task", found.public_id)
     status = 422 if request.method == "POST" else 200
-    return render(request, "ledger/counts/task.html", {"t": found, "form": form}, status=status)
+    context = {"t": found, "form": form, "OPEN": ComplianceTask.Status.OPEN}
+    return render(request, "ledger/counts/task.html", context, status=status)
 
 
 @require_GET
