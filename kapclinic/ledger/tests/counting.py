@@ -1,5 +1,5 @@
-"""Helpers of the count tests: two counters who sign with their own credentials (the demo
-logins of the first clinic), and a count taken from start to submission."""
+"""Helpers of the count tests: two counters who sign with their own credentials (the stock's
+nurse and prescriber, given a known password), and a count taken from start to submission."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from datetime import datetime
 from decimal import Decimal
 
 from kapclinic.accounts.actor import Actor
-from kapclinic.accounts.models import Role, User
-from kapclinic.demo.generator.organisation import DEMO_LOGINS, DEMO_PASSWORD
 from kapclinic.ledger import services as ledger
 from kapclinic.ledger.counts import services
 from kapclinic.ledger.models import Lot, StockAccount, StockCount
@@ -23,16 +21,20 @@ class Counters:
     prescriber: Actor
 
 
-def counters(stock: Stock) -> Counters:
-    def login(role: Role) -> Actor:
-        return Actor.for_user(User.objects.get(email=DEMO_LOGINS[role][0]), stock.clinic)
+PASSWORD = "counting-at-the-safe-2026"
 
-    return Counters(nurse=login(Role.NURSE), prescriber=login(Role.PRESCRIBER))
+
+def counters(stock: Stock) -> Counters:
+    for actor in (stock.nurse, stock.prescriber):
+        if not actor.user.check_password(PASSWORD):
+            actor.user.set_password(PASSWORD)
+            actor.user.save(update_fields=["password"])
+    return Counters(nurse=stock.nurse, prescriber=stock.prescriber)
 
 
 def signature(actor: Actor, signer: Actor, now: datetime) -> ledger.WitnessSignature:
     return ledger.sign_as_witness(
-        actor=actor, email=signer.user.email, password=DEMO_PASSWORD, ip_address=None, now=now
+        actor=actor, email=signer.user.email, password=PASSWORD, ip_address=None, now=now
     )
 
 
