@@ -38,6 +38,7 @@ from tests.architecture.routes_administration import administration_routes
 from tests.architecture.routes_calendar import calendar_routes
 from tests.architecture.routes_consent import consent_routes
 from tests.architecture.routes_diagnoses import diagnosis_routes
+from tests.architecture.routes_ledger_counts import count_routes
 from tests.architecture.routes_measurement import measurement_routes, patient_mode_routes
 from tests.architecture.routes_outcome_graph import outcome_graph_routes
 from tests.architecture.routes_plans import plan_routes
@@ -251,6 +252,7 @@ def _routes(world: World) -> dict[str, Call]:
     routes.update(administration_routes(world))
     routes.update(scheduling_routes(world))
     routes.update(calendar_routes(world))
+    routes.update(count_routes(world))
     routes.update(patient_mode_routes(world))  # last: it hands the session to a patient
     return routes
 
