@@ -13,7 +13,7 @@ nothing.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -42,6 +42,7 @@ from kapclinic.ledger.quantities import Quantity, QuantityError, parse_mg
 from kapclinic.ledger.rules import biennial_inventory_due, form_106_due, next_business_day_end
 from kapclinic.ledger.services.posting import product_facts
 from kapclinic.ledger.trail import LEDGER_TRAIL
+from kapclinic.scheduling.availability import closures_between
 
 INITIAL_INVENTORY_REASON = "Initial inventory (R-CS-5)"
 Finding = Discrepancy.Finding
@@ -247,10 +248,15 @@ def _fix_expected(count: StockCount, now: datetime) -> int:
     return opened
 
 
-def _closed_days(clinic: Clinic) -> frozenset[date]:
-    """Days the clinic lists as closed. kapclinic has no closure calendar yet: business days
-    are Monday to Friday until one exists (R-CS-7's one business day)."""
-    return frozenset()
+def _closed_days(clinic: Clinic, discovered: date) -> frozenset[date]:
+    """The whole days the clinic is closed (holidays, closures) in the weeks after
+    ``discovered``: not business days for R-CS-7's one business day. One query."""
+    closures = closures_between(clinic, discovered, discovered + timedelta(days=21))
+    return frozenset(
+        closure.span.starts_at.astimezone(clinic.tzinfo).date()
+        for closure in closures
+        if closure.whole_day
+    )
 
 
 def _raise_dea_tasks(actor: Actor, discrepancy: Discrepancy, clinic: Clinic) -> None:
@@ -260,7 +266,11 @@ def _raise_dea_tasks(actor: Actor, discrepancy: Discrepancy, clinic: Clinic) -> 
     for kind, due in (
         (
             ComplianceTask.Kind.DEA_WRITTEN_NOTICE,
-            next_business_day_end(discovered, clinic.tzinfo, _closed_days(clinic)),
+            next_business_day_end(
+                discovered,
+                clinic.tzinfo,
+                _closed_days(clinic, discovered.astimezone(clinic.tzinfo).date()),
+            ),
         ),
         (ComplianceTask.Kind.DEA_FORM_106, form_106_due(discovered)),
     ):

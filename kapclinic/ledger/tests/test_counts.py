@@ -36,6 +36,7 @@ from kapclinic.ledger.quantities import ProductFacts, Quantity
 from kapclinic.ledger.tests.conftest import Stock
 from kapclinic.ledger.tests.counting import counters, signature, take_count
 from kapclinic.ledger.trail import LEDGER_TRAIL
+from kapclinic.scheduling.models.closures import ClinicClosure
 
 Finding = Discrepancy.Finding
 
@@ -227,6 +228,8 @@ def test_r_cs_7_a_theft_on_a_friday_is_notified_by_monday_end_of_day_and_form_10
 ) -> None:
     receive(stock, stock.devices, 3)
     friday = _friday_afternoon(stock)
+    # The demo's federal holidays could fall on that Monday: this test is about weekends.
+    ClinicClosure.objects.filter(clinic=stock.clinic).delete()
     take_count(stock, {stock.devices: (None, 1)}, now=friday)
     services.close_discrepancy(
         actor=stock.prescriber,
@@ -319,3 +322,26 @@ def test_r_cs_5_the_daily_command_raises_inventory_tasks_once(stock: Stock) -> N
     call_command("raise_inventory_tasks", stdout=out)
     assert "Raised 1 inventory task(s)." in out.getvalue()
     assert ComplianceTask.objects.filter(kind=ComplianceTask.Kind.BIENNIAL_INVENTORY).count() == 1
+
+
+def test_r_cs_7_a_day_the_clinic_is_closed_is_not_a_business_day(
+    stock: Stock, receive: Callable[..., Entry]
+) -> None:
+    """R-CS-7: a theft found on a Friday before a closed Monday is notified by Tuesday."""
+    receive(stock, stock.devices, 3)
+    friday = _friday_afternoon(stock)
+    monday = friday.date() + timedelta(days=3)
+    ClinicClosure.objects.filter(clinic=stock.clinic).delete()
+    ClinicClosure.objects.create(
+        clinic=stock.clinic, first_day=monday, last_day=monday, label="Test closure"
+    )
+    take_count(stock, {stock.devices: (None, 1)}, now=friday)
+    services.close_discrepancy(
+        actor=stock.prescriber,
+        discrepancy=Discrepancy.objects.get(),
+        finding=Finding.THEFT_OR_SIGNIFICANT_LOSS,
+        investigation="Two devices missing from the locked safe; police report filed.",
+        now=friday + timedelta(hours=2),
+    )
+    notice = ComplianceTask.objects.get(kind=ComplianceTask.Kind.DEA_WRITTEN_NOTICE)
+    assert notice.due_at.astimezone(stock.clinic.tzinfo).date() == monday + timedelta(days=1)
