@@ -19,3 +19,4 @@ class LedgerAuditAction(AuditAction):
     ENTRIES_VIEWED = "ledger.entries_viewed", "Ledger entries naming patients viewed"
     WITNESS_REFUSED = "ledger.witness_refused", "Witness signature refused"
     SETTINGS_CHANGED = "ledger.settings_changed", "Ledger settings changed"
+    CHAINS_VERIFIED = "ledger.chains_verified", "Ledger chains and balances verified"
