@@ -90,7 +90,7 @@ class _Account:
         _account, lot_id, mg, units, last_position = holding
         newest = self.newest.get(lot_id)
         if newest is None:
-            if (mg, units, last_position) != (0, 0, 0):
+            if mg != 0 or units != 0 or last_position != 0:
                 self.bad = BadEntry(
                     None,
                     None,
@@ -175,7 +175,7 @@ def entry_rows(chunk_size: int) -> Iterator[EntryRow]:
         )
         .iterator(chunk_size=chunk_size)
     )
-    return rows  # type: ignore[return-value]
+    return rows
 
 
 def holding_rows() -> list[HoldingRow]:

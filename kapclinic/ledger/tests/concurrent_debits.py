@@ -89,9 +89,7 @@ def in_threads(debits: list[Debit], barrier: Barrier, use_database: Any = None) 
     return outcomes + ["error:thread did not finish"] * (len(debits) - len(outcomes))
 
 
-def process_main(
-    database: str, debits: list[Debit], barrier: Barrier, results: Queue[Any]
-) -> None:
+def process_main(database: str, debits: list[Debit], barrier: Barrier, results: Queue[Any]) -> None:
     """A spawned process: Django against the test database ``database`` (its NAME), then the
     debits in threads; puts its outcomes on ``results``."""
     try:

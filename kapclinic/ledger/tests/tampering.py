@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 
@@ -52,7 +53,7 @@ def without_append_only_triggers() -> Iterator[None]:
             cursor.execute("SET session_replication_role = origin")
 
 
-def execute(sql: str, params: list[object] | None = None) -> None:
+def execute(sql: str, params: list[Any] | None = None) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params or [])
 

@@ -32,7 +32,6 @@ from kapclinic.ledger.tests.tampering import (
     execute,
     forge_copy,
     guessed_key,
-    hash_of,
     holder_of,
     move,
     plain_sha256,
@@ -212,7 +211,9 @@ def test_two_swapped_rows_are_caught(stock: Stock, history: list[Entry]) -> None
 
 def test_a_row_moved_to_another_account_is_caught(stock: Stock, history: list[Entry]) -> None:
     with without_append_only_triggers():
-        execute("UPDATE ledger_entry SET account_id = %s WHERE id = %s", [stock.cart.pk, history[2].pk])
+        execute(
+            "UPDATE ledger_entry SET account_id = %s WHERE id = %s", [stock.cart.pk, history[2].pk]
+        )
     _caught(stock, 3, "does not match its seal")
 
 
@@ -271,10 +272,13 @@ def test_a_checkpoint_refuses_to_bless_a_cut_chain(
 ) -> None:
     write_checkpoint(sink=sink, now=stock.now, trail=LEDGER_TRAIL)
     with without_append_only_triggers():
-        execute("DELETE FROM ledger_entry WHERE chain = %s AND position > 4", [stock.safe.chain_key])
+        execute(
+            "DELETE FROM ledger_entry WHERE chain = %s AND position > 4", [stock.safe.chain_key]
+        )
         set_head(stock.safe, 4)
-    with override_settings(AUDIT_CHECKPOINT_FILE=str(sink.path)), pytest.raises(
-        CommandError, match=f"REFUSED: chain {stock.safe.chain_key}"
+    with (
+        override_settings(AUDIT_CHECKPOINT_FILE=str(sink.path)),
+        pytest.raises(CommandError, match=f"REFUSED: chain {stock.safe.chain_key}"),
     ):
         call_command("audit_checkpoint", stdout=StringIO())
 
