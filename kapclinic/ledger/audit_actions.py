@@ -25,3 +25,4 @@ class LedgerAuditAction(AuditAction):
     DISCREPANCY_CLOSED = "ledger.discrepancy_closed", "Count discrepancy closed with a finding"
     COMPLIANCE_TASK_RAISED = "ledger.compliance_task_raised", "DEA compliance task raised"
     COMPLIANCE_TASK_DONE = "ledger.compliance_task_done", "DEA compliance task done"
+    CHAINS_VERIFIED = "ledger.chains_verified", "Ledger chains and balances verified"
