@@ -49,9 +49,12 @@ def audit_key(secret: str) -> AuditKey:
     return AuditKey(id=key_id, secret=raw)
 
 
+CLINIC_CHAIN_PREFIX = "clinic:"
+
+
 def clinic_chain(clinic_id: UUID) -> str:
     """The chain key of a clinic's audit entries."""
-    return f"clinic:{clinic_id}"
+    return f"{CLINIC_CHAIN_PREFIX}{clinic_id}"
 
 
 def chained_content(content: dict[str, Any], chain: str) -> dict[str, Any]:

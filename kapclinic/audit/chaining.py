@@ -74,6 +74,9 @@ class Trail(Generic[EntryT]):
     # The fields of an entry its seal covers, as they read after a database round trip (the
     # chain's bookkeeping columns excluded: sealed_content adds the chain key).
     content: Callable[[EntryT], dict[str, Any]]
+    # Which chain keys are this trail's. Trails share one checkpoint store (the ledger's chains
+    # are checkpointed beside the audit trail's): each verifies and signs only its own chains.
+    owns: Callable[[str], bool] = lambda chain: True
 
     def sealed_content(self, entry: EntryT) -> dict[str, Any]:
         return chained_content(self.content(entry), entry.chain)

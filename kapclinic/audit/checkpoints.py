@@ -96,9 +96,9 @@ class CheckpointRefusedError(Exception):
 
 
 def _newest_valid_checkpoints(
-    sink: CheckpointSink, keys: dict[str, AuditKey]
+    trail: Trail[Any], sink: CheckpointSink, keys: dict[str, AuditKey]
 ) -> dict[str, Checkpoint]:
-    """The newest checkpoint of each chain whose signature holds."""
+    """The newest checkpoint of each of `trail`'s chains whose signature holds."""
     newest: dict[str, Checkpoint] = {}
     for line in sink.lines():
         if not line.strip():
@@ -107,6 +107,8 @@ def _newest_valid_checkpoints(
             checkpoint = parse_checkpoint(line)
         except BadCheckpointLineError:
             continue  # verify_audit reports it; it must not stop the next checkpoint
+        if not trail.owns(checkpoint.chain):
+            continue  # another trail's chain (the store is shared)
         key = keys.get(checkpoint.key_id)
         if key is None or not checkpoint_signature_is_valid(checkpoint, key):
             continue
@@ -138,6 +140,21 @@ def _refusal(
     return ""
 
 
+_TRAILS: list[Trail[Any]] = []
+
+
+def register_trail(trail: Trail[Any]) -> None:
+    """Checkpoint `trail`'s chains beside the audit trail's (an app's ``ready()`` calls this:
+    the stock ledger's chains, issue 14.3). Same store, same key."""
+    if trail not in _TRAILS:
+        _TRAILS.append(trail)
+
+
+def checkpointed_trails() -> list[Trail[Any]]:
+    """The audit trail, then every registered trail: what ``audit_checkpoint`` signs."""
+    return [AUDIT_TRAIL, *_TRAILS]
+
+
 def write_checkpoint(
     *, sink: CheckpointSink, now: datetime, trail: Trail[Any] | None = None
 ) -> list[Checkpoint]:
@@ -155,9 +172,10 @@ def write_checkpoint(
     keys = known_keys()
     key = current_key()
     heads = {head.chain: head for head in trail.heads._default_manager.all()}
-    previous = _newest_valid_checkpoints(sink, keys)
+    previous = _newest_valid_checkpoints(trail, sink, keys)
+    empty = {GLOBAL_CHAIN} if trail.owns(GLOBAL_CHAIN) else set()
     chains = sorted(
-        (set(heads) | set(previous)) or {GLOBAL_CHAIN},
+        (set(heads) | set(previous)) or empty,
         key=lambda chain: (chain != GLOBAL_CHAIN, chain),
     )
     written: list[Checkpoint] = []

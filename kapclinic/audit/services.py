@@ -13,7 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from kapclinic.audit.actions import AuditAction
-from kapclinic.audit.chain import GLOBAL_CHAIN, clinic_chain, jsonable
+from kapclinic.audit.chain import CLINIC_CHAIN_PREFIX, GLOBAL_CHAIN, clinic_chain, jsonable
 from kapclinic.audit.chaining import Trail, append, locked_head
 from kapclinic.audit.models import AuditChainHead, AuditEvent, Operation
 from kapclinic.core.request_context import current_request_context
@@ -42,8 +42,16 @@ def _recorded_content(event: AuditEvent) -> dict[str, Any]:
     }
 
 
+def _audit_chain(chain: str) -> bool:
+    return chain == GLOBAL_CHAIN or chain.startswith(CLINIC_CHAIN_PREFIX)
+
+
 AUDIT_TRAIL: Trail[AuditEvent] = Trail(
-    name="audit trail", entries=AuditEvent, heads=AuditChainHead, content=_recorded_content
+    name="audit trail",
+    entries=AuditEvent,
+    heads=AuditChainHead,
+    content=_recorded_content,
+    owns=_audit_chain,
 )
 
 

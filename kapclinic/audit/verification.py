@@ -183,9 +183,11 @@ def _checkpoint_problem(
 
 
 def _read_checkpoints(
-    sink: CheckpointSink, keys: dict[str, AuditKey], result: VerificationResult
+    trail: Trail[Any], sink: CheckpointSink, keys: dict[str, AuditKey], result: VerificationResult
 ) -> Expected:
-    """Checkpoints by chain and position; the first bad line (or rollback) is a problem."""
+    """Checkpoints of `trail`'s chains by chain and position; the first bad line (or rollback)
+    is a problem. Lines of another trail's chains (the store is shared) are that trail's to
+    check."""
     expected: Expected = {}
     highest: dict[str, tuple[int, Checkpoint]] = {}
     for line_no, line in enumerate(sink.lines(), start=1):
@@ -197,6 +199,8 @@ def _read_checkpoints(
         except BadCheckpointLineError as error:
             result.problems.append(Problem(f"{where} is {error}", checkpoint_line=line_no))
             return expected
+        if not trail.owns(checkpoint.chain):
+            continue
         problem = _checkpoint_problem(checkpoint, keys, highest, expected)
         if problem:
             result.problems.append(Problem(f"{where} {problem}", checkpoint_line=line_no))
@@ -382,7 +386,7 @@ def verify_trail(
     expected: Expected = {}
     if checkpoints is not None:
         result.checkpoint_source = checkpoints.describe()
-        expected = _read_checkpoints(checkpoints, keys, result)
+        expected = _read_checkpoints(trail, checkpoints, keys, result)
     heads = {head.chain: head for head in trail.heads._default_manager.all()}
     broken = []
     for chain in _chain_keys(trail, heads, expected):

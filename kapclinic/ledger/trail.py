@@ -69,9 +69,17 @@ def sealed_fields(entry: Entry) -> dict[str, Any]:
     }
 
 
+ACCOUNT_CHAIN_PREFIX = "account:"  # StockAccount.chain_key
+
+
+def is_account_chain(chain: str) -> bool:
+    return chain.startswith(ACCOUNT_CHAIN_PREFIX)
+
+
 LEDGER_TRAIL: Trail[Entry] = Trail(
     name="controlled-substance ledger",
     entries=Entry,
     heads=LedgerChainHead,
     content=sealed_fields,
+    owns=is_account_chain,
 )
