@@ -41,24 +41,19 @@ def room_facts(room: Room) -> RoomFacts:
     )
 
 
-def clinic_facts(clinic: Clinic, first_day: date, last_day: date) -> ClinicFacts:
-    """The clinic's opening hours, rooms, and staff (roles, working hours less leave, on-site
-    hours) for ``first_day``..``last_day``. Five queries."""
+def _check_period(first_day: date, last_day: date) -> None:
     if last_day < first_day or (last_day - first_day).days >= MAX_DAYS:
         msg = f"A period of 1 to {MAX_DAYS} days is needed."
         raise ValueError(msg)
+
+
+def staff_facts(clinic: Clinic, first_day: date, last_day: date) -> dict[int, StaffFacts]:
+    """The clinic's active staff for ``first_day``..``last_day``, by user id: roles, working
+    hours less leave, on-site hours. Three queries (``clinic_facts`` reads them so; the
+    calendar's prescriber coverage reads only these)."""
+    _check_period(first_day, last_day)
     tz = clinic.tzinfo
     days = _days(first_day, last_day)
-    opening_by_weekday: dict[int, list[tuple[time, time]]] = defaultdict(list)
-    for interval in OpeningHours.objects.filter(clinic=clinic):
-        opening_by_weekday[interval.weekday].append((interval.opens_at, interval.closes_at))
-    opening = merged(
-        _span(day, opens, closes, tz)
-        for day in days
-        for opens, closes in opening_by_weekday[day.weekday()]
-    )
-    rooms = {room.pk: room_facts(room) for room in Room.objects.filter(clinic=clinic)}
-
     roles: dict[int, set[str]] = defaultdict(set)
     names: dict[int, str] = {}
     for membership in StaffMembership.objects.filter(clinic=clinic, is_active=True).select_related(
@@ -97,6 +92,24 @@ def clinic_facts(clinic: Clinic, first_day: date, last_day: date) -> ClinicFacts
             working=merged(working),
             on_site=merged(on_site),
         )
+    return staff
+
+
+def clinic_facts(clinic: Clinic, first_day: date, last_day: date) -> ClinicFacts:
+    """The clinic's opening hours, rooms, and staff (roles, working hours less leave, on-site
+    hours) for ``first_day``..``last_day``. Five queries."""
+    _check_period(first_day, last_day)
+    tz = clinic.tzinfo
+    days = _days(first_day, last_day)
+    opening_by_weekday: dict[int, list[tuple[time, time]]] = defaultdict(list)
+    for interval in OpeningHours.objects.filter(clinic=clinic):
+        opening_by_weekday[interval.weekday].append((interval.opens_at, interval.closes_at))
+    opening = merged(
+        _span(day, opens, closes, tz)
+        for day in days
+        for opens, closes in opening_by_weekday[day.weekday()]
+    )
+    rooms = {room.pk: room_facts(room) for room in Room.objects.filter(clinic=clinic)}
     return ClinicFacts(
         clinic_id=clinic.pk,
         tz=tz,
@@ -104,7 +117,7 @@ def clinic_facts(clinic: Clinic, first_day: date, last_day: date) -> ClinicFacts
         last_day=last_day,
         opening=opening,
         rooms=rooms,
-        staff=staff,
+        staff=staff_facts(clinic, first_day, last_day),
     )
 
 

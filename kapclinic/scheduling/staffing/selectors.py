@@ -12,7 +12,7 @@ from uuid import UUID
 from django.http import Http404
 
 from kapclinic.accounts.models import Clinic, Role, StaffMembership, User
-from kapclinic.scheduling.availability import clinic_facts
+from kapclinic.scheduling.availability import staff_facts
 from kapclinic.scheduling.models import StaffLeave, WorkingHours
 
 
@@ -111,19 +111,21 @@ def _merged(spans: list[tuple[time, time, str]]) -> list[Cover]:
 def prescriber_coverage(clinic: Clinic, first_day: date, last_day: date) -> dict[date, list[Cover]]:
     """Each day from ``first_day`` to ``last_day``: when a prescriber works on site in
     ``clinic`` (their on-site working hours there, less their leave), and who. Read from the
-    same facts the booking checks decide with (``availability.clinic_facts``; issue 13.5: a
-    session that needs a prescriber on site is booked only inside these stretches), so the
-    calendar never shows a coverage the checks do not keep."""
-    facts = clinic_facts(clinic, first_day, last_day)
+    same staff facts the booking checks decide with (``availability.staff_facts``, part of
+    ``clinic_facts``; issue 13.5: a session that needs a prescriber on site is booked only
+    inside these stretches), so the calendar never shows a coverage the checks do not keep.
+    Three queries."""
+    staff = staff_facts(clinic, first_day, last_day)
+    tz = clinic.tzinfo
     days: dict[date, list[tuple[time, time, str]]] = {
         first_day + timedelta(days=n): [] for n in range((last_day - first_day).days + 1)
     }
-    for person in facts.staff.values():
+    for person in staff.values():
         if Role.PRESCRIBER not in person.roles:
             continue
         for span in person.on_site:
-            start = span.starts_at.astimezone(facts.tz)
+            start = span.starts_at.astimezone(tz)
             days[start.date()].append(
-                (start.time(), span.ends_at.astimezone(facts.tz).time(), person.name)
+                (start.time(), span.ends_at.astimezone(tz).time(), person.name)
             )
     return {day: _merged(spans) for day, spans in days.items()}
