@@ -48,49 +48,19 @@ def room_facts(room: Room) -> RoomFacts:
     )
 
 
-def closure_of(closure: ClinicClosure, day: date, tz: ZoneInfo) -> Closure:
-    """``closure`` on ``day``: the whole local day, or its hours."""
-    if closure.starts_at is None or closure.ends_at is None:
-        span = Span(
-            datetime.combine(day, time(0), tzinfo=tz),
-            datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz),
-        )
-    else:
-        span = _span(day, closure.starts_at, closure.ends_at, tz)
-    return Closure(span=span, label=closure.label, whole_day=closure.starts_at is None)
-
-
-def closures_between(clinic: Clinic, first_day: date, last_day: date) -> tuple[Closure, ...]:
-    """The clinic's closures that touch ``first_day``..``last_day``, one per closed day. One
-    query."""
-    rows = ClinicClosure.objects.filter(
-        clinic=clinic, first_day__lte=last_day, last_day__gte=first_day
-    )
-    return tuple(
-        closure_of(row, day, clinic.tzinfo)
-        for row in rows
-        for day in _days(max(row.first_day, first_day), min(row.last_day, last_day))
-    )
-
-
-def clinic_facts(clinic: Clinic, first_day: date, last_day: date) -> ClinicFacts:
-    """The clinic's opening hours less its closures, rooms, and staff (roles, working hours
-    less leave, on-site hours) for ``first_day``..``last_day``. Six queries."""
+def _check_period(first_day: date, last_day: date) -> None:
     if last_day < first_day or (last_day - first_day).days >= MAX_DAYS:
         msg = f"A period of 1 to {MAX_DAYS} days is needed."
         raise ValueError(msg)
+
+
+def staff_facts(clinic: Clinic, first_day: date, last_day: date) -> dict[int, StaffFacts]:
+    """The clinic's active staff for ``first_day``..``last_day``, by user id: roles, working
+    hours less leave, on-site hours. Three queries (``clinic_facts`` reads them so; the
+    calendar's prescriber coverage reads only these)."""
+    _check_period(first_day, last_day)
     tz = clinic.tzinfo
     days = _days(first_day, last_day)
-    opening_by_weekday: dict[int, list[tuple[time, time]]] = defaultdict(list)
-    for interval in OpeningHours.objects.filter(clinic=clinic):
-        opening_by_weekday[interval.weekday].append((interval.opens_at, interval.closes_at))
-    opening = merged(
-        _span(day, opens, closes, tz)
-        for day in days
-        for opens, closes in opening_by_weekday[day.weekday()]
-    )
-    rooms = {room.pk: room_facts(room) for room in Room.objects.filter(clinic=clinic)}
-
     roles: dict[int, set[str]] = defaultdict(set)
     names: dict[int, str] = {}
     for membership in StaffMembership.objects.filter(clinic=clinic, is_active=True).select_related(
@@ -129,6 +99,49 @@ def clinic_facts(clinic: Clinic, first_day: date, last_day: date) -> ClinicFacts
             working=merged(working),
             on_site=merged(on_site),
         )
+    return staff
+
+
+def closure_of(closure: ClinicClosure, day: date, tz: ZoneInfo) -> Closure:
+    """``closure`` on ``day``: the whole local day, or its hours."""
+    if closure.starts_at is None or closure.ends_at is None:
+        span = Span(
+            datetime.combine(day, time(0), tzinfo=tz),
+            datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz),
+        )
+    else:
+        span = _span(day, closure.starts_at, closure.ends_at, tz)
+    return Closure(span=span, label=closure.label, whole_day=closure.starts_at is None)
+
+
+def closures_between(clinic: Clinic, first_day: date, last_day: date) -> tuple[Closure, ...]:
+    """The clinic's closures that touch ``first_day``..``last_day``, one per closed day. One
+    query."""
+    rows = ClinicClosure.objects.filter(
+        clinic=clinic, first_day__lte=last_day, last_day__gte=first_day
+    )
+    return tuple(
+        closure_of(row, day, clinic.tzinfo)
+        for row in rows
+        for day in _days(max(row.first_day, first_day), min(row.last_day, last_day))
+    )
+
+
+def clinic_facts(clinic: Clinic, first_day: date, last_day: date) -> ClinicFacts:
+    """The clinic's opening hours less its closures, rooms, and staff (roles, working hours
+    less leave, on-site hours) for ``first_day``..``last_day``. Six queries."""
+    _check_period(first_day, last_day)
+    tz = clinic.tzinfo
+    days = _days(first_day, last_day)
+    opening_by_weekday: dict[int, list[tuple[time, time]]] = defaultdict(list)
+    for interval in OpeningHours.objects.filter(clinic=clinic):
+        opening_by_weekday[interval.weekday].append((interval.opens_at, interval.closes_at))
+    opening = merged(
+        _span(day, opens, closes, tz)
+        for day in days
+        for opens, closes in opening_by_weekday[day.weekday()]
+    )
+    rooms = {room.pk: room_facts(room) for room in Room.objects.filter(clinic=clinic)}
     return ClinicFacts(
         clinic_id=clinic.pk,
         tz=tz,
@@ -136,7 +149,7 @@ def clinic_facts(clinic: Clinic, first_day: date, last_day: date) -> ClinicFacts
         last_day=last_day,
         opening=opening,
         rooms=rooms,
-        staff=staff,
+        staff=staff_facts(clinic, first_day, last_day),
         closures=closures_between(clinic, first_day, last_day),
     )
 

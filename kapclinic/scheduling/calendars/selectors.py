@@ -1,10 +1,11 @@
 """Reads behind the calendars, scoped to the clinic: the appointments of a span of days (the
 clinic's, a room's, a staff member's) with what each page shows, a patient's appointments, and
 one appointment through the patient access check. A constant number of queries whatever the
-number of appointments: one for the appointments (their course's protocol, patient, room and
-staff joined), and one each for the rooms and staff of the filters, the opening hours, and
-the clinic's facts (``availability.clinic_facts``: its closures and prescriber coverage, as
-the booking checks read them)."""
+number of appointments: one for the appointments (with the columns an entry shows of their
+patient, room and staff joined), one for the documents of their protocol versions (read once
+each, not with every row), one each for the rooms and staff of the filters and the opening
+hours, and the clinic's facts (``availability.clinic_facts``: its closures and prescriber
+coverage, as the booking checks read them)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from kapclinic.patients.models import Patient
 from kapclinic.patients.selectors import access_patient
 from kapclinic.scheduling.availability import clinic_facts
 from kapclinic.scheduling.entries import Entry, SessionNames, entry_of
-from kapclinic.scheduling.models import Appointment
+from kapclinic.scheduling.models import Appointment, ProtocolVersion
 from kapclinic.scheduling.slots import Closure
 from kapclinic.scheduling.staffing.selectors import Cover, coverage_of
 
@@ -44,6 +45,58 @@ def _appointments() -> QuerySet[Appointment]:
     return Appointment.objects.select_related(
         "course__protocol", "patient", "room", "therapist", "nurse"
     ).order_by("starts_at", "room__name", "pk")
+
+
+# What a listed entry shows (entries.Entry, _entry.html, _chart_section.html): the other columns,
+# and the protocol's document, stay in the database.
+ENTRY_COLUMNS = (
+    "public_id",
+    "session_type",
+    "kind",
+    "starts_at",
+    "ends_at",
+    "chair",
+    "status",
+    "override_reason",
+    "course__protocol",
+    "patient__public_id",
+    "patient__mrn",
+    "patient__family_name",
+    "patient__given_name",
+    "room__public_id",
+    "room__name",
+    "room__capacity",
+    "therapist__public_id",
+    "therapist__full_name",
+    "therapist__credentials",
+    "nurse__public_id",
+    "nurse__full_name",
+    "nurse__credentials",
+)
+
+
+def _entry_rows() -> QuerySet[Appointment]:
+    return (
+        Appointment.objects.select_related("course", "patient", "room", "therapist", "nurse")
+        .only(*ENTRY_COLUMNS)
+        .order_by("starts_at", "room__name", "pk")
+    )
+
+
+def _entries(rows: QuerySet[Appointment], tz: ZoneInfo) -> list[Entry]:
+    """``rows`` (of ``_entry_rows``) as entries: one query for the rows and, when there are
+    some, one for the documents of their protocol versions."""
+    appointments = list(rows)
+    versions = {a.course.protocol_id for a in appointments}
+    documents = (
+        dict(
+            ProtocolVersion.objects.filter(pk__in=versions).order_by().values_list("pk", "document")
+        )
+        if versions
+        else {}
+    )
+    names = SessionNames(documents)
+    return [entry_of(a, names, tz) for a in appointments]
 
 
 def day_bounds(clinic: Clinic, first_day: date, days: int) -> tuple[datetime, datetime]:
@@ -143,7 +196,7 @@ def clinic_calendar(
     if room is not None and room.clinic_id != clinic.pk:
         raise Http404
     start, end = day_bounds(clinic, first_day, days)
-    rows = _appointments().filter(clinic=clinic, starts_at__gte=start, starts_at__lt=end)
+    rows = _entry_rows().filter(clinic=clinic, starts_at__gte=start, starts_at__lt=end)
     if room is not None:
         rows = rows.filter(room=room)
     if person is not None:
@@ -156,9 +209,7 @@ def clinic_calendar(
         person=person,
     )
     by_day = {d.day: d for d in page.days}
-    names, tz = SessionNames(), clinic.tzinfo
-    for appointment in rows:
-        entry = entry_of(appointment, names, tz)
+    for entry in _entries(rows, clinic.tzinfo):
         by_day[entry.starts.date()].entries.append(entry)
     opening: dict[int, list[OpeningHours]] = {}
     for hours in list_opening_hours(clinic):
@@ -169,26 +220,24 @@ def clinic_calendar(
         calendar_day.opening = opening.get(calendar_day.day.weekday(), [])
         calendar_day.cover = cover[calendar_day.day]
     for closure in facts.closures:
-        by_day[closure.span.starts_at.astimezone(tz).date()].closures.append(closure)
+        by_day[closure.span.starts_at.astimezone(clinic.tzinfo).date()].closures.append(closure)
     return page
 
 
 def patient_appointments(patient: Patient, tz: ZoneInfo) -> list[Entry]:
     """Every appointment of ``patient`` (of any clinic's course), oldest first: call after
-    ``access_patient`` has allowed and audited the read. One query."""
-    names = SessionNames()
-    return [entry_of(a, names, tz) for a in _appointments().filter(patient=patient)]
+    ``access_patient`` has allowed and audited the read. Two queries."""
+    return _entries(_entry_rows().filter(patient=patient), tz)
 
 
 def upcoming_appointments(patient: Patient, tz: ZoneInfo, now: datetime, limit: int) -> list[Entry]:
-    """The patient's next ``limit`` live appointments from ``now`` (the chart). One query."""
-    names = SessionNames()
+    """The patient's next ``limit`` live appointments from ``now`` (the chart). Two queries."""
     rows = (
-        _appointments()
+        _entry_rows()
         .filter(patient=patient, ends_at__gt=now)
         .exclude(status=Appointment.Status.CANCELLED)[:limit]
     )
-    return [entry_of(a, names, tz) for a in rows]
+    return _entries(rows, tz)
 
 
 @dataclass(frozen=True)

@@ -14,15 +14,24 @@ from kapclinic.scheduling.holds import take_holds
 from kapclinic.scheduling.models import Appointment, Course
 from kapclinic.scheduling.selectors import current_protocol_version
 
-KINDS = {"preparation": "preparation", "kap-dose": "dosing", "integration": "integration"}
+KINDS = {
+    "preparation": "preparation",
+    "kap-dose": "dosing",
+    "integration": "integration",
+    "infusion": "dosing",  # iv-ketamine-induction
+    "induction-dose": "dosing",  # esketamine-rems
+    "booster": "dosing",  # ketamine-maintenance
+    "cbt-session": "therapy",  # cbt-comparison
+}
 
 
-def course_of(clinic: Clinic, patient: Patient) -> Course:
-    """The patient's open course, started on the shipped KAP protocol when they have none."""
+def course_of(clinic: Clinic, patient: Patient, protocol: str = "kap-im-sl") -> Course:
+    """The patient's open course, started on the shipped ``protocol`` (KAP unless said) when
+    they have none."""
     course = Course.objects.filter(patient=patient, status__in=Course.OPEN_STATUSES).first()
     if course is not None:
         return course
-    version = current_protocol_version(clinic, "kap-im-sl")
+    version = current_protocol_version(clinic, protocol)
     assert version is not None
     return Course.objects.create(
         clinic=clinic,

@@ -19,7 +19,7 @@ from kapclinic.audit.models import AuditEvent
 from kapclinic.patients.models import Patient
 from kapclinic.scheduling.audit_actions import SchedulingAuditAction
 from kapclinic.scheduling.models import Appointment, WorkingHours
-from kapclinic.scheduling.tests.calendar_booked import book_directly, treatment_room
+from kapclinic.scheduling.tests.calendar_booked import book_directly, course_of, treatment_room
 
 pytestmark = pytest.mark.django_db
 
@@ -169,32 +169,112 @@ def test_the_calendar_is_refused_to_researchers(client_for: Callable[[Role], Cli
         assert client_for(Role.RESEARCHER).get(reverse(name)).status_code == 403
 
 
-def test_the_week_asks_a_constant_number_of_queries_however_many_appointments(
-    client_for: Callable[[Role], Client],
-    home: Clinic,
-    new_patient: Callable[..., Patient],
-    add_demo_patients: Callable[[int], None],
-) -> None:
-    room = treatment_room(home, capacity=8)
-    client = client_for(Role.FRONT_DESK)
+# Session types of each shipped protocol (an appointment of each names its version's session).
+SESSIONS = {
+    "kap-im-sl": "kap-dose",
+    "iv-ketamine-induction": "infusion",
+    "esketamine-rems": "induction-dose",
+    "ketamine-maintenance": "booster",
+    "cbt-comparison": "cbt-session",
+}
 
-    def booked(count: int) -> None:
-        patients = list(Patient.objects.filter(clinic=home).exclude(appointments__isnull=False))
+
+@pytest.mark.parametrize(
+    ("page", "params"),
+    [
+        ("calendar:clinic", {}),
+        ("calendar:clinic", {"view": "day"}),
+        ("calendar:clinic", {"room": "room"}),
+        ("calendar:clinic", {"staff": "nurse"}),
+        ("calendar:mine", {}),
+    ],
+    ids=["clinic week", "clinic day", "room week", "staff week", "my week"],
+)
+def test_the_calendars_ask_a_constant_number_of_queries_however_many_appointments(
+    client_for: Callable[[Role], Client],
+    demo_user: Callable[[Role], User],
+    home: Clinic,
+    add_demo_patients: Callable[[int], None],
+    page: str,
+    params: dict[str, str],
+) -> None:
+    """Issue 13's week view target: the same queries for 3 appointments of one protocol as for
+    43 of five protocol versions, each with its patient, room and staff."""
+    room = treatment_room(home, capacity=8)
+    nurse, therapist = demo_user(Role.NURSE), demo_user(Role.THERAPIST)
+    client = client_for(Role.NURSE)
+    values = {"room": str(room.public_id), "nurse": str(nurse.public_id)}
+    query = {"day": MONDAY, **{k: values.get(v, v) for k, v in params.items()}}
+
+    def booked(count: int, protocols: list[str]) -> None:
+        patients = Patient.objects.filter(clinic=home).exclude(appointments__isnull=False)
+        first = Appointment.objects.filter(room=room).count()
         for n, p in enumerate(patients[:count]):
-            book_directly(p, room, NINE + timedelta(days=n % 5, hours=n // 5 % 8))
+            protocol = protocols[n % len(protocols)]
+            course_of(home, p, protocol)
+            # Half-hour slots of their own over the week's five days, Monday (the day view's) on.
+            slot = first + n
+            book_directly(
+                p,
+                room,
+                NINE + timedelta(days=slot % 5, minutes=30 * (slot // 5)),
+                session_type=SESSIONS[protocol],
+                minutes=30,
+                nurse=nurse if n % 2 else None,
+                therapist=None if n % 2 else therapist,
+            )
+
+    def queries() -> tuple[int, str]:
+        client.get(reverse(page), query)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(reverse(page), query)
+        assert response.status_code == 200
+        return len(captured.captured_queries), response.content.decode()
+
+    booked(3, ["kap-im-sl"])
+    small, html = queries()
+    assert "KAP dosing session" in html
+    add_demo_patients(60)
+    booked(40, list(SESSIONS))
+    assert Appointment.objects.filter(room=room).count() == 43
+    many, html = queries()
+    assert many == small
+    assert html.count('class="cal-entry ') > 3
+    assert html.count('<strong class="nowrap">') == html.count('class="cal-entry ')
+
+
+def test_a_patient_s_appointments_ask_a_constant_number_of_queries(
+    client_for: Callable[[Role], Client], patient: Patient
+) -> None:
+    room = treatment_room(patient.clinic, capacity=8)
+    url = reverse("calendar:patient", args=[patient.public_id])
+    client = client_for(Role.THERAPIST)
 
     def queries() -> int:
-        client.get(reverse("calendar:clinic"), {"day": MONDAY})
+        client.get(url)
         with CaptureQueriesContext(connection) as captured:
-            assert client.get(reverse("calendar:clinic"), {"day": MONDAY}).status_code == 200
+            assert client.get(url).status_code == 200
         return len(captured.captured_queries)
 
-    booked(3)
-    small = queries()
-    add_demo_patients(60)
-    booked(30)
-    assert Appointment.objects.filter(room=room).count() == 33
-    assert queries() == small
+    book_directly(patient, room, NINE)
+    few = queries()
+    for week in range(1, 20):
+        book_directly(patient, room, NINE + timedelta(weeks=week))
+    assert queries() == few
+
+
+def test_an_entry_escapes_what_it_shows(
+    client_for: Callable[[Role], Client], home: Clinic, new_patient: Callable[..., Patient]
+) -> None:
+    """The entries are built in Python (entry_tags), not by the template engine: every value is
+    still escaped."""
+    patient = new_patient(home, given_name="<b>Ada</b>", family_name='O"Brien & <i>Co</i>')
+    book_directly(patient, treatment_room(home, "Room <3"), NINE, override_reason="<script>")
+    html = _week(client_for(Role.FRONT_DESK))
+    assert "O&quot;Brien &amp; &lt;i&gt;Co&lt;/i&gt;, &lt;b&gt;Ada&lt;/b&gt;" in html
+    assert "Room &lt;3, chair 1" in html
+    assert "<b>Ada</b>" not in html
+    assert "<script>" not in html
 
 
 def test_a_patient_s_appointments_page_is_audited_and_another_clinic_s_answers_404(
