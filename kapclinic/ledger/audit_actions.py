@@ -19,3 +19,5 @@ class LedgerAuditAction(AuditAction):
     ENTRIES_VIEWED = "ledger.entries_viewed", "Ledger entries naming patients viewed"
     WITNESS_REFUSED = "ledger.witness_refused", "Witness signature refused"
     SETTINGS_CHANGED = "ledger.settings_changed", "Ledger settings changed"
+    REPORT_VIEWED = "ledger.report_viewed", "Ledger report viewed"
+    REPORT_EXPORTED = "ledger.report_exported", "Ledger report exported (CSV)"

@@ -1,0 +1,289 @@
+"""Reads of the ledger's report (issue 14.5; R-CS-6, 21 CFR 1304.04): every entry of one
+account, optionally one product, over a date range, readily retrievable.
+
+The range is of the entries' actual dates (``occurred_at``, 21 CFR 1304.21(d)), as clinic-local
+days. Balances are sums of the entries themselves: the opening balance of a lot is the sum of
+its entries dated before the range, the closing balance that plus the range's entries, so the
+report reads the record, not the running balance it should agree with (verify_ledger checks
+that). A report names patients (R-CS-2), so viewing and exporting it are audited.
+
+Queries do not grow with the data: the clinic's settings, one grouped sum for the balances and
+totals, one page of entries (the CSV: the same entries streamed in chunks), and the audit entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Final
+
+from django.db import transaction
+from django.db.models import Count, F, Q, QuerySet, Sum
+
+from kapclinic.accounts.actor import Actor
+from kapclinic.audit import services as audit
+from kapclinic.audit.models import Operation
+from kapclinic.ledger.audit_actions import LedgerAuditAction
+from kapclinic.ledger.models import Entry, EntryKind, LedgerSettings, Product, StockAccount
+from kapclinic.ledger.rules import retained_until
+
+PAGE_SIZE: Final = 200
+ZERO: Final = Decimal(0)
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    """Which entries a report shows: an account of the actor's clinic, a product or all of
+    them, and the clinic-local days ``start`` to ``end`` inclusive."""
+
+    account: StockAccount
+    product: Product | None
+    start: date
+    end: date
+
+    def as_detail(self) -> dict[str, str]:
+        """The query as audit detail (ids and dates, no names)."""
+        return {
+            "account": str(self.account.public_id),
+            "product": str(self.product.public_id) if self.product else "all",
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+        }
+
+    def instants(self) -> tuple[datetime, datetime]:
+        tz = self.account.clinic.tzinfo
+        return (
+            datetime.combine(self.start, time.min, tzinfo=tz),
+            datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=tz),
+        )
+
+
+@dataclass
+class LotBalance:
+    product: str
+    unit: str
+    lot: str
+    expires_on: date
+    opening_mg: Decimal = ZERO
+    opening_units: int = 0
+    closing_mg: Decimal = ZERO
+    closing_units: int = 0
+
+
+@dataclass
+class KindTotal:
+    product: str
+    kind: EntryKind
+    entries: int = 0
+    mg: Decimal = ZERO
+    units: int = 0
+
+
+@dataclass
+class ProductBalance:
+    product: str
+    unit: str
+    opening_mg: Decimal = ZERO
+    opening_units: int = 0
+    closing_mg: Decimal = ZERO
+    closing_units: int = 0
+    lots: list[LotBalance] = field(default_factory=list)
+    totals: list[KindTotal] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    number: int
+    count: int  # entries in the whole range
+    size: int = PAGE_SIZE
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.count // self.size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def first_row(self) -> int:
+        return 0 if self.count == 0 else (self.number - 1) * self.size + 1
+
+    @property
+    def last_row(self) -> int:
+        return min(self.number * self.size, self.count)
+
+
+@dataclass
+class LedgerReport:
+    query: ReportQuery
+    products: list[ProductBalance]
+    page: ReportPage
+    entries: list[Entry]
+    retention_years: int
+    retained_until: date  # the range's first day's records are kept at least until then
+
+
+def report_choices(*, actor: Actor) -> tuple[list[StockAccount], list[Product]]:
+    """The accounts and products of the actor's clinic a report may be asked for (closed and
+    retired ones too: their records are kept)."""
+    clinic = actor.current_clinic
+    return (
+        list(StockAccount.objects.filter(clinic=clinic).order_by("name")),
+        list(Product.objects.filter(clinic=clinic).order_by("name")),
+    )
+
+
+def _entries(query: ReportQuery) -> QuerySet[Entry]:
+    start, end = query.instants()
+    entries = Entry.objects.filter(
+        account=query.account, occurred_at__gte=start, occurred_at__lt=end
+    )
+    if query.product is not None:
+        entries = entries.filter(lot__product=query.product)
+    return entries
+
+
+def report_entries(query: ReportQuery) -> QuerySet[Entry]:
+    """The range's entries in the order they happened, with what a row shows (one query)."""
+    return (
+        _entries(query)
+        .select_related("lot__product", "patient")
+        .annotate(
+            reverses_position=F("reverses__position"), reconciles_position=F("reconciles__position")
+        )
+        .order_by("occurred_at", "position")
+    )
+
+
+def _balances(query: ReportQuery) -> tuple[list[ProductBalance], int]:
+    """Opening and closing balances per lot and product, totals per product and kind, and the
+    number of entries in the range: one grouped sum over the entries up to the range's end."""
+    start, end = query.instants()
+    before = Q(occurred_at__lt=start)
+    within = Q(occurred_at__gte=start)
+    rows = Entry.objects.filter(account=query.account, occurred_at__lt=end)
+    if query.product is not None:
+        rows = rows.filter(lot__product=query.product)
+    grouped = (
+        rows.values(
+            "lot_id",
+            "kind",
+            "lot__number",
+            "lot__expires_on",
+            "lot__product__name",
+            "lot__product__unit_kind",
+        )
+        .annotate(
+            before_mg=Sum("quantity_mg", filter=before),
+            before_units=Sum("units", filter=before),
+            within_mg=Sum("quantity_mg", filter=within),
+            within_units=Sum("units", filter=within),
+            within_count=Count("id", filter=within),
+        )
+        .order_by("lot__product__name", "lot__expires_on", "lot__number", "kind")
+    )
+    products: dict[str, ProductBalance] = {}
+    lots: dict[int, LotBalance] = {}
+    totals: dict[tuple[str, str], KindTotal] = {}
+    count = 0
+    for row in grouped:
+        name = row["lot__product__name"]
+        product = products.setdefault(name, ProductBalance(name, row["lot__product__unit_kind"]))
+        lot = lots.get(row["lot_id"])
+        if lot is None:
+            lot = LotBalance(name, product.unit, row["lot__number"], row["lot__expires_on"])
+            lots[row["lot_id"]] = lot
+            product.lots.append(lot)
+        before_mg, before_units = row["before_mg"] or ZERO, row["before_units"] or 0
+        within_mg, within_units = row["within_mg"] or ZERO, row["within_units"] or 0
+        for holder in (lot, product):
+            holder.opening_mg += before_mg
+            holder.opening_units += before_units
+            holder.closing_mg += before_mg + within_mg
+            holder.closing_units += before_units + within_units
+        if row["within_count"]:
+            total = totals.get((name, row["kind"]))
+            if total is None:
+                total = KindTotal(name, EntryKind(row["kind"]))
+                totals[(name, row["kind"])] = total
+                product.totals.append(total)
+            total.entries += row["within_count"]
+            total.mg += within_mg
+            total.units += within_units
+            count += row["within_count"]
+    order = list(EntryKind)
+    for product in products.values():
+        product.totals.sort(key=lambda t: order.index(t.kind))
+    return list(products.values()), count
+
+
+def _retention_years(account: StockAccount) -> int:
+    found = (
+        LedgerSettings.objects.filter(clinic_id=account.clinic_id)
+        .values_list("retention_years", flat=True)
+        .first()
+    )
+    return max(found or 2, 2)
+
+
+def _audit(actor: Actor, action: LedgerAuditAction, query: ReportQuery, **detail: object) -> None:
+    with transaction.atomic():
+        audit.record(
+            actor=actor.user,
+            operation=Operation.READ
+            if action == LedgerAuditAction.REPORT_VIEWED
+            else Operation.EXPORT,
+            action=action,
+            actor_roles=actor.roles,
+            clinic_id=actor.current_clinic.public_id,
+            target=audit.target_of(query.account),
+            detail={**query.as_detail(), **{k: str(v) for k, v in detail.items()}},
+        )
+
+
+def view_ledger_report(*, actor: Actor, query: ReportQuery, page_number: int) -> LedgerReport:
+    """One page of the report with the range's balances and totals; the view is audited (the
+    report names patients, R-CS-2). A page past the last shows the last."""
+    if query.account.clinic_id != actor.current_clinic.pk:
+        msg = "That account is not in your clinic."
+        raise PermissionError(msg)
+    products, count = _balances(query)
+    last = ReportPage(number=1, count=count, size=PAGE_SIZE).num_pages
+    page = ReportPage(number=min(max(page_number, 1), last), count=count, size=PAGE_SIZE)
+    offset = (page.number - 1) * page.size
+    entries = list(report_entries(query)[offset : offset + page.size])
+    years = _retention_years(query.account)
+    named = {e.patient_id for e in entries if e.patient_id is not None}
+    _audit(
+        actor,
+        LedgerAuditAction.REPORT_VIEWED,
+        query,
+        page=page.number,
+        entries=count,
+        patients_named=len(named),
+    )
+    return LedgerReport(
+        query=query,
+        products=products,
+        page=page,
+        entries=entries,
+        retention_years=years,
+        retained_until=retained_until(query.start, years),
+    )
+
+
+def export_ledger_report(*, actor: Actor, query: ReportQuery) -> Iterator[Entry]:
+    """Every entry of the report, streamed in chunks (no row limit); the export is audited
+    before the first row is read."""
+    if query.account.clinic_id != actor.current_clinic.pk:
+        msg = "That account is not in your clinic."
+        raise PermissionError(msg)
+    _audit(actor, LedgerAuditAction.REPORT_EXPORTED, query)
+    return report_entries(query).iterator(chunk_size=2000)
