@@ -218,7 +218,9 @@ class _ClinicHistory:
             for product, pack in PACK.items():
                 need = sum(d.units for d in doses if d.product == product and d.at < until)
                 need -= sum(d.units for d in doses if d.product == product and d.at < receipt.at)
-                if need or i == 0:
+                # The first delivery stocks every product; the last always brings vials (the
+                # short-dated lot the expiry report shows).
+                if need or i == 0 or (product == "vial" and i == len(receipts) - 1):
                     receipt.containers[product] = pack * math.ceil((need + 1) / pack)
         return receipts
 

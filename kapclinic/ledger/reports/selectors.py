@@ -20,7 +20,8 @@ from decimal import Decimal
 from typing import Final
 
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, FloatField, Q, QuerySet, Sum
+from django.db.models.functions import Round
 
 from kapclinic.accounts.actor import Actor
 from kapclinic.audit import services as audit
@@ -30,7 +31,8 @@ from kapclinic.ledger.models import Entry, EntryKind, LedgerSettings, Product, S
 from kapclinic.ledger.rules import retained_until
 
 PAGE_SIZE: Final = 200
-ZERO: Final = Decimal(0)
+ZERO: Final = Decimal("0.000")
+MG: Final = Decimal("0.001")
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,17 @@ def report_entries(query: ReportQuery) -> QuerySet[Entry]:
     )
 
 
+def _thousandths(condition: Q) -> Sum:
+    """The exact sum of the milligrams as whole thousandths of a milligram. SQLite keeps a
+    decimal as a binary float and sums floats (0.1 + 0.2 is not 0.3 there); each value times
+    1000, rounded, is a whole number, and whole numbers sum exactly on both databases."""
+    return Sum(Round(F("quantity_mg") * 1000), filter=condition, output_field=FloatField())
+
+
+def _mg(thousandths: float | Decimal | None) -> Decimal:
+    return (Decimal(round(thousandths or 0)) / 1000).quantize(MG)
+
+
 def _balances(query: ReportQuery) -> tuple[list[ProductBalance], int]:
     """Opening and closing balances per lot and product, totals per product and kind, and the
     number of entries in the range: one grouped sum over the entries up to the range's end."""
@@ -181,9 +194,9 @@ def _balances(query: ReportQuery) -> tuple[list[ProductBalance], int]:
             "lot__product__unit_kind",
         )
         .annotate(
-            before_mg=Sum("quantity_mg", filter=before),
+            before_mg=_thousandths(before),
             before_units=Sum("units", filter=before),
-            within_mg=Sum("quantity_mg", filter=within),
+            within_mg=_thousandths(within),
             within_units=Sum("units", filter=within),
             within_count=Count("id", filter=within),
         )
@@ -201,8 +214,8 @@ def _balances(query: ReportQuery) -> tuple[list[ProductBalance], int]:
             lot = LotBalance(name, product.unit, row["lot__number"], row["lot__expires_on"])
             lots[row["lot_id"]] = lot
             product.lots.append(lot)
-        before_mg, before_units = row["before_mg"] or ZERO, row["before_units"] or 0
-        within_mg, within_units = row["within_mg"] or ZERO, row["within_units"] or 0
+        before_mg, before_units = _mg(row["before_mg"]), row["before_units"] or 0
+        within_mg, within_units = _mg(row["within_mg"]), row["within_units"] or 0
         for holder in (lot, product):
             holder.opening_mg += before_mg
             holder.opening_units += before_units
