@@ -38,6 +38,7 @@ from tests.architecture.routes_administration import administration_routes
 from tests.architecture.routes_calendar import calendar_routes
 from tests.architecture.routes_consent import consent_routes
 from tests.architecture.routes_diagnoses import diagnosis_routes
+from tests.architecture.routes_ledger_reports import ledger_report_routes
 from tests.architecture.routes_measurement import measurement_routes, patient_mode_routes
 from tests.architecture.routes_outcome_graph import outcome_graph_routes
 from tests.architecture.routes_plans import plan_routes
@@ -233,6 +234,7 @@ def _routes(world: World) -> dict[str, Call]:
         ),
     }
     routes.update(referral_routes(world))
+    routes.update(ledger_report_routes(world))
     routes.update(screening_routes(world))
     routes.update(consent_routes(world))
     routes.update(diagnosis_routes(world))

@@ -149,7 +149,10 @@ def generate_clinic(
     # The controlled-substance ledger of the attended dosing sessions, through its services
     # (kapclinic.demo.ledger), in transactions of its own.
     result.ledger = add_stock_histories(
-        seed=seed, clinics=clinics, cutoffs=CourseBook.cutoffs(clinics, today=today, now=now)
+        seed=seed,
+        clinics=clinics,
+        cutoffs=CourseBook.cutoffs(clinics, today=today, now=now),
+        password=DEMO_PASSWORD,
     )
     live = result.trajectories.live
     result.plans = (

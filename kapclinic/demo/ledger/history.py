@@ -16,7 +16,6 @@ from django.db import transaction
 
 from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, StaffMembership, User
-from kapclinic.demo.generator.organisation import DEMO_PASSWORD
 from kapclinic.demo.ledger.setup import DEMO_SUPPLIER, ClinicStock, set_up_stock
 from kapclinic.ledger import services
 from kapclinic.ledger.models import Lot, Product
@@ -79,13 +78,14 @@ class Receipt:
 
 
 def add_stock_histories(
-    *, seed: int, clinics: list[Clinic], cutoffs: dict[int, datetime]
+    *, seed: int, clinics: list[Clinic], cutoffs: dict[int, datetime], password: str
 ) -> LedgerCounts:
-    """Every clinic's stock history up to its cutoff (kapclinic.demo.ledger)."""
+    """Every clinic's stock history up to its cutoff (kapclinic.demo.ledger); ``password`` is
+    the demo staff's, with which the witnesses sign."""
     counts = LedgerCounts()
     for index, clinic in enumerate(clinics):
         rng = random.Random(seed * 15485863 + index)  # its own stream per clinic
-        _ClinicHistory(clinic, rng, cutoffs[clinic.pk], counts).write()
+        _ClinicHistory(clinic, rng, cutoffs[clinic.pk], counts, password).write()
     return counts
 
 
@@ -100,9 +100,15 @@ def _staff(clinic: Clinic, role: Role) -> list[User]:
 
 class _ClinicHistory:
     def __init__(
-        self, clinic: Clinic, rng: random.Random, cutoff: datetime, counts: LedgerCounts
+        self,
+        clinic: Clinic,
+        rng: random.Random,
+        cutoff: datetime,
+        counts: LedgerCounts,
+        password: str,
     ) -> None:
         self.clinic = clinic
+        self.password = password
         self.rng = rng
         self.cutoff = cutoff
         self.counts = counts
@@ -147,7 +153,7 @@ class _ClinicHistory:
             services.sign_as_witness(
                 actor=self.manager,
                 email=nurse.email,
-                password=DEMO_PASSWORD,
+                password=self.password,
                 ip_address=None,
                 now=self.cutoff,
             )

@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Final
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import Round
 
@@ -27,7 +27,7 @@ from kapclinic.accounts.actor import Actor
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.ledger.audit_actions import LedgerAuditAction
-from kapclinic.ledger.models import Entry, EntryKind, LedgerSettings, Product, StockAccount
+from kapclinic.ledger.models import Entry, EntryKind, LedgerSettings, Lot, Product, StockAccount
 from kapclinic.ledger.rules import retained_until
 
 PAGE_SIZE: Final = 200
@@ -164,55 +164,64 @@ def report_entries(query: ReportQuery) -> QuerySet[Entry]:
     )
 
 
-def _thousandths(condition: Q) -> Sum:
-    """The exact sum of the milligrams as whole thousandths of a milligram. SQLite keeps a
-    decimal as a binary float and sums floats (0.1 + 0.2 is not 0.3 there); each value times
-    1000, rounded, is a whole number, and whole numbers sum exactly on both databases."""
+def _mg_sum(condition: Q) -> Sum:
+    """The exact sum of the milligrams. PostgreSQL sums numerics exactly; SQLite keeps a decimal
+    as a binary float and sums floats (0.1 + 0.2 is not 0.3 there), so there each value is
+    summed as whole thousandths of a milligram (times 1000, rounded), which add up exactly."""
+    if connection.vendor == "postgresql":
+        return Sum("quantity_mg", filter=condition)
     return Sum(Round(F("quantity_mg") * 1000), filter=condition, output_field=FloatField())
 
 
-def _mg(thousandths: float | Decimal | None) -> Decimal:
-    return (Decimal(round(thousandths or 0)) / 1000).quantize(MG)
+def _mg(total: float | Decimal | None) -> Decimal:
+    if connection.vendor == "postgresql":
+        return Decimal(total or 0).quantize(MG)
+    return (Decimal(round(total or 0)) / 1000).quantize(MG)
 
 
 def _balances(query: ReportQuery) -> tuple[list[ProductBalance], int]:
     """Opening and closing balances per lot and product, totals per product and kind, and the
-    number of entries in the range: one grouped sum over the entries up to the range's end."""
+    number of entries in the range: one grouped sum over the account's entries up to the
+    range's end (no join: the lots, a handful, are read after)."""
     start, end = query.instants()
     before = Q(occurred_at__lt=start)
     within = Q(occurred_at__gte=start)
     rows = Entry.objects.filter(account=query.account, occurred_at__lt=end)
     if query.product is not None:
         rows = rows.filter(lot__product=query.product)
-    grouped = (
-        rows.values(
-            "lot_id",
-            "kind",
-            "lot__number",
-            "lot__expires_on",
-            "lot__product__name",
-            "lot__product__unit_kind",
-        )
+    grouped = list(
+        rows.values("lot_id", "kind")
         .annotate(
-            before_mg=_thousandths(before),
+            before_mg=_mg_sum(before),
             before_units=Sum("units", filter=before),
-            within_mg=_thousandths(within),
+            within_mg=_mg_sum(within),
             within_units=Sum("units", filter=within),
             within_count=Count("id", filter=within),
         )
-        .order_by("lot__product__name", "lot__expires_on", "lot__number", "kind")
+        .order_by()
     )
-    products: dict[str, ProductBalance] = {}
+    lots_by_id = Lot.objects.select_related("product").in_bulk({row["lot_id"] for row in grouped})
+    order = list(EntryKind)
+    grouped.sort(
+        key=lambda row: (
+            lots_by_id[row["lot_id"]].product.name,
+            lots_by_id[row["lot_id"]].expires_on,
+            lots_by_id[row["lot_id"]].number,
+            order.index(EntryKind(row["kind"])),
+        )
+    )
+    products: dict[int, ProductBalance] = {}
     lots: dict[int, LotBalance] = {}
-    totals: dict[tuple[str, str], KindTotal] = {}
+    totals: dict[tuple[int, str], KindTotal] = {}
     count = 0
     for row in grouped:
-        name = row["lot__product__name"]
-        product = products.setdefault(name, ProductBalance(name, row["lot__product__unit_kind"]))
-        lot = lots.get(row["lot_id"])
+        found = lots_by_id[row["lot_id"]]
+        name, unit = found.product.name, found.product.unit_kind
+        product = products.setdefault(found.product_id, ProductBalance(name, unit))
+        lot = lots.get(found.pk)
         if lot is None:
-            lot = LotBalance(name, product.unit, row["lot__number"], row["lot__expires_on"])
-            lots[row["lot_id"]] = lot
+            lot = LotBalance(name, unit, found.number, found.expires_on)
+            lots[found.pk] = lot
             product.lots.append(lot)
         before_mg, before_units = _mg(row["before_mg"]), row["before_units"] or 0
         within_mg, within_units = _mg(row["within_mg"]), row["within_units"] or 0
@@ -222,18 +231,15 @@ def _balances(query: ReportQuery) -> tuple[list[ProductBalance], int]:
             holder.closing_mg += before_mg + within_mg
             holder.closing_units += before_units + within_units
         if row["within_count"]:
-            total = totals.get((name, row["kind"]))
+            total = totals.get((found.product_id, row["kind"]))
             if total is None:
                 total = KindTotal(name, EntryKind(row["kind"]))
-                totals[(name, row["kind"])] = total
+                totals[(found.product_id, row["kind"])] = total
                 product.totals.append(total)
             total.entries += row["within_count"]
             total.mg += within_mg
             total.units += within_units
             count += row["within_count"]
-    order = list(EntryKind)
-    for product in products.values():
-        product.totals.sort(key=lambda t: order.index(t.kind))
     return list(products.values()), count
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -29,6 +29,10 @@ def _form(request: ClinicRequest) -> LedgerReportForm:
     accounts, products = report_choices(actor=request.actor)
     today = timezone.localdate(timezone.now(), current_clinic(request).tzinfo)
     asked = {k: v for k, v in request.GET.items() if k in {"account", "product", "start", "end"}}
+    # An account or product that is missing and one of another clinic answer alike: 404.
+    for name, known in (("account", accounts), ("product", products)):
+        if asked.get(name) and asked[name] not in {str(item.public_id) for item in known}:
+            raise Http404
     return LedgerReportForm(asked or None, accounts=accounts, products=products, today=today)
 
 
