@@ -4,6 +4,7 @@ balances never negative, chains that verify."""
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
@@ -61,6 +62,7 @@ def test_doses_follow_the_protocols(demo: GenerationResult) -> None:
     for entry in Entry.objects.filter(kind=EntryKind.ADMINISTRATION).order_by("occurred_at"):
         by_modality[modality[_appointment_id(entry)]].append(entry)
     for entry in by_modality[Modality.RACEMIC_KETAMINE_OFF_LABEL]:
+        assert entry.patient_id is not None
         weight = (
             BodyMeasurement.objects.filter(
                 patient_id=entry.patient_id, measured_on__lte=entry.occurred_at.date()
@@ -80,9 +82,7 @@ def test_doses_follow_the_protocols(demo: GenerationResult) -> None:
     assert {(-e.quantity_mg, -e.units) for e in lozenges} <= {(200, 2), (300, 3)}
 
 
-def _appointment_id(entry: Entry) -> object:
-    import uuid
-
+def _appointment_id(entry: Entry) -> uuid.UUID:
     return uuid.UUID(entry.source_key.removeprefix("appointment:"))
 
 

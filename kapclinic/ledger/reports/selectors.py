@@ -63,15 +63,21 @@ class ReportQuery:
 
 
 @dataclass
-class LotBalance:
-    product: str
-    unit: str
-    lot: str
-    expires_on: date
+class Balance:
+    """Opening (before the range) and closing (at its end) balances, milligrams and units."""
+
     opening_mg: Decimal = ZERO
     opening_units: int = 0
     closing_mg: Decimal = ZERO
     closing_units: int = 0
+
+
+@dataclass
+class LotBalance(Balance):
+    product: str = ""
+    unit: str = ""
+    lot: str = ""
+    expires_on: date | None = None
 
 
 @dataclass
@@ -84,13 +90,9 @@ class KindTotal:
 
 
 @dataclass
-class ProductBalance:
-    product: str
-    unit: str
-    opening_mg: Decimal = ZERO
-    opening_units: int = 0
-    closing_mg: Decimal = ZERO
-    closing_units: int = 0
+class ProductBalance(Balance):
+    product: str = ""
+    unit: str = ""
     lots: list[LotBalance] = field(default_factory=list)
     totals: list[KindTotal] = field(default_factory=list)
 
@@ -217,10 +219,10 @@ def _balances(query: ReportQuery) -> tuple[list[ProductBalance], int]:
     for row in grouped:
         found = lots_by_id[row["lot_id"]]
         name, unit = found.product.name, found.product.unit_kind
-        product = products.setdefault(found.product_id, ProductBalance(name, unit))
+        product = products.setdefault(found.product_id, ProductBalance(product=name, unit=unit))
         lot = lots.get(found.pk)
         if lot is None:
-            lot = LotBalance(name, unit, found.number, found.expires_on)
+            lot = LotBalance(product=name, unit=unit, lot=found.number, expires_on=found.expires_on)
             lots[found.pk] = lot
             product.lots.append(lot)
         before_mg, before_units = _mg(row["before_mg"]), row["before_units"] or 0

@@ -21,7 +21,6 @@ from django.utils import timezone
 from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, User
 from kapclinic.audit.models import AuditEvent
-from kapclinic.demo.generator import DEMO_PASSWORD
 from kapclinic.ledger import services
 from kapclinic.ledger.audit_actions import LedgerAuditAction
 from kapclinic.ledger.models import Entry, EntryKind, Holding, LedgerSettings, StockAccount
@@ -57,7 +56,9 @@ def _params(
 
 
 @pytest.fixture
-def home(demo: object, demo_user: Callable[[Role], User]) -> tuple[Clinic, Actor]:
+def home(
+    demo: object, demo_user: Callable[[Role], User], demo_password: str
+) -> tuple[Clinic, Actor]:
     """The demo prescriber's clinic, whose main safe also holds a witnessed waste (the small
     demo's IV infusions, and so its wastes, may all fall in the other clinic)."""
     clinic, actor = _home(demo_user)
@@ -79,7 +80,7 @@ def home(demo: object, demo_user: Callable[[Role], User]) -> tuple[Clinic, Actor
         containers_emptied=1,
         reason="Vial dropped and broken; contents lost to the floor.",
         witness=services.sign_as_witness(
-            actor=actor, email=nurse.user.email, password=DEMO_PASSWORD, ip_address=None, now=now
+            actor=actor, email=nurse.user.email, password=demo_password, ip_address=None, now=now
         ),
         occurred_at=now - timedelta(days=1),
         now=now,
