@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "kapclinic.measurement",
     "kapclinic.scheduling",
     "kapclinic.ledger",
+    "kapclinic.dosing",
     "kapclinic.today",
     "kapclinic.oversight",
     "kapclinic.administration",

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from kapclinic.core.reasons import reason_problem
 from kapclinic.ledger.models.entries import EntryKind
 from kapclinic.ledger.quantities import Quantity
 
@@ -104,6 +105,12 @@ def _receipt_problems(draft: Draft) -> list[str]:
     return problems
 
 
+def _has_reason(draft: Draft) -> bool:
+    """The one rule for written reasons (kapclinic.core.reasons: visible characters, minimum
+    length)."""
+    return reason_problem(draft.reason) is None
+
+
 def _kind_problems(draft: Draft, *, waste_needs_witness: bool) -> list[str]:
     kind = draft.kind
     if kind == EntryKind.RECEIPT:
@@ -116,7 +123,7 @@ def _kind_problems(draft: Draft, *, waste_needs_witness: bool) -> list[str]:
         return problems
     if kind == EntryKind.WASTE:
         # R-CS-3: the reason, and (the clinic's default) a witness who signs.
-        problems = [] if draft.reason.strip() else ["A waste needs its reason (R-CS-3)."]
+        problems = [] if _has_reason(draft) else ["A waste needs its reason (R-CS-3)."]
         if waste_needs_witness and draft.witnesses < 1:
             problems.append("A waste is witnessed by another staff member (R-CS-3).")
         return problems
@@ -125,10 +132,10 @@ def _kind_problems(draft: Draft, *, waste_needs_witness: bool) -> list[str]:
         problems = [] if draft.destruction_method.strip() else ["Say how it was destroyed."]
         if draft.witnesses < 2:
             problems.append("A destruction (DEA Form 41) needs two witnesses (R-CS-4).")
-        if not draft.reason.strip():
+        if not _has_reason(draft):
             problems.append("Say why the stock is destroyed (expired, damaged, returned).")
         return problems
-    if kind in {EntryKind.ADJUSTMENT, EntryKind.REVERSAL} and not draft.reason.strip():
+    if kind in {EntryKind.ADJUSTMENT, EntryKind.REVERSAL} and not _has_reason(draft):
         return [f"An {kind.label.lower()} needs a reason."]
     return []
 

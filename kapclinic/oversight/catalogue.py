@@ -12,6 +12,7 @@ from typing import Final
 from kapclinic.accounts.audit_actions import AccountAuditAction
 from kapclinic.audit.actions import AuditAction
 from kapclinic.consent.audit_actions import ConsentAuditAction
+from kapclinic.dosing.audit_actions import DosingAuditAction
 from kapclinic.ledger.audit_actions import LedgerAuditAction
 from kapclinic.measurement.audit_actions import MeasurementAuditAction
 from kapclinic.oversight.audit_actions import OversightAuditAction
@@ -30,6 +31,7 @@ CATALOGUES: Final[tuple[tuple[str, type[AuditAction]], ...]] = (
     ("Treatment protocols", SchedulingAuditAction),
     ("Questionnaires and safety tasks", MeasurementAuditAction),
     ("Controlled-substance ledger", LedgerAuditAction),
+    ("Dosing sessions", DosingAuditAction),
     ("Audit report", OversightAuditAction),
 )
 

@@ -28,6 +28,10 @@ class PatientAuditAction(AuditAction):
     REGISTERED = "patients.registered", "Patient registered"
     DEMOGRAPHICS_CHANGED = "patients.demographics_changed", "Demographics changed"
     CONTACTS_CHANGED = "patients.contacts_changed", "Contacts or care team changed"
+    REMINDER_CONSENT_CHANGED = (
+        "patients.reminder_consent_changed",
+        "Consent to e-mail reminders recorded",
+    )
     MEASUREMENT_RECORDED = "patients.measurement_recorded", "Weight and height recorded"
     MEDICATION_ADDED = "patients.medication_added", "Medication added"
     ALLERGY_ADDED = "patients.allergy_added", "Allergy added"

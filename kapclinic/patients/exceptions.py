@@ -29,3 +29,7 @@ class MergeError(DomainError):
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class ReminderConsentError(DomainError):
+    """A change of the patient's consent to e-mail reminders was refused."""

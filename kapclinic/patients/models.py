@@ -29,6 +29,16 @@ class PregnancyPotential(models.TextChoices):
     UNKNOWN = "unknown", "Not yet asked"
 
 
+class ReminderConsent(models.TextChoices):
+    """Whether the patient agreed to appointment reminders by e-mail. Intake records no such
+    consent, so it starts "not recorded", and nothing is sent until the patient (in the portal)
+    or staff (on the chart) records a yes."""
+
+    NOT_RECORDED = "not_recorded", "Not recorded: no reminders until the patient agrees"
+    YES = "yes", "Yes: e-mail reminders"
+    NO = "no", "No reminders"
+
+
 # A chart lacks what the desk must collect: someone to call in an emergency, the usual escort
 # home after dosing (R-DC-1), or any way to reach the patient.
 MISSING_CONTACTS = (
@@ -49,6 +59,11 @@ class Patient(PublicIdModel, TimeStampedModel):
     sex = models.CharField(max_length=10, choices=Sex.choices)
     phone = models.CharField(max_length=30, blank=True)
     email = models.EmailField(blank=True)
+    # Appointment reminders by e-mail (kapclinic.scheduling.notify): only with a "yes".
+    email_reminders = models.CharField(
+        max_length=20, choices=ReminderConsent.choices, default=ReminderConsent.NOT_RECORDED
+    )
+    email_reminders_changed_at = models.DateTimeField(null=True, blank=True)
     # The patient's own sign-in for the portal (a User of kind "patient"), when they have one.
     portal_user = models.OneToOneField(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="patient_record"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from kapclinic.patients import merge_views, views
+from kapclinic.patients import merge_views, reminder_views, views
 
 app_name = "patients"
 urlpatterns = [
@@ -13,6 +13,11 @@ urlpatterns = [
     path("<uuid:public_id>/measurements/", views.measurements, name="measurements"),
     path("<uuid:public_id>/history/", views.history, name="history"),
     path("<uuid:public_id>/contacts/", views.contacts, name="contacts"),
+    path(
+        "<uuid:public_id>/email-reminders/",
+        reminder_views.email_reminders,
+        name="email-reminders",
+    ),
     path("<uuid:public_id>/timeline/", views.timeline, name="timeline"),
     path("<uuid:public_id>/merge/", merge_views.merge, name="merge"),
     path("<uuid:public_id>/diagnoses/", views.diagnoses, name="diagnoses"),

@@ -11,4 +11,5 @@ urlpatterns = [
     path("questionnaires/<uuid:public_id>/", views.questionnaire, name="questionnaire"),
     path("due/<uuid:public_id>/start/", views.start_due, name="start-due"),
     path("calendar/", calendar_views.calendar, name="calendar"),
+    path("email-reminders/", views.email_reminders, name="email-reminders"),
 ]

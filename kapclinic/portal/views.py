@@ -29,8 +29,11 @@ from kapclinic.measurement.responses.selectors import (
 )
 from kapclinic.measurement.responses.views import answer_questionnaire, late_save
 from kapclinic.measurement.safety.selectors import has_urgent_task
+from kapclinic.patients.exceptions import ReminderConsentError
 from kapclinic.patients.models import Patient
+from kapclinic.patients.reminder_views import EmailRemindersForm
 from kapclinic.patients.selectors import get_own_record
+from kapclinic.patients.services.reminders import set_email_reminders
 from kapclinic.portal.progress import list_trends
 from kapclinic.screening.selectors import current_eligibility
 
@@ -189,4 +192,27 @@ def questionnaire(request: ClinicRequest, public_id: UUID) -> HttpResponse:
             "yourself. Your care team has been alerted and will contact you. If you are "
             "in danger now, call 911; call or text 988 at any time.",
         )
+    return redirect("portal:home")
+
+
+@require_POST
+@requires(Capability.SIGN_OWN_CONSENT)
+def email_reminders(request: ClinicRequest) -> HttpResponse:
+    """The patient agrees to appointment reminders by e-mail, or stops them (audited)."""
+    patient = get_own_record(request.user)
+    form = EmailRemindersForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose yes or no for e-mail reminders.")
+        return redirect("portal:home")
+    try:
+        set_email_reminders(
+            actor=request.actor,
+            patient=patient,
+            consent=form.cleaned_data["email_reminders"],
+            now=timezone.now(),
+        )
+    except ReminderConsentError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Your choice on e-mail reminders is saved.")
     return redirect("portal:home")

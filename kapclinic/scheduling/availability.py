@@ -2,8 +2,8 @@
 decides with, and the existing holds the planner counts capacity against.
 
 A constant number of queries whatever the period's length or the clinic's size: opening
-hours, working hours, leave, memberships and rooms are each read once, then expanded day by
-day in Python. Days are the clinic's local calendar days; spans are aware datetimes.
+hours, closures, working hours, leave, memberships and rooms are each read once, then
+expanded day by day in Python. Days are the clinic's local calendar days; spans are aware datetimes.
 """
 
 from __future__ import annotations
@@ -14,9 +14,16 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from kapclinic.accounts.models import Clinic, OpeningHours, Room, StaffMembership
-from kapclinic.scheduling.models import ResourceHold, StaffLeave, WorkingHours
+from kapclinic.scheduling.models import ClinicClosure, ResourceHold, StaffLeave, WorkingHours
 from kapclinic.scheduling.protocols.definition import Equipment, RoomKind
-from kapclinic.scheduling.slots import ClinicFacts, RoomFacts, Span, StaffFacts, merged
+from kapclinic.scheduling.slots import (
+    ClinicFacts,
+    Closure,
+    RoomFacts,
+    Span,
+    StaffFacts,
+    merged,
+)
 
 # Longest period one read covers (the planner's horizon is well inside it).
 MAX_DAYS = 400
@@ -41,9 +48,34 @@ def room_facts(room: Room) -> RoomFacts:
     )
 
 
+def closure_of(closure: ClinicClosure, day: date, tz: ZoneInfo) -> Closure:
+    """``closure`` on ``day``: the whole local day, or its hours."""
+    if closure.starts_at is None or closure.ends_at is None:
+        span = Span(
+            datetime.combine(day, time(0), tzinfo=tz),
+            datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz),
+        )
+    else:
+        span = _span(day, closure.starts_at, closure.ends_at, tz)
+    return Closure(span=span, label=closure.label, whole_day=closure.starts_at is None)
+
+
+def closures_between(clinic: Clinic, first_day: date, last_day: date) -> tuple[Closure, ...]:
+    """The clinic's closures that touch ``first_day``..``last_day``, one per closed day. One
+    query."""
+    rows = ClinicClosure.objects.filter(
+        clinic=clinic, first_day__lte=last_day, last_day__gte=first_day
+    )
+    return tuple(
+        closure_of(row, day, clinic.tzinfo)
+        for row in rows
+        for day in _days(max(row.first_day, first_day), min(row.last_day, last_day))
+    )
+
+
 def clinic_facts(clinic: Clinic, first_day: date, last_day: date) -> ClinicFacts:
-    """The clinic's opening hours, rooms, and staff (roles, working hours less leave, on-site
-    hours) for ``first_day``..``last_day``. Five queries."""
+    """The clinic's opening hours less its closures, rooms, and staff (roles, working hours
+    less leave, on-site hours) for ``first_day``..``last_day``. Six queries."""
     if last_day < first_day or (last_day - first_day).days >= MAX_DAYS:
         msg = f"A period of 1 to {MAX_DAYS} days is needed."
         raise ValueError(msg)
@@ -105,6 +137,7 @@ def clinic_facts(clinic: Clinic, first_day: date, last_day: date) -> ClinicFacts
         opening=opening,
         rooms=rooms,
         staff=staff,
+        closures=closures_between(clinic, first_day, last_day),
     )
 
 

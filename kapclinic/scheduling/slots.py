@@ -8,7 +8,10 @@ chair, a staff member's time or the patient is already taken is the database's t
 (``kapclinic.scheduling.holds``).
 
 A session fits a slot when:
-- the clinic is open for the whole session (its opening hours that day);
+- the clinic is not closed then (a holiday or one-off closure, ``models.ClinicClosure``: never
+  overridable, like a room that does not exist) and is open for the whole session (its
+  opening hours that day, less its closures: ``ClinicFacts.opening`` never holds a closed
+  time, so the planner's candidate slots skip closed days too);
 - the room is active, of the kind the session type needs, with its equipment (a dosing room
   with monitoring equipment, R-REMS-2 for esketamine);
 - the staff it needs are named and hold the role (a therapist; a monitoring nurse when the
@@ -89,9 +92,43 @@ class StaffFacts:
     on_site: tuple[Span, ...] = ()  # the part of ``working`` spent at the clinic
 
 
+def less(spans: Iterable[Span], cuts: Iterable[Span]) -> tuple[Span, ...]:
+    """The parts of ``spans`` outside every one of ``cuts`` (sorted, disjoint)."""
+    result = list(merged(spans))
+    for cut in merged(cuts):
+        kept: list[Span] = []
+        for span in result:
+            if not span.overlaps(cut):
+                kept.append(span)
+                continue
+            if span.starts_at < cut.starts_at:
+                kept.append(Span(span.starts_at, cut.starts_at))
+            if cut.ends_at < span.ends_at:
+                kept.append(Span(cut.ends_at, span.ends_at))
+        result = kept
+    return tuple(result)
+
+
+@dataclass(frozen=True)
+class Closure:
+    """A time the clinic is closed (a holiday, a one-off closure) and what it is called."""
+
+    span: Span
+    label: str
+    whole_day: bool = False
+
+
+def closed_during(span: Span, closures: Iterable[Closure]) -> tuple[Closure, ...]:
+    """The closures that overlap ``span``: nothing may take place then."""
+    return tuple(c for c in closures if c.span.overlaps(span))
+
+
 @dataclass(frozen=True)
 class ClinicFacts:
-    """What a clinic offers from ``first_day`` to ``last_day`` (its local calendar days)."""
+    """What a clinic offers from ``first_day`` to ``last_day`` (its local calendar days).
+
+    ``opening`` is the clinic's opening hours less its ``closures``, whoever builds the facts:
+    the closures are taken out here, once, so no reader can forget them."""
 
     clinic_id: int
     tz: ZoneInfo
@@ -100,6 +137,15 @@ class ClinicFacts:
     opening: tuple[Span, ...]
     rooms: Mapping[int, RoomFacts] = field(default_factory=dict)
     staff: Mapping[int, StaffFacts] = field(default_factory=dict)
+    closures: tuple[Closure, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.closures:
+            object.__setattr__(self, "opening", less(self.opening, (c.span for c in self.closures)))
+
+    def closures_over(self, span: Span) -> tuple[Closure, ...]:
+        """The closures that overlap ``span``."""
+        return closed_during(span, self.closures)
 
     @property
     def prescriber_cover(self) -> tuple[Span, ...]:
@@ -148,6 +194,7 @@ class SlotRequest:
 
 
 class SlotProblemKind(StrEnum):
+    CLOSED_DAY = "closed_day"
     CLINIC_CLOSED = "clinic_closed"
     OUTSIDE_PERIOD = "outside_period"
     UNKNOWN_ROOM = "unknown_room"
@@ -258,7 +305,18 @@ def slot_problems(request: SlotRequest, facts: ClinicFacts) -> tuple[SlotProblem
     if not facts.first_day <= local_start <= facts.last_day:
         msg = "That day is outside the period these facts were read for."
         raise ValueError(msg)
-    if not is_covered(span, facts.opening):
+    closed = facts.closures_over(span)
+    if closed:
+        problems.append(
+            SlotProblem(
+                SlotProblemKind.CLOSED_DAY,
+                f"The clinic is closed then ({_span_words(span, facts.tz)}): "
+                + "; ".join(sorted({c.label for c in closed}))
+                + ". Choose another day.",
+                "starts_at",
+            )
+        )
+    elif not is_covered(span, facts.opening):
         problems.append(
             SlotProblem(
                 SlotProblemKind.CLINIC_CLOSED,

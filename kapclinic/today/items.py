@@ -1,11 +1,18 @@
-"""One row of a to-do list and one list, as Today shows them (kapclinic.today.todo)."""
+"""One row of a to-do list, one list, and the spec of a list, as Today shows them
+(kapclinic.today.todo; the ledger's lists are in kapclinic.today.ledger)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.timesince import timesince
+
+from kapclinic.accounts.models import Clinic, User
+from kapclinic.accounts.permissions import Capability
 
 
 @dataclass(frozen=True)
@@ -39,3 +46,30 @@ class TodoList:
     @property
     def more(self) -> int:
         return self.total - len(self.items)
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    key: str
+    title: str
+    empty: str
+    roles: frozenset[str]
+    capability: Capability
+    rows: Callable[[Clinic, datetime], QuerySet[Any]] | None
+    item: Callable[[datetime], Callable[[Any], TodoItem]]
+    full_list: str | None = None
+    # The rows of the signed-in person (their own sessions), instead of ``rows``.
+    own_rows: Callable[[Clinic, datetime, User], QuerySet[Any]] | None = None
+    # The clinic settings list also says when the clinic has no opening hours at all (one
+    # more query, and one more item when true).
+    checks_opening_hours: bool = False
+
+
+def each(convert: Callable[[Any], TodoItem]) -> Callable[[datetime], Callable[[Any], TodoItem]]:
+    return lambda _now: convert
+
+
+def clinic_only(
+    rows: Callable[[Clinic], QuerySet[Any]],
+) -> Callable[[Clinic, datetime], QuerySet[Any]]:
+    return lambda clinic, _now: rows(clinic)

@@ -15,7 +15,6 @@ never counts a whole clinic (a list of thousands makes it say "99+").
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
@@ -58,13 +57,16 @@ from kapclinic.scheduling.models import Appointment, WaitlistEntry
 from kapclinic.scheduling.waitlist.selectors import waitlist_offers
 from kapclinic.screening.models import Screening, ScreeningOutcome
 from kapclinic.screening.selectors import screenings_awaiting_signature
-from kapclinic.today.items import TodoItem, TodoList
+from kapclinic.today.items import ListSpec, TodoItem, TodoList
+from kapclinic.today.items import clinic_only as _clinic_only
+from kapclinic.today.items import each as _each
+from kapclinic.today.ledger import LEDGER_SPECS
 
 ITEM_LIMIT: Final = 10
 # The navigation badge counts up to this many items exactly; beyond, it says "99+".
 BADGE_LIMIT: Final = 99
 URGENT: Final = "urgent"
-__all__ = ["TodoItem", "TodoList"]  # defined in kapclinic.today.items, read from here too
+__all__ = ["ListSpec", "TodoItem", "TodoList"]  # defined in kapclinic.today.items
 
 
 # --- rows -> items (no queries: each selector loads what its items show) -----------------------
@@ -217,36 +219,9 @@ def _offer(w: WaitlistEntry) -> TodoItem:
 # --- the lists -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ListSpec:
-    key: str
-    title: str
-    empty: str
-    roles: frozenset[str]
-    capability: Capability
-    rows: Callable[[Clinic, datetime], QuerySet[Any]] | None
-    item: Callable[[datetime], Callable[[Any], TodoItem]]
-    full_list: str | None = None
-    # The rows of the signed-in person (their own sessions), instead of ``rows``.
-    own_rows: Callable[[Clinic, datetime, User], QuerySet[Any]] | None = None
-    # The clinic settings list also says when the clinic has no opening hours at all (one
-    # more query, and one more item when true).
-    checks_opening_hours: bool = False
-
-
-def _each(convert: Callable[[Any], TodoItem]) -> Callable[[datetime], Callable[[Any], TodoItem]]:
-    return lambda _now: convert
-
-
-def _clinic_only(
-    rows: Callable[[Clinic], QuerySet[Any]],
-) -> Callable[[Clinic, datetime], QuerySet[Any]]:
-    return lambda clinic, _now: rows(clinic)
-
-
 _CLINICIANS: Final = frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST})
 
-SPECS: Final[tuple[ListSpec, ...]] = (
+_CLINIC_SPECS: Final[tuple[ListSpec, ...]] = (
     ListSpec(
         "screenings",
         "Screenings to review and sign",
@@ -377,6 +352,8 @@ SPECS: Final[tuple[ListSpec, ...]] = (
         checks_opening_hours=True,
     ),
 )
+# The controlled-substance ledger's lists (issue 14.4) follow the clinic's own.
+SPECS: Final[tuple[ListSpec, ...]] = (*_CLINIC_SPECS, *LEDGER_SPECS)
 
 
 def specs_for(roles: Iterable[str], *, with_own: bool = True) -> list[ListSpec]:

@@ -37,6 +37,8 @@ GATED: Final = (
     "kapclinic/*/*/rules.py",
     "kapclinic/*/*_rules.py",
     "kapclinic/*/rulesets/*.py",
+    "kapclinic/*/rules/*.py",
+    "kapclinic/ledger/quantities.py",
     "kapclinic/*/scoring.py",
     "kapclinic/*/*/scoring.py",
     "kapclinic/*/skiplogic.py",

@@ -1,16 +1,16 @@
-"""One real request per calendar route (Calendar, Waitlist, Staff availability), for the
-route-by-role tests. The appointment, waitlist entry and leave are made once per test (the
-route list is built more than once)."""
+"""One real request per calendar route (Calendar, Waitlist, Staff availability, Closures), for
+the route-by-role tests. The appointment, waitlist entry, leave and closure are made once per
+test (the route list is built more than once)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from django.urls import reverse
 
 from kapclinic.accounts.models import Role, Room, User
 from kapclinic.accounts.permissions import Capability
-from kapclinic.scheduling.models import Appointment, StaffLeave, WaitlistEntry
+from kapclinic.scheduling.models import Appointment, ClinicClosure, StaffLeave, WaitlistEntry
 from kapclinic.scheduling.tests.calendar_booked import book_directly, treatment_room
 from tests.architecture.routing import Call, World
 
@@ -47,6 +47,14 @@ def _colleague(world: World) -> User:
     )
     assert user is not None
     return user
+
+
+def _closure(world: World) -> ClinicClosure:
+    day = world.home.local_today() + timedelta(days=300)
+    found = ClinicClosure.objects.filter(clinic=world.home, label="Route-test closure").first()
+    return found or ClinicClosure.objects.create(
+        clinic=world.home, first_day=day, last_day=day, label="Route-test closure"
+    )
 
 
 def calendar_routes(world: World) -> dict[str, Call]:
@@ -140,6 +148,20 @@ def calendar_routes(world: World) -> dict[str, Call]:
         "calendar:leave-remove": Call(
             "POST",
             reverse("calendar:leave-remove", args=[leave.public_id]),
+            Capability.MANAGE_STAFF,
+            ok=frozenset({302, 404}),
+        ),
+        "calendar:closures": Call("GET", reverse("calendar:closures"), Capability.MANAGE_STAFF),
+        "calendar:closure-add": Call(
+            "POST", reverse("calendar:closure-add"), Capability.MANAGE_STAFF, ok=refused
+        ),
+        "calendar:holidays-load": Call(
+            "POST", reverse("calendar:holidays-load"), Capability.MANAGE_STAFF, ok=refused
+        ),
+        # Removed on the first call; a later call finds no such closure.
+        "calendar:closure-remove": Call(
+            "POST",
+            reverse("calendar:closure-remove", args=[_closure(world).public_id]),
             Capability.MANAGE_STAFF,
             ok=frozenset({302, 404}),
         ),

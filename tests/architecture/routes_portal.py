@@ -91,4 +91,11 @@ def portal_routes(world: World) -> dict[str, Call]:
             reverse("portal:sign-consent", args=[TreatmentType.RACEMIC_KETAMINE_OFF_LABEL]),
             Capability.SIGN_OWN_CONSENT,
         ),
+        # No choice posted: refused with a message, back to the portal's home.
+        "portal:email-reminders": Call(
+            "POST",
+            reverse("portal:email-reminders"),
+            Capability.SIGN_OWN_CONSENT,
+            ok=frozenset({302}),
+        ),
     }

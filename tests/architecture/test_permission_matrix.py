@@ -38,6 +38,7 @@ from tests.architecture.routes_administration import administration_routes
 from tests.architecture.routes_calendar import calendar_routes
 from tests.architecture.routes_consent import consent_routes
 from tests.architecture.routes_diagnoses import diagnosis_routes
+from tests.architecture.routes_ledger_counts import count_routes
 from tests.architecture.routes_ledger_reports import ledger_report_routes
 from tests.architecture.routes_measurement import measurement_routes, patient_mode_routes
 from tests.architecture.routes_outcome_graph import outcome_graph_routes
@@ -157,6 +158,13 @@ def _routes(world: World) -> dict[str, Call]:
             reverse("patients:contacts", args=[world.patient.public_id]),
             Capability.EDIT_PATIENT,
         ),
+        # No choice posted: refused with a message, back to the chart.
+        "patients:email-reminders": Call(
+            "POST",
+            reverse("patients:email-reminders", args=[world.patient.public_id]),
+            Capability.EDIT_PATIENT,
+            ok=frozenset({302}),
+        ),
         "patients:history": Call(
             "GET",
             reverse("patients:history", args=[world.patient.public_id]),
@@ -246,6 +254,7 @@ def _routes(world: World) -> dict[str, Call]:
     routes.update(administration_routes(world))
     routes.update(scheduling_routes(world))
     routes.update(calendar_routes(world))
+    routes.update(count_routes(world))
     routes.update(patient_mode_routes(world))  # last: it hands the session to a patient
     return routes
 

@@ -11,7 +11,7 @@ from datetime import time, timedelta
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from kapclinic.accounts.models import Role, User
 from kapclinic.accounts.selectors import list_active_memberships
@@ -19,7 +19,7 @@ from kapclinic.accounts.tests.helpers import staff_of
 from kapclinic.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, GenerationResult
 from kapclinic.patients.models import Patient
 from kapclinic.scheduling.models import Appointment, WorkingHours
-from tests.browser.a11y import TABLET, assert_accessible, excuse_visited
+from tests.browser.a11y import TABLET, VIEWPORTS, assert_accessible, excuse_visited
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -99,3 +99,35 @@ def test_the_front_desk_plans_a_course(
     second.refresh_from_db()
     assert second.starts_at == later
     assert second.override_reason == "The patient is away for three weeks."
+
+
+def test_planning_shows_only_while_the_request_is_in_flight(
+    page: Page, clinic: GenerationResult, sign_in: Callable[[str, str], None]
+) -> None:
+    """ "Planning…" (the htmx indicator) is hidden before a request, shown while it is in
+    flight, and hidden again once the result is in, at each width."""
+    email = DEMO_LOGINS[Role.FRONT_DESK][0]
+    home = list_active_memberships(User.objects.get(email=email))[0].clinic
+    patient = Patient.objects.filter(clinic=home).order_by("mrn").first()
+    assert patient is not None
+    sign_in(email, DEMO_PASSWORD)
+    excuse_visited(page)
+    url = reverse("planner:plan", args=[patient.public_id])
+    held: list[Route] = []
+    page.route(
+        f"**{url}",
+        lambda route: held.append(route) if route.request.method == "POST" else route.continue_(),
+    )
+    for viewport in VIEWPORTS:
+        page.set_viewport_size({"width": viewport.width, "height": viewport.height})
+        page.goto(url)
+        excuse_visited(page)
+        busy = page.locator("#plan-busy")
+        expect(busy).to_be_hidden()
+        page.get_by_label("Protocol").select_option(label="IV racemic ketamine induction")
+        page.get_by_role("button", name="Propose a course").click()
+        expect(busy).to_be_visible()
+        assert held, viewport
+        held.pop().continue_()
+        expect(page.locator("#plan-result")).to_contain_text("IV racemic ketamine induction")
+        expect(busy).to_be_hidden()

@@ -14,8 +14,9 @@ from kapclinic.accounts.models import Clinic, Role, Room, StaffMembership
 from kapclinic.consent.models import TreatmentType
 from kapclinic.demo.courses.calendar import Calendar
 from kapclinic.demo.courses.planner import Planned, PlannedCourse, Planner, session_type_of
-from kapclinic.demo.courses.staff import Rota, build_rotas
+from kapclinic.demo.courses.staff import Rota, build_rotas, holiday_closures
 from kapclinic.scheduling.models import (
+    ClinicClosure,
     Course,
     ProtocolVersion,
     ResourceHold,
@@ -121,6 +122,10 @@ class CourseBook:
         else:
             WorkingHours.objects.bulk_create(hours)
             StaffLeave.objects.bulk_create(leave)
+            # Already there when a test cleared the rota and adds patients: left as they are.
+            ClinicClosure.objects.bulk_create(
+                holiday_closures(clinics, today), ignore_conflicts=True
+            )
             self.counts.working_hours, self.counts.leave = len(hours), len(leave)
         rooms: dict[int, list[Room]] = defaultdict(list)
         for room in Room.objects.filter(clinic__in=clinics, is_active=True).order_by("id"):

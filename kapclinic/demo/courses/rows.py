@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from django.utils import timezone
+
 from kapclinic.accounts.models import Clinic, Role
 from kapclinic.consent.models import ConsentRecord
 from kapclinic.demo.courses.book import Booked, CourseBook, CourseCounts
 from kapclinic.demo.courses.planner import Planned
+from kapclinic.patients.models import Patient, ReminderConsent
 from kapclinic.scheduling.models import Appointment, Course, ResourceHold, WaitlistEntry
 
 
@@ -42,7 +45,28 @@ def finish_course_book(
         cutoffs,
     )
     book.add_waitlist(cutoffs)
+    _reminder_consents(clinics, patients, now)
     return write_course_book(book)
+
+
+def _reminder_consents(
+    clinics: list[Clinic], patients: list[int] | None, now: datetime | None
+) -> None:
+    """Most demo patients with an e-mail address agreed to e-mail reminders (recorded at
+    the cutoff); every fifth has not been asked yet and every seventh said no, so the
+    reminders page has each reason to show. No random draw: the other data stay as they were."""
+    rows = Patient.objects.filter(clinic__in=clinics, email__gt="")
+    if patients is not None:
+        rows = rows.filter(pk__in=patients)
+    answers: dict[str, list[int]] = {ReminderConsent.YES: [], ReminderConsent.NO: []}
+    for pk in rows.values_list("pk", flat=True):
+        if pk % 5 == 0:
+            continue
+        answers[ReminderConsent.NO if pk % 7 == 0 else ReminderConsent.YES].append(pk)
+    for answer, pks in answers.items():
+        Patient.objects.filter(pk__in=pks).update(
+            email_reminders=answer, email_reminders_changed_at=now or timezone.now()
+        )
 
 
 def write_course_book(book: CourseBook, batch_size: int = 5000) -> CourseCounts:

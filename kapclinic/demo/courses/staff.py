@@ -11,6 +11,9 @@ opening hours, and some ``StaffLeave``:
   Thursday mornings; each also works one half-day remotely (telehealth, not on site). The
   demo prescriber, who works in two clinics, is on site in the first on Monday to Wednesday
   and in the second on Thursday and Friday;
+- holidays: every clinic is closed on the US federal holidays (5 U.S.C. 6103) of last year,
+  this year and next (``ClinicClosure`` rows from the repository's jurisdiction data), and
+  nothing is booked on them;
 - leave: a week of annual leave for about half of them (in the past year or the months
   ahead), a training day for some; a prescriber's leave never leaves a dosing day uncovered
   (their colleague covers it: the rota only gives prescribers leave on days another covers).
@@ -29,7 +32,8 @@ from datetime import date, time, timedelta
 from typing import Final
 
 from kapclinic.accounts.models import Clinic, OpeningHours, Role, StaffMembership
-from kapclinic.scheduling.models import StaffLeave, WorkingHours
+from kapclinic.scheduling.closures.holidays import holidays
+from kapclinic.scheduling.models import ClinicClosure, ClosureSource, StaffLeave, WorkingHours
 
 CLINICAL: Final = (Role.PRESCRIBER, Role.NURSE, Role.THERAPIST)
 DOSING_DAYS: Final = (0, 1, 2, 3, 4)
@@ -54,6 +58,7 @@ class Rota:
     on_site: dict[tuple[int, int], list[Interval]] = field(default_factory=dict)  # (user, wd)
     remote: dict[tuple[int, int], list[Interval]] = field(default_factory=dict)
     away: dict[int, set[date]] = field(default_factory=lambda: defaultdict(set))
+    closed: set[date] = field(default_factory=set)  # the clinic's closed days (holidays)
 
     def works(self, user_id: int, day: date, start: int, end: int) -> bool:
         """On site for the whole of ``start``..``end`` on ``day``, and not on leave."""
@@ -68,6 +73,8 @@ class Rota:
 
     def opening_of(self, day: date) -> Interval | None:
         """The day's longest opening interval (sessions need one stretch), or None."""
+        if day in self.closed:
+            return None
         intervals = self.opening.get(day.weekday())
         if not intervals:
             return None
@@ -108,7 +115,8 @@ def build_rotas(
     opening: dict[int, dict[int, list[Interval]]] = {c.pk: defaultdict(list) for c in clinics}
     for h in OpeningHours.objects.filter(clinic__in=clinics).order_by("weekday", "opens_at"):
         opening[h.clinic_id][h.weekday].append((_minutes(h.opens_at), _minutes(h.closes_at)))
-    rotas = {c.pk: Rota(opening=dict(opening[c.pk])) for c in clinics}
+    closed = {h.day for year in _holiday_years(today) for h in holidays(year)}
+    rotas = {c.pk: Rota(opening=dict(opening[c.pk]), closed=set(closed)) for c in clinics}
     clinics_of: dict[int, list[int]] = defaultdict(list)
     memberships = list(
         StaffMembership.objects.filter(clinic__in=clinics, role__in=CLINICAL, is_active=True)
@@ -140,6 +148,27 @@ def build_rotas(
                     )
     leave = _leave(rng, rotas, clinics_of, today)
     return rotas, hours, leave
+
+
+def _holiday_years(today: date) -> range:
+    return range(today.year - 1, today.year + 2)
+
+
+def holiday_closures(clinics: list[Clinic], today: date) -> list[ClinicClosure]:
+    """Each clinic's closures on the US federal holidays of last year, this year and next
+    (not yet saved): the days ``Rota.opening_of`` leaves out."""
+    return [
+        ClinicClosure(
+            clinic=clinic,
+            first_day=h.day,
+            last_day=h.day,
+            label=h.label,
+            source=ClosureSource.US_FEDERAL,
+        )
+        for clinic in clinics
+        for year in _holiday_years(today)
+        for h in holidays(year)
+    ]
 
 
 def _shifts(

@@ -793,7 +793,7 @@ class Migration(migrations.Migration):
             model_name="entry",
             constraint=models.UniqueConstraint(
                 condition=models.Q(("source_key", ""), _negated=True),
-                fields=("account", "source_key"),
+                fields=("source_key",),
                 name="ledger_entry_source_once",
             ),
         ),

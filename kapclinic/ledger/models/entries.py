@@ -102,8 +102,8 @@ class Entry(ChainedEntry):
     )
     administered_by_label = models.CharField(max_length=200, blank=True)
     dispensing_use = models.CharField(max_length=12, choices=DispensingUse.choices, blank=True)
-    # Where the entry came from when another workflow posted it ("dosing-session:<uuid>"): unique
-    # per account, so a retried call never debits twice (the dosing workflow's one call).
+    # Where the entry came from when another workflow posted it ("dosing-session:<uuid>:..."):
+    # unique, so a retried call never debits twice, from any account (the dosing workflow's call).
     source_key = models.CharField(max_length=100, blank=True, default="")
 
     # Waste (R-CS-3), destruction (R-CS-4), adjustment and reversal: why, and who witnessed.
@@ -138,7 +138,7 @@ class Entry(ChainedEntry):
         constraints = [
             *ChainedEntry.Meta.constraints,
             models.UniqueConstraint(
-                fields=["account", "source_key"],
+                fields=["source_key"],
                 condition=~Q(source_key=""),
                 name="ledger_entry_source_once",
             ),

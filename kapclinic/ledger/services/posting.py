@@ -96,7 +96,7 @@ def _already_posted(posting: Posting) -> Entry | None:
     key = posting.fields.get("source_key")
     if not key:
         return None
-    return Entry.objects.filter(account=posting.account, source_key=key).first()
+    return Entry.objects.filter(source_key=key).first()
 
 
 def _post_one(
@@ -171,14 +171,22 @@ def post(*, actor: Actor, postings: Sequence[Posting], now: datetime) -> list[En
         for posting in postings:
             earlier = _already_posted(posting)
             if earlier is not None:
-                if (earlier.kind, earlier.quantity_mg, earlier.units) != (
+                if (
+                    earlier.account_id,
+                    earlier.lot_id,
+                    earlier.kind,
+                    earlier.quantity_mg,
+                    earlier.units,
+                ) != (
+                    posting.account.pk,
+                    posting.lot.pk,
                     posting.draft.kind,
                     posting.draft.movement.mg,
                     posting.draft.movement.units,
                 ):
                     problems.append(
-                        "This was already recorded with a different quantity: reverse that "
-                        "entry first."
+                        "This was already recorded with a different quantity, lot or account: "
+                        "reverse that entry first."
                     )
                 else:
                     entries.append(earlier)

@@ -11,11 +11,13 @@ import pytest
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
 
+from kapclinic.accounts.models import Role
 from kapclinic.audit.verification import verify_trail
 from kapclinic.ledger import services
 from kapclinic.ledger.exceptions import LedgerError
-from kapclinic.ledger.models import Entry, EntryKind, Holding
-from kapclinic.ledger.tests.conftest import Stock
+from kapclinic.ledger.models import DispensingUse, Entry, EntryKind, Holding
+from kapclinic.ledger.services import WitnessSignature
+from kapclinic.ledger.tests.conftest import Stock, staff
 from kapclinic.ledger.trail import LEDGER_TRAIL
 from kapclinic.patients.models import Patient
 
@@ -60,6 +62,7 @@ def test_r_cs_1_a_receipt_without_its_supplier_or_with_a_bad_dea_number_is_refus
 def test_an_administration_debits_exact_milligrams_and_is_retry_safe(
     stock: Stock, receive: Callable[..., Entry]
 ) -> None:
+    """R-CS-2: the patient, the quantity and who administered it, recorded once."""
     receive(stock, stock.vials, 1)
     patient = _patient(stock)
     call: dict[str, Any] = {
@@ -232,3 +235,118 @@ def test_the_model_refuses_to_change_or_delete_an_entry(
         entry.save()
     with pytest.raises(Exception, match="append-only"):
         Entry.objects.filter(pk=entry.pk).delete()
+
+
+def test_r_lt_3_an_at_home_dispensing_is_reconciled_once_and_must_add_up(
+    stock: Stock, receive: Callable[..., Entry]
+) -> None:
+    """R-LT-3: at-home lozenges reconciled: returned, taken and lost add up."""
+    receive(stock, stock.lozenges, 10)
+    dispensed = services.dispense(
+        actor=stock.nurse,
+        account=stock.safe,
+        lot=stock.lozenges,
+        patient=_patient(stock),
+        units=4,
+        use=DispensingUse.AT_HOME,
+        occurred_at=stock.now,
+        now=stock.now,
+    )
+    assert (dispensed.balance_mg, dispensed.balance_units) == (Decimal(600), 6)
+    call: dict[str, Any] = {
+        "actor": stock.nurse,
+        "dispensing": dispensed,
+        "occurred_at": stock.now,
+        "now": stock.now,
+    }
+    with pytest.raises(LedgerError, match="add up to the 4 units"):
+        services.record_return(**call, units_returned=1, units_taken=1, units_lost=1)
+    returned = services.record_return(**call, units_returned=1, units_taken=2, units_lost=1)
+    assert (returned.kind, returned.units, returned.balance_units) == (EntryKind.RETURN, 1, 7)
+    assert returned.units_reported_lost == 1
+    with pytest.raises(LedgerError, match="already been reconciled"):
+        services.record_return(**call, units_returned=0, units_taken=4, units_lost=0)
+
+
+def _witness(stock: Stock, role: Role, password: str) -> WitnessSignature:
+    other = staff(stock.clinic, role)
+    return services.sign_as_witness(
+        actor=stock.nurse,
+        email=other.email,
+        password=password,
+        ip_address="127.0.0.1",
+        now=stock.now,
+    )
+
+
+def test_r_cs_3_a_waste_is_witnessed_by_another_person_signing_with_their_own_password(
+    stock: Stock, receive: Callable[..., Entry], demo_password: str
+) -> None:
+    """R-CS-3: quantity, reason, and a witness who is someone else."""
+    receive(stock, stock.vials, 1)
+    services.record_administration(
+        actor=stock.nurse,
+        account=stock.safe,
+        lot=stock.vials,
+        patient=_patient(stock),
+        mg="35",
+        administered_by=stock.nurse.user,
+        occurred_at=stock.now,
+        source_key="dosing-session:test-waste",
+        now=stock.now,
+    )
+    call: dict[str, Any] = {
+        "actor": stock.nurse,
+        "account": stock.safe,
+        "lot": stock.vials,
+        "mg": "465",
+        "containers_emptied": 1,
+        "reason": "Remainder of the vial after a 35 mg dose",
+        "occurred_at": stock.now,
+        "now": stock.now,
+    }
+    with pytest.raises(LedgerError, match="witnessed"):
+        services.waste(**call, witness=None)
+    with pytest.raises(LedgerError, match="own entry"):
+        services.sign_as_witness(
+            actor=stock.nurse,
+            email=stock.nurse.user.email,
+            password=demo_password,
+            ip_address="127.0.0.1",
+            now=stock.now,
+        )
+    with pytest.raises(LedgerError, match="not right"):
+        services.sign_as_witness(
+            actor=stock.nurse,
+            email=staff(stock.clinic, Role.PRESCRIBER).email,
+            password="not-the-password",
+            ip_address="127.0.0.1",
+            now=stock.now,
+        )
+    entry = services.waste(**call, witness=_witness(stock, Role.PRESCRIBER, demo_password))
+    assert (entry.balance_mg, entry.balance_units) == (Decimal(0), 0)
+    assert entry.witness == staff(stock.clinic, Role.PRESCRIBER)
+
+
+def test_r_cs_4_a_destruction_needs_two_different_witnesses(
+    stock: Stock, receive: Callable[..., Entry], demo_password: str
+) -> None:
+    """R-CS-4: DEA Form 41, two witnesses, the method and the reason."""
+    receive(stock, stock.devices, 2)
+    first = _witness(stock, Role.PRESCRIBER, demo_password)
+    call: dict[str, Any] = {
+        "actor": stock.nurse,
+        "account": stock.safe,
+        "lot": stock.devices,
+        "mg": "28",
+        "units": 1,
+        "reason": "Device damaged in transit",
+        "method": "Reverse distributor pickup",
+        "occurred_at": stock.now,
+        "now": stock.now,
+    }
+    with pytest.raises(LedgerError, match="two witnesses"):
+        services.destroy(**call, witnesses=(first,))
+    with pytest.raises(LedgerError, match="two different people"):
+        services.destroy(**call, witnesses=(first, first))
+    assert Entry.objects.filter(account=stock.safe).count() == 1

@@ -2,8 +2,9 @@
 clinic's, a room's, a staff member's) with what each page shows, a patient's appointments, and
 one appointment through the patient access check. A constant number of queries whatever the
 number of appointments: one for the appointments (their course's protocol, patient, room and
-staff joined), and one each for the rooms and staff of the filters, the opening hours and the
-prescriber coverage."""
+staff joined), and one each for the rooms and staff of the filters, the opening hours, and
+the clinic's facts (``availability.clinic_facts``: its closures and prescriber coverage, as
+the booking checks read them)."""
 
 from __future__ import annotations
 
@@ -23,9 +24,11 @@ from kapclinic.accounts.selectors import list_clinic_rooms, list_opening_hours
 from kapclinic.audit.actions import AuditAction
 from kapclinic.patients.models import Patient
 from kapclinic.patients.selectors import access_patient
+from kapclinic.scheduling.availability import clinic_facts
 from kapclinic.scheduling.entries import Entry, SessionNames, entry_of
 from kapclinic.scheduling.models import Appointment
-from kapclinic.scheduling.staffing.selectors import Cover, prescriber_coverage
+from kapclinic.scheduling.slots import Closure
+from kapclinic.scheduling.staffing.selectors import Cover, coverage_of
 
 # Roles whose people appear on the calendar's staff filter (they run or book sessions).
 CALENDAR_ROLES = (Role.PRESCRIBER, Role.NURSE, Role.THERAPIST)
@@ -57,10 +60,15 @@ class CalendarDay:
     entries: list[Entry] = field(default_factory=list)
     opening: list[OpeningHours] = field(default_factory=list)
     cover: list[Cover] = field(default_factory=list)
+    closures: list[Closure] = field(default_factory=list)
 
     @property
     def is_open(self) -> bool:
-        return bool(self.opening)
+        return bool(self.opening) and not self.closed_all_day
+
+    @property
+    def closed_all_day(self) -> bool:
+        return any(c.whole_day for c in self.closures)
 
 
 @dataclass(frozen=True)
@@ -155,10 +163,13 @@ def clinic_calendar(
     opening: dict[int, list[OpeningHours]] = {}
     for hours in list_opening_hours(clinic):
         opening.setdefault(hours.weekday, []).append(hours)
-    cover = prescriber_coverage(clinic, first_day, page.last_day)
+    facts = clinic_facts(clinic, first_day, page.last_day)
+    cover = coverage_of(facts)
     for calendar_day in page.days:
         calendar_day.opening = opening.get(calendar_day.day.weekday(), [])
         calendar_day.cover = cover[calendar_day.day]
+    for closure in facts.closures:
+        by_day[closure.span.starts_at.astimezone(tz).date()].closures.append(closure)
     return page
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from kapclinic.scheduling.calendars import staffing_views, views, waitlist_views
+from kapclinic.scheduling.calendars import closure_views, staffing_views, views, waitlist_views
 
 app_name = "calendar"
 urlpatterns: list[URLPattern] = [
@@ -24,6 +24,10 @@ urlpatterns: list[URLPattern] = [
         name="waitlist-withdraw",
     ),
     path("waitlist/<uuid:public_id>/book/", waitlist_views.waitlist_book, name="waitlist-book"),
+    path("closures/", closure_views.closures, name="closures"),
+    path("closures/add/", closure_views.closure_add, name="closure-add"),
+    path("closures/holidays/", closure_views.holidays_load, name="holidays-load"),
+    path("closures/<uuid:public_id>/remove/", closure_views.closure_remove, name="closure-remove"),
     path("availability/", staffing_views.availability, name="availability"),
     path("availability/mine/", staffing_views.my_availability, name="my-availability"),
     path(

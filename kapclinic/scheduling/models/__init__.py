@@ -5,6 +5,7 @@ Split by concern; every model is importable from here (``kapclinic.scheduling.mo
 """
 
 from kapclinic.scheduling.models.availability import StaffLeave, WorkingHours
+from kapclinic.scheduling.models.closures import ClinicClosure, ClosureSource
 from kapclinic.scheduling.models.courses import Appointment, Course, ResourceHold
 from kapclinic.scheduling.models.notify import (
     CalendarFeed,
@@ -17,6 +18,8 @@ from kapclinic.scheduling.models.waitlist import WaitlistEntry
 __all__ = [
     "Appointment",
     "CalendarFeed",
+    "ClinicClosure",
+    "ClosureSource",
     "Course",
     "ProtocolVersion",
     "ReminderDelivery",

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db.models import Q
 
-from kapclinic.patients.models import Patient
+from kapclinic.patients.models import Patient, ReminderConsent
 
 
 @dataclass(frozen=True)
@@ -45,9 +45,14 @@ class EmailChannel:
     name = "email"
 
     def reachable(self) -> Q:
-        return Q(patient__email__gt="")
+        """Patients with an address who agreed to e-mail reminders (no consent: none)."""
+        return Q(patient__email__gt="", patient__email_reminders=ReminderConsent.YES)
 
     def address_of(self, patient: Patient) -> str:
+        """The address to send to, or "" when the patient has not agreed to e-mail reminders
+        (checked again on the locked row before each message)."""
+        if patient.email_reminders != ReminderConsent.YES:
+            return ""
         return patient.email
 
     def deliver(self, address: str, message: ReminderMessage) -> None:

@@ -24,6 +24,7 @@ from kapclinic.scheduling.notify.selectors import (
     feed_content,
     open_feed,
     reminder_hours,
+    reminder_reach,
     staff_feed,
 )
 from kapclinic.scheduling.notify.selectors import (
@@ -171,6 +172,11 @@ def reminders(request: ClinicRequest) -> HttpResponse:
         else:
             messages.success(request, "Reminder lead times saved.")
             return redirect("notify:reminders")
-    context = {"clinic": clinic, "form": form, "current": current}
+    context = {
+        "clinic": clinic,
+        "form": form,
+        "current": current,
+        "reach": reminder_reach(clinic, now=timezone.now()),
+    }
     status = 422 if form.is_bound and form.errors else 200
     return render(request, "scheduling/notify/reminders.html", context, status=status)

@@ -15,6 +15,7 @@ from kapclinic.accounts.actor import Actor
 from kapclinic.core.reasons import clean_reason
 from kapclinic.measurement.plans.services import on_session_cancelled, on_session_ended
 from kapclinic.scheduling.audit_actions import SchedulingAuditAction
+from kapclinic.scheduling.availability import closures_between
 from kapclinic.scheduling.booking_rules import FreedSlot, WaitlistWish, fits
 from kapclinic.scheduling.exceptions import BookingProblem, SchedulingError
 from kapclinic.scheduling.holds import release_holds
@@ -23,6 +24,7 @@ from kapclinic.scheduling.protocols.definition import SessionKind
 from kapclinic.scheduling.services.booking import locked_appointment, locked_course
 from kapclinic.scheduling.services.checks import cancellation_problems
 from kapclinic.scheduling.services.recording import record
+from kapclinic.scheduling.slots import Span, closed_during
 
 
 @dataclass(frozen=True)
@@ -49,9 +51,14 @@ def offer_freed_slot(appointment: Appointment) -> tuple[WaitlistEntry, ...]:
     """Offer the slot ``appointment`` freed to the waiting entries it fits
     (``booking_rules.fits``): same clinic, the session type (or any), a day in the entry's
     window and on one of its weekdays, inside its time of day; never to the patient who
-    cancelled. Each is marked offered, with the cancelled appointment as the slot; the page
+    cancelled; never a slot the clinic is now closed in (``slots.closed_during``: a closure
+    recorded over booked appointments frees their slots as the front desk moves them). Each is
+    marked offered, with the cancelled appointment as the slot; the page
     offers them in order and the first to book it has it (the database sees to that)."""
     slot = _freed_slot(appointment)
+    closures = closures_between(appointment.course.clinic, slot.day, slot.day)
+    if closed_during(Span(appointment.starts_at, appointment.ends_at), closures):
+        return ()
     waiting = WaitlistEntry.objects.filter(
         clinic_id=appointment.clinic_id,
         status=WaitlistEntry.Status.WAITING,

@@ -14,6 +14,7 @@ from django.http import Http404
 from kapclinic.accounts.models import Clinic, Role, StaffMembership, User
 from kapclinic.scheduling.availability import clinic_facts
 from kapclinic.scheduling.models import StaffLeave, WorkingHours
+from kapclinic.scheduling.slots import ClinicFacts
 
 
 @dataclass
@@ -114,7 +115,12 @@ def prescriber_coverage(clinic: Clinic, first_day: date, last_day: date) -> dict
     same facts the booking checks decide with (``availability.clinic_facts``; issue 13.5: a
     session that needs a prescriber on site is booked only inside these stretches), so the
     calendar never shows a coverage the checks do not keep."""
-    facts = clinic_facts(clinic, first_day, last_day)
+    return coverage_of(clinic_facts(clinic, first_day, last_day))
+
+
+def coverage_of(facts: ClinicFacts) -> dict[date, list[Cover]]:
+    """``prescriber_coverage`` from facts already read (the calendar reads them once)."""
+    first_day, last_day = facts.first_day, facts.last_day
     days: dict[date, list[tuple[time, time, str]]] = {
         first_day + timedelta(days=n): [] for n in range((last_day - first_day).days + 1)
     }

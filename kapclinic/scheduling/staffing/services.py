@@ -27,9 +27,13 @@ LEAVE_DAYS_AHEAD = 2 * 366
 NOTE_MAX = 200
 
 
-def _require_admin(actor: Actor, clinic: Clinic) -> None:
+def require_clinic_admin(
+    actor: Actor, clinic: Clinic, *, what: str = "its staff's hours and leave"
+) -> None:
+    """Refused unless ``actor`` manages the staff of ``clinic`` (MANAGE_STAFF): their hours
+    and leave, and the clinic's closures."""
     if not actor.in_clinic(clinic).can(Capability.MANAGE_STAFF):
-        msg = "Only a clinic admin of this clinic can change its staff's hours and leave."
+        msg = f"Only a clinic admin of this clinic can change {what}."
         raise SchedulingError(msg)
 
 
@@ -69,7 +73,7 @@ def set_working_hours(*, actor: Actor, clinic: Clinic, user: User, hours: list[I
     """Replace ``user``'s weekly working hours in ``clinic`` with ``hours``. Refused when an
     interval ends before it starts or two overlap. Returns whether anything changed (saving the
     same hours again writes nothing and audits nothing)."""
-    _require_admin(actor, clinic)
+    require_clinic_admin(actor, clinic)
     _check(hours)
     with transaction.atomic():
         _require_staff_of(clinic, user)
@@ -112,7 +116,7 @@ def record_leave(
     """Record that ``user`` is away from ``first_day`` to ``last_day`` (in every clinic). The
     admin acts from ``clinic``, where the person must hold a role. The note is logistics
     ("Annual leave"), never clinical."""
-    _require_admin(actor, clinic)
+    require_clinic_admin(actor, clinic)
     if last_day < first_day:
         msg = "The last day of leave cannot be before the first."
         raise SchedulingError(msg, field="last_day")
@@ -146,7 +150,7 @@ def record_leave(
 
 def remove_leave(*, actor: Actor, clinic: Clinic, leave: StaffLeave) -> None:
     """Take back leave recorded in error or no longer taken (the audit entry keeps its days)."""
-    _require_admin(actor, clinic)
+    require_clinic_admin(actor, clinic)
     with transaction.atomic():
         _require_staff_of(clinic, leave.user)
         audit.record(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from kapclinic.accounts.models import Clinic, Room, User
-from kapclinic.patients.models import Patient
+from kapclinic.patients.models import Patient, ReminderConsent
 from kapclinic.scheduling.models import Appointment, Course
 from kapclinic.scheduling.protocols.parser import parse_protocol
 from kapclinic.scheduling.selectors import current_protocol_version
@@ -65,9 +65,14 @@ def cancel(appointment: Appointment, when: datetime) -> Appointment:
     return appointment
 
 
-def with_email(patient: Patient, email: str = "") -> Patient:
+def with_email(
+    patient: Patient, email: str = "", reminders: ReminderConsent = ReminderConsent.YES
+) -> Patient:
+    """``patient`` with an e-mail address, who agreed to e-mail reminders unless ``reminders``
+    says otherwise."""
     patient.email = email or f"patient.{patient.pk}@example.org"
-    Patient.objects.filter(pk=patient.pk).update(email=patient.email)
+    patient.email_reminders = reminders
+    Patient.objects.filter(pk=patient.pk).update(email=patient.email, email_reminders=reminders)
     return patient
 
 

@@ -69,7 +69,17 @@ def test_a_prescriber_is_asked_to_sign_screenings_and_countersign_consents_where
     client_for: Callable[[Role], Client], busy: list[Clinic]
 ) -> None:
     lists = _lists(client_for(Role.PRESCRIBER))
-    assert list(lists) == ["screenings", "consents", "safety", "dosing_today"]
+    assert list(lists) == [
+        "screenings",
+        "consents",
+        "safety",
+        "dosing_today",
+        "counts_due",
+        "discrepancies",
+        "dea_tasks",
+        "inventories_due",
+        "expiring",
+    ]
     screenings, consents = lists["screenings"], lists["consents"]
     assert screenings.total > ITEM_LIMIT
     assert len(screenings.items) == ITEM_LIMIT
@@ -84,14 +94,26 @@ def test_a_prescriber_is_asked_to_sign_screenings_and_countersign_consents_where
 def test_each_role_gets_the_lists_of_its_work_only(
     client_for: Callable[[Role], Client], clinics: list[Clinic]
 ) -> None:
-    assert list(_lists(client_for(Role.NURSE))) == ["safety", "questionnaires", "my_sessions"]
+    assert list(_lists(client_for(Role.NURSE))) == [
+        "safety",
+        "questionnaires",
+        "my_sessions",
+        "counts_due",
+        "inventories_due",
+        "expiring",
+    ]
     assert list(_lists(client_for(Role.FRONT_DESK))) == [
         "check_in",
         "waitlist_offers",
         "referrals",
         "contacts",
     ]
-    assert list(_lists(client_for(Role.CLINIC_ADMIN))) == ["escalated", "invitations", "settings"]
+    assert list(_lists(client_for(Role.CLINIC_ADMIN))) == [
+        "escalated",
+        "invitations",
+        "settings",
+        "dea_tasks",
+    ]
     assert list(_lists(client_for(Role.RESEARCHER))) == []
 
 
