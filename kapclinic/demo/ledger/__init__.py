@@ -14,9 +14,9 @@ seals, audit), as its staff would have written it:
   appointment's nurse: IV ketamine 0.5 mg/kg of the patient's latest weight (35 mg without
   one) from a new vial, whose remainder is then wasted with a witness (R-CS-3); esketamine
   56 mg (2 devices) at the first dose, then 56 or 84 mg (3 devices); KAP 2 or 3 lozenges;
-* one transfer of two vials from the safe to the cart.
-
-Counts (issue 14.4) are not generated yet: their services are not on main.
+* one transfer of two vials from the safe to the cart;
+* a two-person close-of-business count of the main safe on each of the last ten weekdays,
+  through the counts' services (R-CS-5; no discrepancy: the counts match).
 
 Deterministic for a seed: the same quantities, lots, dates and people. The entries' public
 ids, like those of every service write, are drawn by the services. Each clinic's history is

@@ -18,7 +18,8 @@ from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, StaffMembership, User
 from kapclinic.demo.ledger.setup import DEMO_SUPPLIER, ClinicStock, set_up_stock
 from kapclinic.ledger import services
-from kapclinic.ledger.models import Lot, Product
+from kapclinic.ledger.counts import services as counts
+from kapclinic.ledger.models import Lot, Product, StockCount
 from kapclinic.ledger.services import WitnessSignature
 from kapclinic.patients.models import BodyMeasurement, Patient
 from kapclinic.scheduling.models import Appointment
@@ -35,6 +36,8 @@ LOT_PREFIX: Final = {"vial": "KV", "device": "ES", "lozenge": "KL"}
 IV_MG_PER_KG: Final = Decimal("0.5")
 IV_MG_WITHOUT_WEIGHT: Final = Decimal("35.0")
 TRANSFERRED_VIALS: Final = 2
+COUNT_DAYS: Final = 10  # daily close-of-business counts of the main safe, the last weekdays
+COUNT_AT: Final = time(18, 30)
 WASTE_REASON: Final = (
     "Remainder of the vial after the patient's dose: vial opened for one patient, not kept."
 )
@@ -52,11 +55,13 @@ class LedgerCounts:
     wastes: int = 0
     transfers: int = 0
     lots: int = 0
+    counts: int = 0
 
     def summary(self) -> str:
         return (
             f"{self.receipts} receipts ({self.lots} lots), {self.administrations} "
-            f"administrations, {self.wastes} witnessed wastes, {self.transfers} transfers"
+            f"administrations, {self.wastes} witnessed wastes, {self.transfers} transfers, "
+            f"{self.counts} two-person counts"
         )
 
 
@@ -134,6 +139,7 @@ class _ClinicHistory:
         transfer_at = receipts[len(receipts) // 2].at if len(receipts) > 1 else None
         events: list[tuple[datetime, int, object]] = [(r.at, 0, r) for r in receipts]
         events += [(d.at, 1, d) for d in doses]
+        events += [(at, 2, at) for at in self._count_times()]
         events.sort(key=lambda e: (e[0], e[1]))
         for batch in _chunks(events, BATCH):
             with transaction.atomic():
@@ -144,6 +150,8 @@ class _ClinicHistory:
                             self._transfer(stock, at + timedelta(minutes=30))
                     elif isinstance(event, Dose):
                         self._administer(stock, event)
+                    else:
+                        self._count(stock, at)
 
     def _witnesses(self) -> list[WitnessSignature]:
         """Two nurses sign once with their own credentials (the sign-in's check: a slow hash
@@ -316,6 +324,48 @@ class _ClinicHistory:
                 now=self._recorded(at),
             )
             self.counts.wastes += 1
+
+    def _count_times(self) -> list[datetime]:
+        """The close of business of the last COUNT_DAYS weekdays before the cutoff."""
+        tz = self.clinic.tzinfo
+        day = self.cutoff.astimezone(tz).date()
+        times: list[datetime] = []
+        while len(times) < COUNT_DAYS:
+            at = datetime.combine(day, COUNT_AT, tzinfo=tz)
+            if day.weekday() < 5 and at + timedelta(minutes=10) < self.cutoff:
+                times.append(at)
+            day -= timedelta(days=1)
+        return times
+
+    def _count(self, stock: ClinicStock, at: datetime) -> None:
+        """R-CS-5: the main safe counted at close of business by a nurse, every lot it holds
+        (whole containers: each opened vial was used up and its remainder wasted), and signed by
+        a second nurse; through the counts' services (kapclinic.ledger.counts)."""
+        second = self.witnesses[0]
+        counter = self.actor(next(n.pk for n in self.nurses if n.pk != second.user.pk))
+        count = counts.start_count(
+            actor=counter,
+            account=stock.safe,
+            kind=StockCount.Kind.DAY,
+            moment=StockCount.Moment.CLOSE,
+            now=at,
+        )
+        for held in self.lots.values():
+            for lot, units in held:
+                if units:
+                    counts.record_line(
+                        actor=counter,
+                        count=count,
+                        lot=lot,
+                        counted_mg=None,
+                        counted_units=units,
+                        estimated=False,
+                        now=at + timedelta(minutes=5),
+                    )
+        counts.submit_count(
+            actor=counter, count=count, second_counter=second, now=at + timedelta(minutes=10)
+        )
+        self.counts.counts += 1
 
     def _recorded(self, at: datetime) -> datetime:
         """Recorded a few minutes after it happened (never after the history's cutoff)."""

@@ -14,7 +14,15 @@ from django.db.models import Sum
 from kapclinic.audit.verification import verify_trail
 from kapclinic.demo.generator import GenerationResult
 from kapclinic.demo.ledger import DEMO_SUPPLIER
-from kapclinic.ledger.models import Entry, EntryKind, Holding, Lot, StockAccount
+from kapclinic.ledger.models import (
+    Discrepancy,
+    Entry,
+    EntryKind,
+    Holding,
+    Lot,
+    StockAccount,
+    StockCount,
+)
 from kapclinic.ledger.rules import dea_number_problem
 from kapclinic.ledger.trail import LEDGER_TRAIL
 from kapclinic.patients.models import BodyMeasurement
@@ -150,3 +158,19 @@ def test_each_clinic_has_a_safe_a_cart_one_transfer_and_a_short_dated_lot(
     )
     assert soon.exists()
     assert not Lot.objects.filter(expires_on__lt=DEMO_TODAY, holdings__balance_units__gt=0)
+
+
+def test_r_cs_5_the_safe_is_counted_by_two_people_and_the_counts_match(
+    demo: GenerationResult,
+) -> None:
+    counts = StockCount.objects.filter(account__name="Main safe")
+    assert (
+        counts.count()
+        == demo.ledger.counts
+        == 10 * StockAccount.objects.filter(name="Main safe").count()
+    )
+    for count in counts:
+        assert count.status == StockCount.Status.SUBMITTED
+        assert count.second_counter_id not in {None, count.counted_by_id}
+        assert count.lines.exists()
+    assert not Discrepancy.objects.exists()
