@@ -227,14 +227,16 @@ class _ClinicHistory:
                 break
             receipts.append(Receipt(at))
             day += RECEIPT_EVERY
+        last = len(receipts) - 1
         for i, receipt in enumerate(receipts):
             until = receipts[i + 1].at if i + 1 < len(receipts) else self.cutoff
             for product, pack in PACK.items():
                 need = sum(d.units for d in doses if d.product == product and d.at < until)
                 need -= sum(d.units for d in doses if d.product == product and d.at < receipt.at)
-                # The first delivery stocks every product; the last always brings vials (the
-                # short-dated lot the expiry report shows).
-                if need or i == 0 or (product == "vial" and i == len(receipts) - 1):
+                # The first delivery stocks every product; the middle one always brings vials
+                # (two of them are transferred to the cart), the last too (the short-dated lot
+                # the expiry report shows).
+                if need or i == 0 or (product == "vial" and i in {len(receipts) // 2, last}):
                     receipt.containers[product] = pack * math.ceil((need + 1) / pack)
         return receipts
 
