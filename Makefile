@@ -13,7 +13,7 @@ DEMO_PATIENTS ?= 500
 DEMO_SEED ?= 2026
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: help run test test-sqlite test-pg lint fmt types imports migrations-check browser-deps bench bench-planner \
+.PHONY: help run test test-sqlite test-pg lint fmt types imports migrations-check browser-deps bench bench-planner bench-ledger \
         demo worker static clean rules
 
 help:
@@ -95,6 +95,10 @@ bench: .venv/.synced
 # The course planner's figures alone (issue 13.3; in-process, no database): bench/README.md.
 bench-planner: .venv/.synced
 	$(PY) -m bench.planner
+
+# The ledger's figures (issue 14; in-process on PostgreSQL, about 5 minutes): bench/README.md.
+bench-ledger: .venv/.synced
+	$(PY) -m bench.ledger
 
 static: .venv/.synced
 	$(PY) manage.py collectstatic --noinput -v0

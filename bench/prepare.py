@@ -202,11 +202,45 @@ def _outcome_patient(user: User | None) -> str:
     return str(patient.public_id)
 
 
+LEDGER_ENTRIES = int(os.environ.get("BENCH_LEDGER_ENTRIES", "100000").replace("_", ""))
+
+
+def _ledger_account(user: User | None) -> str:
+    """A storage account of the user's clinic holding BENCH_LEDGER_ENTRIES (100,000) entries
+    over the last two years, sealed and bulk-inserted on first use (bench.ledger_data)."""
+    from django.utils import timezone
+
+    from bench.ledger_data import account_with_entries
+
+    clinic = _current_clinic(user)
+    if clinic is None:
+        msg = "a bench scenario needs {ledger_account}: sign it in as a staff role"
+        raise SystemExit(msg)
+    return str(account_with_entries(clinic, LEDGER_ENTRIES, timezone.now()).public_id)
+
+
+def _today(user: User | None) -> str:
+    from django.utils import timezone
+
+    clinic = _current_clinic(user)
+    return timezone.localdate(timezone.now(), clinic.tzinfo if clinic else None).isoformat()
+
+
+def _two_years_ago(user: User | None) -> str:
+    from datetime import date
+
+    today = date.fromisoformat(_today(user))
+    return today.replace(year=today.year - 2, day=min(today.day, 28)).isoformat()
+
+
 # Values a scenario's path or body may name as {name}. Each gets the signed-in user (None when
 # anonymous) and returns the text to put in place.
 RESOLVERS: dict[str, Callable[[User | None], str]] = {
     "patient": _patient,
     "outcome_patient": _outcome_patient,
+    "ledger_account": _ledger_account,
+    "today": _today,
+    "two_years_ago": _two_years_ago,
 }
 
 

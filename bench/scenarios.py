@@ -69,6 +69,13 @@ SCENARIOS: list[Scenario] = [
     # Issue 13 target: the week view of a busy clinic under 100 ms p95, with the same number of
     # queries at 1,000 and 100,000 patients (the demo books every clinic's current week).
     Scenario("week view", "/clinic/calendar/", role="front_desk"),
+    # Issue 14 target: a two-year report of one account with 100,000 entries under 150 ms
+    # p95 with a constant number of queries (its first page, balances and totals of the range).
+    Scenario(
+        "ledger report 2y",
+        "/ledger/reports/?account={ledger_account}&start={two_years_ago}&end={today}",
+        role="prescriber",
+    ),
     # Issue 5 target: a patient's outcome graph with 500 assessments under 100 ms p95.
     Scenario(
         "outcome graph 500", "/measurement/patients/{outcome_patient}/outcomes/", role="prescriber"

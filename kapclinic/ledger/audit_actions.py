@@ -27,3 +27,5 @@ class LedgerAuditAction(AuditAction):
     COMPLIANCE_TASK_RAISED = "ledger.compliance_task_raised", "DEA compliance task raised"
     COMPLIANCE_TASK_DONE = "ledger.compliance_task_done", "DEA compliance task done"
     CHAINS_VERIFIED = "ledger.chains_verified", "Ledger chains and balances verified"
+    REPORT_VIEWED = "ledger.report_viewed", "Ledger report viewed"
+    REPORT_EXPORTED = "ledger.report_exported", "Ledger report exported (CSV)"

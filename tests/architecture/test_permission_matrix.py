@@ -40,6 +40,7 @@ from tests.architecture.routes_consent import consent_routes
 from tests.architecture.routes_diagnoses import diagnosis_routes
 from tests.architecture.routes_ledger import ledger_routes
 from tests.architecture.routes_ledger_counts import count_routes
+from tests.architecture.routes_ledger_reports import ledger_report_routes
 from tests.architecture.routes_measurement import measurement_routes, patient_mode_routes
 from tests.architecture.routes_outcome_graph import outcome_graph_routes
 from tests.architecture.routes_plans import plan_routes
@@ -242,6 +243,7 @@ def _routes(world: World) -> dict[str, Call]:
         ),
     }
     routes.update(referral_routes(world))
+    routes.update(ledger_report_routes(world))
     routes.update(screening_routes(world))
     routes.update(consent_routes(world))
     routes.update(diagnosis_routes(world))

@@ -8,8 +8,8 @@ documents (``organisation``) and its patients with their history (``patients``, 
 person details of ``people``). Intake (referrals, screenings, eligibility decisions, consent)
 comes from ``kapclinic.demo.stages``, score histories from ``kapclinic.demo.trajectories`` and
 measurement plans from ``kapclinic.demo.plans``, staff rotas, courses on the clinics'
-calendars and the waitlist from ``kapclinic.demo.courses``; later issues hook their data in
-here (ledger...).
+calendars and the waitlist from ``kapclinic.demo.courses``, controlled-substance stock
+histories from ``kapclinic.demo.ledger``; later issues hook their data in here.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from kapclinic.demo.generator.organisation import (
 )
 from kapclinic.demo.generator.patients import new_diagnoses, new_history, new_patient
 from kapclinic.demo.generator.people import Ids
+from kapclinic.demo.ledger import LedgerCounts, add_stock_histories
 from kapclinic.demo.plans import PlanCounts, enrol_live_courses, portal_patient
 from kapclinic.demo.stages import IntakeStages, PatientHistory, StageCounts, clinic_documents
 from kapclinic.demo.trajectories import TrajectoryCounts, add_trajectories
@@ -54,6 +55,7 @@ class GenerationResult:
     trajectories: TrajectoryCounts = field(default_factory=TrajectoryCounts)
     plans: PlanCounts = field(default_factory=PlanCounts)  # live courses' plans (demo.plans)
     courses: CourseCounts = field(default_factory=CourseCounts)  # on the calendar (demo.courses)
+    ledger: LedgerCounts = field(default_factory=LedgerCounts)  # stock histories (demo.ledger)
     logins: dict[str, str] = field(default_factory=dict)
 
 
@@ -88,7 +90,9 @@ def generate_clinic(
 
     Each clinic's staff get working hours and leave, and the consented patients' courses are
     booked on the clinics' calendars with their resource holds, before the score histories
-    that hang off those sessions (kapclinic.demo.courses).
+    that hang off those sessions (kapclinic.demo.courses). Then each clinic's controlled-
+    substance ledger is written through the ledger's services, an administration for each
+    attended dosing session (kapclinic.demo.ledger), in transactions of its own.
 
     With ``plans`` (``generate_demo``: make run and the benchmark), every course running or
     about to start is measured by its plan through the plan service, and the portal's demo
@@ -142,6 +146,14 @@ def generate_clinic(
         )
         _show_every_stage(book, clinics, result.trajectories, today=today, now=now)
         result.courses = finish_course_book(book, clinics, today=today, now=now)
+    # The controlled-substance ledger of the attended dosing sessions, through its services
+    # (kapclinic.demo.ledger), in transactions of its own.
+    result.ledger = add_stock_histories(
+        seed=seed,
+        clinics=clinics,
+        cutoffs=CourseBook.cutoffs(clinics, today=today, now=now),
+        password=DEMO_PASSWORD,
+    )
     live = result.trajectories.live
     result.plans = (
         enrol_live_courses(live, seed=seed)  # a transaction per course

@@ -82,8 +82,41 @@ def new_patient(rng: random.Random, ids: Ids, clinic: Clinic, number: int, today
         email=email,
         public_id=ids.next(),
     )
+    _give_address(patient, clinic)
     patient.refresh_search_fields()  # bulk_create skips save()
     return patient
+
+
+STREETS: list[str] = [
+    "Oak St",
+    "Maple Ave",
+    "Cedar Ln",
+    "Park Rd",
+    "Lake Dr",
+    "Hill St",
+    "Elm Ct",
+    "River Rd",
+    "Sunset Blvd",
+    "Mill St",
+    "Church St",
+    "Spring St",
+    "Walnut Ave",
+    "Forest Dr",
+    "Union St",
+]
+
+
+def _give_address(patient: Patient, clinic: Clinic) -> None:
+    """A home address near the clinic (the ledger's administrations and dispensings name it,
+    R-CS-2). Drawn from the patient's own id, not the generator's stream: adding it changed no
+    other value a seed gives."""
+    rng = random.Random(patient.public_id.int)
+    patient.address_line = f"{rng.randint(1, 9899)} {rng.choice(STREETS)}"
+    patient.city, patient.region, patient.postal_code = (
+        clinic.city,
+        clinic.region,
+        clinic.postal_code,
+    )
 
 
 # (name, dose, relative weight) of medications seen in people referred for ketamine therapy.

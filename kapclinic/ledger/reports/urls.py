@@ -1,5 +1,10 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from kapclinic.ledger.reports import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.report, name="report"),
+    path("report.csv", views.export_csv, name="report-csv"),
+]

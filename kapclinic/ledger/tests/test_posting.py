@@ -208,7 +208,8 @@ def test_the_chain_of_every_account_verifies(stock: Stock, receive: Callable[...
     )
     result = verify_trail(LEDGER_TRAIL)
     assert result.ok, result.problems
-    assert result.checked == 4
+    mine = {stock.safe.chain_key, stock.cart.chain_key}  # the demo's own ledger verifies too
+    assert sum(c.checked for key, c in result.chains.items() if key in mine) == 4
 
 
 @pytest.mark.parametrize(

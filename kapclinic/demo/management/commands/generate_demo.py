@@ -102,7 +102,7 @@ class Command(BaseCommand):
                 f"{result.trajectories.courses} courses with "
                 f"{result.trajectories.responses + result.plans.responses} questionnaire "
                 f"responses; plans: {result.plans.summary()}; calendar: "
-                f"{result.courses.summary()}"
+                f"{result.courses.summary()}; ledger: {result.ledger.summary()}"
                 f"{' (and the portal patient)' if portal_due else ''}; "
                 f"in {elapsed:.1f} s (seed {options['seed']}, "
                 f"today {today.isoformat()}, {working_days(today)})."
