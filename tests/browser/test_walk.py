@@ -102,6 +102,15 @@ PLANNER = "/planner/patients/<id>/"
 # appointment's page, and the waitlist for those who book.
 _CALENDAR = {"/clinic/calendar/", "/clinic/calendar/mine/", "/clinic/calendar/appointments/<id>/"}
 _WAITLIST = {"/clinic/calendar/waitlist/"}
+# The controlled-substance ledger (issue 14): those who handle the drug and the clinic admin.
+_LEDGER = {
+    "/ledger/",
+    "/ledger/accounts/<id>/",
+    "/ledger/counts/",
+    "/ledger/counts/discrepancies/",
+    "/ledger/counts/expiry/",
+}
+_LEDGER_REPORTS = {"/ledger/reports/", "/ledger/counts/tasks/", "/ledger/setup/"}
 _OUTCOMES = {
     "/measurement/worklist/",
     "/outcomes/",
@@ -130,7 +139,9 @@ EXPECTED: dict[str, set[str]] = {
         "/clinic/protocols/<id>/publish/",
         "/clinic/protocols/<id>/retire/",
     }
-    | _PROTOCOLS,
+    | _PROTOCOLS
+    | _LEDGER
+    | _LEDGER_REPORTS,
     Role.PRESCRIBER.value: _STAFF_COMMON
     | _CLINICAL
     | _OUTCOMES
@@ -145,14 +156,17 @@ EXPECTED: dict[str, set[str]] = {
     }
     | _PROTOCOLS
     | _CALENDAR
-    | _WAITLIST,
+    | _WAITLIST
+    | _LEDGER
+    | _LEDGER_REPORTS,
     Role.NURSE.value: _STAFF_COMMON
     | _CLINICAL
     | _OUTCOMES
     | {"/consent/patients/<id>/sign/<kind>/", "/measurement/assignments/<id>/cancel/"}
     | _PROTOCOLS
     | _CALENDAR
-    | _WAITLIST,
+    | _WAITLIST
+    | _LEDGER,
     Role.THERAPIST.value: _STAFF_COMMON
     | _OUTCOMES
     | _PROTOCOLS
