@@ -29,11 +29,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def _stock(clinic: Clinic, prescriber: User) -> StockAccount:
     actor = Actor.for_user(prescriber, clinic)
     now = timezone.now()
-    safe = services.open_account(actor=actor, name="Main safe", location="Room 2, locked")
-    services.open_account(actor=actor, name="Infusion cart")
+    safe = services.open_account(actor=actor, name="Back-office safe", location="Room 2, locked")
+    services.open_account(actor=actor, name="Back-office cart")
     vial = services.add_product(
         actor=actor,
-        name="Ketamine HCl 50 mg/mL, 10 mL vial",
+        name="Ketamine HCl 50 mg/mL, 10 mL vial (test)",
         substance=Substance.KETAMINE,
         form=DosageForm.INJECTION,
         unit_kind=UnitKind.VIAL,
@@ -75,8 +75,8 @@ def test_a_nurse_and_a_witness_record_a_waste(
     expect(page.get_by_text("Not verified yet").first).to_be_visible()
     assert_accessible(page)
 
-    page.get_by_role("link", name="Main safe").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Main safe")
+    page.get_by_role("link", name="Back-office safe").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Back-office safe")
     assert_accessible(page)
 
     page.get_by_role("link", name="Record a waste").click()
@@ -85,7 +85,7 @@ def test_a_nurse_and_a_witness_record_a_waste(
     assert_accessible(page)
 
     page.get_by_label("Product and lot").select_option(
-        label="Ketamine HCl 50 mg/mL, 10 mL vial — lot K24-117, expires 2028-03-31"
+        label="Ketamine HCl 50 mg/mL, 10 mL vial (test) — lot K24-117, expires 2028-03-31"
     )
     page.get_by_label("Milligrams wasted").fill("12.5")
     page.get_by_label("Reason").fill("Left in the vial after a 37.5 mg dose")
@@ -104,7 +104,7 @@ def test_a_nurse_and_a_witness_record_a_waste(
 
     page.get_by_label("Witness: your password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Record the waste").click()
-    expect(page.get_by_text("Waste recorded as entry #2 of Main safe.")).to_be_visible()
+    expect(page.get_by_text("Waste recorded as entry #2 of Back-office safe.")).to_be_visible()
     expect(page.get_by_role("link", name="#2 Waste")).to_be_visible()
     assert_accessible(page)
 
@@ -137,8 +137,8 @@ def test_the_set_up_pages_are_accessible(
     expect(page.get_by_text("This field is required.").first).to_be_visible()
     assert_accessible(page)
     for path in (
-        reverse("ledger:receive", args=[home.cs_accounts.get(name="Main safe").public_id]),
-        reverse("ledger:destroy", args=[home.cs_accounts.get(name="Main safe").public_id]),
+        reverse("ledger:receive", args=[home.cs_accounts.get(name="Back-office safe").public_id]),
+        reverse("ledger:destroy", args=[home.cs_accounts.get(name="Back-office safe").public_id]),
     ):
         page.goto(path)
         assert_accessible(page)
