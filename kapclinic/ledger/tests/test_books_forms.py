@@ -28,7 +28,7 @@ def _post(client: Client, name: str, target: object, data: dict[str, Any]) -> An
 
 
 def _entries(stock: Stock) -> int:
-    return Entry.objects.filter(account__clinic=stock.clinic).count()
+    return Entry.objects.filter(account__in=[stock.safe, stock.cart]).count()
 
 
 def _receipt(stock: Stock, **changes: Any) -> dict[str, Any]:
