@@ -35,11 +35,12 @@ def parse_mg(value: str | Decimal | int) -> Decimal:
     if not mg.is_finite():
         msg = "Milligrams must be a finite number."
         raise QuantityError(msg)
-    if mg != mg.quantize(MG_STEP):
-        msg = f"{mg} mg has more than three decimal places; the ledger records to 0.001 mg."
-        raise QuantityError(msg)
+    # The size first: quantizing 1e309 to 0.001 overflows the decimal context.
     if abs(mg) > MAX_MG:
         msg = f"{mg} mg is more than the ledger can hold."
+        raise QuantityError(msg)
+    if mg != mg.quantize(MG_STEP):
+        msg = f"{mg} mg has more than three decimal places; the ledger records to 0.001 mg."
         raise QuantityError(msg)
     return mg.quantize(MG_STEP)
 

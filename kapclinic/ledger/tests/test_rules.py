@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from kapclinic.ledger import rules
+from kapclinic.ledger.quantities import QuantityError, parse_mg
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -43,3 +46,10 @@ def test_r_cs_6_records_are_kept_at_least_two_years() -> None:
     assert rules.retained_until(date(2026, 12, 7), 1) == date(2028, 12, 7)
     assert rules.retained_until(date(2026, 12, 7), 5) == date(2031, 12, 7)
     assert rules.retained_until(date(2028, 2, 29), 2) == date(2030, 2, 28)
+
+
+def test_milligrams_too_large_to_hold_are_refused_not_an_error() -> None:
+    """Every bad input gets a clear message: 1e309 and 20 nines are refused by size."""
+    for text in ("1e309", "99999999999999999999", "-1e309"):
+        with pytest.raises(QuantityError, match="more than the ledger can hold"):
+            parse_mg(text)
