@@ -75,11 +75,18 @@ class Draft:
     reverses_reversed: bool = False
 
 
+def _a(label: str) -> str:
+    """The label with its article: "a receipt", "an administration"."""
+    word = label.lower()
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
 def direction_problem(draft: Draft) -> str | None:
     if draft.kind in CREDITS and draft.movement.mg <= 0:
-        return f"A {draft.kind.label.lower()} adds stock: its quantity must be positive."
+        return f"{_a(draft.kind.label).capitalize()} adds stock: its quantity must be positive."
     if draft.kind in DEBITS and draft.movement.mg >= 0:
-        return f"A {draft.kind.label.lower()} takes stock out: its quantity must be negative."
+        kind = _a(draft.kind.label).capitalize()
+        return f"{kind} takes stock out: its quantity must be negative."
     return None
 
 
@@ -136,7 +143,7 @@ def _kind_problems(draft: Draft, *, waste_needs_witness: bool) -> list[str]:
             problems.append("Say why the stock is destroyed (expired, damaged, returned).")
         return problems
     if kind in {EntryKind.ADJUSTMENT, EntryKind.REVERSAL} and not _has_reason(draft):
-        return [f"An {kind.label.lower()} needs a reason."]
+        return [f"{_a(kind.label).capitalize()} needs a reason."]
     return []
 
 
