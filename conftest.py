@@ -5,13 +5,14 @@ The demo clinic is generated once per session, not once per test. The first test
 it, rolled back afterwards (pytest-django's ``db``), as zulip's suite runs over its template
 database. A test that does not ask for ``demo`` still starts from an empty database:
 
-- tests are ordered so that those run before the demo is built (``pytest_collection_modifyitems``
-  below; pytest-django then runs transactional tests after the others, as Django does);
+- tests are ordered so that those run before the demo is built, and the transactional tests
+  (which empty the database when they end) after every other (``run_order`` below);
 - should a test that expects an empty database still meet the demo (another order, a reused
   database), it is wiped for that test: inside the test's transaction, so the demo comes back
   with the rollback, or, in a transactional test, for good, as Django's own flush after each
   transactional test does;
-- a test that asks for ``demo`` after a transactional test flushed it gets it generated again.
+- a test that asks for ``demo`` after a transactional test emptied the database gets it back
+  from the copy taken when it was built (tests/snapshots.py), in a fraction of a second.
 
 Tests that need a different demo (another seed or size) ask for no ``demo`` and call
 ``generate_clinic`` themselves.
@@ -23,6 +24,7 @@ import copy
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
@@ -49,6 +51,7 @@ from kapclinic.measurement.models import Assessment
 from kapclinic.patients.models import Patient
 from kapclinic.referrals.models import Referral
 from kapclinic.screening.models import EligibilityDecision, FlagOverride, Screening
+from tests.snapshots import DatabaseSnapshot
 
 # Live-server tests run the ORM from Playwright's event loop thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -71,16 +74,33 @@ DEMO_SEED = 11
 NEVER_IDLE = 9_000_000_000
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    _run_tests_of_an_empty_database_first(items)
+    items.sort(key=run_order)
     _skip_browser_tests_without_chromium(items)
 
 
-def _run_tests_of_an_empty_database_first(items: list[pytest.Item]) -> None:
-    """Tests without ``demo`` first, so they run before the session builds it. A stable sort:
-    pytest-django's own (later, also stable) puts the transactional tests after the others."""
-    items.sort(key=lambda item: "demo" in getattr(item, "fixturenames", ()))
+def _transactional(item: pytest.Item) -> bool:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    marker = item.get_closest_marker("django_db")
+    return bool(
+        {"transactional_db", "live_server"} & fixtures
+        or (marker is not None and marker.kwargs.get("transaction"))
+    )
+
+
+def run_order(item: pytest.Item) -> tuple[bool, bool]:
+    """Tests in transactions first, those without ``demo`` before those with it; then the
+    transactional tests (browser, concurrency), which empty the database when they end.
+
+    A test that asks for ``demo`` after a transactional one finds it gone and gets it back from
+    its snapshot, so the order only saves time, but a great deal: a demo test inside its own
+    transaction can only build the demo again (a restore must be committed), and an order that
+    put 358 demo tests after the browser tests made every one of them do so (40 minutes a leg).
+    This hook runs last, after pytest's own regrouping by parametrized session fixtures (the
+    browser tests' ``chromium``); the sort is stable, so that grouping stays inside each part.
+    """
+    return (_transactional(item), "demo" in getattr(item, "fixturenames", ()))
 
 
 def _skip_browser_tests_without_chromium(items: list[pytest.Item]) -> None:
@@ -116,29 +136,46 @@ def _wipe_database() -> None:
     call_command("flush", interactive=False, verbosity=0)
 
 
+@dataclass(frozen=True)
+class SessionDemo:
+    result: GenerationResult
+    snapshot: DatabaseSnapshot
+
+
 @pytest.fixture(scope="session")
-def _session_demo(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> GenerationResult:
-    """The demo clinic, generated and committed once per session (module docstring)."""
+def _session_demo(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> SessionDemo:
+    """The demo clinic, generated and committed once per session, and copied (module
+    docstring)."""
     with django_db_blocker.unblock():
         # Session fixtures are set up before any test's transaction begins; were this one ever
         # inside it, the rollback would take the demo away from every later test.
         assert not connection.in_atomic_block, "the session's demo must be committed"
         if _holds_data():  # a database kept from an earlier run (--reuse-db)
             _wipe_database()
-        return _generate_demo()
+        result = _generate_demo()
+        return SessionDemo(result, DatabaseSnapshot.take("demo"))
 
 
 @pytest.fixture
-def demo(_session_demo: GenerationResult, db: None) -> GenerationResult:
+def _demo_rows(_session_demo: SessionDemo, django_db_blocker: DjangoDbBlocker) -> None:
+    """The session's demo back from its copy when a transactional test emptied the database,
+    before the test's own transaction begins (``demo`` asks for this before ``db``)."""
+    with django_db_blocker.unblock():
+        if not connection.in_atomic_block and not _holds_data():
+            _session_demo.snapshot.restore()
+
+
+@pytest.fixture
+def demo(_session_demo: SessionDemo, _demo_rows: None, db: None) -> GenerationResult:
     """A small synthetic organisation: 2 clinics, their rooms and staff, 60 patients.
 
     Built once per session and committed; the test runs in a transaction over it (``db``), so
     whatever the test writes is rolled back. Re-fetch rows from the database: no model instance
     is shared between tests.
     """
-    if not _holds_data():  # a transactional test flushed the session's demo: build it again
+    if not _holds_data():  # emptied and not restorable here (inside a transaction): rebuild
         return _generate_demo()
-    return copy.deepcopy(_session_demo)
+    return copy.deepcopy(_session_demo.result)
 
 
 @pytest.fixture(autouse=True)

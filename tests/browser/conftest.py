@@ -2,7 +2,8 @@
 
 - ``base_url`` is the live server, so tests write ``page.goto(reverse("patients:list"))``.
 - One browser for the session (pytest-playwright's ``browser``), a fresh context per test.
-- ``clinic`` builds a small synthetic organisation that the live server can see.
+- ``clinic`` is a small synthetic organisation that the live server can see (built once, then
+  put back from its copy before each test: tests/snapshots.py).
 - ``signed_in_page`` is a page signed in through the real login form.
 - A failing test leaves a screenshot of each open page under test-results/ (path printed in
   the failure report), without any command-line flag.
@@ -11,6 +12,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 from collections.abc import Callable, Generator, Iterable
@@ -29,6 +31,7 @@ from kapclinic.accounts.models import Clinic, User
 from kapclinic.accounts.selectors import list_active_memberships
 from kapclinic.demo.generator import DEMO_PASSWORD, GenerationResult, generate_clinic
 from tests.browser.a11y import DESKTOP, excuse_visited, track_navigation, unchecked_paths
+from tests.snapshots import DatabaseSnapshot
 
 DEMO_ADMIN = "admin@demo.kapclinic.test"
 BROWSER_PATIENTS = 30
@@ -95,10 +98,24 @@ def page(page: Page, request: pytest.FixtureRequest) -> Generator[Page, None, No
     )
 
 
+@pytest.fixture(scope="session")
+def _clinic_copies() -> dict[str, tuple[GenerationResult, DatabaseSnapshot]]:
+    return {}
+
+
 @pytest.fixture
-def clinic(transactional_db: None) -> GenerationResult:
-    """A small synthetic organisation (2 clinics, 30 patients), committed for the live server."""
-    return generate_clinic(patients=BROWSER_PATIENTS, seed=BROWSER_SEED, today=BROWSER_TODAY)
+def clinic(
+    transactional_db: None, _clinic_copies: dict[str, tuple[GenerationResult, DatabaseSnapshot]]
+) -> GenerationResult:
+    """A small synthetic organisation (2 clinics, 30 patients), committed for the live server:
+    built by the first browser test, then put back from its copy (tests/snapshots.py)."""
+    if "clinic" in _clinic_copies:
+        result, snapshot = _clinic_copies["clinic"]
+        snapshot.restore()
+        return copy.deepcopy(result)
+    result = generate_clinic(patients=BROWSER_PATIENTS, seed=BROWSER_SEED, today=BROWSER_TODAY)
+    _clinic_copies["clinic"] = (result, DatabaseSnapshot.take("browser"))
+    return result
 
 
 @pytest.fixture
