@@ -298,4 +298,6 @@ def hold_reason(results: tuple[CheckResult, ...]) -> str | None:
 
 def blocking_text(results: tuple[CheckResult, ...]) -> str:
     """The items that block dosing, in words (for the refusal of ``move``)."""
-    return " ".join(f"{r.label}: {r.reason or r.status.value}." for r in results if not r.clear)
+    return " ".join(
+        f"{r.label}: {(r.reason or r.status.value).rstrip('.')}." for r in results if not r.clear
+    )
