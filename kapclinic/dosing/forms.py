@@ -29,9 +29,7 @@ def at_or_before(local_time: time | None, now: datetime) -> datetime | None:
     typed at 09:00 was last night). ``now`` carries the clinic's time zone."""
     if local_time is None:
         return None
-    moment = now.replace(
-        hour=local_time.hour, minute=local_time.minute, second=0, microsecond=0
-    )
+    moment = now.replace(hour=local_time.hour, minute=local_time.minute, second=0, microsecond=0)
     return moment - timedelta(days=1) if moment > now else moment
 
 

@@ -32,7 +32,7 @@ from kapclinic.dosing.models import CheckAnswer, CheckOverride, DosingSession
 from kapclinic.dosing.rules.checklist import CheckResult, CheckStatus
 from kapclinic.dosing.rules.vitals import VitalKind
 from kapclinic.dosing.rules.workflow import State
-from kapclinic.dosing.services import DosingError, SessionHeld
+from kapclinic.dosing.services import DosingError, SessionHeldError
 from kapclinic.dosing.services.checklist import (
     NEVER_WHY,
     OPEN_STATES,
@@ -188,7 +188,10 @@ def record(request: ClinicRequest, session_id: UUID) -> HttpResponse:
     typed = {key: request.POST.get(key, "") for key in form.fields}
     item = request.POST.get("item", "")
     if not form.is_valid():
-        problems = [f"{form.fields[k].label or k}: {' '.join(e)}" for k, e in form.errors.items()]
+        problems = [
+            f"{form.fields[k].label or k}: {' '.join(str(m) for m in e)}"
+            for k, e in form.errors.items()
+        ]
         return _answer(
             request, session, status=422, error_item=item, error=" ".join(problems), typed=typed
         )
@@ -242,7 +245,7 @@ def passed(request: ClinicRequest, session_id: UUID) -> HttpResponse:
         session = services.move(
             actor=request.actor, session=session, target=State.CHECKS_PASSED, now=_now(session)
         )
-    except SessionHeld as held:
+    except SessionHeldError as held:
         return _answer(request, held.session, status=422, error=held.message)
     except DosingError as refused:
         return _answer(request, session, status=422, error=refused.message)

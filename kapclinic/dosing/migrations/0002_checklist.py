@@ -6,86 +6,176 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dosing', '0001_sessions_monitoring_doses'),
+        ("dosing", "0001_sessions_monitoring_doses"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CheckAnswer',
+            name="CheckAnswer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('item', models.CharField(choices=[('identity', 'identity'), ('consent_eligibility', 'consent eligibility'), ('safety', 'safety'), ('fasting', 'fasting'), ('escort', 'escort'), ('pregnancy', 'pregnancy'), ('medications', 'medications'), ('vitals', 'vitals'), ('questionnaires', 'questionnaires'), ('rems_enrolment', 'rems enrolment'), ('rems_setting', 'rems setting'), ('rems_prescriber', 'rems prescriber'), ('rems_pulse_oximeter', 'rems pulse oximeter')], max_length=24)),
-                ('answer', models.CharField(choices=[('yes', 'Yes'), ('no', 'No'), ('not_pregnant', 'Not pregnant'), ('pregnant', 'Pregnant'), ('unsure', 'Unsure'), ('times', 'Times recorded')], max_length=16)),
-                ('last_food_at', models.DateTimeField(blank=True, null=True)),
-                ('last_liquid_at', models.DateTimeField(blank=True, null=True)),
-                ('recorded_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "item",
+                    models.CharField(
+                        choices=[
+                            ("identity", "identity"),
+                            ("consent_eligibility", "consent eligibility"),
+                            ("safety", "safety"),
+                            ("fasting", "fasting"),
+                            ("escort", "escort"),
+                            ("pregnancy", "pregnancy"),
+                            ("medications", "medications"),
+                            ("vitals", "vitals"),
+                            ("questionnaires", "questionnaires"),
+                            ("rems_enrolment", "rems enrolment"),
+                            ("rems_setting", "rems setting"),
+                            ("rems_prescriber", "rems prescriber"),
+                            ("rems_pulse_oximeter", "rems pulse oximeter"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "answer",
+                    models.CharField(
+                        choices=[
+                            ("yes", "Yes"),
+                            ("no", "No"),
+                            ("not_pregnant", "Not pregnant"),
+                            ("pregnant", "Pregnant"),
+                            ("unsure", "Unsure"),
+                            ("times", "Times recorded"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("last_food_at", models.DateTimeField(blank=True, null=True)),
+                ("last_liquid_at", models.DateTimeField(blank=True, null=True)),
+                ("recorded_at", models.DateTimeField()),
             ],
             options={
-                'ordering': ['recorded_at', 'id'],
+                "ordering": ["recorded_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CheckOverride',
+            name="CheckOverride",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('item', models.CharField(choices=[('identity', 'identity'), ('consent_eligibility', 'consent eligibility'), ('safety', 'safety'), ('fasting', 'fasting'), ('escort', 'escort'), ('pregnancy', 'pregnancy'), ('medications', 'medications'), ('vitals', 'vitals'), ('questionnaires', 'questionnaires'), ('rems_enrolment', 'rems enrolment'), ('rems_setting', 'rems setting'), ('rems_prescriber', 'rems prescriber'), ('rems_pulse_oximeter', 'rems pulse oximeter')], max_length=24)),
-                ('finding', models.CharField(max_length=400)),
-                ('reason', models.TextField()),
-                ('at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "item",
+                    models.CharField(
+                        choices=[
+                            ("identity", "identity"),
+                            ("consent_eligibility", "consent eligibility"),
+                            ("safety", "safety"),
+                            ("fasting", "fasting"),
+                            ("escort", "escort"),
+                            ("pregnancy", "pregnancy"),
+                            ("medications", "medications"),
+                            ("vitals", "vitals"),
+                            ("questionnaires", "questionnaires"),
+                            ("rems_enrolment", "rems enrolment"),
+                            ("rems_setting", "rems setting"),
+                            ("rems_prescriber", "rems prescriber"),
+                            ("rems_pulse_oximeter", "rems pulse oximeter"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("finding", models.CharField(max_length=400)),
+                ("reason", models.TextField()),
+                ("at", models.DateTimeField()),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.RemoveConstraint(
-            model_name='dosingsession',
-            name='dosing_pre_dose_override_has_reason',
+            model_name="dosingsession",
+            name="dosing_pre_dose_override_has_reason",
         ),
         migrations.RemoveField(
-            model_name='dosingsession',
-            name='pre_dose_override_by',
+            model_name="dosingsession",
+            name="pre_dose_override_by",
         ),
         migrations.RemoveField(
-            model_name='dosingsession',
-            name='pre_dose_override_reason',
+            model_name="dosingsession",
+            name="pre_dose_override_reason",
         ),
         migrations.AddField(
-            model_name='checkanswer',
-            name='recorded_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="checkanswer",
+            name="recorded_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='checkanswer',
-            name='session',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='check_answers', to='dosing.dosingsession'),
+            model_name="checkanswer",
+            name="session",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="check_answers",
+                to="dosing.dosingsession",
+            ),
         ),
         migrations.AddField(
-            model_name='checkoverride',
-            name='by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="checkoverride",
+            name="by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='checkoverride',
-            name='session',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='check_overrides', to='dosing.dosingsession'),
+            model_name="checkoverride",
+            name="session",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="check_overrides",
+                to="dosing.dosingsession",
+            ),
         ),
         migrations.AddIndex(
-            model_name='checkanswer',
-            index=models.Index(fields=['session', 'item'], name='dosing_check_answer_item'),
+            model_name="checkanswer",
+            index=models.Index(fields=["session", "item"], name="dosing_check_answer_item"),
         ),
         migrations.AddConstraint(
-            model_name='checkanswer',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('answer', 'times'), _negated=True), models.Q(('last_food_at__isnull', False), ('last_liquid_at__isnull', False)), _connector='OR'), name='dosing_check_fasting_has_times'),
+            model_name="checkanswer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("answer", "times"), _negated=True),
+                    models.Q(("last_food_at__isnull", False), ("last_liquid_at__isnull", False)),
+                    _connector="OR",
+                ),
+                name="dosing_check_fasting_has_times",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='checkoverride',
-            constraint=models.UniqueConstraint(fields=('session', 'item'), name='dosing_check_override_once'),
+            model_name="checkoverride",
+            constraint=models.UniqueConstraint(
+                fields=("session", "item"), name="dosing_check_override_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='checkoverride',
-            constraint=models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='dosing_check_override_reason'),
+            model_name="checkoverride",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reason", ""), _negated=True),
+                name="dosing_check_override_reason",
+            ),
         ),
     ]

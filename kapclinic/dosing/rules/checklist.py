@@ -233,7 +233,9 @@ def _listed(reasons: tuple[str, ...]) -> tuple[CheckStatus, str]:
     return (CheckStatus.FAILED, " ".join(reasons)) if reasons else (CheckStatus.PASSED, "")
 
 
-def _decide(item: CheckItem, facts: ChecklistFacts, config: PreDoseChecks) -> tuple[CheckStatus, str]:
+def _decide(
+    item: CheckItem, facts: ChecklistFacts, config: PreDoseChecks
+) -> tuple[CheckStatus, str]:
     if item is CheckItem.IDENTITY:
         return _yes(
             facts.identity_confirmed,

@@ -7,7 +7,7 @@ from kapclinic.dosing.services.facts import checklist_of
 from kapclinic.dosing.services.monitoring import acknowledge_alert, record_vitals
 from kapclinic.dosing.services.sessions import (
     DosingError,
-    SessionHeld,
+    SessionHeldError,
     move,
     open_session,
     record_escort,
@@ -15,7 +15,7 @@ from kapclinic.dosing.services.sessions import (
 
 __all__ = [
     "DosingError",
-    "SessionHeld",
+    "SessionHeldError",
     "acknowledge_alert",
     "checklist_of",
     "move",

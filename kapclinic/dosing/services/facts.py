@@ -122,9 +122,11 @@ def checklist_facts(
     )
     fasting = answers.get(CheckItem.FASTING)
     pregnancy = answers.get(CheckItem.PREGNANCY)
-    baseline = session.vitals.filter(pre_dose=True, systolic__isnull=False).order_by(
-        "-taken_at", "-id"
-    ).first()
+    baseline = (
+        session.vitals.filter(pre_dose=True, systolic__isnull=False)
+        .order_by("-taken_at", "-id")
+        .first()
+    )
     open_questionnaires = Assignment.objects.filter(
         session_ref=appointment.public_id,
         occasion=Occasion.PRE_SESSION,

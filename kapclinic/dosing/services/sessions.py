@@ -20,8 +20,8 @@ from kapclinic.dosing.audit_actions import DosingAuditAction
 from kapclinic.dosing.models import DosingSession, SessionMove
 from kapclinic.dosing.models.sessions import Drug
 from kapclinic.dosing.rules import discharge
-from kapclinic.dosing.rules.workflow import Guards, State, transition_problem
 from kapclinic.dosing.rules.checklist import blocking_text
+from kapclinic.dosing.rules.workflow import Guards, State, transition_problem
 from kapclinic.dosing.services.facts import Checklist, checklist_of, discharge_facts
 from kapclinic.dosing.services.recording import record
 from kapclinic.scheduling.models import Appointment, ProtocolVersion
@@ -33,7 +33,7 @@ class DosingError(DomainError):
     pass
 
 
-class SessionHeld(DosingError):
+class SessionHeldError(DosingError):
     """The checks did not pass and the session was held instead (R-SCR-4)."""
 
     def __init__(self, message: str, session: DosingSession) -> None:
@@ -143,7 +143,8 @@ def move(
         if problem is not None and checks is not None and not checks.clear:
             held = checks.hold_reason
             if held is None or locked.current != State.CHECKED_IN:
-                raise DosingError(f"{problem} {blocking_text(checks.results)}")
+                msg = f"{problem} {blocking_text(checks.results)}"
+                raise DosingError(msg)
             target, text = State.HELD, held
         elif problem is not None:
             raise DosingError(problem)
@@ -167,7 +168,8 @@ def move(
         )
     if held is not None:
         # Committed: the hold stands, and the caller hears why the checks did not pass.
-        raise SessionHeld(f"The session is held: {held}", locked)
+        msg = f"The session is held: {held}"
+        raise SessionHeldError(msg, locked)
     return locked
 
 

@@ -15,7 +15,7 @@ from kapclinic.dosing.rules import checklist
 from kapclinic.dosing.rules.checklist import ChecklistFacts, CheckStatus, Pregnancy
 from kapclinic.dosing.rules.vitals import VitalKind
 from kapclinic.dosing.rules.workflow import State
-from kapclinic.dosing.services import DosingError, SessionHeld
+from kapclinic.dosing.services import DosingError, SessionHeldError
 from kapclinic.dosing.tests.conftest import complete_checklist, countersign_pending
 from kapclinic.ledger.tests.conftest import Stock
 from kapclinic.scheduling.models import Appointment
@@ -141,7 +141,7 @@ def test_overrides_stand_only_for_items_that_may_be_overridden() -> None:
         readiness_reasons=("Consent: expired.",),
         safety_reasons=("Safety alert (R-OUT-1): not acknowledged yet.",),
         rems_pulse_oximeter=False,
-        overrides={item: reason for item in REMS.items},
+        overrides=dict.fromkeys(REMS.items, reason),
     )
     results = {r.item: r for r in checklist.evaluate(REMS, facts)}
     assert results[CheckItem.VITALS].status is CheckStatus.OVERRIDDEN
@@ -206,13 +206,14 @@ def test_r_scr_4_a_high_bp_holds_the_session_until_a_prescriber_decides(stock: S
     session = _checked_in(stock)
     complete_checklist(session, stock.nurse, stock.prescriber, stock.now)
     _bp(stock, session, 168, 96)
-    with pytest.raises(SessionHeld) as held:
+    with pytest.raises(SessionHeldError) as held:
         services.move(actor=stock.nurse, session=session, target=State.CHECKS_PASSED, now=stock.now)
     assert "Blood pressure 168/96 is above 140/90" in held.value.message
     session.refresh_from_db()
     assert session.current is State.HELD
     last = SessionMove.objects.filter(session=session).last()
-    assert last is not None and "168/96" in last.reason
+    assert last is not None
+    assert "168/96" in last.reason
     with pytest.raises(DosingError, match="Only a prescriber"):
         services.override_check(
             actor=stock.nurse, session=session, item="vitals", reason="Looks fine", now=stock.now

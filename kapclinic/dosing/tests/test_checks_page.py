@@ -22,13 +22,11 @@ from kapclinic.dosing.rules.workflow import State
 from kapclinic.dosing.tests.conftest import countersign_pending
 from kapclinic.scheduling.models import Appointment
 
-HX = {"HTTP_HX_REQUEST": "true"}
+HX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def session(
-    clinics: list[Clinic], demo_user: Callable[[Role], User]
-) -> DosingSession:
+def session(clinics: list[Clinic], demo_user: Callable[[Role], User]) -> DosingSession:
     """A checked-in IV session of a ready patient, opened from a booked dosing appointment of
     the generated clinic."""
     clinic = clinics[0]
@@ -72,13 +70,13 @@ def test_recording_an_item_answers_the_checklist_without_a_reload(
     typed and says why, storing nothing."""
     nurse = client_for(Role.NURSE)
     saved = nurse.post(
-        _url("checks-record", session), {"item": "identity", "answer": "yes"}, **HX
+        _url("checks-record", session), {"item": "identity", "answer": "yes"}, headers=HX
     )
     assert saved.status_code == 200
     assert saved.content.decode().lstrip().startswith('<section id="checklist"')
     assert CheckAnswer.objects.filter(session=session, item="identity", answer="yes").exists()
     refused = nurse.post(
-        _url("checks-record", session), {"item": "vitals", "systolic": "150"}, **HX
+        _url("checks-record", session), {"item": "vitals", "systolic": "150"}, headers=HX
     )
     body = refused.content.decode()
     assert "Enter both halves of the blood pressure." in body
@@ -98,22 +96,22 @@ def test_a_high_bp_holds_and_a_prescriber_overrides_from_the_page(
     nurse.post(
         _url("checks-record", session),
         {"item": "vitals", "systolic": "172", "diastolic": "98"},
-        **HX,
+        headers=HX,
     )
-    held = nurse.post(_url("checks-passed", session), **HX)
+    held = nurse.post(_url("checks-passed", session), headers=HX)
     assert "The session is held: Blood pressure 172/98 is above 140/90" in held.content.decode()
     session.refresh_from_db()
     assert session.current is State.HELD
     prescriber = client_for(Role.PRESCRIBER)
     page = prescriber.get(_url("checks", session)).content.decode()
     assert "Override as prescriber" in page
-    empty = prescriber.post(_url("checks-override", session), {"item": "vitals"}, **HX)
+    empty = prescriber.post(_url("checks-override", session), {"item": "vitals"}, headers=HX)
     assert "Say why this check does not block the dose." in empty.content.decode()
     assert not CheckOverride.objects.filter(session=session).exists()
     done = prescriber.post(
         _url("checks-override", session),
         {"item": "vitals", "reason": "Asymptomatic, usual for this patient; recheck at 40 min."},
-        **HX,
+        headers=HX,
     )
     assert "Override recorded." in done.content.decode()
     assert CheckOverride.objects.get(session=session, item="vitals").by == User.objects.get(
@@ -158,7 +156,9 @@ def test_the_page_reads_a_constant_number_of_queries(
     for answer in ("no", "yes", "no", "yes"):
         nurse.post(_url("checks-record", session), {"item": "identity", "answer": answer})
         nurse.post(_url("checks-record", session), {"item": "medications", "answer": answer})
-    nurse.post(_url("checks-record", session), {"item": "vitals", "systolic": "120", "diastolic": "80"})
+    nurse.post(
+        _url("checks-record", session), {"item": "vitals", "systolic": "120", "diastolic": "80"}
+    )
     nurse.post(
         _url("checks-record", session),
         {"item": "fasting", "last_food": "05:00", "last_liquid": "06:00"},

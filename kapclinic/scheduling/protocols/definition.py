@@ -143,8 +143,8 @@ class Resources:
 
 
 class CheckItem(StrEnum):
-    """An item of a dosing session's pre-dose checklist (issue 15.3; kapclinic.dosing.rules.checklist
-    decides each one's status)."""
+    """An item of a dosing session's pre-dose checklist (issue 15.3); the dosing app's
+    ``rules.checklist`` decides each one's status."""
 
     IDENTITY = "identity"
     CONSENT_ELIGIBILITY = "consent_eligibility"
@@ -208,9 +208,7 @@ def default_pre_dose_checks(modality: Modality) -> PreDoseChecks:
     """The reference's checklist for ``modality``: every item, the REMS ones for esketamine
     only (R-REMS-1/2), with the default fasting and BP-hold values."""
     rems = modality is Modality.ESKETAMINE_REMS
-    return PreDoseChecks(
-        items=tuple(item for item in CheckItem if rems or item not in REMS_CHECKS)
-    )
+    return PreDoseChecks(items=tuple(item for item in CheckItem if rems or item not in REMS_CHECKS))
 
 
 @dataclass(frozen=True)
