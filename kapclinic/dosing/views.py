@@ -110,7 +110,8 @@ def _context(
         "done": sum(1 for r in checklist.results if r.clear),
         "editable": session.current in OPEN_STATES,
         "message": message,
-        "error": error if not error_item else "",
+        # An error about an item the checklist does not show is shown above it.
+        "error": "" if any(row.error for row in rows) else error,
     }
 
 

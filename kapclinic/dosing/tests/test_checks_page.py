@@ -85,6 +85,9 @@ def test_recording_an_item_answers_the_checklist_without_a_reload(
     plain = nurse.post(_url("checks-record", session), {"item": "identity", "answer": "maybe"})
     assert plain.status_code == 422
     assert "Answer no or yes." in plain.content.decode()
+    unknown = nurse.post(_url("checks-record", session), {"item": "coffee", "answer": "yes"})
+    assert unknown.status_code == 422
+    assert "Select a valid choice." in unknown.content.decode()
 
 
 def test_a_high_bp_holds_and_a_prescriber_overrides_from_the_page(
