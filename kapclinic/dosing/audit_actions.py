@@ -16,3 +16,5 @@ class DosingAuditAction(AuditAction):
     ALERT_RAISED = "dosing.alert_raised", "Session alert raised"
     ALERT_ACKNOWLEDGED = "dosing.alert_acknowledged", "Session alert acknowledged"
     DOSE_RECORDED = "dosing.dose_recorded", "Dose administered and recorded"
+    CHECK_RECORDED = "dosing.check_recorded", "Pre-dose check recorded"
+    CHECK_OVERRIDDEN = "dosing.check_overridden", "Pre-dose check overridden by a prescriber"

@@ -47,10 +47,7 @@ class DosingSession(PublicIdModel, TimeStampedModel):
     stable_attested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )  # R-REMS-4: sedation, dissociation and breathing resolved
-    pre_dose_override_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    pre_dose_override_reason = models.TextField(blank=True)
+    # The pre-dose checklist's overrides are per item (models.checklist.CheckOverride).
     discharge_override_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -60,10 +57,6 @@ class DosingSession(PublicIdModel, TimeStampedModel):
         ordering = ["-state_changed_at"]
         indexes = [models.Index(fields=["clinic", "state"], name="dosing_session_clinic_state")]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(pre_dose_override_by__isnull=True) | ~Q(pre_dose_override_reason=""),
-                name="dosing_pre_dose_override_has_reason",
-            ),
             models.CheckConstraint(
                 condition=Q(discharge_override_by__isnull=True) | ~Q(discharge_override_reason=""),
                 name="dosing_discharge_override_has_reason",

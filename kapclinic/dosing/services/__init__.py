@@ -1,14 +1,27 @@
-"""Dosing's writes: the session's one transition function, vitals and alerts, the dose."""
+"""Dosing's writes: the session's one transition function, the pre-dose checklist, vitals and
+alerts, the dose."""
 
+from kapclinic.dosing.services.checklist import override_check, record_check
 from kapclinic.dosing.services.doses import record_dose
+from kapclinic.dosing.services.facts import checklist_of
 from kapclinic.dosing.services.monitoring import acknowledge_alert, record_vitals
-from kapclinic.dosing.services.sessions import DosingError, move, open_session, record_escort
+from kapclinic.dosing.services.sessions import (
+    DosingError,
+    SessionHeldError,
+    move,
+    open_session,
+    record_escort,
+)
 
 __all__ = [
     "DosingError",
+    "SessionHeldError",
     "acknowledge_alert",
+    "checklist_of",
     "move",
     "open_session",
+    "override_check",
+    "record_check",
     "record_dose",
     "record_escort",
     "record_vitals",

@@ -20,8 +20,9 @@ from kapclinic.dosing.audit_actions import DosingAuditAction
 from kapclinic.dosing.models import DosingSession, SessionMove
 from kapclinic.dosing.models.sessions import Drug
 from kapclinic.dosing.rules import discharge
+from kapclinic.dosing.rules.checklist import blocking_text
 from kapclinic.dosing.rules.workflow import Guards, State, transition_problem
-from kapclinic.dosing.services.facts import discharge_facts
+from kapclinic.dosing.services.facts import Checklist, checklist_of, discharge_facts
 from kapclinic.dosing.services.recording import record
 from kapclinic.scheduling.models import Appointment, ProtocolVersion
 from kapclinic.scheduling.protocols.definition import Modality, SessionKind
@@ -30,6 +31,14 @@ from kapclinic.scheduling.protocols.parser import parse_protocol
 
 class DosingError(DomainError):
     pass
+
+
+class SessionHeldError(DosingError):
+    """The checks did not pass and the session was held instead (R-SCR-4)."""
+
+    def __init__(self, message: str, session: DosingSession) -> None:
+        super().__init__(message)
+        self.session = session
 
 
 DRUG_OF: dict[Modality, Drug] = {
@@ -80,7 +89,9 @@ def open_session(*, actor: Actor, appointment: Appointment, now: datetime) -> Do
     return session
 
 
-def _guards(session: DosingSession, target: State, reason: str, now: datetime) -> Guards:
+def _guards(
+    session: DosingSession, target: State, reason: str, now: datetime, checks: Checklist | None
+) -> Guards:
     criteria = True
     if target == State.READY_FOR_DISCHARGE:
         unmet = discharge.unmet(discharge_facts(session), now)
@@ -89,8 +100,9 @@ def _guards(session: DosingSession, target: State, reason: str, now: datetime) -
             bool(session.discharge_override_reason) and all(u.overridable for u in unmet)
         )
     return Guards(
-        checks_passed_or_overridden=bool(session.pre_dose_override_reason)
-        or session.vitals.filter(pre_dose=True).exists(),
+        # Issue 15.3: every item of the protocol's pre-dose checklist passed, was overridden by
+        # a prescriber with a reason, or does not apply (rules.checklist).
+        checks_passed_or_overridden=checks is not None and checks.clear,
         dose_recorded=session.doses.exists(),
         discharge_criteria_met_or_overridden=criteria,
         reason_given=bool(reason),
@@ -106,8 +118,13 @@ def move(
     reason: str = "",
     override_discharge: bool = False,
 ) -> DosingSession:
-    """Move ``session`` to ``target``: the one transition function (issue 15.1)."""
+    """Move ``session`` to ``target``: the one transition function (issue 15.1).
+
+    Moving to checks passed evaluates the pre-dose checklist (issue 15.3): a blood pressure
+    above the protocol's hold (R-SCR-4) moves a checked-in session to held, with that reason,
+    for a prescriber's documented decision, and the move asked for is refused."""
     text = clean_reason(reason, error=_refuse) if reason else ""
+    held: str | None = None
     with transaction.atomic():
         locked = DosingSession.objects.select_for_update().get(pk=session.pk)
         if override_discharge:
@@ -119,8 +136,17 @@ def move(
                 raise DosingError(msg)
             locked.discharge_override_by = actor.user
             locked.discharge_override_reason = text
-        problem = transition_problem(locked.current, target, _guards(locked, target, text, now))
-        if problem is not None:
+        checks = checklist_of(locked, now) if target == State.CHECKS_PASSED else None
+        problem = transition_problem(
+            locked.current, target, _guards(locked, target, text, now, checks)
+        )
+        if problem is not None and checks is not None and not checks.clear:
+            held = checks.hold_reason
+            if held is None or locked.current != State.CHECKED_IN:
+                msg = f"{problem} {blocking_text(checks.results)}"
+                raise DosingError(msg)
+            target, text = State.HELD, held
+        elif problem is not None:
             raise DosingError(problem)
         SessionMove.objects.create(
             session=locked,
@@ -140,6 +166,10 @@ def move(
             session=locked,
             detail={"from": before, "to": target.value},
         )
+    if held is not None:
+        # Committed: the hold stands, and the caller hears why the checks did not pass.
+        msg = f"The session is held: {held}"
+        raise SessionHeldError(msg, locked)
     return locked
 
 

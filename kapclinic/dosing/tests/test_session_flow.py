@@ -16,6 +16,7 @@ from kapclinic.dosing.models import DosingSession, SessionAlert
 from kapclinic.dosing.rules.vitals import VitalKind
 from kapclinic.dosing.rules.workflow import State
 from kapclinic.dosing.services import DosingError
+from kapclinic.dosing.tests.conftest import complete_checklist, countersign_pending
 from kapclinic.ledger.models import Entry, EntryKind, Holding
 from kapclinic.ledger.tests.conftest import Stock, staff
 from kapclinic.patients.selectors import latest_weight_kg
@@ -29,9 +30,10 @@ def _iv_appointment(stock: Stock) -> Appointment:
         clinic=stock.clinic, session_type="infusion"
     ).select_related("patient", "course__protocol")
     for appointment in appointments:
-        if latest_weight_kg(appointment.patient) is not None:
+        weighed = latest_weight_kg(appointment.patient) is not None
+        if weighed and countersign_pending(appointment, stock.prescriber, stock.now):
             return appointment
-    pytest.fail("the demo has an IV infusion for a weighed patient")
+    pytest.fail("the demo has an IV infusion for a weighed, consented, eligible patient")
 
 
 def _dosing(stock: Stock, receive: Callable[..., Entry]) -> tuple[DosingSession, Actor]:
@@ -40,13 +42,7 @@ def _dosing(stock: Stock, receive: Callable[..., Entry]) -> tuple[DosingSession,
     nurse = stock.nurse
     session = services.open_session(actor=nurse, appointment=appointment, now=stock.now)
     session = services.move(actor=nurse, session=session, target=State.CHECKED_IN, now=stock.now)
-    services.record_vitals(
-        actor=nurse,
-        session=session,
-        readings={**BP, VitalKind.HEART_RATE: Decimal(72), VitalKind.SPO2: Decimal(98)},
-        taken_at=stock.now,
-        now=stock.now,
-    )
+    complete_checklist(session, nurse, stock.prescriber, stock.now)
     session = services.move(actor=nurse, session=session, target=State.CHECKS_PASSED, now=stock.now)
     session = services.move(actor=nurse, session=session, target=State.DOSING, now=stock.now)
     return session, nurse

@@ -13,6 +13,11 @@ from collections import Counter
 from typing import Final
 
 from kapclinic.scheduling.protocols.definition import (
+    DEFAULT_FASTING_FOOD_HOURS,
+    DEFAULT_FASTING_LIQUID_MINUTES,
+    REMS_CHECKS,
+    REQUIRED_CHECKS,
+    CheckItem,
     Equipment,
     Modality,
     Protocol,
@@ -155,9 +160,44 @@ def _esketamine_problems(protocol: Protocol) -> list[str]:
     return problems
 
 
+def _pre_dose_check_problems(protocol: Protocol) -> list[str]:
+    """Issue 15.3: only dosing sessions have a pre-dose checklist; it keeps the checks no
+    protocol may drop; an esketamine one keeps the REMS checks (R-REMS-1/2) and the label's
+    fasting (R-REMS-8: no food 2 hours, no liquids 30 minutes before; stricter is allowed)."""
+    problems = []
+    esketamine = protocol.modality is Modality.ESKETAMINE_REMS
+    for session in protocol.session_types:
+        checks = session.pre_dose_checks
+        if checks is None:
+            continue
+        where = f"session type '{session.code}'"
+        if session.kind is not SessionKind.DOSING:
+            problems.append(f"{where}: only a dosing session has pre-dose checks")
+            continue
+        needed = REQUIRED_CHECKS | (REMS_CHECKS | {CheckItem.FASTING} if esketamine else set())
+        missing = sorted(item.value for item in needed - set(checks.items))
+        if missing:
+            problems.append(f"{where}: the pre-dose checks must include {', '.join(missing)}")
+        if not esketamine and set(checks.items) & REMS_CHECKS:
+            problems.append(f"{where}: the REMS checks are for esketamine only (R-REMS-1/2)")
+        if esketamine and (
+            checks.fasting_food_hours < DEFAULT_FASTING_FOOD_HOURS
+            or checks.fasting_liquid_minutes < DEFAULT_FASTING_LIQUID_MINUTES
+        ):
+            problems.append(
+                f"{where} (esketamine): no food for at least {DEFAULT_FASTING_FOOD_HOURS} hours "
+                f"and no liquids for at least {DEFAULT_FASTING_LIQUID_MINUTES} minutes before "
+                "the dose (R-REMS-8)"
+            )
+        if checks.bp_hold_diastolic >= checks.bp_hold_systolic:
+            problems.append(f"{where}: the diastolic hold is not below the systolic one")
+    return problems
+
+
 def cross_checks(protocol: Protocol) -> list[str]:
     """Every problem across the document (empty when it is consistent)."""
     problems = _session_type_problems(protocol)
+    problems += _pre_dose_check_problems(protocol)
     problems += _outline_problems(protocol)
     problems += _spacing_problems(protocol)
     problems += _esketamine_problems(protocol)

@@ -142,6 +142,75 @@ class Resources:
     therapist: bool
 
 
+class CheckItem(StrEnum):
+    """An item of a dosing session's pre-dose checklist (issue 15.3); the dosing app's
+    ``rules.checklist`` decides each one's status."""
+
+    IDENTITY = "identity"
+    CONSENT_ELIGIBILITY = "consent_eligibility"
+    SAFETY = "safety"
+    FASTING = "fasting"
+    ESCORT = "escort"
+    PREGNANCY = "pregnancy"
+    MEDICATIONS = "medications"
+    VITALS = "vitals"
+    QUESTIONNAIRES = "questionnaires"
+    REMS_ENROLMENT = "rems_enrolment"
+    REMS_SETTING = "rems_setting"
+    REMS_PRESCRIBER = "rems_prescriber"
+    REMS_PULSE_OXIMETER = "rems_pulse_oximeter"
+
+
+# Every dosing session checks these whatever its protocol says (consent, eligibility, R-OUT-5's
+# safety hold, the pre-dose blood pressure of §2.3, R-DC-1's escort, R-SCR-3's identity).
+REQUIRED_CHECKS: Final = frozenset(
+    {
+        CheckItem.IDENTITY,
+        CheckItem.CONSENT_ELIGIBILITY,
+        CheckItem.SAFETY,
+        CheckItem.ESCORT,
+        CheckItem.VITALS,
+    }
+)
+# R-REMS-1/2: an esketamine dosing session also checks these (checks.py enforces it).
+REMS_CHECKS: Final = frozenset(
+    {
+        CheckItem.REMS_ENROLMENT,
+        CheckItem.REMS_SETTING,
+        CheckItem.REMS_PRESCRIBER,
+        CheckItem.REMS_PULSE_OXIMETER,
+    }
+)
+# R-REMS-8 (esketamine label): no food for 2 hours, no liquids for 30 minutes before the dose.
+# For racemic ketamine the reference found no fasting rule (NOT FOUND): the same values are the
+# default, a clinic choice each protocol version may change.
+DEFAULT_FASTING_FOOD_HOURS: Final = 2
+DEFAULT_FASTING_LIQUID_MINUTES: Final = 30
+# R-SCR-4: a pre-dose blood pressure above 140/90 holds the dose for a prescriber's documented
+# decision. The 140/90 example is the recalled label wording (UNVERIFIED): configurable.
+DEFAULT_BP_HOLD_SYSTOLIC: Final = 140
+DEFAULT_BP_HOLD_DIASTOLIC: Final = 90
+
+
+@dataclass(frozen=True)
+class PreDoseChecks:
+    """A dosing session type's pre-dose checklist: which items apply and their parameters.
+    A protocol that names none gets ``default_pre_dose_checks`` for its modality."""
+
+    items: tuple[CheckItem, ...]
+    fasting_food_hours: int = DEFAULT_FASTING_FOOD_HOURS
+    fasting_liquid_minutes: int = DEFAULT_FASTING_LIQUID_MINUTES
+    bp_hold_systolic: int = DEFAULT_BP_HOLD_SYSTOLIC
+    bp_hold_diastolic: int = DEFAULT_BP_HOLD_DIASTOLIC
+
+
+def default_pre_dose_checks(modality: Modality) -> PreDoseChecks:
+    """The reference's checklist for ``modality``: every item, the REMS ones for esketamine
+    only (R-REMS-1/2), with the default fasting and BP-hold values."""
+    rems = modality is Modality.ESKETAMINE_REMS
+    return PreDoseChecks(items=tuple(item for item in CheckItem if rems or item not in REMS_CHECKS))
+
+
 @dataclass(frozen=True)
 class SessionType:
     code: str
@@ -151,6 +220,8 @@ class SessionType:
     resources: Resources
     instructions: tuple[str, ...]  # what the patient is told before the session
     sources: tuple[str, ...]  # rule ids
+    # Dosing session types only; None: the modality's default (``default_pre_dose_checks``).
+    pre_dose_checks: PreDoseChecks | None = None
 
     @property
     def minutes(self) -> int:
@@ -238,3 +309,7 @@ class Protocol:
     @property
     def modality_label(self) -> str:
         return MODALITY_LABELS[self.modality]
+
+    def pre_dose_checks(self, session_type: SessionType) -> PreDoseChecks:
+        """The pre-dose checklist of ``session_type`` (its own, or the modality's default)."""
+        return session_type.pre_dose_checks or default_pre_dose_checks(self.modality)

@@ -16,6 +16,7 @@ from typing import Any, Final, TypeVar
 from kapclinic.scheduling.exceptions import ProtocolDefinitionError
 from kapclinic.scheduling.protocols.checks import cross_checks
 from kapclinic.scheduling.protocols.definition import (
+    CheckItem,
     ClinicSetting,
     Equipment,
     Integration,
@@ -23,6 +24,7 @@ from kapclinic.scheduling.protocols.definition import (
     Modality,
     OutlineStep,
     Phase,
+    PreDoseChecks,
     Protocol,
     Resources,
     RoomKind,
@@ -213,6 +215,52 @@ def _resources(reader: _Reader) -> Resources:
     )
 
 
+_CHECKS_KEYS: Final = {
+    "items",
+    "fasting_food_hours",
+    "fasting_liquid_minutes",
+    "bp_hold_systolic",
+    "bp_hold_diastolic",
+}
+
+
+def _pre_dose_checks(reader: _Reader) -> PreDoseChecks | None:
+    """A session type's ``pre_dose_checks`` (issue 15.3), or None when it names none."""
+    raw = reader.data.get("pre_dose_checks")
+    if raw is None:
+        return None
+    checks = _Reader(raw, f"{reader.where}, pre-dose checks", reader.problems)
+    checks.only(_CHECKS_KEYS)
+    items = []
+    for value in checks.items("items"):
+        item = _member(CheckItem, value)
+        if item is None:
+            known = ", ".join(member.value for member in CheckItem)
+            checks.add(f"'items' must list checks among {known}, not {_shown(value)}")
+        else:
+            items.append(item)
+    if len(set(items)) != len(items):
+        checks.add("'items' names a check twice")
+    default = PreDoseChecks(items=())
+    return PreDoseChecks(
+        items=tuple(items),
+        fasting_food_hours=_number(checks, "fasting_food_hours", 24, default.fasting_food_hours),
+        fasting_liquid_minutes=_number(
+            checks, "fasting_liquid_minutes", 600, default.fasting_liquid_minutes
+        ),
+        bp_hold_systolic=_number(checks, "bp_hold_systolic", 250, default.bp_hold_systolic),
+        bp_hold_diastolic=_number(checks, "bp_hold_diastolic", 150, default.bp_hold_diastolic),
+    )
+
+
+def _number(reader: _Reader, key: str, high: int, default: int) -> int:
+    """A whole number 0..``high`` when given; ``default`` (the reference's) when not."""
+    if key not in reader.data:
+        return default
+    value = reader.whole(key, 0, high)
+    return default if value is None else value
+
+
 def _session_types(reader: _Reader) -> tuple[SessionType, ...]:
     found = []
     for index, raw in enumerate(reader.items("session_types"), start=1):
@@ -221,7 +269,18 @@ def _session_types(reader: _Reader) -> tuple[SessionType, ...]:
             f"session type '{code}'" if isinstance(code, str) and code else f"session type {index}"
         )
         session = _Reader(raw, where, reader.problems)
-        session.only({"code", "name", "kind", "phases", "resources", "instructions", "sources"})
+        session.only(
+            {
+                "code",
+                "name",
+                "kind",
+                "phases",
+                "resources",
+                "instructions",
+                "sources",
+                "pre_dose_checks",
+            }
+        )
         found.append(
             SessionType(
                 code=session.text("code", pattern=CODE),
@@ -231,6 +290,7 @@ def _session_types(reader: _Reader) -> tuple[SessionType, ...]:
                 resources=_resources(session),
                 instructions=session.texts("instructions", required=False),
                 sources=_rule_ids(session, "sources"),
+                pre_dose_checks=_pre_dose_checks(session),
             )
         )
     return tuple(found)
@@ -338,7 +398,24 @@ def parse_protocol(data: object) -> Protocol:
     return protocol
 
 
+def _checks_document(checks: PreDoseChecks) -> dict[str, object]:
+    return {
+        "items": [item.value for item in checks.items],
+        "fasting_food_hours": checks.fasting_food_hours,
+        "fasting_liquid_minutes": checks.fasting_liquid_minutes,
+        "bp_hold_systolic": checks.bp_hold_systolic,
+        "bp_hold_diastolic": checks.bp_hold_diastolic,
+    }
+
+
 def _session_document(session: SessionType) -> dict[str, object]:
+    document = _session_core_document(session)
+    if session.pre_dose_checks is not None:
+        document["pre_dose_checks"] = _checks_document(session.pre_dose_checks)
+    return document
+
+
+def _session_core_document(session: SessionType) -> dict[str, object]:
     return {
         "code": session.code,
         "name": session.name,

@@ -12,10 +12,13 @@ import pytest
 from kapclinic.accounts.models import Room
 from kapclinic.scheduling.exceptions import ProtocolDefinitionError
 from kapclinic.scheduling.protocols.definition import (
+    REMS_CHECKS,
+    CheckItem,
     Equipment,
     IntegrationCadence,
     Modality,
     RoomKind,
+    default_pre_dose_checks,
 )
 from kapclinic.scheduling.protocols.parser import parse_protocol, to_document
 from kapclinic.scheduling.protocols.shipped import DATA_DIR, shipped_protocols
@@ -211,3 +214,61 @@ def test_the_doses_the_cadence_follows_with_integration() -> None:
     sparse = IntegrationCadence.DOSES_1_2_THEN_EVERY_2ND
     assert [n for n in range(1, 9) if every.follows(n)] == [1, 2, 3, 4, 5, 6, 7, 8]
     assert [n for n in range(1, 9) if sparse.follows(n)] == [1, 2, 4, 6, 8]
+
+
+def test_the_pre_dose_checklist_is_protocol_data_with_the_references_defaults() -> None:
+    """Issue 15.3: R-REMS-1/R-REMS-2 items for esketamine only, R-REMS-8 fasting (2 h food,
+    30 min liquids), R-SCR-4's BP hold (default 140/90, configurable); a protocol that names no
+    checklist gets its modality's default."""
+    esketamine = parse_protocol(_template("esketamine-rems"))
+    dose = esketamine.session_type("induction-dose")
+    assert dose is not None
+    checks = esketamine.pre_dose_checks(dose)
+    assert set(checks.items) >= REMS_CHECKS
+    assert (checks.fasting_food_hours, checks.fasting_liquid_minutes) == (2, 30)
+    assert (checks.bp_hold_systolic, checks.bp_hold_diastolic) == (140, 90)
+    iv = _template("iv-ketamine-induction")
+    del iv["session_types"][0]["pre_dose_checks"]
+    protocol = parse_protocol(iv)
+    infusion = protocol.session_type("infusion")
+    assert infusion is not None
+    assert infusion.pre_dose_checks is None
+    default = protocol.pre_dose_checks(infusion)
+    assert CheckItem.PREGNANCY in default.items
+    assert not set(default.items) & REMS_CHECKS
+    assert default == default_pre_dose_checks(Modality.RACEMIC_KETAMINE_OFF_LABEL)
+
+
+def test_a_checklist_keeps_the_checks_no_protocol_drops() -> None:
+    """R-REMS-1, R-REMS-2, R-REMS-8: an esketamine checklist keeps the REMS items and the
+    label's fasting; every dosing checklist keeps identity, consent, safety, escort and vitals;
+    only dosing sessions have one; bad values are named."""
+    data = _template("esketamine-rems")
+    checks = data["session_types"][1]["pre_dose_checks"]
+    checks["items"] = ["identity", "vitals", "vitals", "coffee"]
+    checks["fasting_food_hours"] = 1
+    checks["bp_hold_systolic"] = "high"
+    data["session_types"][0]["pre_dose_checks"] = {"items": ["identity"]}
+    problems = _problems(data)
+    where = "session type 'induction-dose'"
+    assert f"{where}, pre-dose checks: 'items' names a check twice" in problems
+    assert any("'items' must list checks among" in p and "'coffee'" in p for p in problems)
+    assert any("'bp_hold_systolic' must be a whole number from 0 to 250" in p for p in problems)
+    data["session_types"][1]["pre_dose_checks"] = {
+        "items": ["identity", "vitals"],
+        "fasting_food_hours": 1,
+    }
+    problems = _problems(data)
+    assert "session type 'rems-enrolment': only a dosing session has pre-dose checks" in problems
+    assert any(
+        p.startswith(f"{where}: the pre-dose checks must include consent_eligibility, escort, ")
+        and "rems_enrolment" in p
+        for p in problems
+    )
+    assert any("(R-REMS-8)" in p for p in problems)
+    iv = _template("iv-ketamine-induction")
+    iv["session_types"][0]["pre_dose_checks"]["items"].append("rems_setting")
+    iv["session_types"][0]["pre_dose_checks"]["fasting_food_hours"] = 0
+    assert _problems(iv) == (
+        "session type 'infusion': the REMS checks are for esketamine only (R-REMS-1/2)",
+    )
