@@ -1,6 +1,24 @@
 """Dosing's models, split by concern; every model is importable from here."""
 
 from kapclinic.dosing.models.monitoring import SessionAlert, VitalsSet
+from kapclinic.dosing.models.notes import (
+    NoteAddendum,
+    NoteAuthorRole,
+    RemsFormSubmission,
+    SessionNote,
+    SignedRecordError,
+)
 from kapclinic.dosing.models.sessions import Administration, DosingSession, SessionMove
 
-__all__ = ["Administration", "DosingSession", "SessionAlert", "SessionMove", "VitalsSet"]
+__all__ = [
+    "Administration",
+    "DosingSession",
+    "NoteAddendum",
+    "NoteAuthorRole",
+    "RemsFormSubmission",
+    "SessionAlert",
+    "SessionMove",
+    "SessionNote",
+    "SignedRecordError",
+    "VitalsSet",
+]
