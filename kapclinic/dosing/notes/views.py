@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from kapclinic.accounts.permissions import Capability, requires
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.dosing.audit_actions import DosingAuditAction
 from kapclinic.dosing.models import DosingSession, SessionNote
+from kapclinic.dosing.models.sessions import Drug
 from kapclinic.dosing.notes import selectors, services
 from kapclinic.dosing.notes.forms import SIGN, AddendumForm, NoteForm, RemsSubmittedForm
 from kapclinic.dosing.notes.rems import assemble_monitoring_form
@@ -175,6 +176,8 @@ def rems_form(request: ClinicRequest, session_id: UUID) -> HttpResponse:
     now = timezone.now()
     access = _access(request, session_id, DosingAuditAction.REMS_FORM_VIEWED)
     session = access.session
+    if session.drug != Drug.ESKETAMINE:
+        raise Http404  # R-REMS-5: only esketamine sessions have a form
     today = now.astimezone(session.clinic.tzinfo).date()
     form = RemsSubmittedForm(request.POST or None, initial={"submitted_on": today})
     status = 200
