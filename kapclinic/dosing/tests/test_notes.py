@@ -4,8 +4,9 @@ database refuses it whatever path an UPDATE or DELETE takes (migration 0002_note
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -60,7 +61,7 @@ def _signed(stock: Stock, dosed: EsketamineSession, now: datetime) -> SessionNot
     return services.sign_note(actor=stock.nurse, note=draft, now=now)
 
 
-def _raw(sql: str, params: list[object]) -> None:
+def _raw(sql: str, params: Sequence[Any]) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
 

@@ -24,7 +24,7 @@ from kapclinic.dosing.tests.esketamine import (
 from kapclinic.ledger.models import Entry
 from kapclinic.ledger.tests.conftest import Stock
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
+HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture
@@ -46,10 +46,10 @@ def test_a_nurse_signs_a_note_and_a_therapist_adds_an_addendum_with_htmx(
     notes = reverse("dosing:notes", args=[dosed.session.public_id])
     assert "Write a note" in _page(nurse, notes)
     draft_url = reverse("dosing:note_draft", args=[dosed.session.public_id])
-    saved = nurse.post(draft_url, {"text": "Calm, eyes closed.", "action": "save"}, **HTMX)
+    saved = nurse.post(draft_url, {"text": "Calm, eyes closed.", "action": "save"}, headers=HTMX)
     assert saved.status_code == 200
     assert "Draft saved" in saved.content.decode()
-    signed = nurse.post(draft_url, {"text": "Calm, eyes closed.", "action": "sign"}, **HTMX)
+    signed = nurse.post(draft_url, {"text": "Calm, eyes closed.", "action": "sign"}, headers=HTMX)
     assert "Note signed" in signed.content.decode()
     note = SessionNote.objects.get(session=dosed.session)
     assert note.is_signed
