@@ -18,10 +18,11 @@ from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Role
 from kapclinic.dosing.models import RemsFormSubmission, SignedRecordError
 from kapclinic.dosing.notes import selectors, services
-from kapclinic.dosing.notes.rems import assemble_monitoring_form
+from kapclinic.dosing.notes.rems import FORM_VERSION, assemble_monitoring_form
 from kapclinic.dosing.rules import rems_form
 from kapclinic.dosing.rules.rems_form import RemsFormStatus
-from kapclinic.dosing.services import DosingError
+from kapclinic.dosing.rules.vitals import VitalKind
+from kapclinic.dosing.services import DosingError, record_vitals
 from kapclinic.dosing.tests.esketamine import esketamine_appointments, esketamine_session
 from kapclinic.ledger.models import Entry
 from kapclinic.ledger.tests.conftest import Stock, staff
@@ -92,11 +93,25 @@ def test_the_form_is_assembled_from_the_session_record(
 def test_a_session_still_monitored_lacks_the_end_of_monitoring(
     stock: Stock, receive: Callable[..., Entry]
 ) -> None:
-    """R-REMS-3: without a reading after the 40-minute one, the form says what is missing."""
+    """R-REMS-3: without a reading after the 40-minute one, the form says what is missing;
+    R-ALR-4: a saturation below 92% is the form's respiratory depression; R-REMS-9: the form
+    says which version of its content it follows."""
     made = esketamine_session(
         stock, receive, dosed_at=stock.now - timedelta(hours=1), discharge=False
     )
+    assert not assemble_monitoring_form(made.session).respiratory_depression
+    low = made.dosed_at + timedelta(minutes=20)
+    record_vitals(
+        actor=made.nurse,
+        session=made.session,
+        readings={VitalKind.SPO2: Decimal(89)},
+        taken_at=low,
+        now=low,
+    )
     pmf = assemble_monitoring_form(made.session)
+    assert pmf.respiratory_depression
+    assert pmf.lowest_spo2 == Decimal(89)
+    assert pmf.form_version == FORM_VERSION
     assert pmf.bp_before_end is None
     assert pmf.total_monitoring_minutes is None
     assert any("before the end (R-REMS-3)" in m for m in pmf.missing)
