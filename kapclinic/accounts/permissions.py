@@ -55,6 +55,14 @@ class Capability(models.TextChoices):
         "Book, move and cancel appointments, mark them attended or missed, keep the waitlist",
     )
     VIEW_MONITORING = "view_monitoring", "See the monitoring console"
+    WRITE_SESSION_NOTES = (
+        "write_session_notes",
+        "Read, write and sign dosing-session notes and their addenda",
+    )
+    TRACK_REMS_FORMS = (
+        "track_rems_forms",
+        "Read the REMS Patient Monitoring Forms due and mark them submitted",
+    )
     VIEW_OUTCOMES = "view_outcomes", "See patients' outcomes"
     VIEW_LEDGER = "view_ledger", "See the controlled-substance ledger"
     RECEIVE_STOCK = "receive_stock", "Record controlled-substance deliveries (receipts)"
@@ -151,6 +159,12 @@ MATRIX: Final[dict[Capability, frozenset[str]]] = {
     # and mark their own. The clinic admin manages staff and rooms, not patients' bookings.
     Capability.BOOK_APPOINTMENTS: _CLINICAL | {Role.FRONT_DESK},
     Capability.VIEW_MONITORING: frozenset({Role.PRESCRIBER, Role.NURSE, Role.CLINIC_ADMIN}),
+    # Issue 15.8: the clinicians who run the session write its notes (each in their own role)
+    # and read each other's; the desk and the admin do not read clinical notes.
+    Capability.WRITE_SESSION_NOTES: _CLINICAL,
+    # R-REMS-5: the prescriber and the clinic admin (who answers for the certified setting)
+    # see the Patient Monitoring Forms due and record that they were submitted.
+    Capability.TRACK_REMS_FORMS: frozenset({Role.PRESCRIBER, Role.CLINIC_ADMIN}),
     Capability.VIEW_OUTCOMES: _CLINICAL | {Role.CLINIC_ADMIN},
     Capability.VIEW_LEDGER: frozenset({Role.PRESCRIBER, Role.NURSE, Role.CLINIC_ADMIN}),
     # Issue 14.6, R-CS-1..7: those who handle the drug (prescribers, nurses) receive, give,

@@ -18,3 +18,11 @@ class DosingAuditAction(AuditAction):
     DOSE_RECORDED = "dosing.dose_recorded", "Dose administered and recorded"
     CHECK_RECORDED = "dosing.check_recorded", "Pre-dose check recorded"
     CHECK_OVERRIDDEN = "dosing.check_overridden", "Pre-dose check overridden by a prescriber"
+    # Session notes and the REMS Patient Monitoring Form (issue 15.8).
+    NOTE_DRAFTED = "dosing.note_drafted", "Session note drafted or its draft changed"
+    NOTE_SIGNED = "dosing.note_signed", "Session note signed and locked"
+    NOTE_ADDENDUM_SIGNED = "dosing.note_addendum_signed", "Addendum to a signed session note"
+    NOTES_VIEWED = "dosing.notes_viewed", "Session notes viewed"
+    REMS_FORM_VIEWED = "dosing.rems_form_viewed", "REMS Patient Monitoring Form viewed"
+    REMS_FORM_SUBMITTED = "dosing.rems_form_submitted", "REMS Patient Monitoring Form submitted"
+    REMS_FORMS_LISTED = "dosing.rems_forms_listed", "REMS forms due listed"

@@ -111,6 +111,8 @@ _LEDGER = {
     "/ledger/counts/expiry/",
 }
 _LEDGER_REPORTS = {"/ledger/reports/", "/ledger/counts/tasks/", "/ledger/setup/"}
+# The REMS Patient Monitoring Forms due (issue 15.8): the prescriber and the clinic admin.
+_REMS_FORMS = {"/dosing/rems-forms/"}
 _OUTCOMES = {
     "/measurement/worklist/",
     "/outcomes/",
@@ -141,7 +143,8 @@ EXPECTED: dict[str, set[str]] = {
     }
     | _PROTOCOLS
     | _LEDGER
-    | _LEDGER_REPORTS,
+    | _LEDGER_REPORTS
+    | _REMS_FORMS,
     Role.PRESCRIBER.value: _STAFF_COMMON
     | _CLINICAL
     | _OUTCOMES
@@ -158,7 +161,8 @@ EXPECTED: dict[str, set[str]] = {
     | _CALENDAR
     | _WAITLIST
     | _LEDGER
-    | _LEDGER_REPORTS,
+    | _LEDGER_REPORTS
+    | _REMS_FORMS,
     Role.NURSE.value: _STAFF_COMMON
     | _CLINICAL
     | _OUTCOMES

@@ -2,6 +2,13 @@
 
 from kapclinic.dosing.models.checklist import CheckAnswer, CheckOverride
 from kapclinic.dosing.models.monitoring import SessionAlert, VitalsSet
+from kapclinic.dosing.models.notes import (
+    NoteAddendum,
+    NoteAuthorRole,
+    RemsFormSubmission,
+    SessionNote,
+    SignedRecordError,
+)
 from kapclinic.dosing.models.sessions import Administration, DosingSession, SessionMove
 
 __all__ = [
@@ -9,7 +16,12 @@ __all__ = [
     "CheckAnswer",
     "CheckOverride",
     "DosingSession",
+    "NoteAddendum",
+    "NoteAuthorRole",
+    "RemsFormSubmission",
     "SessionAlert",
     "SessionMove",
+    "SessionNote",
+    "SignedRecordError",
     "VitalsSet",
 ]

@@ -79,6 +79,7 @@ def test_a_prescriber_is_asked_to_sign_screenings_and_countersign_consents_where
         "dea_tasks",
         "inventories_due",
         "expiring",
+        "rems_forms",
     ]
     screenings, consents = lists["screenings"], lists["consents"]
     assert screenings.total > ITEM_LIMIT
@@ -113,6 +114,7 @@ def test_each_role_gets_the_lists_of_its_work_only(
         "invitations",
         "settings",
         "dea_tasks",
+        "rems_forms",
     ]
     assert list(_lists(client_for(Role.RESEARCHER))) == []
 
