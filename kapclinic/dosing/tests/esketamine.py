@@ -17,6 +17,7 @@ from kapclinic.dosing import services
 from kapclinic.dosing.models import DosingSession
 from kapclinic.dosing.rules.vitals import VitalKind
 from kapclinic.dosing.rules.workflow import State
+from kapclinic.dosing.tests.conftest import complete_checklist, countersign_pending
 from kapclinic.ledger.models import Entry
 from kapclinic.ledger.tests.conftest import Stock
 from kapclinic.scheduling.models import Appointment
@@ -70,9 +71,8 @@ def esketamine_session(
     before = dosed_at - timedelta(minutes=15)
     session = services.open_session(actor=nurse, appointment=found, now=before)
     session = services.move(actor=nurse, session=session, target=State.CHECKED_IN, now=before)
-    services.record_vitals(
-        actor=nurse, session=session, readings=_vitals(126, 80, 98), taken_at=before, now=before
-    )
+    countersign_pending(found, stock.prescriber, before)
+    complete_checklist(session, nurse, stock.prescriber, before)
     session = services.move(actor=nurse, session=session, target=State.CHECKS_PASSED, now=before)
     session = services.move(actor=nurse, session=session, target=State.DOSING, now=dosed_at)
     mg = 28 if session.patient.age_on(dosed_at.date()) >= 65 else 56

@@ -72,7 +72,10 @@ def test_the_form_is_assembled_from_the_session_record(
     assert (pmf.total_dose_mg, pmf.lot_numbers) == (mg, ("D-1",))
     assert [d.devices for d in pmf.doses] == [int(mg) // 28]
     assert pmf.bp_before is not None
-    assert (pmf.bp_before.systolic, pmf.bp_before.diastolic) == (126, 80)
+    assert (pmf.bp_before.systolic, pmf.bp_before.diastolic) == (
+        128,
+        82,
+    )  # the checklist's pre-dose reading (conftest.complete_checklist)
     assert pmf.bp_at_40 is not None
     assert pmf.bp_at_40.minutes_after_dose == 40
     assert pmf.bp_at_40.systolic == 148
