@@ -16,3 +16,4 @@ class DosingAuditAction(AuditAction):
     ALERT_RAISED = "dosing.alert_raised", "Session alert raised"
     ALERT_ACKNOWLEDGED = "dosing.alert_acknowledged", "Session alert acknowledged"
     DOSE_RECORDED = "dosing.dose_recorded", "Dose administered and recorded"
+    STABILITY_ATTESTED = "dosing.stability_attested", "Clinical stability attested (R-REMS-4)"

@@ -2,11 +2,18 @@
 
 from kapclinic.dosing.services.doses import record_dose
 from kapclinic.dosing.services.monitoring import acknowledge_alert, record_vitals
-from kapclinic.dosing.services.sessions import DosingError, move, open_session, record_escort
+from kapclinic.dosing.services.sessions import (
+    DosingError,
+    attest_stable,
+    move,
+    open_session,
+    record_escort,
+)
 
 __all__ = [
     "DosingError",
     "acknowledge_alert",
+    "attest_stable",
     "move",
     "open_session",
     "record_dose",

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 
 from kapclinic.accounts.actor import Actor
+from kapclinic.accounts.permissions import Capability
 from kapclinic.audit.models import Operation
 from kapclinic.core.reasons import clean_reason
 from kapclinic.dosing.audit_actions import DosingAuditAction
@@ -82,6 +83,10 @@ def record_dose(
         raise DosingError(msg)
     confirmation = ""
     if check.verdict == Verdict.WARN:
+        # R-IV-1: a dose in the warning band is given only on the prescriber's written word.
+        if not actor.can(Capability.CLEAR_SAFETY_HOLD):
+            msg = f"{check.message} ({check.rule_id}) A prescriber confirms this dose in writing."
+            raise DosingError(msg)
         confirmation = clean_reason(confirm_warning, error=_refuse)
     with transaction.atomic():
         try:

@@ -12,6 +12,7 @@ from kapclinic.scheduling.services.appointments import (
     mark_attended,
     mark_no_show,
     offer_freed_slot,
+    record_session_end,
 )
 from kapclinic.scheduling.services.booking import (
     book_appointment,
@@ -57,6 +58,7 @@ __all__ = [
     "mark_no_show",
     "move_appointment",
     "offer_freed_slot",
+    "record_session_end",
     "pause_course",
     "plan_course",
     "publish_protocol_version",
