@@ -55,6 +55,10 @@ class Capability(models.TextChoices):
         "Book, move and cancel appointments, mark them attended or missed, keep the waitlist",
     )
     VIEW_MONITORING = "view_monitoring", "See the monitoring console"
+    RUN_DOSING_SESSIONS = (
+        "run_dosing_sessions",
+        "Check patients in for dosing, move their sessions, record the dose and discharge",
+    )
     VIEW_OUTCOMES = "view_outcomes", "See patients' outcomes"
     VIEW_LEDGER = "view_ledger", "See the controlled-substance ledger"
     RECEIVE_STOCK = "receive_stock", "Record controlled-substance deliveries (receipts)"
@@ -151,6 +155,10 @@ MATRIX: Final[dict[Capability, frozenset[str]]] = {
     # and mark their own. The clinic admin manages staff and rooms, not patients' bookings.
     Capability.BOOK_APPOINTMENTS: _CLINICAL | {Role.FRONT_DESK},
     Capability.VIEW_MONITORING: frozenset({Role.PRESCRIBER, Role.NURSE, Role.CLINIC_ADMIN}),
+    # Issue 15: the nurse and the prescriber run the session from check-in to discharge; a
+    # prescriber alone overrides the discharge criteria and confirms a warned dose
+    # (CLEAR_SAFETY_HOLD, checked by the services).
+    Capability.RUN_DOSING_SESSIONS: frozenset({Role.PRESCRIBER, Role.NURSE}),
     Capability.VIEW_OUTCOMES: _CLINICAL | {Role.CLINIC_ADMIN},
     Capability.VIEW_LEDGER: frozenset({Role.PRESCRIBER, Role.NURSE, Role.CLINIC_ADMIN}),
     # Issue 14.6, R-CS-1..7: those who handle the drug (prescribers, nurses) receive, give,

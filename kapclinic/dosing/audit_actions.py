@@ -17,3 +17,4 @@ class DosingAuditAction(AuditAction):
     ALERT_ACKNOWLEDGED = "dosing.alert_acknowledged", "Session alert acknowledged"
     DOSE_RECORDED = "dosing.dose_recorded", "Dose administered and recorded"
     STABILITY_ATTESTED = "dosing.stability_attested", "Clinical stability attested (R-REMS-4)"
+    SESSION_VIEWED = "dosing.session_viewed", "Dosing session viewed"

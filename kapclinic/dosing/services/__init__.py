@@ -5,6 +5,7 @@ from kapclinic.dosing.services.monitoring import acknowledge_alert, record_vital
 from kapclinic.dosing.services.sessions import (
     DosingError,
     attest_stable,
+    check_in,
     move,
     open_session,
     record_escort,
@@ -14,6 +15,7 @@ __all__ = [
     "DosingError",
     "acknowledge_alert",
     "attest_stable",
+    "check_in",
     "move",
     "open_session",
     "record_dose",

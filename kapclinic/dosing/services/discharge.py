@@ -46,9 +46,7 @@ def summary_text(session: DosingSession, now: datetime) -> str:
     else:
         lines.append("No dose was given.")
     for moved in session.moves.filter(reason__gt=""):
-        lines.append(
-            f"{moved.get_to_state_display()} at {_hm(moved.at, session)}: {moved.reason}"
-        )
+        lines.append(f"{moved.get_to_state_display()} at {_hm(moved.at, session)}: {moved.reason}")
     unmet = discharge.unmet(discharge_facts(session), now)
     if not unmet:
         lines.append("Discharge criteria met (R-DC-1, R-DC-2).")

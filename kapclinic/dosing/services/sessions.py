@@ -152,6 +152,16 @@ def move(
     return locked
 
 
+def check_in(*, actor: Actor, appointment: Appointment, now: datetime) -> DosingSession:
+    """The patient arrived for a dosing appointment: its session is opened (once) and moved to
+    checked in, all or nothing (the appointment is marked attended by ``move``)."""
+    with transaction.atomic():
+        session = open_session(actor=actor, appointment=appointment, now=now)
+        if session.current != State.BOOKED:
+            return session  # checked in already (a second tap, another device)
+        return move(actor=actor, session=session, target=State.CHECKED_IN, now=now)
+
+
 def minutes_since(start: datetime | None, now: datetime) -> int | None:
     return None if start is None else int((now - start) / timedelta(minutes=1))
 

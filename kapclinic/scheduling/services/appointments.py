@@ -210,7 +210,9 @@ def mark_no_show(*, actor: Actor, appointment: Appointment, now: datetime) -> Ap
 
 
 @transaction.atomic
-def record_session_end(*, actor: Actor, appointment: Appointment, ended_at: datetime) -> Appointment:
+def record_session_end(
+    *, actor: Actor, appointment: Appointment, ended_at: datetime
+) -> Appointment:
     """An attended session ended at ``ended_at`` (the dosing session's discharge, issue 15.1):
     its end is kept and measurement's after-session questionnaires follow it
     (``on_session_ended`` moves the unstarted ones assigned at check-in to the real end).
