@@ -19,7 +19,7 @@ from kapclinic.accounts.models import Clinic
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.dosing.audit_actions import DosingAuditAction
-from kapclinic.dosing.models import Administration, DosingSession, SessionMove
+from kapclinic.dosing.models import Administration, DischargeSummary, DosingSession, SessionMove
 from kapclinic.dosing.models.sessions import Drug
 from kapclinic.dosing.rules import discharge
 from kapclinic.dosing.rules.discharge import Unmet
@@ -268,3 +268,12 @@ def sessions_awaiting_dose(clinic: Clinic, now: datetime) -> QuerySet[DosingSess
 
 def sessions_ready_for_discharge(clinic: Clinic, now: datetime) -> QuerySet[DosingSession]:
     return _today_sessions(clinic, now).filter(state=State.READY_FOR_DISCHARGE.value)
+
+
+def latest_discharge(patient_id: int) -> DischargeSummary | None:
+    """The patient's most recent discharge summary and take-home instructions (the portal)."""
+    return (
+        DischargeSummary.objects.filter(patient_id=patient_id)
+        .order_by("-discharged_at", "-pk")
+        .first()
+    )
