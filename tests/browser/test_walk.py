@@ -110,6 +110,8 @@ _LEDGER = {
     "/ledger/counts/discrepancies/",
     "/ledger/counts/expiry/",
 }
+# The day's dosing sessions (issue 15): the nurses and prescribers who run them.
+_DOSING = {"/dosing/"}
 _LEDGER_REPORTS = {"/ledger/reports/", "/ledger/counts/tasks/", "/ledger/setup/"}
 _OUTCOMES = {
     "/measurement/worklist/",
@@ -158,7 +160,8 @@ EXPECTED: dict[str, set[str]] = {
     | _CALENDAR
     | _WAITLIST
     | _LEDGER
-    | _LEDGER_REPORTS,
+    | _LEDGER_REPORTS
+    | _DOSING,
     Role.NURSE.value: _STAFF_COMMON
     | _CLINICAL
     | _OUTCOMES
@@ -166,7 +169,8 @@ EXPECTED: dict[str, set[str]] = {
     | _PROTOCOLS
     | _CALENDAR
     | _WAITLIST
-    | _LEDGER,
+    | _LEDGER
+    | _DOSING,
     Role.THERAPIST.value: _STAFF_COMMON
     | _OUTCOMES
     | _PROTOCOLS
