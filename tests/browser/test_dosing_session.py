@@ -88,7 +88,7 @@ def _stock(clinic: Clinic, prescriber: User) -> str:
     return f"{safe.public_id}:{lot.public_id}"
 
 
-def _wait(page: Page, clock: time_machine.Coordinates, minutes: int, url: str) -> None:
+def _wait(page: Page, clock: time_machine.Traveller, minutes: int, url: str) -> None:
     """Let ``minutes`` pass at the chair, the nurse looking at the page every 10 minutes (the
     staff idle timeout is 15)."""
     while minutes > 0:
@@ -188,6 +188,8 @@ def test_a_nurse_takes_a_session_from_check_in_to_discharge_at_tablet_size(
         assert_accessible(page, (TABLET,))
 
     assert DischargeSummary.objects.filter(session=session).exists()
-    entry = Entry.objects.get(patient=patient, kind=EntryKind.ADMINISTRATION)
+    entry = Entry.objects.get(
+        patient=patient, kind=EntryKind.ADMINISTRATION, account__name="Session safe"
+    )
     assert entry.quantity_mg == -dose
     assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.ATTENDED

@@ -359,7 +359,8 @@ def test_discharge_writes_the_summary_and_instructions_and_ends_the_appointment(
     summary = DischargeSummary.objects.get(session=session)
     assert "until the next day, after a restful sleep" in summary.instructions
     clinic = booked.stock.clinic
-    assert clinic.phone and clinic.phone in summary.instructions
+    assert clinic.phone
+    assert clinic.phone in summary.instructions
     assert f"{booked.dose_mg().normalize():f} mg" in summary.summary
     assert "after a restful sleep" in page
     appointment = Appointment.objects.get(pk=booked.appointment.pk)
