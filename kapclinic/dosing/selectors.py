@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from kapclinic.accounts.actor import Actor
-from kapclinic.accounts.models import Clinic
+from kapclinic.accounts.models import Clinic, Role, Room, User
 from kapclinic.audit import services as audit
 from kapclinic.audit.models import Operation
 from kapclinic.dosing.audit_actions import DosingAuditAction
@@ -26,7 +26,7 @@ from kapclinic.dosing.rules.discharge import Unmet
 from kapclinic.dosing.rules.workflow import ALLOWED, FINAL, State
 from kapclinic.dosing.services.facts import discharge_facts
 from kapclinic.dosing.services.integration import integration_of
-from kapclinic.ledger.models import Holding, Substance
+from kapclinic.ledger.models import Holding, Lot, StockAccount, Substance
 from kapclinic.scheduling.models import Appointment
 from kapclinic.scheduling.protocols.definition import SessionKind
 
@@ -276,4 +276,36 @@ def latest_discharge(patient_id: int) -> DischargeSummary | None:
         DischargeSummary.objects.filter(patient_id=patient_id)
         .order_by("-discharged_at", "-pk")
         .first()
+    )
+
+
+def picked_stock(clinic: Clinic, account_id: str, lot_id: str) -> tuple[StockAccount, Lot] | None:
+    """The account and lot a dose form names, when the clinic's ledger has them (else None)."""
+    try:
+        account = StockAccount.objects.filter(clinic=clinic, public_id=UUID(account_id)).first()
+        lot = (
+            Lot.objects.select_related("product")
+            .filter(product__clinic=clinic, public_id=UUID(lot_id))
+            .first()
+        )
+    except ValueError:
+        return None
+    if account is None or lot is None:
+        return None
+    return account, lot
+
+
+def integration_rooms(clinic: Clinic) -> QuerySet[Room]:
+    return Room.objects.filter(clinic=clinic, is_active=True).order_by("name")
+
+
+def clinic_therapists(clinic: Clinic) -> QuerySet[User]:
+    return (
+        User.objects.filter(
+            memberships__clinic=clinic,
+            memberships__role=Role.THERAPIST,
+            memberships__is_active=True,
+        )
+        .distinct()
+        .order_by("full_name")
     )

@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from kapclinic.accounts.models import Role, Room, User
 from kapclinic.accounts.permissions import Capability, current_clinic, requires
 from kapclinic.accounts.types import ClinicRequest
 from kapclinic.core.exceptions import DomainError
@@ -97,14 +96,8 @@ def _integration_form(session: DosingSession, data: Any = None) -> IntegrationFo
         )
     return IntegrationForm(
         data,
-        rooms=Room.objects.filter(clinic=clinic, is_active=True).order_by("name"),
-        therapists=User.objects.filter(
-            memberships__clinic=clinic,
-            memberships__role=Role.THERAPIST,
-            memberships__is_active=True,
-        )
-        .distinct()
-        .order_by("full_name"),
+        rooms=selectors.integration_rooms(clinic),
+        therapists=selectors.clinic_therapists(clinic),
         initial=initial,
     )
 
@@ -238,12 +231,10 @@ def attest(request: ClinicRequest, public_id: UUID) -> HttpResponse:
 
 def _stock(form: DoseForm, session: DosingSession) -> tuple[StockAccount, Lot] | None:
     account_id, lot_id = form.stock_ids()
-    account = StockAccount.objects.filter(clinic=session.clinic, public_id=account_id).first()
-    lot = Lot.objects.select_related("product").filter(public_id=lot_id).first()
-    if account is None or lot is None:
+    picked = selectors.picked_stock(session.clinic, account_id, lot_id)
+    if picked is None:
         form.add_error("stock", "Choose a lot the clinic's ledger holds.")
-        return None
-    return account, lot
+    return picked
 
 
 @never_cache
@@ -317,7 +308,7 @@ def dose_preview(request: ClinicRequest, public_id: UUID) -> HttpResponse:
 
 @never_cache
 @require_POST
-@requires(Capability.BOOK_APPOINTMENTS)
+@requires(Capability.RUN_DOSING_SESSIONS)
 def integration(request: ClinicRequest, public_id: UUID) -> HttpResponse:
     """R-INT-1: book the integration session offered at discharge (scheduling's service)."""
     found = selectors.access_session(current_clinic(request), public_id)
