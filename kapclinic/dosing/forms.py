@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from django import forms
 
-from kapclinic.accounts.models import Room, User
+from kapclinic.accounts.models import User
 from kapclinic.dosing.models.sessions import ROUTES_OF
 from kapclinic.dosing.rules.workflow import State
 from kapclinic.dosing.selectors import StockChoice
@@ -99,16 +99,16 @@ class IntegrationForm(forms.Form):
     """R-INT-1: the integration session, booked through scheduling's booking service."""
 
     starts_at = forms.DateTimeField(label="Starts", widget=DATETIME)
-    room = forms.ModelChoiceField(queryset=Room.objects.none(), label="Room")
-    therapist = forms.ModelChoiceField(
-        queryset=User.objects.none(), label="Therapist", required=False
-    )
     override_reason = reason_field("Reason to book anyway (only if the booking is refused)")
 
     def __init__(self, *args: Any, rooms: Any, therapists: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        room_field = cast("forms.ModelChoiceField[Room]", self.fields["room"])
-        therapist_field = cast("forms.ModelChoiceField[User]", self.fields["therapist"])
-        room_field.queryset = rooms
-        therapist_field.queryset = therapists
+        # The clinic's rooms and therapists (``dosing.selectors``), shown before the reason.
+        therapist_field: forms.ModelChoiceField[User] = forms.ModelChoiceField(
+            queryset=therapists, label="Therapist", required=False
+        )
         therapist_field.label_from_instance = _staff_name  # type: ignore[method-assign,assignment]
+        reason = self.fields.pop("override_reason")
+        self.fields["room"] = forms.ModelChoiceField(queryset=rooms, label="Room")
+        self.fields["therapist"] = therapist_field
+        self.fields["override_reason"] = reason

@@ -32,6 +32,7 @@ from kapclinic.dosing.services.integration import book_integration
 from kapclinic.ledger.models import Lot, StockAccount
 from kapclinic.patients.selectors import latest_weight_kg
 from kapclinic.scheduling.exceptions import BookingError
+from kapclinic.scheduling.models import Appointment
 
 SHOWS_DOSE_FORM = frozenset({State.DOSING})
 SHOWS_DISCHARGE = frozenset({State.OBSERVATION, State.READY_FOR_DISCHARGE, State.ABORTED})
@@ -52,6 +53,7 @@ def today(request: ClinicRequest) -> HttpResponse:
         "rows": rows,
         "day": timezone.localtime(now, clinic.tzinfo).date(),
         "state_label": selectors.state_label,
+        "attended": Appointment.Status.ATTENDED,
     }
     return render(request, "dosing/today.html", context)
 
@@ -122,6 +124,7 @@ def _page(
         or EscortForm(initial={"escort_name": session.escort_name or session.patient.escort_name}),
         "shows_dose": current in SHOWS_DOSE_FORM,
         "shows_discharge": current in SHOWS_DISCHARGE,
+        "is_ready": current == State.READY_FOR_DISCHARGE,
         "esketamine": session.drug == Drug.ESKETAMINE,
         "can_override": request.actor.can(Capability.CLEAR_SAFETY_HOLD),
         "weight": latest_weight_kg(session.patient),
