@@ -63,6 +63,10 @@ class Capability(models.TextChoices):
         "track_rems_forms",
         "Read the REMS Patient Monitoring Forms due and mark them submitted",
     )
+    RUN_DOSING_SESSIONS = (
+        "run_dosing_sessions",
+        "Check patients in for dosing, move their sessions, record the dose and discharge",
+    )
     VIEW_OUTCOMES = "view_outcomes", "See patients' outcomes"
     VIEW_LEDGER = "view_ledger", "See the controlled-substance ledger"
     RECEIVE_STOCK = "receive_stock", "Record controlled-substance deliveries (receipts)"
@@ -165,6 +169,10 @@ MATRIX: Final[dict[Capability, frozenset[str]]] = {
     # R-REMS-5: the prescriber and the clinic admin (who answers for the certified setting)
     # see the Patient Monitoring Forms due and record that they were submitted.
     Capability.TRACK_REMS_FORMS: frozenset({Role.PRESCRIBER, Role.CLINIC_ADMIN}),
+    # Issue 15: the nurse and the prescriber run the session from check-in to discharge; a
+    # prescriber alone overrides the discharge criteria and confirms a warned dose
+    # (CLEAR_SAFETY_HOLD, checked by the services).
+    Capability.RUN_DOSING_SESSIONS: frozenset({Role.PRESCRIBER, Role.NURSE}),
     Capability.VIEW_OUTCOMES: _CLINICAL | {Role.CLINIC_ADMIN},
     Capability.VIEW_LEDGER: frozenset({Role.PRESCRIBER, Role.NURSE, Role.CLINIC_ADMIN}),
     # Issue 14.6, R-CS-1..7: those who handle the drug (prescribers, nurses) receive, give,

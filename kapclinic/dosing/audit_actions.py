@@ -26,3 +26,5 @@ class DosingAuditAction(AuditAction):
     REMS_FORM_VIEWED = "dosing.rems_form_viewed", "REMS Patient Monitoring Form viewed"
     REMS_FORM_SUBMITTED = "dosing.rems_form_submitted", "REMS Patient Monitoring Form submitted"
     REMS_FORMS_LISTED = "dosing.rems_forms_listed", "REMS forms due listed"
+    STABILITY_ATTESTED = "dosing.stability_attested", "Clinical stability attested (R-REMS-4)"
+    SESSION_VIEWED = "dosing.session_viewed", "Dosing session viewed"

@@ -23,6 +23,7 @@ class SchedulingAuditAction(AuditAction):
     APPOINTMENT_CANCELLED = "scheduling.appointment_cancelled", "Appointment cancelled"
     APPOINTMENT_ATTENDED = "scheduling.appointment_attended", "Appointment attended"
     APPOINTMENT_NO_SHOW = "scheduling.appointment_no_show", "Appointment not attended"
+    APPOINTMENT_ENDED = "scheduling.appointment_ended", "Attended session's end recorded"
     WORKING_HOURS_CHANGED = "scheduling.working_hours_changed", "Staff working hours changed"
     LEAVE_RECORDED = "scheduling.leave_recorded", "Staff leave recorded"
     LEAVE_REMOVED = "scheduling.leave_removed", "Staff leave removed"

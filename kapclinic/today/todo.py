@@ -57,6 +57,7 @@ from kapclinic.scheduling.models import Appointment, WaitlistEntry
 from kapclinic.scheduling.waitlist.selectors import waitlist_offers
 from kapclinic.screening.models import Screening, ScreeningOutcome
 from kapclinic.screening.selectors import screenings_awaiting_signature
+from kapclinic.today.dosing import DOSING_SPECS
 from kapclinic.today.items import ListSpec, TodoItem, TodoList
 from kapclinic.today.items import clinic_only as _clinic_only
 from kapclinic.today.items import each as _each
@@ -353,9 +354,10 @@ _CLINIC_SPECS: Final[tuple[ListSpec, ...]] = (
         checks_opening_hours=True,
     ),
 )
-# The controlled-substance ledger's lists (issue 14.4) follow the clinic's own, then the REMS
-# forms due (issue 15.8).
-SPECS: Final[tuple[ListSpec, ...]] = (*_CLINIC_SPECS, *LEDGER_SPECS, *REMS_SPECS)
+# The dosing sessions' lists (issue 15) come first: patients are in the chairs now. The
+# controlled-substance ledger's lists (issue 14.4) follow the clinic's own, then the REMS forms
+# due (issue 15.8).
+SPECS: Final[tuple[ListSpec, ...]] = (*DOSING_SPECS, *_CLINIC_SPECS, *LEDGER_SPECS, *REMS_SPECS)
 
 
 def specs_for(roles: Iterable[str], *, with_own: bool = True) -> list[ListSpec]:

@@ -110,6 +110,8 @@ _LEDGER = {
     "/ledger/counts/discrepancies/",
     "/ledger/counts/expiry/",
 }
+# The day's dosing sessions (issue 15): the nurses and prescribers who run them.
+_DOSING = {"/dosing/"}
 _LEDGER_REPORTS = {"/ledger/reports/", "/ledger/counts/tasks/", "/ledger/setup/"}
 # The REMS Patient Monitoring Forms due (issue 15.8): the prescriber and the clinic admin.
 _REMS_FORMS = {"/dosing/rems-forms/"}
@@ -162,7 +164,8 @@ EXPECTED: dict[str, set[str]] = {
     | _WAITLIST
     | _LEDGER
     | _LEDGER_REPORTS
-    | _REMS_FORMS,
+    | _REMS_FORMS
+    | _DOSING,
     Role.NURSE.value: _STAFF_COMMON
     | _CLINICAL
     | _OUTCOMES
@@ -170,7 +173,8 @@ EXPECTED: dict[str, set[str]] = {
     | _PROTOCOLS
     | _CALENDAR
     | _WAITLIST
-    | _LEDGER,
+    | _LEDGER
+    | _DOSING,
     Role.THERAPIST.value: _STAFF_COMMON
     | _OUTCOMES
     | _PROTOCOLS

@@ -1,6 +1,7 @@
 """Dosing's models, split by concern; every model is importable from here."""
 
 from kapclinic.dosing.models.checklist import CheckAnswer, CheckOverride
+from kapclinic.dosing.models.discharge import DischargeSummary
 from kapclinic.dosing.models.monitoring import SessionAlert, VitalsSet
 from kapclinic.dosing.models.notes import (
     NoteAddendum,
@@ -15,6 +16,7 @@ __all__ = [
     "Administration",
     "CheckAnswer",
     "CheckOverride",
+    "DischargeSummary",
     "DosingSession",
     "NoteAddendum",
     "NoteAuthorRole",

@@ -29,6 +29,24 @@ class Drug(models.TextChoices):
     KETAMINE_SL = "ketamine_sl", "Ketamine, sublingual"
 
 
+class Route(models.TextChoices):
+    """How the dose was given (issue 15.4); the drug decides which routes are allowed."""
+
+    INTRAVENOUS = "iv", "Intravenous infusion"
+    INTRAMUSCULAR = "im", "Intramuscular injection"
+    SUBLINGUAL = "sl", "Sublingual"
+    INTRANASAL = "nasal", "Intranasal (nasal spray devices)"
+
+
+# The routes each drug may be given by (R-ESK-5: esketamine only by its devices).
+ROUTES_OF: dict[str, tuple[Route, ...]] = {
+    "esketamine": (Route.INTRANASAL,),
+    "ketamine_iv": (Route.INTRAVENOUS,),
+    "ketamine_im": (Route.INTRAMUSCULAR, Route.SUBLINGUAL),
+    "ketamine_sl": (Route.SUBLINGUAL, Route.INTRAMUSCULAR),
+}
+
+
 class DosingSession(PublicIdModel, TimeStampedModel):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="dosing_sessions")
@@ -96,6 +114,7 @@ class Administration(PublicIdModel):
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="+")
     account = models.ForeignKey(StockAccount, on_delete=models.PROTECT, related_name="+")
     dose_mg = models.DecimalField(max_digits=9, decimal_places=3)
+    route = models.CharField(max_length=8, choices=Route.choices, blank=True)
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField()
     administered_by = models.ForeignKey(

@@ -7,6 +7,7 @@ except the REMS minimum for esketamine, which nobody overrides (R-DC-3 / R-REMS-
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -61,7 +62,7 @@ def unmet(facts: DischargeFacts, now: datetime) -> list[Unmet]:
     if end is None:
         problems.append(Unmet("R-DC-1", "No dose is recorded yet."))
     elif now < end:
-        left = int((end - now).total_seconds() // 60) + 1
+        left = math.ceil((end - now).total_seconds() / 60)  # whole minutes, rounded up
         rule = "R-REMS-4" if facts.esketamine else "R-DC-2"
         problems.append(
             Unmet(

@@ -122,3 +122,17 @@ def device_too_soon(previous_device_at: datetime | None, now: datetime) -> str |
     wait = next_device_at(previous_device_at) - now
     seconds = int(wait.total_seconds())
     return f"Wait {seconds // 60} min {seconds % 60:02d} s: devices are 5 minutes apart (R-ESK-5)."
+
+
+def devices_spacing_problem(dose_mg: int, started_at: datetime, ended_at: datetime) -> str | None:
+    """R-ESK-5: a dose of n devices takes at least (n - 1) x 5 minutes from the first device
+    to the last; the record's start is the first device, its end the last."""
+    devices = dose_mg // DEVICE_MG
+    needed = DEVICE_SPACING * max(devices - 1, 0)
+    if ended_at - started_at >= needed:
+        return None
+    minutes = int(needed.total_seconds() // 60)
+    return (
+        f"{devices} devices are given 5 minutes apart: the last one is at least {minutes} "
+        "minutes after the first (R-ESK-5)."
+    )

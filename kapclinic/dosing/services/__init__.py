@@ -8,6 +8,8 @@ from kapclinic.dosing.services.monitoring import acknowledge_alert, record_vital
 from kapclinic.dosing.services.sessions import (
     DosingError,
     SessionHeldError,
+    attest_stable,
+    check_in,
     move,
     open_session,
     record_escort,
@@ -17,6 +19,8 @@ __all__ = [
     "DosingError",
     "SessionHeldError",
     "acknowledge_alert",
+    "attest_stable",
+    "check_in",
     "checklist_of",
     "move",
     "open_session",

@@ -10,11 +10,12 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 
 from kapclinic.accounts.actor import Actor
+from kapclinic.accounts.permissions import Capability
 from kapclinic.audit.models import Operation
 from kapclinic.core.reasons import clean_reason
 from kapclinic.dosing.audit_actions import DosingAuditAction
 from kapclinic.dosing.models import Administration, DosingSession
-from kapclinic.dosing.models.sessions import Drug
+from kapclinic.dosing.models.sessions import ROUTES_OF, Drug, Route
 from kapclinic.dosing.rules import dose
 from kapclinic.dosing.rules.dose import DoseCheck, Verdict
 from kapclinic.dosing.rules.workflow import State
@@ -58,6 +59,7 @@ def record_dose(
     now: datetime,
     containers_emptied: int = 0,
     confirm_warning: str = "",
+    route: str = "",
 ) -> Administration:
     """Record the dose given and debit the ledger, all or nothing. A blocked dose is refused; a
     warned one needs the prescriber's written confirmation."""
@@ -76,12 +78,26 @@ def record_dose(
     if lot.product.substance != substance:
         msg = f"This session gives {session.get_drug_display().lower()}: pick a lot of it."
         raise DosingError(msg)
+    allowed = ROUTES_OF[session.drug]
+    given_route = Route(route) if route in Route.values else None
+    if route and (given_route is None or given_route not in allowed):
+        names = " or ".join(r.label.lower() for r in allowed)
+        msg = f"This session's drug is given {names}."
+        raise DosingError(msg)
     check = check_dose(session, quantity, on=started_at)
     if check.verdict == Verdict.BLOCK:
         msg = f"{check.message} ({check.rule_id}) {check.arithmetic}".strip()
         raise DosingError(msg)
+    if session.drug == Drug.ESKETAMINE:
+        spacing = dose.devices_spacing_problem(int(quantity), started_at, ended_at)
+        if spacing is not None:
+            raise DosingError(spacing)
     confirmation = ""
     if check.verdict == Verdict.WARN:
+        # R-IV-1: a dose in the warning band is given only on the prescriber's written word.
+        if not actor.can(Capability.CLEAR_SAFETY_HOLD):
+            msg = f"{check.message} ({check.rule_id}) A prescriber confirms this dose in writing."
+            raise DosingError(msg)
         confirmation = clean_reason(confirm_warning, error=_refuse)
     with transaction.atomic():
         try:
@@ -107,6 +123,7 @@ def record_dose(
             lot=lot,
             account=account,
             dose_mg=quantity,
+            route=(given_route or allowed[0]).value,
             started_at=started_at,
             ended_at=ended_at,
             administered_by=actor.user,

@@ -21,8 +21,10 @@ from kapclinic.dosing.models import DosingSession, SessionMove
 from kapclinic.dosing.models.sessions import Drug
 from kapclinic.dosing.rules import discharge
 from kapclinic.dosing.rules.checklist import blocking_text
-from kapclinic.dosing.rules.workflow import Guards, State, transition_problem
+from kapclinic.dosing.rules.workflow import FINAL, Guards, State, transition_problem
+from kapclinic.dosing.services.discharge import write_discharge_summary
 from kapclinic.dosing.services.facts import Checklist, checklist_of, discharge_facts
+from kapclinic.dosing.services.following import FollowError, follow_appointment
 from kapclinic.dosing.services.recording import record
 from kapclinic.scheduling.models import Appointment, ProtocolVersion
 from kapclinic.scheduling.protocols.definition import Modality, SessionKind
@@ -166,6 +168,13 @@ def move(
             session=locked,
             detail={"from": before, "to": target.value},
         )
+        # Issue 15.1: the course's appointment and the measurement plan follow the session.
+        try:
+            follow_appointment(actor=actor, session=locked, target=target, reason=text, now=now)
+        except FollowError as error:
+            raise DosingError(error.message) from error
+        if target == State.DISCHARGED:
+            write_discharge_summary(locked, now)  # issue 15.7, R-DC-1, R-REMS-6
     if held is not None:
         # Committed: the hold stands, and the caller hears why the checks did not pass.
         msg = f"The session is held: {held}"
@@ -173,8 +182,39 @@ def move(
     return locked
 
 
+def check_in(*, actor: Actor, appointment: Appointment, now: datetime) -> DosingSession:
+    """The patient arrived for a dosing appointment: its session is opened (once) and moved to
+    checked in, all or nothing (the appointment is marked attended by ``move``)."""
+    with transaction.atomic():
+        session = open_session(actor=actor, appointment=appointment, now=now)
+        if session.current != State.BOOKED:
+            return session  # checked in already (a second tap, another device)
+        return move(actor=actor, session=session, target=State.CHECKED_IN, now=now)
+
+
 def minutes_since(start: datetime | None, now: datetime) -> int | None:
     return None if start is None else int((now - start) / timedelta(minutes=1))
+
+
+def attest_stable(*, actor: Actor, session: DosingSession, now: datetime) -> DosingSession:
+    """R-REMS-4: a clinician attests that sedation, dissociation and breathing changes have
+    resolved (needed before an esketamine patient may leave; nobody overrides it)."""
+    if session.dosed_at is None:
+        msg = "Attest stability after the dose, during observation."
+        raise DosingError(msg)
+    if session.current in FINAL:
+        msg = "This session has ended."
+        raise DosingError(msg)
+    with transaction.atomic():
+        session.stable_attested_by = actor.user
+        session.save(update_fields=["stable_attested_by"])
+        record(
+            actor=actor,
+            action=DosingAuditAction.STABILITY_ATTESTED,
+            session=session,
+            detail={"at": now.isoformat()},
+        )
+    return session
 
 
 def record_escort(

@@ -1,5 +1,6 @@
 """Dosing tests use the ledger's stock fixtures (a clinic's accounts and lots, set up through
-the ledger's services), and work a session's pre-dose checklist through the services."""
+the ledger's services), work a session's pre-dose checklist through the services and, for the
+pages, book an infusion (``tests.pages.booked``)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from kapclinic.dosing import services
 from kapclinic.dosing.models import DosingSession
 from kapclinic.dosing.rules.vitals import VitalKind
 from kapclinic.dosing.services.checklist import YES_NO
+from kapclinic.dosing.tests.pages import booked
 from kapclinic.ledger.tests.conftest import receive, stock
 from kapclinic.scheduling.models import Appointment
 from kapclinic.scheduling.protocols.definition import CheckItem
 
-__all__ = ["complete_checklist", "countersign_pending", "ready", "receive", "stock"]
+__all__ = ["booked", "complete_checklist", "countersign_pending", "ready", "receive", "stock"]
 
 
 def ready(appointment: Appointment, now: datetime) -> bool:

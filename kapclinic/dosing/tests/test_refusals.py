@@ -64,12 +64,20 @@ def test_a_dose_that_cannot_be_given_is_refused(
 def test_a_warned_dose_needs_a_written_confirmation(
     stock: Stock, receive: Callable[..., Entry]
 ) -> None:
-    """R-IV-1: 0.75-1.0 mg/kg warns; the prescriber confirms in words."""
+    """R-IV-1: 0.75-1.0 mg/kg warns; the prescriber (not the nurse) confirms in words."""
     session, _ = _dosing(stock, receive)
     high = (_dose_for(session) * Decimal("1.8")).quantize(Decimal("0.1"))
     with pytest.raises(DosingError):
-        _dose(stock, session, dose_mg=high)
-    _dose(stock, session, dose_mg=high, confirm_warning="Tolerated 0.9 mg/kg last time")
+        _dose(stock, session, dose_mg=high, actor=stock.prescriber)
+    with pytest.raises(DosingError, match="A prescriber confirms"):
+        _dose(stock, session, dose_mg=high, confirm_warning="Tolerated 0.9 mg/kg last time")
+    _dose(
+        stock,
+        session,
+        dose_mg=high,
+        actor=stock.prescriber,
+        confirm_warning="Tolerated 0.9 mg/kg last time",
+    )
     assert session.doses.get().confirmed_warning.startswith("Tolerated")
 
 

@@ -12,6 +12,7 @@ from kapclinic.scheduling.services.appointments import (
     mark_attended,
     mark_no_show,
     offer_freed_slot,
+    record_session_end,
 )
 from kapclinic.scheduling.services.booking import (
     book_appointment,
@@ -60,6 +61,7 @@ __all__ = [
     "pause_course",
     "plan_course",
     "publish_protocol_version",
+    "record_session_end",
     "resume_course",
     "retire_protocol",
     "start_course",

@@ -209,6 +209,40 @@ def mark_no_show(*, actor: Actor, appointment: Appointment, now: datetime) -> Ap
     return locked
 
 
+@transaction.atomic
+def record_session_end(
+    *, actor: Actor, appointment: Appointment, ended_at: datetime
+) -> Appointment:
+    """An attended session ended at ``ended_at`` (the dosing session's discharge, issue 15.1):
+    its end is kept and measurement's after-session questionnaires follow it
+    (``on_session_ended`` moves the unstarted ones assigned at check-in to the real end).
+    Raises SchedulingError unless the appointment is attended and the end after its start."""
+    course = locked_course(appointment.course_id)
+    locked = locked_appointment(appointment, course)
+    if locked.status != Appointment.Status.ATTENDED:
+        status = locked.get_status_display().lower()
+        msg = f"Only an attended appointment has an end to record; this one is {status}."
+        raise SchedulingError(msg)
+    began = min(locked.starts_at, locked.attended_at or locked.starts_at)
+    if ended_at <= began:
+        msg = "The session must end after it started."
+        raise SchedulingError(msg, field="ended_at")
+    before = locked.ended_at
+    locked.ended_at = ended_at
+    locked.save(update_fields=["ended_at", "updated_at"])
+    record(
+        actor=actor,
+        action=SchedulingAuditAction.APPOINTMENT_ENDED,
+        target=locked,
+        changes={"ended_at": (before, ended_at)},
+    )
+    if locked.kind == SessionKind.DOSING:
+        on_session_ended(
+            patient=locked.patient, session_ref=locked.public_id, ended_at=ended_at, actor=actor
+        )
+    return locked
+
+
 def future_booked(course: Course, now: datetime) -> list[Appointment]:
     """The course's booked appointments from ``now`` on, locked, in order."""
     rows = (

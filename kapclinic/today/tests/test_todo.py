@@ -58,6 +58,10 @@ def test_todays_queries_and_the_badges_do_not_grow_with_the_data_for_any_role(
     assert after == before
 
 
+# Issue 15: the dosing sessions' lists, first for the nurses and prescribers who run them.
+DOSING = ["dosing_checked_in", "dosing_awaiting_dose", "dosing_ready_for_discharge"]
+
+
 @pytest.fixture
 def busy(clinics: list[Clinic], add_demo_patients: Callable[[int], None]) -> list[Clinic]:
     """The demo with 400 more patients: more of every intake list than Today shows."""
@@ -70,6 +74,7 @@ def test_a_prescriber_is_asked_to_sign_screenings_and_countersign_consents_where
 ) -> None:
     lists = _lists(client_for(Role.PRESCRIBER))
     assert list(lists) == [
+        *DOSING,
         "screenings",
         "consents",
         "safety",
@@ -96,6 +101,7 @@ def test_each_role_gets_the_lists_of_its_work_only(
     client_for: Callable[[Role], Client], clinics: list[Clinic]
 ) -> None:
     assert list(_lists(client_for(Role.NURSE))) == [
+        *DOSING,
         "safety",
         "questionnaires",
         "my_sessions",
