@@ -19,6 +19,7 @@ from kapclinic.dosing import services
 from kapclinic.dosing.models import DischargeSummary, DosingSession
 from kapclinic.dosing.rules.vitals import VitalKind
 from kapclinic.dosing.rules.workflow import State
+from kapclinic.dosing.tests.conftest import complete_checklist, countersign_pending
 from kapclinic.dosing.tests.pages import Booked, at, nurse_client, prescriber_client
 from kapclinic.ledger.models import Entry, EntryKind
 from kapclinic.scheduling.models import Appointment
@@ -44,16 +45,12 @@ def _checked_in(booked: Booked, client: Client) -> DosingSession:
 
 
 def _dosing(booked: Booked, client: Client) -> DosingSession:
-    """Checked in, baseline vitals through the service (the checklist page is another's),
-    checks passed and dosing, each move posted by the page."""
+    """Checked in, the pre-dose checklist worked through the services (its page has tests of
+    its own), checks passed and dosing, each move posted by the page."""
     session = _checked_in(booked, client)
-    services.record_vitals(
-        actor=booked.stock.nurse,
-        session=session,
-        readings=BASELINE,
-        taken_at=booked.at,
-        now=booked.at,
-    )
+    stock = booked.stock
+    countersign_pending(booked.appointment, stock.prescriber, booked.at)
+    complete_checklist(session, stock.nurse, stock.prescriber, booked.at)
     for target in (State.CHECKS_PASSED, State.DOSING):
         response = client.post(_url("move", session), {"target": target.value})
         assert response.status_code == 302, response.content.decode()[:800]
