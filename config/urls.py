@@ -18,7 +18,10 @@ urlpatterns = [
     path("planner/", include("kapclinic.scheduling.planner_urls")),
     path("clinic/calendar/", include("kapclinic.scheduling.calendars.urls")),
     path("ledger/", include("kapclinic.ledger.urls")),
+    path("clinic/playlists/", include("kapclinic.dosing.preparation.playlist_urls")),
     path("clinic/", include("kapclinic.administration.urls")),
+    # Dosing sessions (issue 15): preparation, set and setting (15.2).
+    path("dosing/", include(("kapclinic.dosing.preparation.urls", "dosing"))),
     path("referrals/", include("kapclinic.referrals.urls")),
     path("refer/", referral_views.self_check, name="self-check"),
     # A one-time questionnaire link (no sign-in): the token is spent on first opening, then the

@@ -19,6 +19,7 @@ from kapclinic.consent.models import ConsentStatusCode, SignedVia, TreatmentType
 from kapclinic.consent.readiness import ELIGIBILITY_FAMILY
 from kapclinic.consent.selectors import ConsentStatus, consent_overview
 from kapclinic.consent.services import record_patient_signature
+from kapclinic.dosing.preparation.selectors import coming_dosing_sessions
 from kapclinic.measurement.exceptions import PlanError
 from kapclinic.measurement.models import Assessment, Assignment, Mode
 from kapclinic.measurement.plans.selectors import Row, get_own_assignment, list_patient_due
@@ -85,6 +86,7 @@ def home(request: ClinicRequest) -> HttpResponse:
             "due": [(row, _continues(row)) for row in due],
             "trends": list_trends(patient, patient.clinic.local_today()),
             "questionnaires": open_questionnaires,
+            "dosing_sessions": coming_dosing_sessions(patient, timezone.now()),
         },
     )
 

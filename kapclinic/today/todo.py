@@ -61,6 +61,7 @@ from kapclinic.today.items import ListSpec, TodoItem, TodoList
 from kapclinic.today.items import clinic_only as _clinic_only
 from kapclinic.today.items import each as _each
 from kapclinic.today.ledger import LEDGER_SPECS
+from kapclinic.today.preparation import PREPARATION_SPECS
 
 ITEM_LIMIT: Final = 10
 # The navigation badge counts up to this many items exactly; beyond, it says "99+".
@@ -352,8 +353,9 @@ _CLINIC_SPECS: Final[tuple[ListSpec, ...]] = (
         checks_opening_hours=True,
     ),
 )
-# The controlled-substance ledger's lists (issue 14.4) follow the clinic's own.
-SPECS: Final[tuple[ListSpec, ...]] = (*_CLINIC_SPECS, *LEDGER_SPECS)
+# The controlled-substance ledger's lists (issue 14.4) follow the clinic's own, then the
+# dosing sessions to prepare (issue 15.2).
+SPECS: Final[tuple[ListSpec, ...]] = (*_CLINIC_SPECS, *LEDGER_SPECS, *PREPARATION_SPECS)
 
 
 def specs_for(roles: Iterable[str], *, with_own: bool = True) -> list[ListSpec]:
