@@ -3,7 +3,7 @@ public ids, given by the view from its selectors; the services decide what is ac
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -64,11 +64,9 @@ class PreparationNoteForm(forms.Form):
 
     def __init__(self, *args: Any, playlists: list[PlaylistVersion], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["preferred_playlist"]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", "No preference")] + [
-            (str(v.playlist.public_id), f"{v.name} ({v.style})") for v in playlists
-        ]
+        cast(forms.ChoiceField, self.fields["preferred_playlist"]).choices = [
+            ("", "No preference")
+        ] + [(str(v.playlist.public_id), f"{v.name} ({v.style})") for v in playlists]
 
 
 class RoomCheckForm(forms.Form):
@@ -77,8 +75,7 @@ class RoomCheckForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         items = {
-            name: forms.BooleanField(label=label, required=False)
-            for name, label in RoomCheck.ITEMS
+            name: forms.BooleanField(label=label, required=False) for name, label in RoomCheck.ITEMS
         }
         self.fields = {**items, **self.fields}
 
@@ -123,14 +120,11 @@ class SettingForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        room = self.fields["room"]
-        version = self.fields["playlist_version"]
-        assert isinstance(room, forms.ChoiceField)
-        assert isinstance(version, forms.ChoiceField)
-        room.choices = [(str(r.public_id), r.name) for r in rooms]
-        version.choices = [("", "None (no music)")] + [
-            (str(v.public_id), f"{v.name} ({v.style}), version {v.number}") for v in versions
-        ]
+        rooms_field = cast(forms.ChoiceField, self.fields["room"])
+        rooms_field.choices = [(str(r.public_id), r.name) for r in rooms]
+        cast(forms.ChoiceField, self.fields["playlist_version"]).choices = [
+            ("", "None (no music)")
+        ] + [(str(v.public_id), f"{v.name} ({v.style}), version {v.number}") for v in versions]
 
 
 class PlaylistForm(forms.Form):

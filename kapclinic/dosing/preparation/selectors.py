@@ -212,7 +212,8 @@ def room_of(clinic: Clinic, public_id: str) -> Room | None:
 
 
 def sessions_to_prepare(clinic: Clinic, now: datetime, user: User) -> QuerySet[Appointment]:
-    """The live dosing appointments ``user`` runs (as therapist or nurse) from now to
+    """The live dosing appointments ``user`` runs (as its therapist or nurse, or as the
+    patient's care therapist when the appointment names no therapist) from an hour ago to
     ``PREPARE_AHEAD`` on, whose session has no preparation note or no room check yet,
     soonest first (each with ``has_note`` and ``has_room_check``)."""
     sessions = DosingSession.objects.filter(appointment=OuterRef("pk"))
@@ -224,7 +225,11 @@ def sessions_to_prepare(clinic: Clinic, now: datetime, user: User) -> QuerySet[A
             starts_at__gte=now - timedelta(hours=1),
             starts_at__lt=now + PREPARE_AHEAD,
         )
-        .filter(Q(therapist=user) | Q(nurse=user))
+        .filter(
+            Q(therapist=user)
+            | Q(nurse=user)
+            | Q(therapist__isnull=True, patient__care_therapist=user)
+        )
         .annotate(
             has_note=Exists(sessions.filter(preparation_note__isnull=False)),
             has_room_check=Exists(sessions.filter(room_check__isnull=False)),

@@ -153,15 +153,15 @@ def _answer(
     message: str,
 ) -> HttpResponse:
     session, _actor = _load(request, public_id, read=False)
-    if ok:
-        # The saved rows: read again, with the forms rebuilt from them.
-        context = _context(session, saved=section)
-    else:
-        context = _context(session, **{form_key: form})
+    # Saved: the rows read again, with the forms rebuilt from them; else the form as typed.
+    context = _context(session, saved=section) if ok else _context(session, **{form_key: form})
     if _htmx(request):
         # 200 either way: htmx swaps only successful answers, and the section carries its errors.
-        return render(request, "dosing/preparation/_answer.html", {**context, "section": section,
-                                                                   "section_template": _SECTIONS[section]})
+        return render(
+            request,
+            "dosing/preparation/_answer.html",
+            {**context, "section": section, "section_template": _SECTIONS[section]},
+        )
     if ok:
         messages.success(request, message)
         return redirect("dosing:preparation", public_id=public_id)
@@ -275,9 +275,7 @@ def prepare_appointment(request: ClinicRequest, public_id: UUID) -> HttpResponse
     error = ""
     if request.method == "POST":
         try:
-            session = open_session(
-                actor=access.actor, appointment=appointment, now=timezone.now()
-            )
+            session = open_session(actor=access.actor, appointment=appointment, now=timezone.now())
         except DosingError as refusal:
             error = refusal.message
         else:

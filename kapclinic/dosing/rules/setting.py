@@ -138,8 +138,10 @@ def preparation_gaps(facts: PreparationFacts) -> list[str]:
     """R-INT-3: what the preparation has not captured yet, in words. Soft warnings only: none
     of them blocks dosing (a missing intention least of all: it is held lightly)."""
     if not facts.note_written:
-        gaps = ["No preparation note yet (intention, expectations, touch consent, music, "
-                "eye mask, support person)."]
+        gaps = [
+            "No preparation note yet (intention, expectations, touch consent, music, "
+            "eye mask, support person)."
+        ]
     else:
         gaps = [
             text

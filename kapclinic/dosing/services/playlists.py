@@ -26,10 +26,19 @@ def _may_manage(actor: Actor) -> None:
         raise PreparationError(msg)
 
 
-def _clean(name: str, style: str, description: str, phases: tuple[PhasePlan, ...]) -> dict[str, object]:
-    values = {"name": name.strip(), "style": style.strip(), "description": description.strip()}
-    for field, limit, what in (("name", 120, "The name"), ("style", 60, "The style"),
-                               ("description", 300, "The description")):
+def _clean(
+    name: str, style: str, description: str, phases: tuple[PhasePlan, ...]
+) -> dict[str, object]:
+    values: dict[str, object] = {
+        "name": name.strip(),
+        "style": style.strip(),
+        "description": description.strip(),
+    }
+    for field, limit, what in (
+        ("name", 120, "The name"),
+        ("style", 60, "The style"),
+        ("description", 300, "The description"),
+    ):
         text = str(values[field])
         if field != "description" and not text:
             msg = f"{what} is needed."
@@ -67,10 +76,14 @@ def _name_taken(actor: Actor, name: str, playlist: Playlist | None) -> None:
         raise PreparationError(msg, "name")
 
 
-def _audit(actor: Actor, action: DosingAuditAction, playlist: Playlist, detail: dict[str, object]) -> None:
+def _audit(
+    actor: Actor, action: DosingAuditAction, playlist: Playlist, detail: dict[str, object]
+) -> None:
     audit.record(
         actor=actor.user,
-        operation=Operation.CREATE if action == DosingAuditAction.PLAYLIST_VERSION_ADDED else Operation.UPDATE,
+        operation=Operation.CREATE
+        if action == DosingAuditAction.PLAYLIST_VERSION_ADDED
+        else Operation.UPDATE,
         action=action,
         actor_roles=actor.roles,
         clinic_id=actor.current_clinic.public_id,

@@ -69,7 +69,9 @@ def _text(value: str, field: str, limit: int, what: str) -> str:
     return text
 
 
-def _choice(value: str, choices: type[TouchConsent] | type[EyeMask] | type[Audio], field: str) -> str:
+def _choice(
+    value: str, choices: type[TouchConsent] | type[EyeMask] | type[Audio], field: str
+) -> str:
     if value not in choices.values:
         msg = "Choose one of the options."
         raise PreparationError(msg, field)
