@@ -63,6 +63,9 @@ class PreparationNoteForm(forms.Form):
     )
 
     def __init__(self, *args: Any, playlists: list[PlaylistVersion], **kwargs: Any) -> None:
+        # Ids of their own: the page holds three forms, two of them with a "lighting" field
+        # and two with an "eye_mask" one.
+        kwargs.setdefault("auto_id", "note_%s")
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["preferred_playlist"]).choices = [
             ("", "No preference")
@@ -73,6 +76,7 @@ class RoomCheckForm(forms.Form):
     notes = forms.CharField(label="Note on the room", required=False, max_length=300)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "room_%s")
         super().__init__(*args, **kwargs)
         items = {
             name: forms.BooleanField(label=label, required=False) for name, label in RoomCheck.ITEMS
@@ -119,6 +123,7 @@ class SettingForm(forms.Form):
         versions: list[PlaylistVersion],
         **kwargs: Any,
     ) -> None:
+        kwargs.setdefault("auto_id", "setting_%s")
         super().__init__(*args, **kwargs)
         rooms_field = cast(forms.ChoiceField, self.fields["room"])
         rooms_field.choices = [(str(r.public_id), r.name) for r in rooms]
