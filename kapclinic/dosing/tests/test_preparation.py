@@ -4,26 +4,20 @@ versioned playlists, and the audit of each write."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
 from kapclinic.accounts.actor import Actor
-from kapclinic.accounts.models import User
+from kapclinic.accounts.models import Clinic, Role, Room, User
 from kapclinic.accounts.permissions import Capability
 from kapclinic.audit.models import AuditEvent
 from kapclinic.dosing.audit_actions import DosingAuditAction
-from kapclinic.dosing.models import PlaylistVersion, PreparationNote, RoomCheck
+from kapclinic.dosing.models import PlaylistVersion, PreparationNote, RoomCheck, SettingRecord
 from kapclinic.dosing.models.setting import Audio, EyeMask, TouchConsent
 from kapclinic.dosing.preparation import selectors
 from kapclinic.dosing.rules.setting import (
-    Phase,
     PreparationFacts,
-    parse_tracks,
-    phase_problem,
-    phases_as_data,
-    phases_from_data,
     preparation_gaps,
 )
 from kapclinic.dosing.rules.vitals import VitalKind
@@ -38,7 +32,9 @@ from kapclinic.dosing.services.preparation import (
     write_preparation_note,
 )
 from kapclinic.dosing.tests.preparing import Prep, make_prep, phases
+from kapclinic.ledger.tests.conftest import staff
 from kapclinic.patients.models import Patient
+from kapclinic.scheduling.models import Appointment
 
 pytestmark = pytest.mark.django_db
 
@@ -226,7 +222,7 @@ def test_r_int_8_the_setting_keeps_the_playlist_version_it_used(prep: Prep) -> N
     )
 
 
-def _setting(prep: Prep, version: PlaylistVersion | None, **changes: object) -> object:
+def _setting(prep: Prep, version: PlaylistVersion | None, **changes: object) -> SettingRecord:
     values: dict[str, object] = {
         "room": prep.appointment.room,
         "playlist_version": version,
@@ -259,65 +255,6 @@ def test_r_int_8_the_setting_refuses_music_without_a_version_and_empty_words(pre
     assert _setting(prep, None, audio=Audio.NONE) is not None
 
 
-def test_playlists_are_versioned_named_once_and_retired(prep: Prep) -> None:
-    """R-INT-8: each edit a new version, earlier ones unchanged; an unchanged edit makes none."""
-    first = add_playlist(
-        actor=prep.admin, name="Arc", style="Style", description="", phases=phases(), now=prep.now
-    )
-    with pytest.raises(PreparationError, match="Another playlist in use has that name"):
-        add_playlist(
-            actor=prep.admin, name="arc", style="S", description="", phases=phases(), now=prep.now
-        )
-    with pytest.raises(PreparationError, match="Nothing changed"):
-        revise_playlist(
-            actor=prep.admin,
-            playlist=first.playlist,
-            name="Arc",
-            style="Style",
-            description="",
-            phases=phases(),
-            change_note="",
-            now=prep.now,
-        )
-    second = revise_playlist(
-        actor=prep.admin,
-        playlist=first.playlist,
-        name="Arc",
-        style="Style",
-        description="",
-        phases=phases(peak_title="Another piece"),
-        change_note="New peak",
-        now=prep.now + timedelta(minutes=1),
-    )
-    first.refresh_from_db()
-    assert first.phase_plans[1].tracks[0].title == "Peak piece"
-    assert second.phase_plans[1].tracks[0].title == "Another piece"
-    with pytest.raises(PreparationError, match="Only the clinic's administrators"):
-        retire_playlist(actor=prep.nurse, playlist=first.playlist, now=prep.now)
-    retire_playlist(actor=prep.admin, playlist=first.playlist, now=prep.now)
-    assert first.playlist.pk not in {v.playlist_id for v in selectors.current_versions(prep.clinic)}
-    with pytest.raises(PreparationError, match="retired"):
-        revise_playlist(
-            actor=prep.admin,
-            playlist=first.playlist,
-            name="Arc",
-            style="Style",
-            description="",
-            phases=phases(peak_minutes=50),
-            change_note="",
-            now=prep.now,
-        )
-    with pytest.raises(PreparationError, match="three phases"):
-        add_playlist(
-            actor=prep.admin,
-            name="Two",
-            style="S",
-            description="",
-            phases=phases()[:2],
-            now=prep.now,
-        )
-
-
 def test_the_patient_writes_their_own_intention_before_the_session(prep: Prep) -> None:
     patient = Patient.objects.get(pk=prep.appointment.patient_id)
     user = User.objects.create_user(
@@ -346,21 +283,101 @@ def test_the_patient_writes_their_own_intention_before_the_session(prep: Prep) -
         )
 
 
-def test_tracks_are_parsed_one_a_line_and_refused_by_number() -> None:
-    tracks, problem = parse_tracks("Clair de lune — Claude Debussy\n\nUntitled\nA - B - C")
-    assert problem is None
-    assert [(t.title, t.artist) for t in tracks] == [
-        ("Clair de lune", "Claude Debussy"),
-        ("Untitled", ""),
-        ("A - B", "C"),
-    ]
-    assert parse_tracks("")[1] == "List at least one track, one a line (Title — Artist)."
-    assert parse_tracks("ok\n" + "x" * 201)[1] == (
-        "Track 2 is longer than 200 characters: shorten it."
+def test_refusals_outside_the_clinic_and_after_the_record_closes(prep: Prep) -> None:
+    """Each write answers for the actor's clinic only, and a session entered in error takes no
+    more preparation."""
+    other = Clinic.objects.exclude(pk=prep.clinic.pk).order_by("id")[0]
+    elsewhere = Actor.for_user(staff(other, Role.NURSE), other)
+    with pytest.raises(PreparationError, match="not in your clinic"):
+        write_preparation_note(
+            actor=elsewhere,
+            session=prep.session,
+            intention="",
+            expectations="",
+            touch_consent=TouchConsent.NOT_ASKED,
+            preferred_playlist=None,
+            music_preference="",
+            eye_mask=EyeMask.UNDECIDED,
+            support_person="",
+            now=prep.now,
+        )
+    theirs = PlaylistVersion.objects.filter(playlist__clinic=other).order_by("id")[0]
+    other_admin = Actor.for_user(staff(other, Role.CLINIC_ADMIN), other)
+    assert other_admin.current_clinic == other
+    with pytest.raises(PreparationError, match="not in your clinic"):
+        revise_playlist(
+            actor=prep.admin,
+            playlist=theirs.playlist,
+            name="x",
+            style="y",
+            description="",
+            phases=phases(),
+            change_note="",
+            now=prep.now,
+        )
+    with pytest.raises(PreparationError, match="not in your clinic"):
+        retire_playlist(actor=prep.admin, playlist=theirs.playlist, now=prep.now)
+    retire_playlist(actor=other_admin, playlist=theirs.playlist, now=prep.now)
+    with pytest.raises(PreparationError, match="already retired"):
+        retire_playlist(actor=other_admin, playlist=theirs.playlist, now=prep.now)
+    with pytest.raises(PreparationError, match="Only the clinic's administrators"):
+        add_playlist(
+            actor=prep.nurse, name="N", style="S", description="", phases=phases(), now=prep.now
+        )
+    prep.session.state = State.ENTERED_IN_ERROR
+    with pytest.raises(PreparationError, match="entered in error"):
+        _note(prep)
+    with pytest.raises(PreparationError, match="entered in error"):
+        _setting(prep, None, audio=Audio.NONE)
+
+
+def test_the_setting_room_and_playlist_bounds(prep: Prep) -> None:
+    move(actor=prep.nurse, session=prep.session, target=State.CHECKED_IN, now=prep.now)
+    prep.session.refresh_from_db()
+    consult = Room.objects.filter(clinic=prep.clinic).exclude(kind=Room.Kind.TREATMENT).first()
+    assert consult is not None
+    with pytest.raises(PreparationError, match="treatment rooms") as error:
+        _setting(prep, None, audio=Audio.NONE, room=consult)
+    assert error.value.field == "room"
+    with pytest.raises(PreparationError, match="Choose one of the options"):
+        _setting(prep, None, audio="speakers")
+    with pytest.raises(PreparationError, match="at most 200"):
+        _setting(prep, None, audio=Audio.NONE, lighting="l" * 201)
+    first = _setting(prep, None, audio=Audio.NONE)
+    again = _setting(prep, None, audio=Audio.NONE, present="Nurse only")
+    assert first.pk == again.pk
+    assert _events(prep, DosingAuditAction.SETTING_RECORDED)[-1].detail["fields"] == ["present"]
+
+
+def test_a_patient_writes_only_for_a_coming_dosing_session(prep: Prep) -> None:
+    patient = Patient.objects.get(pk=prep.appointment.patient_id)
+    user = User.objects.create_user(
+        "portal.only@example.org", "x" * 20, full_name=patient.full_name, kind="patient"
     )
-    assert phase_problem(0) == "A phase lasts 1 to 240 minutes."
-    assert phase_problem(None) == "Give the phase's duration in minutes."
-    assert phase_problem(30) is None
-    plans = phases()
-    assert phases_from_data(phases_as_data(tuple(reversed(plans)))) == plans
-    assert [p.phase for p in plans] == list(Phase)
+    actor = Actor.for_user(user)
+    talk = Appointment.objects.filter(patient=patient).exclude(kind="dosing").first()
+    if talk is not None:
+        with pytest.raises(PreparationError, match="not a coming dosing session"):
+            write_patient_intention(
+                actor=actor, patient=patient, appointment=talk, text="x", now=prep.now
+            )
+    with pytest.raises(PreparationError, match="at most 2000"):
+        write_patient_intention(
+            actor=actor,
+            patient=patient,
+            appointment=prep.appointment,
+            text="t" * 2001,
+            now=prep.now,
+        )
+    first = write_patient_intention(
+        actor=actor, patient=patient, appointment=prep.appointment, text="One", now=prep.now
+    )
+    second = write_patient_intention(
+        actor=actor, patient=patient, appointment=prep.appointment, text="Two", now=prep.now
+    )
+    assert (first.pk, second.text) == (second.pk, "Two")
+    fresh = Appointment.objects.select_related("patient_intention").get(pk=prep.appointment.pk)
+    found = selectors.intention_of(fresh)
+    assert found is not None
+    assert found.text == "Two"
+    assert selectors.playlist_name(None) == ""

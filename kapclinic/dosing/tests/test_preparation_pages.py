@@ -4,6 +4,8 @@ read, the queries per page whatever the data, the Today list and the session pan
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 import pytest
 from django.db import connection
 from django.template.loader import render_to_string
@@ -23,6 +25,7 @@ from kapclinic.dosing.models import (
     RoomCheck,
     SettingRecord,
 )
+from kapclinic.dosing.preparation import selectors
 from kapclinic.dosing.rules.workflow import State
 from kapclinic.dosing.services import move
 from kapclinic.dosing.services.playlists import add_playlist
@@ -34,7 +37,7 @@ from kapclinic.patients.models import Patient
 from kapclinic.today.todo import list_todo
 
 pytestmark = pytest.mark.django_db
-HTMX = {"HTTP_HX_REQUEST": "true"}
+HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture
@@ -103,7 +106,7 @@ def test_only_clinicians_of_the_sessions_clinic_open_the_page(prep: Prep) -> Non
 def test_r_int_3_the_note_saves_through_htmx_and_answers_its_section(prep: Prep) -> None:
     """R-INT-3: the section comes back saved, with the list of what is missing (out of band)."""
     response = client_for(prep.therapist).post(
-        _url(prep, "dosing:preparation-note"), _note_data(), **HTMX
+        _url(prep, "dosing:preparation-note"), _note_data(), headers=HTMX
     )
     html = response.content.decode()
     assert response.status_code == 200
@@ -127,7 +130,7 @@ def test_a_bad_note_keeps_what_was_typed_with_a_clear_message(prep: Prep) -> Non
     assert "Keep me" in html
     assert "at most 200 characters" in html
     htmx = client.post(
-        _url(prep, "dosing:preparation-note"), _note_data(touch_consent="maybe"), **HTMX
+        _url(prep, "dosing:preparation-note"), _note_data(touch_consent="maybe"), headers=HTMX
     )
     assert htmx.status_code == 200
     assert "Select a valid choice" in htmx.content.decode()
@@ -152,10 +155,10 @@ def test_the_room_check_and_the_setting_save_from_the_page(prep: Prep) -> None:
         "support_person_present": "no",
         "present": "Nurse",
     }
-    early = client.post(_url(prep, "dosing:preparation-setting"), data, **HTMX)
+    early = client.post(_url(prep, "dosing:preparation-setting"), data, headers=HTMX)
     assert "once the patient is checked in" in early.content.decode()
     move(actor=prep.nurse, session=prep.session, target=State.CHECKED_IN, now=prep.now)
-    saved = client.post(_url(prep, "dosing:preparation-setting"), data, **HTMX)
+    saved = client.post(_url(prep, "dosing:preparation-setting"), data, headers=HTMX)
     assert "Saved." in saved.content.decode()
     assert SettingRecord.objects.get(session=prep.session).playlist_version == version
 
@@ -304,3 +307,16 @@ def test_retiring_a_playlist_keeps_it_out_of_new_choices(prep: Prep) -> None:
     assert f'value="{version.playlist.public_id}"' not in page
     library = client.get(reverse("playlists:library")).content.decode()
     assert library.index("Retired") < library.index(version.name)
+
+
+def test_missing_records_answer_404_and_empty_choices_read_as_none(prep: Prep) -> None:
+    client = client_for(prep.nurse)
+    assert client.get(reverse("dosing:preparation", args=[uuid4()])).status_code == 404
+    assert client.get(reverse("dosing:prepare-appointment", args=[uuid4()])).status_code == 404
+    admin = client_for(prep.admin)
+    assert admin.get(reverse("playlists:playlist", args=[uuid4()])).status_code == 404
+    assert selectors.playlist_in_use(prep.clinic, "") is None
+    assert selectors.playlist_version_of(prep.clinic, "") is None
+    assert selectors.room_of(prep.clinic, "") is None
+    version = selectors.current_versions(prep.clinic)[0]
+    assert selectors.playlist_name(version.playlist) == f"{version.name} ({version.style})"
