@@ -19,7 +19,9 @@ urlpatterns = [
     path("clinic/calendar/", include("kapclinic.scheduling.calendars.urls")),
     path("ledger/", include("kapclinic.ledger.urls")),
     path("dosing/", include("kapclinic.dosing.urls")),
+    path("clinic/playlists/", include("kapclinic.dosing.preparation.playlist_urls")),
     path("clinic/", include("kapclinic.administration.urls")),
+    # Dosing sessions (issue 15): preparation, set and setting (15.2).
     path("referrals/", include("kapclinic.referrals.urls")),
     path("refer/", referral_views.self_check, name="self-check"),
     # A one-time questionnaire link (no sign-in): the token is spent on first opening, then the

@@ -67,6 +67,10 @@ class Capability(models.TextChoices):
         "run_dosing_sessions",
         "Check patients in for dosing, move their sessions, record the dose and discharge",
     )
+    PREPARE_SESSIONS = (
+        "prepare_sessions",
+        "Write a dosing session's preparation note, room check and setting",
+    )
     VIEW_OUTCOMES = "view_outcomes", "See patients' outcomes"
     VIEW_LEDGER = "view_ledger", "See the controlled-substance ledger"
     RECEIVE_STOCK = "receive_stock", "Record controlled-substance deliveries (receipts)"
@@ -94,6 +98,10 @@ class Capability(models.TextChoices):
         "manage_instruments",
         "Load and retire the clinic's licensed wording of questionnaires",
     )
+    MANAGE_PLAYLISTS = (
+        "manage_playlists",
+        "Add and edit the clinic's music playlists (each edit a new version), retire them",
+    )
     VIEW_PROTOCOLS = "view_protocols", "Read the clinic's treatment protocols"
     MANAGE_PROTOCOLS = (
         "manage_protocols",
@@ -110,6 +118,10 @@ class Capability(models.TextChoices):
     ANSWER_OWN_QUESTIONNAIRES = (
         "answer_own_questionnaires",
         "Answer their own questionnaires in the portal",
+    )
+    WRITE_OWN_INTENTION = (
+        "write_own_intention",
+        "Write their own intention for a coming dosing session in the portal",
     )
 
 
@@ -173,6 +185,10 @@ MATRIX: Final[dict[Capability, frozenset[str]]] = {
     # prescriber alone overrides the discharge criteria and confirms a warned dose
     # (CLEAR_SAFETY_HOLD, checked by the services).
     Capability.RUN_DOSING_SESSIONS: frozenset({Role.PRESCRIBER, Role.NURSE}),
+    # Issue 15.2, R-INT-3, R-INT-8: the clinicians who run the session prepare it (the
+    # therapist's and the nurse's work; the prescriber may). The note holds the patient's
+    # intention and touch consent: not the desk's or the admin's to read.
+    Capability.PREPARE_SESSIONS: _CLINICAL,
     Capability.VIEW_OUTCOMES: _CLINICAL | {Role.CLINIC_ADMIN},
     Capability.VIEW_LEDGER: frozenset({Role.PRESCRIBER, Role.NURSE, Role.CLINIC_ADMIN}),
     # Issue 14.6, R-CS-1..7: those who handle the drug (prescribers, nurses) receive, give,
@@ -198,6 +214,9 @@ MATRIX: Final[dict[Capability, frozenset[str]]] = {
     Capability.MANAGE_INSTRUMENTS: frozenset({Role.CLINIC_ADMIN}),
     # Everyone who books, gives or supports treatment reads the protocols (sessions, rooms,
     # spacing, instructions); they hold no patient data, but researchers have no use for them.
+    # The playlist library is a clinic asset, like its rooms (R-INT-8): the clinic admin
+    # keeps it; no patient data.
+    Capability.MANAGE_PLAYLISTS: frozenset({Role.CLINIC_ADMIN}),
     Capability.VIEW_PROTOCOLS: _CLINICAL | {Role.CLINIC_ADMIN, Role.FRONT_DESK},
     # Issue 13.1: the clinic admin edits a protocol by publishing a new version (with a reason,
     # audited); the label and REMS rules a version must keep are checked on publishing.
@@ -209,6 +228,7 @@ MATRIX: Final[dict[Capability, frozenset[str]]] = {
     Capability.VIEW_OWN_RECORD: frozenset({PATIENT}),
     Capability.SIGN_OWN_CONSENT: frozenset({PATIENT}),
     Capability.ANSWER_OWN_QUESTIONNAIRES: frozenset({PATIENT}),
+    Capability.WRITE_OWN_INTENTION: frozenset({PATIENT}),
 }
 
 

@@ -28,3 +28,14 @@ class DosingAuditAction(AuditAction):
     REMS_FORMS_LISTED = "dosing.rems_forms_listed", "REMS forms due listed"
     STABILITY_ATTESTED = "dosing.stability_attested", "Clinical stability attested (R-REMS-4)"
     SESSION_VIEWED = "dosing.session_viewed", "Dosing session viewed"
+    # Preparation, set and setting (issue 15.2; R-INT-3, R-INT-8).
+    PREPARATION_NOTE_WRITTEN = "dosing.preparation_note_written", "Preparation note written"
+    ROOM_CHECKED = "dosing.room_checked", "Treatment room checked before the session"
+    SETTING_RECORDED = "dosing.setting_recorded", "Setting of the session recorded"
+    PATIENT_INTENTION_WRITTEN = (
+        "dosing.patient_intention_written",
+        "Patient wrote their intention in the portal",
+    )
+    PLAYLIST_VERSION_ADDED = "dosing.playlist_version_added", "Playlist version added"
+    PLAYLIST_RETIRED = "dosing.playlist_retired", "Playlist retired"
+    PREPARATION_READ = "dosing.preparation_read", "Session preparation read"

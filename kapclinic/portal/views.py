@@ -19,6 +19,7 @@ from kapclinic.consent.models import ConsentStatusCode, SignedVia, TreatmentType
 from kapclinic.consent.readiness import ELIGIBILITY_FAMILY
 from kapclinic.consent.selectors import ConsentStatus, consent_overview
 from kapclinic.consent.services import record_patient_signature
+from kapclinic.dosing.preparation.selectors import coming_dosing_sessions
 from kapclinic.dosing.selectors import latest_discharge
 from kapclinic.measurement.exceptions import PlanError
 from kapclinic.measurement.models import Assessment, Assignment, Mode
@@ -88,6 +89,7 @@ def home(request: ClinicRequest) -> HttpResponse:
             "questionnaires": open_questionnaires,
             # Issue 15.7: what the patient takes home from their latest dosing session.
             "discharge": latest_discharge(patient.pk),
+            "dosing_sessions": coming_dosing_sessions(patient, timezone.now()),
         },
     )
 

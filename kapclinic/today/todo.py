@@ -62,6 +62,7 @@ from kapclinic.today.items import ListSpec, TodoItem, TodoList
 from kapclinic.today.items import clinic_only as _clinic_only
 from kapclinic.today.items import each as _each
 from kapclinic.today.ledger import LEDGER_SPECS
+from kapclinic.today.preparation import PREPARATION_SPECS
 from kapclinic.today.rems_forms import REMS_SPECS
 
 ITEM_LIMIT: Final = 10
@@ -355,9 +356,15 @@ _CLINIC_SPECS: Final[tuple[ListSpec, ...]] = (
     ),
 )
 # The dosing sessions' lists (issue 15) come first: patients are in the chairs now. The
-# controlled-substance ledger's lists (issue 14.4) follow the clinic's own, then the REMS forms
-# due (issue 15.8).
-SPECS: Final[tuple[ListSpec, ...]] = (*DOSING_SPECS, *_CLINIC_SPECS, *LEDGER_SPECS, *REMS_SPECS)
+# controlled-substance ledger's lists (issue 14.4) follow the clinic's own, then the dosing
+# sessions to prepare (issue 15.2) and the REMS forms due (issue 15.8).
+SPECS: Final[tuple[ListSpec, ...]] = (
+    *DOSING_SPECS,
+    *_CLINIC_SPECS,
+    *LEDGER_SPECS,
+    *PREPARATION_SPECS,
+    *REMS_SPECS,
+)
 
 
 def specs_for(roles: Iterable[str], *, with_own: bool = True) -> list[ListSpec]:

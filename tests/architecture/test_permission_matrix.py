@@ -48,6 +48,7 @@ from tests.architecture.routes_measurement import measurement_routes, patient_mo
 from tests.architecture.routes_outcome_graph import outcome_graph_routes
 from tests.architecture.routes_plans import plan_routes
 from tests.architecture.routes_portal import portal_routes
+from tests.architecture.routes_preparation import preparation_routes
 from tests.architecture.routes_referrals import referral_routes
 from tests.architecture.routes_safety import safety_routes
 from tests.architecture.routes_scheduling import scheduling_routes
@@ -259,6 +260,7 @@ def _routes(world: World) -> dict[str, Call]:
     routes.update(scheduling_routes(world))
     routes.update(calendar_routes(world))
     routes.update(ledger_routes(world))
+    routes.update(preparation_routes(world))
     routes.update(count_routes(world))
     routes.update(dosing_check_routes(world))
     routes.update(dosing_notes_routes(world))

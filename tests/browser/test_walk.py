@@ -142,6 +142,9 @@ EXPECTED: dict[str, set[str]] = {
         "/aggregates/",
         "/clinic/protocols/<id>/publish/",
         "/clinic/protocols/<id>/retire/",
+        "/clinic/playlists/",
+        "/clinic/playlists/new/",
+        "/clinic/playlists/<id>/",
     }
     | _PROTOCOLS
     | _LEDGER

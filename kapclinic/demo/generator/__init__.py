@@ -9,7 +9,8 @@ person details of ``people``). Intake (referrals, screenings, eligibility decisi
 comes from ``kapclinic.demo.stages``, score histories from ``kapclinic.demo.trajectories`` and
 measurement plans from ``kapclinic.demo.plans``, staff rotas, courses on the clinics'
 calendars and the waitlist from ``kapclinic.demo.courses``, controlled-substance stock
-histories from ``kapclinic.demo.ledger``; later issues hook their data in here.
+histories from ``kapclinic.demo.ledger``, playlists and a partly prepared dosing session from
+``kapclinic.demo.preparation``; later issues hook their data in here.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from kapclinic.demo.generator.patients import new_diagnoses, new_history, new_pa
 from kapclinic.demo.generator.people import Ids
 from kapclinic.demo.ledger import LedgerCounts, add_stock_histories
 from kapclinic.demo.plans import PlanCounts, enrol_live_courses, portal_patient
+from kapclinic.demo.preparation import PreparationCounts, add_preparation
 from kapclinic.demo.stages import IntakeStages, PatientHistory, StageCounts, clinic_documents
 from kapclinic.demo.trajectories import TrajectoryCounts, add_trajectories
 from kapclinic.patients.models import (
@@ -56,6 +57,8 @@ class GenerationResult:
     plans: PlanCounts = field(default_factory=PlanCounts)  # live courses' plans (demo.plans)
     courses: CourseCounts = field(default_factory=CourseCounts)  # on the calendar (demo.courses)
     ledger: LedgerCounts = field(default_factory=LedgerCounts)  # stock histories (demo.ledger)
+    # Playlists and a coming session prepared (demo.preparation)
+    preparation: PreparationCounts = field(default_factory=PreparationCounts)
     logins: dict[str, str] = field(default_factory=dict)
 
 
@@ -153,6 +156,11 @@ def generate_clinic(
         clinics=clinics,
         cutoffs=CourseBook.cutoffs(clinics, today=today, now=now),
         password=DEMO_PASSWORD,
+    )
+    # Each clinic's playlists and one coming dosing session prepared in part, through the
+    # dosing services (kapclinic.demo.preparation), a transaction per clinic.
+    result.preparation = add_preparation(
+        clinics=clinics, cutoffs=CourseBook.cutoffs(clinics, today=today, now=now)
     )
     live = result.trajectories.live
     result.plans = (

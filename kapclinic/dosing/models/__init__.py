@@ -11,6 +11,14 @@ from kapclinic.dosing.models.notes import (
     SignedRecordError,
 )
 from kapclinic.dosing.models.sessions import Administration, DosingSession, SessionMove
+from kapclinic.dosing.models.setting import (
+    PatientIntention,
+    Playlist,
+    PlaylistVersion,
+    PreparationNote,
+    RoomCheck,
+    SettingRecord,
+)
 
 __all__ = [
     "Administration",
@@ -20,10 +28,16 @@ __all__ = [
     "DosingSession",
     "NoteAddendum",
     "NoteAuthorRole",
+    "PatientIntention",
+    "Playlist",
+    "PlaylistVersion",
+    "PreparationNote",
     "RemsFormSubmission",
+    "RoomCheck",
     "SessionAlert",
     "SessionMove",
     "SessionNote",
+    "SettingRecord",
     "SignedRecordError",
     "VitalsSet",
 ]

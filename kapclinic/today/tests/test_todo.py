@@ -108,6 +108,7 @@ def test_each_role_gets_the_lists_of_its_work_only(
         "counts_due",
         "inventories_due",
         "expiring",
+        "to_prepare",  # issue 15.2: their dosing sessions to prepare
     ]
     assert list(_lists(client_for(Role.FRONT_DESK))) == [
         "check_in",
