@@ -4,8 +4,6 @@ versioned playlists, and the audit of each write."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 
 from kapclinic.accounts.actor import Actor
@@ -20,9 +18,8 @@ from kapclinic.dosing.rules.setting import (
     PreparationFacts,
     preparation_gaps,
 )
-from kapclinic.dosing.rules.vitals import VitalKind
 from kapclinic.dosing.rules.workflow import State
-from kapclinic.dosing.services import move, record_vitals
+from kapclinic.dosing.services import move
 from kapclinic.dosing.services.playlists import add_playlist, retire_playlist, revise_playlist
 from kapclinic.dosing.services.preparation import (
     PreparationError,
@@ -31,6 +28,7 @@ from kapclinic.dosing.services.preparation import (
     write_patient_intention,
     write_preparation_note,
 )
+from kapclinic.dosing.tests.conftest import complete_checklist, countersign_pending
 from kapclinic.dosing.tests.preparing import Prep, make_prep, phases
 from kapclinic.ledger.tests.conftest import staff
 from kapclinic.patients.models import Patient
@@ -98,18 +96,18 @@ def test_r_int_3_a_missing_intention_is_a_soft_warning_never_a_block(prep: Prep)
     ).session
     gaps = selectors.gaps_of(session)
     assert "No intention yet (held lightly; it does not block dosing)." in gaps
-    moved = move(actor=prep.nurse, session=prep.session, target=State.CHECKED_IN, now=prep.now)
-    record_vitals(
+    moved = move(
         actor=prep.nurse,
-        session=moved,
-        readings={VitalKind.SYSTOLIC: Decimal(124), VitalKind.DIASTOLIC: Decimal(80)},
-        taken_at=prep.now,
-        now=prep.now,
+        session=prep.session,
+        target=State.CHECKED_IN,
+        now=prep.appointment.starts_at,
     )
-    moved = move(actor=prep.nurse, session=moved, target=State.CHECKS_PASSED, now=prep.now)
-    assert move(actor=prep.nurse, session=moved, target=State.DOSING, now=prep.now).state == (
-        State.DOSING
-    )
+    at = prep.appointment.starts_at
+    prescriber = Actor.for_user(staff(prep.clinic, Role.PRESCRIBER), prep.clinic)
+    countersign_pending(prep.appointment, prescriber, at)
+    complete_checklist(moved, prep.nurse, prescriber, at)
+    moved = move(actor=prep.nurse, session=moved, target=State.CHECKS_PASSED, now=at)
+    assert move(actor=prep.nurse, session=moved, target=State.DOSING, now=at).state == State.DOSING
 
 
 def test_r_int_3_gaps_list_each_missing_item() -> None:
@@ -200,7 +198,12 @@ def test_r_int_8_the_setting_keeps_the_playlist_version_it_used(prep: Prep) -> N
     )
     with pytest.raises(PreparationError, match="once the patient is checked in"):
         _setting(prep, version)
-    move(actor=prep.nurse, session=prep.session, target=State.CHECKED_IN, now=prep.now)
+    move(
+        actor=prep.nurse,
+        session=prep.session,
+        target=State.CHECKED_IN,
+        now=prep.appointment.starts_at,
+    )
     prep.session.refresh_from_db()
     setting = _setting(prep, version)
     newer = revise_playlist(
@@ -237,7 +240,12 @@ def _setting(prep: Prep, version: PlaylistVersion | None, **changes: object) -> 
 
 
 def test_r_int_8_the_setting_refuses_music_without_a_version_and_empty_words(prep: Prep) -> None:
-    move(actor=prep.nurse, session=prep.session, target=State.CHECKED_IN, now=prep.now)
+    move(
+        actor=prep.nurse,
+        session=prep.session,
+        target=State.CHECKED_IN,
+        now=prep.appointment.starts_at,
+    )
     prep.session.refresh_from_db()
     with pytest.raises(PreparationError, match="Choose the playlist played") as error:
         _setting(prep, None)
@@ -332,7 +340,12 @@ def test_refusals_outside_the_clinic_and_after_the_record_closes(prep: Prep) -> 
 
 
 def test_the_setting_room_and_playlist_bounds(prep: Prep) -> None:
-    move(actor=prep.nurse, session=prep.session, target=State.CHECKED_IN, now=prep.now)
+    move(
+        actor=prep.nurse,
+        session=prep.session,
+        target=State.CHECKED_IN,
+        now=prep.appointment.starts_at,
+    )
     prep.session.refresh_from_db()
     consult = Room.objects.filter(clinic=prep.clinic).exclude(kind=Room.Kind.TREATMENT).first()
     assert consult is not None

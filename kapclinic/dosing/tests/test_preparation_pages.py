@@ -34,7 +34,6 @@ from kapclinic.dosing.tests.preparing import Prep, coming_dosing, make_prep, pha
 from kapclinic.ledger.tests.books import client_for
 from kapclinic.ledger.tests.conftest import staff
 from kapclinic.patients.models import Patient
-from kapclinic.today.todo import list_todo
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -157,7 +156,9 @@ def test_the_room_check_and_the_setting_save_from_the_page(prep: Prep) -> None:
     }
     early = client.post(_url(prep, "dosing:preparation-setting"), data, headers=HTMX)
     assert "once the patient is checked in" in early.content.decode()
-    move(actor=prep.nurse, session=prep.session, target=State.CHECKED_IN, now=prep.now)
+    # Checking in marks the appointment attended: on its day (issue 15.1).
+    arrived = prep.appointment.starts_at
+    move(actor=prep.nurse, session=prep.session, target=State.CHECKED_IN, now=arrived)
     saved = client.post(_url(prep, "dosing:preparation-setting"), data, headers=HTMX)
     assert "Saved." in saved.content.decode()
     assert SettingRecord.objects.get(session=prep.session).playlist_version == version
@@ -197,25 +198,6 @@ def test_an_appointment_without_a_session_opens_one_when_asked(prep: Prep) -> No
     opened = client.post(url)
     session = DosingSession.objects.get(appointment=fresh)
     assert opened["Location"] == reverse("dosing:preparation", args=[session.public_id])
-
-
-def test_the_nurse_and_the_care_therapist_see_the_sessions_to_prepare(prep: Prep) -> None:
-    """R-INT-3: a coming dosing session without its note or room check is on the to-do list of
-    the clinicians who run it, and leaves it once both are written."""
-    nurse = prep.appointment.nurse
-    assert nurse is not None
-    lists = {t.key: t for t in list_todo(prep.clinic, {Role.NURSE}, prep.now, user=nurse)}
-    urls = [item.url for item in lists["to_prepare"].items]
-    assert reverse("dosing:prepare-appointment", args=[prep.appointment.public_id]) in urls
-    client = client_for(Actor.for_user(nurse, prep.clinic))
-    client.post(_url(prep, "dosing:preparation-note"), _note_data())
-    client.post(_url(prep, "dosing:preparation-room"), {f: "on" for f, _l in RoomCheck.ITEMS})
-    lists = {t.key: t for t in list_todo(prep.clinic, {Role.NURSE}, prep.now, user=nurse)}
-    urls = [item.url for item in lists["to_prepare"].items]
-    assert reverse("dosing:prepare-appointment", args=[prep.appointment.public_id]) not in urls
-    assert "to_prepare" not in {
-        t.key for t in list_todo(prep.clinic, {Role.FRONT_DESK}, prep.now, user=nurse)
-    }
 
 
 def test_the_panel_summarises_a_sessions_preparation(prep: Prep) -> None:
