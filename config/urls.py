@@ -18,6 +18,7 @@ urlpatterns = [
     path("planner/", include("kapclinic.scheduling.planner_urls")),
     path("clinic/calendar/", include("kapclinic.scheduling.calendars.urls")),
     path("ledger/", include("kapclinic.ledger.urls")),
+    path("dosing/", include("kapclinic.dosing.urls")),
     path("clinic/", include("kapclinic.administration.urls")),
     path("referrals/", include("kapclinic.referrals.urls")),
     path("refer/", referral_views.self_check, name="self-check"),

@@ -55,6 +55,11 @@ class Capability(models.TextChoices):
         "Book, move and cancel appointments, mark them attended or missed, keep the waitlist",
     )
     VIEW_MONITORING = "view_monitoring", "See the monitoring console"
+    MONITOR_SESSIONS = (
+        "monitor_sessions",
+        "Record vital signs, sedation and dissociation ratings and adverse events in a dosing "
+        "session; acknowledge its alerts",
+    )
     VIEW_OUTCOMES = "view_outcomes", "See patients' outcomes"
     VIEW_LEDGER = "view_ledger", "See the controlled-substance ledger"
     RECEIVE_STOCK = "receive_stock", "Record controlled-substance deliveries (receipts)"
@@ -151,6 +156,8 @@ MATRIX: Final[dict[Capability, frozenset[str]]] = {
     # and mark their own. The clinic admin manages staff and rooms, not patients' bookings.
     Capability.BOOK_APPOINTMENTS: _CLINICAL | {Role.FRONT_DESK},
     Capability.VIEW_MONITORING: frozenset({Role.PRESCRIBER, Role.NURSE, Role.CLINIC_ADMIN}),
+    # Issue 15.5: those who watch the chairs (nurses, prescribers) record and acknowledge.
+    Capability.MONITOR_SESSIONS: frozenset({Role.PRESCRIBER, Role.NURSE}),
     Capability.VIEW_OUTCOMES: _CLINICAL | {Role.CLINIC_ADMIN},
     Capability.VIEW_LEDGER: frozenset({Role.PRESCRIBER, Role.NURSE, Role.CLINIC_ADMIN}),
     # Issue 14.6, R-CS-1..7: those who handle the drug (prescribers, nurses) receive, give,

@@ -16,3 +16,4 @@ class DosingAuditAction(AuditAction):
     ALERT_RAISED = "dosing.alert_raised", "Session alert raised"
     ALERT_ACKNOWLEDGED = "dosing.alert_acknowledged", "Session alert acknowledged"
     DOSE_RECORDED = "dosing.dose_recorded", "Dose administered and recorded"
+    ADVERSE_EVENT_RECORDED = "dosing.adverse_event_recorded", "Adverse event recorded"

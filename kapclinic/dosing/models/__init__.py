@@ -1,6 +1,8 @@
 """Dosing's models, split by concern; every model is importable from here."""
 
-from kapclinic.dosing.models.monitoring import SessionAlert, VitalsSet
+from kapclinic.dosing.models.monitoring import AdverseEvent, SessionAlert, VitalsSet
 from kapclinic.dosing.models.sessions import Administration, DosingSession, SessionMove
 
-__all__ = ["Administration", "DosingSession", "SessionAlert", "SessionMove", "VitalsSet"]
+__all__ = [
+    "AdverseEvent",
+    "Administration", "DosingSession", "SessionAlert", "SessionMove", "VitalsSet"]
