@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Final
 from uuid import UUID
 
-from django.db.models import Exists, F, OuterRef, QuerySet, Subquery, Window
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 
@@ -175,7 +175,7 @@ def _sessions(clinic: Clinic) -> QuerySet[DosingSession]:
     vitals = VitalsSet.objects.filter(session=OuterRef("pk"))
     return (
         DosingSession.objects.filter(clinic=clinic, state__in=[s.value for s in ON_CONSOLE])
-        .select_related("patient", "appointment__room")
+        .select_related("clinic", "patient", "appointment__room")
         .annotate(
             version_id=F("appointment__course__protocol_id"),
             baseline_taken=Exists(vitals.filter(pre_dose=True)),
@@ -193,6 +193,29 @@ def _sessions(clinic: Clinic) -> QuerySet[DosingSession]:
         )
         .order_by("appointment__room__name", "appointment__starts_at", "pk")
     )
+
+
+def sessions_to_watch(clinic: Clinic) -> QuerySet[DosingSession]:
+    """The occupied chairs with their open alerts counted, alerts first (Today's list)."""
+    open_alerts = SessionAlert.objects.filter(
+        session=OuterRef("pk"), acknowledged_at__isnull=True
+    )
+    return (
+        _sessions(clinic)
+        .annotate(
+            open_alerts=Subquery(
+                open_alerts.order_by().values("session").annotate(n=Count("pk")).values("n")[:1]
+            )
+        )
+        .order_by(F("open_alerts").desc(nulls_last=True), "appointment__starts_at", "pk")
+    )
+
+
+def check_of(session: DosingSession, now: datetime) -> NextCheck | None:
+    """The next check of a session read by ``_sessions`` (no query once the cadence is
+    known)."""
+    cadence = cadences({session.version_id})[session.version_id]  # type: ignore[attr-defined]
+    return _card(session, cadence, [], [], now).check
 
 
 def _recent_vitals(session_ids: list[int]) -> dict[int, list[VitalsSet]]:

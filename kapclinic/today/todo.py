@@ -60,6 +60,7 @@ from kapclinic.screening.selectors import screenings_awaiting_signature
 from kapclinic.today.items import ListSpec, TodoItem, TodoList
 from kapclinic.today.items import clinic_only as _clinic_only
 from kapclinic.today.items import each as _each
+from kapclinic.today.dosing import DOSING_SPECS
 from kapclinic.today.ledger import LEDGER_SPECS
 
 ITEM_LIMIT: Final = 10
@@ -353,7 +354,7 @@ _CLINIC_SPECS: Final[tuple[ListSpec, ...]] = (
     ),
 )
 # The controlled-substance ledger's lists (issue 14.4) follow the clinic's own.
-SPECS: Final[tuple[ListSpec, ...]] = (*_CLINIC_SPECS, *LEDGER_SPECS)
+SPECS: Final[tuple[ListSpec, ...]] = (*_CLINIC_SPECS, *DOSING_SPECS, *LEDGER_SPECS)
 
 
 def specs_for(roles: Iterable[str], *, with_own: bool = True) -> list[ListSpec]:
