@@ -51,9 +51,7 @@ class VitalsForm(forms.Form):
     spo2 = _reading_field(VitalKind.SPO2)
     respiratory_rate = _reading_field(VitalKind.RESPIRATORY_RATE)
     temperature = _reading_field(VitalKind.TEMPERATURE)
-    moaas = forms.ChoiceField(
-        label="Sedation (MOAA/S)", choices=MOAAS_CHOICES, required=False
-    )
+    moaas = forms.ChoiceField(label="Sedation (MOAA/S)", choices=MOAAS_CHOICES, required=False)
     cadss_total = forms.CharField(
         label="Dissociation (CADSS total)",
         required=False,
@@ -107,21 +105,30 @@ class AcknowledgeForm(forms.Form):
 
 class AdverseEventForm(forms.Form):
     kind = forms.ChoiceField(
-        label="What happened", choices=[("", "Choose")] + [(k.value, v) for k, v in KIND_LABELS.items()]
+        label="What happened",
+        choices=[("", "Choose")] + [(k.value, v) for k, v in KIND_LABELS.items()],
     )
     onset = forms.TimeField(
         label="Started at (clinic time)",
         widget=forms.TimeInput(attrs={"type": "time"}),
-        error_messages={"required": "Give the time it started.", "invalid": "Give a time such as 14:35."},
+        error_messages={
+            "required": "Give the time it started.",
+            "invalid": "Give a time such as 14:35.",
+        },
     )
-    description = forms.CharField(label="What was seen", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(
+        label="What was seen", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     interventions = forms.CharField(
         label="What was done (interventions)",
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Say what was done (write 'none' if nothing was needed)."},
     )
     outcome = forms.ChoiceField(
-        label="Outcome", choices=[("", "Choose")] + [(o.value, v) for o, v in OUTCOME_LABELS.items()]
+        label="Outcome",
+        choices=[("", "Choose")] + [(o.value, v) for o, v in OUTCOME_LABELS.items()],
     )
-    serious = forms.BooleanField(label="Serious adverse event (reported on the REMS form)", required=False)
+    serious = forms.BooleanField(
+        label="Serious adverse event (reported on the REMS form)", required=False
+    )
     alert = forms.IntegerField(required=False, widget=forms.HiddenInput)

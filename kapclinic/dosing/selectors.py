@@ -104,7 +104,7 @@ class Trend:
 
     @property
     def direction(self) -> str:
-        """"rising", "falling" or "steady" against the reading before (5% either way)."""
+        """ "rising", "falling" or "steady" against the reading before (5% either way)."""
         if len(self.points) < 2:
             return "steady"
         before, now = self.points[-2].value, self.points[-1].value
@@ -179,9 +179,7 @@ def _sessions(clinic: Clinic) -> QuerySet[DosingSession]:
         .annotate(
             version_id=F("appointment__course__protocol_id"),
             baseline_taken=Exists(vitals.filter(pre_dose=True)),
-            last_vitals_at=Subquery(
-                vitals.order_by("-taken_at").values("taken_at")[:1]
-            ),
+            last_vitals_at=Subquery(vitals.order_by("-taken_at").values("taken_at")[:1]),
             last_bp_at=Subquery(
                 vitals.filter(systolic__isnull=False).order_by("-taken_at").values("taken_at")[:1]
             ),
@@ -197,9 +195,7 @@ def _sessions(clinic: Clinic) -> QuerySet[DosingSession]:
 
 def sessions_to_watch(clinic: Clinic) -> QuerySet[DosingSession]:
     """The occupied chairs with their open alerts counted, alerts first (Today's list)."""
-    open_alerts = SessionAlert.objects.filter(
-        session=OuterRef("pk"), acknowledged_at__isnull=True
-    )
+    open_alerts = SessionAlert.objects.filter(session=OuterRef("pk"), acknowledged_at__isnull=True)
     return (
         _sessions(clinic)
         .annotate(
@@ -238,7 +234,7 @@ def _open_alerts(session_ids: list[int]) -> dict[int, list[OpenAlert]]:
     for alert in alerts:
         implied = IMPLIED_BY_ALERT.get(alert.rule_id)
         suggested = SUGGESTED_BY_ALERT.get(alert.rule_id)
-        recorded = alert.has_event  # type: ignore[attr-defined]
+        recorded = alert.has_event
         found[alert.session_id].append(
             OpenAlert(
                 alert,
@@ -253,9 +249,7 @@ def _trends(sets: list[VitalsSet]) -> list[Trend]:
     trends = []
     for kind in CARD_VITALS:
         points = [
-            Point(s.taken_at, value)
-            for s in sets
-            if (value := getattr(s, kind.value)) is not None
+            Point(s.taken_at, value) for s in sets if (value := getattr(s, kind.value)) is not None
         ]
         if points:
             trends.append(Trend(kind, points))
@@ -304,9 +298,7 @@ def _card(
     )
 
 
-def console_cards(
-    clinic: Clinic, now: datetime, only: DosingSession | None = None
-) -> list[Card]:
+def console_cards(clinic: Clinic, now: datetime, only: DosingSession | None = None) -> list[Card]:
     """One card per occupied chair of the clinic (or of ``only``), in a fixed number of
     queries whatever the number of sessions."""
     query = _sessions(clinic)

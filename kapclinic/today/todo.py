@@ -57,10 +57,10 @@ from kapclinic.scheduling.models import Appointment, WaitlistEntry
 from kapclinic.scheduling.waitlist.selectors import waitlist_offers
 from kapclinic.screening.models import Screening, ScreeningOutcome
 from kapclinic.screening.selectors import screenings_awaiting_signature
+from kapclinic.today.dosing import DOSING_SPECS
 from kapclinic.today.items import ListSpec, TodoItem, TodoList
 from kapclinic.today.items import clinic_only as _clinic_only
 from kapclinic.today.items import each as _each
-from kapclinic.today.dosing import DOSING_SPECS
 from kapclinic.today.ledger import LEDGER_SPECS
 
 ITEM_LIMIT: Final = 10

@@ -60,9 +60,7 @@ def cards(request: ClinicRequest) -> HttpResponse:
     now = timezone.now()
     found = selectors.console_cards(current_clinic(request), now)
     after = _after(request)
-    new_alerts = [
-        (card, a.alert) for card in found for a in card.alerts if a.alert.pk > after
-    ]
+    new_alerts = [(card, a.alert) for card in found for a in card.alerts if a.alert.pk > after]
     newest = max(after, _newest_alert_id(found))
     context = {"cards": found, "now": now, "after": newest, "new_alerts": new_alerts}
     return render(request, "dosing/console/_cards.html", context)
@@ -169,7 +167,11 @@ def acknowledge(request: ClinicRequest, session_id: UUID, alert_id: int) -> Http
             form.add_error("action_taken", error.message)
         else:
             if _htmx(request):
-                response = render(request, "dosing/console/_saved.html", {"session": session, "acknowledged": alert})
+                response = render(
+                    request,
+                    "dosing/console/_saved.html",
+                    {"session": session, "acknowledged": alert},
+                )
                 response["HX-Trigger"] = "vitals-saved"
                 return response
             messages.success(request, "Alert acknowledged.")
@@ -190,7 +192,9 @@ def adverse_event(request: ClinicRequest, session_id: UUID) -> HttpResponse:
     if raw_alert.isdigit() and len(raw_alert) < 18:
         alert = selectors.open_alert_of(session, int(raw_alert))
     if request.method == "GET":
-        initial: dict[str, Any] = {"onset": timezone.localtime().time().replace(second=0, microsecond=0)}
+        initial: dict[str, Any] = {
+            "onset": timezone.localtime().time().replace(second=0, microsecond=0)
+        }
         if alert is not None:
             kind = SUGGESTED_BY_ALERT.get(alert.rule_id)
             initial |= {"alert": alert.pk, "kind": kind.value if kind else ""}
@@ -199,9 +203,7 @@ def adverse_event(request: ClinicRequest, session_id: UUID) -> HttpResponse:
         form = AdverseEventForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            onset = timezone.make_aware(
-                datetime.combine(timezone.localdate(), data["onset"])
-            )
+            onset = timezone.make_aware(datetime.combine(timezone.localdate(), data["onset"]))
             try:
                 services.record_adverse_event(
                     actor=request.actor,
@@ -219,12 +221,18 @@ def adverse_event(request: ClinicRequest, session_id: UUID) -> HttpResponse:
                 form.add_error(None, error.message)
             else:
                 if _htmx(request):
-                    response = render(request, "dosing/console/_saved.html", {"session": session, "event_saved": True})
+                    response = render(
+                        request,
+                        "dosing/console/_saved.html",
+                        {"session": session, "event_saved": True},
+                    )
                     response["HX-Trigger"] = "vitals-saved"
                     return response
                 messages.success(request, "Adverse event recorded.")
                 return redirect("dosing:vitals", session.public_id)
     context = {"session": session, "form": form, "alert": alert, "in_dialog": _htmx(request)}
-    template = "dosing/console/_adverse_event.html" if _htmx(request) else "dosing/adverse_event.html"
+    template = (
+        "dosing/console/_adverse_event.html" if _htmx(request) else "dosing/adverse_event.html"
+    )
     status = 422 if request.method == "POST" and not _htmx(request) else 200
     return render(request, template, context, status=status)

@@ -4,5 +4,10 @@ from kapclinic.dosing.models.monitoring import AdverseEvent, SessionAlert, Vital
 from kapclinic.dosing.models.sessions import Administration, DosingSession, SessionMove
 
 __all__ = [
+    "Administration",
     "AdverseEvent",
-    "Administration", "DosingSession", "SessionAlert", "SessionMove", "VitalsSet"]
+    "DosingSession",
+    "SessionAlert",
+    "SessionMove",
+    "VitalsSet",
+]

@@ -15,7 +15,6 @@ from kapclinic.dosing.rules.adverse import KIND_LABELS, OUTCOME_LABELS
 from kapclinic.dosing.rules.alerts import SessionAlertSeverity
 from kapclinic.dosing.rules.vitals import VitalKind
 
-
 CADSS_MAX = 92  # 23 items scored 0-4 (the longest form in use, reference §3.4)
 
 

@@ -27,14 +27,16 @@ from kapclinic.scheduling.protocols.parser import parse_protocol
 
 def _dosing_appointments(stock: Stock, count: int) -> list[Appointment]:
     found = []
-    for appointment in Appointment.objects.filter(clinic=stock.clinic).select_related(
-        "course__protocol"
-    ).order_by("starts_at", "pk"):
+    for appointment in (
+        Appointment.objects.filter(clinic=stock.clinic)
+        .select_related("course__protocol")
+        .order_by("starts_at", "pk")
+    ):
         protocol = parse_protocol(appointment.course.protocol.document)
         kind = protocol.session_type(appointment.session_type)
-        if kind is not None and kind.kind == SessionKind.DOSING:
-            if not DosingSession.objects.filter(appointment=appointment).exists():
-                found.append(appointment)
+        dosing = kind is not None and kind.kind == SessionKind.DOSING
+        if dosing and not DosingSession.objects.filter(appointment=appointment).exists():
+            found.append(appointment)
         if len(found) == count:
             return found
     pytest.fail(f"the demo has {count} dosing appointments")
@@ -45,7 +47,9 @@ def _in_chairs(stock: Stock, count: int) -> list[DosingSession]:
     for appointment in _dosing_appointments(stock, count):
         session = services.open_session(actor=stock.nurse, appointment=appointment, now=stock.now)
         sessions.append(
-            services.move(actor=stock.nurse, session=session, target=State.CHECKED_IN, now=stock.now)
+            services.move(
+                actor=stock.nurse, session=session, target=State.CHECKED_IN, now=stock.now
+            )
         )
     return sessions
 
@@ -69,7 +73,8 @@ def test_the_console_shows_one_card_per_chair_with_its_next_check(stock: Stock) 
         assert f"{session.patient.given_name} {session.patient.family_name}" in text
         assert session.patient.mrn not in text
     assert "Baseline vital signs before the dose" in text
-    assert "mmHg" in text and "beats/min" in text
+    assert "mmHg" in text
+    assert "beats/min" in text
     assert 'hx-trigger="every 5s' in text
     assert 'aria-live="assertive"' in text
 
@@ -104,9 +109,12 @@ def test_new_alerts_are_announced_once(stock: Stock) -> None:
     assert "hx-swap-oob" not in quiet
     (alert,) = _vitals(stock, session, systolic=205, diastolic=100)
     loud = client.get(reverse("dosing:console-cards"), {"after": 0}).content.decode()
-    assert "hx-swap-oob" in loud and "New alert for" in loud and alert.text in loud
+    assert "hx-swap-oob" in loud
+    assert "New alert for" in loud
+    assert alert.text in loud
     again = client.get(reverse("dosing:console-cards"), {"after": alert.pk}).content.decode()
-    assert "hx-swap-oob" not in again and alert.text in again
+    assert "hx-swap-oob" not in again
+    assert alert.text in again
 
 
 def test_an_impossible_reading_is_refused_and_what_was_typed_is_kept(stock: Stock) -> None:
@@ -118,7 +126,8 @@ def test_an_impossible_reading_is_refused_and_what_was_typed_is_kept(stock: Stoc
     )
     text = answer.content.decode()
     assert "is not a number of beats/min" in text
-    assert 'value="1200"' in text and 'value="7x"' in text
+    assert 'value="1200"' in text
+    assert 'value="7x"' in text
     answer = client_for(stock.nurse).post(url, {"systolic": "1200", "diastolic": "80"})
     assert answer.status_code == 422
     assert "1200 mm[Hg] is not a value a patient can have" in answer.content.decode()
@@ -130,7 +139,8 @@ def test_two_taps_record_a_set_raise_an_alert_and_acknowledge_it(stock: Stock) -
     (session,) = _in_chairs(stock, 1)
     client = client_for(stock.nurse)
     form = client.get(reverse("dosing:vitals-form", args=[session.public_id])).content.decode()
-    assert 'inputmode="decimal"' in form and "LOINC 8480-6" in form
+    assert 'inputmode="decimal"' in form
+    assert "LOINC 8480-6" in form
     saved = client.post(
         reverse("dosing:vitals", args=[session.public_id]),
         {"systolic": "205", "diastolic": "125", "heart_rate": "88", "spo2": "97"},
@@ -141,9 +151,12 @@ def test_two_taps_record_a_set_raise_an_alert_and_acknowledge_it(stock: Stock) -
     ack = reverse("dosing:acknowledge-alert", args=[session.public_id, alert.pk])
     refused = client.post(ack, {"action_taken": "  "}, HTTP_HX_REQUEST="true")
     assert "Say what was done" in refused.content.decode()
-    client.post(ack, {"action_taken": "Prescriber told; repeat in 5 minutes"}, HTTP_HX_REQUEST="true")
+    client.post(
+        ack, {"action_taken": "Prescriber told; repeat in 5 minutes"}, HTTP_HX_REQUEST="true"
+    )
     alert.refresh_from_db()
-    assert alert.acknowledged_at is not None and alert.action_taken.startswith("Prescriber")
+    assert alert.acknowledged_at is not None
+    assert alert.action_taken.startswith("Prescriber")
     assert AuditEvent.objects.filter(action="dosing.alert_acknowledged").exists()
 
 
@@ -151,7 +164,12 @@ def test_r_alr_6_a_cadss_total_above_4_flags_dissociation(stock: Stock) -> None:
     """R-ALR-6: CADSS 5 raises the dissociation flag; 4 does not; 93 is refused."""
     (session,) = _in_chairs(stock, 1)
     _, none = services.record_vitals(
-        actor=stock.nurse, session=session, readings={}, cadss_total=4, taken_at=stock.now, now=stock.now
+        actor=stock.nurse,
+        session=session,
+        readings={},
+        cadss_total=4,
+        taken_at=stock.now,
+        now=stock.now,
     )
     assert none == []
     later = stock.now + timedelta(minutes=10)
@@ -161,7 +179,12 @@ def test_r_alr_6_a_cadss_total_above_4_flags_dissociation(stock: Stock) -> None:
     assert [a.rule_id for a in raised] == ["R-ALR-6"]
     with pytest.raises(DosingError, match="CADSS total is 0 to 92"):
         services.record_vitals(
-            actor=stock.nurse, session=session, readings={}, cadss_total=93, taken_at=later, now=later
+            actor=stock.nurse,
+            session=session,
+            readings={},
+            cadss_total=93,
+            taken_at=later,
+            now=later,
         )
 
 
@@ -180,8 +203,17 @@ def test_r_alr_5_loss_of_consciousness_prompts_an_adverse_event_until_recorded(
     url = reverse("dosing:adverse-event", args=[session.public_id])
     form = client.get(url, {"alert": alert.pk}, HTTP_HX_REQUEST="true").content.decode()
     assert 'value="loss_of_consciousness" selected' in form
-    refused = client.post(url, {"alert": alert.pk, "kind": "loss_of_consciousness", "onset": "09:00", "outcome": "resolved"})
-    assert refused.status_code == 422 and "Say what was done" in refused.content.decode()
+    refused = client.post(
+        url,
+        {
+            "alert": alert.pk,
+            "kind": "loss_of_consciousness",
+            "onset": "09:00",
+            "outcome": "resolved",
+        },
+    )
+    assert refused.status_code == 422
+    assert "Say what was done" in refused.content.decode()
     client.post(
         url,
         {
@@ -202,7 +234,7 @@ def test_r_alr_5_loss_of_consciousness_prompts_an_adverse_event_until_recorded(
 
 def test_the_nurses_today_lists_the_chairs_with_checks_and_alerts(stock: Stock) -> None:
     """R-ALR-1, R-SCR-3: Today's chairs list names the open alerts and the check due."""
-    first, second = _in_chairs(stock, 2)
+    first, _second = _in_chairs(stock, 2)
     _vitals(stock, first, systolic=210, diastolic=100)
     text = client_for(stock.nurse).get(reverse("today:today")).content.decode()
     assert "Chairs to watch" in text
@@ -215,8 +247,8 @@ def test_another_clinics_session_is_not_found(stock: Stock) -> None:
     (session,) = _in_chairs(stock, 1)
     other = DosingSession.objects.exclude(clinic=stock.clinic).first()
     assert other is None or other.clinic_id != stock.clinic.pk
-    from kapclinic.accounts.models import Clinic, Role
     from kapclinic.accounts.actor import Actor
+    from kapclinic.accounts.models import Clinic, Role
     from kapclinic.ledger.tests.conftest import staff
 
     elsewhere = Clinic.objects.exclude(pk=stock.clinic.pk).order_by("id").first()
