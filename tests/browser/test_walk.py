@@ -110,6 +110,8 @@ _LEDGER = {
     "/ledger/counts/discrepancies/",
     "/ledger/counts/expiry/",
 }
+# The monitoring console (issue 15.6): those who watch the chairs, and the clinic admin.
+_CONSOLE = {"/dosing/console/"}
 _LEDGER_REPORTS = {"/ledger/reports/", "/ledger/counts/tasks/", "/ledger/setup/"}
 _OUTCOMES = {
     "/measurement/worklist/",
@@ -141,7 +143,8 @@ EXPECTED: dict[str, set[str]] = {
     }
     | _PROTOCOLS
     | _LEDGER
-    | _LEDGER_REPORTS,
+    | _LEDGER_REPORTS
+    | _CONSOLE,
     Role.PRESCRIBER.value: _STAFF_COMMON
     | _CLINICAL
     | _OUTCOMES
@@ -158,7 +161,8 @@ EXPECTED: dict[str, set[str]] = {
     | _CALENDAR
     | _WAITLIST
     | _LEDGER
-    | _LEDGER_REPORTS,
+    | _LEDGER_REPORTS
+    | _CONSOLE,
     Role.NURSE.value: _STAFF_COMMON
     | _CLINICAL
     | _OUTCOMES
@@ -166,7 +170,8 @@ EXPECTED: dict[str, set[str]] = {
     | _PROTOCOLS
     | _CALENDAR
     | _WAITLIST
-    | _LEDGER,
+    | _LEDGER
+    | _CONSOLE,
     Role.THERAPIST.value: _STAFF_COMMON
     | _OUTCOMES
     | _PROTOCOLS
