@@ -6,17 +6,42 @@
 
   function dialog() { return document.getElementById("console-dialog"); }
 
-  document.addEventListener("htmx:afterSwap", function (event) {
-    var target = event.detail && event.detail.target;
-    if (!target || target.id !== "console-dialog-body") { return; }
+  document.addEventListener("htmx:afterSettle", function (event) {
     var box = dialog();
-    if (!box) { return; }
-    if (target.querySelector("[data-saved]")) {
-      window.setTimeout(function () { if (box.open) { box.close(); } }, 1200);
+    var body = document.getElementById("console-dialog-body");
+    if (!box || !body || !body.querySelector(".dialog-content")) { return; }
+    // Only answers swapped into the dialog (an outerHTML swap's old target is detached by now);
+    // the cards' refresh is not one.
+    var target = event.detail && event.detail.target;
+    if (target && target.isConnected && target !== body && !body.contains(target)) { return; }
+    if (body.querySelector("[data-saved]")) {
+      var saved = body.querySelector(".dialog-content");
+      window.setTimeout(function () {
+        if (box.open && body.contains(saved)) { box.close(); }
+      }, 1200);
+      return;
     }
-    if (!box.open) { box.showModal(); }
-    var first = target.querySelector("[aria-invalid=true], input:not([type=hidden]), select, textarea");
-    if (first) { first.focus(); }
+    if (!box.open) {
+      box.showModal();
+      var first = body.querySelector("[aria-invalid=true], input:not([type=hidden]), select, textarea");
+      if (first) { first.focus(); }
+    } else {
+      var invalid = body.querySelector("[aria-invalid=true]");
+      if (invalid) { invalid.focus(); }
+    }
+  });
+
+  // A card's buttons load their form into the dialog (the cards are replaced every 5 seconds,
+  // so the request is not tied to the element clicked). Without script they open the page.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-dialog]");
+    if (link && window.htmx && document.getElementById("console-dialog-body")) {
+      event.preventDefault();
+      window.htmx.ajax("GET", link.getAttribute("data-dialog"), {
+        target: "#console-dialog-body",
+        swap: "innerHTML"
+      });
+    }
   });
 
   document.addEventListener("click", function (event) {
