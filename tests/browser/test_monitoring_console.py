@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from kapclinic.accounts.actor import Actor
 from kapclinic.accounts.models import Clinic, Role, User
@@ -29,7 +29,7 @@ from tests.browser.a11y import assert_accessible, excuse_visited
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-TABLET = {"width": 820, "height": 1180}
+TABLET: ViewportSize = {"width": 820, "height": 1180}
 
 
 def _patient_in_a_chair(clinic: Clinic, nurse: Actor, prescriber: Actor) -> DosingSession:
