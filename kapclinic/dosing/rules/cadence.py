@@ -70,6 +70,10 @@ class NextCheck:
     def overdue(self) -> bool:
         return self.status == Status.OVERDUE
 
+    @property
+    def due_now(self) -> bool:
+        return self.status == Status.DUE
+
 
 def _status(due_at: datetime, now: datetime, cadence: Cadence) -> Status:
     if now < due_at:
