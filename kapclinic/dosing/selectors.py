@@ -165,6 +165,7 @@ class Card:
     cadss: int | None = None
     trends: list[Trend] = field(default_factory=list)
     alerts: list[OpenAlert] = field(default_factory=list)
+    urls: dict[str, str] = field(default_factory=dict)  # the page's links (the view's)
 
     @property
     def state_label(self) -> str:

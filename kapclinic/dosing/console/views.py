@@ -18,6 +18,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -40,6 +41,20 @@ def _after(request: ClinicRequest) -> int:
     return int(raw) if raw.isdigit() and len(raw) < 18 else 0
 
 
+def _with_urls(cards: list[selectors.Card]) -> list[selectors.Card]:
+    """Each card's links, reversed once per card (the cards refresh every 5 seconds)."""
+    for card in cards:
+        page = reverse("dosing:vitals", args=[card.session.public_id])
+        base = page.removesuffix("vitals/")
+        card.urls = {
+            "vitals": page,
+            "form": f"{page}form/",
+            "event": f"{base}adverse-events/new/",
+            "alerts": f"{base}alerts/",
+        }
+    return cards
+
+
 def _newest_alert_id(cards: list[selectors.Card]) -> int:
     return max((a.alert.pk for card in cards for a in card.alerts), default=0)
 
@@ -48,7 +63,7 @@ def _newest_alert_id(cards: list[selectors.Card]) -> int:
 @requires(Capability.VIEW_MONITORING)
 def console(request: ClinicRequest) -> HttpResponse:
     now = timezone.now()
-    cards = selectors.console_cards(current_clinic(request), now)
+    cards = _with_urls(selectors.console_cards(current_clinic(request), now))
     context = {"cards": cards, "now": now, "after": _newest_alert_id(cards), "new_alerts": []}
     return render(request, "dosing/console.html", context)
 
@@ -58,7 +73,7 @@ def console(request: ClinicRequest) -> HttpResponse:
 def cards(request: ClinicRequest) -> HttpResponse:
     """The polled fragment: the cards, and the alerts newer than ``after`` for the live region."""
     now = timezone.now()
-    found = selectors.console_cards(current_clinic(request), now)
+    found = _with_urls(selectors.console_cards(current_clinic(request), now))
     after = _after(request)
     new_alerts = [(card, a.alert) for card in found for a in card.alerts if a.alert.pk > after]
     newest = max(after, _newest_alert_id(found))
