@@ -114,6 +114,12 @@ def test_new_alerts_are_announced_once(stock: Stock) -> None:
     assert "hx-swap-oob" in loud
     assert "New alert for" in loud
     assert alert.text in loud
+    for link in (
+        reverse("dosing:acknowledge-alert", args=[session.public_id, alert.pk]),
+        reverse("dosing:adverse-event", args=[session.public_id]),
+        reverse("dosing:vitals-form", args=[session.public_id]),
+    ):
+        assert f'"{link}' in loud  # the card's links, built once per card, are the routes
     again = client.get(reverse("dosing:console-cards"), {"after": alert.pk}).content.decode()
     assert "hx-swap-oob" not in again
     assert alert.text in again
