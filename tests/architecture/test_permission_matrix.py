@@ -38,6 +38,7 @@ from tests.architecture.routes_administration import administration_routes
 from tests.architecture.routes_calendar import calendar_routes
 from tests.architecture.routes_consent import consent_routes
 from tests.architecture.routes_diagnoses import diagnosis_routes
+from tests.architecture.routes_dosing import dosing_routes
 from tests.architecture.routes_ledger import ledger_routes
 from tests.architecture.routes_ledger_counts import count_routes
 from tests.architecture.routes_ledger_reports import ledger_report_routes
@@ -257,6 +258,7 @@ def _routes(world: World) -> dict[str, Call]:
     routes.update(calendar_routes(world))
     routes.update(ledger_routes(world))
     routes.update(count_routes(world))
+    routes.update(dosing_routes(world))
     routes.update(patient_mode_routes(world))  # last: it hands the session to a patient
     return routes
 
