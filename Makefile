@@ -13,7 +13,7 @@ DEMO_PATIENTS ?= 500
 DEMO_SEED ?= 2026
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: help run test test-sqlite test-pg lint fmt types imports migrations-check browser-deps bench bench-planner bench-ledger \
+.PHONY: help run test test-sqlite test-pg lint fmt types imports migrations-check browser-deps bench bench-planner bench-ledger bench-monitoring \
         demo worker static clean rules
 
 help:
@@ -99,6 +99,10 @@ bench-planner: .venv/.synced
 # The ledger's figures (issue 14; in-process on PostgreSQL, about 5 minutes): bench/README.md.
 bench-ledger: .venv/.synced
 	$(PY) -m bench.ledger
+
+# The monitoring console's figures (issue 15; in-process on PostgreSQL): bench/README.md.
+bench-monitoring: .venv/.synced
+	$(PY) -m bench.monitoring
 
 static: .venv/.synced
 	$(PY) manage.py collectstatic --noinput -v0

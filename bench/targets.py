@@ -146,6 +146,29 @@ LEDGER_TARGETS: list[PlannerTarget] = [
     ),
 ]
 
+# Issue 15, Performance: the monitoring console and recording a vitals set (bench.monitoring).
+MONITORING_TARGETS: list[PlannerTarget] = [
+    PlannerTarget(
+        "console",
+        "p95_ms",
+        at_most=50.0,
+        words="monitoring console refresh, 20 active sessions: p95 under 50 ms",
+    ),
+    PlannerTarget(
+        "console",
+        "queries_growth",
+        at_most=1.0,
+        words="console queries, 20 sessions minus 5 sessions: constant (0)",
+    ),
+    PlannerTarget("vitals", "p95_ms", at_most=30.0, words="record a vitals set: p95 under 30 ms"),
+    PlannerTarget(
+        "load",
+        "busy_percent",
+        at_most=25.0,
+        words="20 consoles refreshing every 5 s: a 2-core server under 25% busy",
+    ),
+]
+
 
 def planner_report(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return absolute_report("targets (issue 13.3):", PLANNER_TARGETS, results)

@@ -71,6 +71,11 @@ class Capability(models.TextChoices):
         "prepare_sessions",
         "Write a dosing session's preparation note, room check and setting",
     )
+    MONITOR_SESSIONS = (
+        "monitor_sessions",
+        "Record vital signs, sedation and dissociation ratings and adverse events in a dosing "
+        "session; acknowledge its alerts",
+    )
     VIEW_OUTCOMES = "view_outcomes", "See patients' outcomes"
     VIEW_LEDGER = "view_ledger", "See the controlled-substance ledger"
     RECEIVE_STOCK = "receive_stock", "Record controlled-substance deliveries (receipts)"
@@ -189,6 +194,8 @@ MATRIX: Final[dict[Capability, frozenset[str]]] = {
     # therapist's and the nurse's work; the prescriber may). The note holds the patient's
     # intention and touch consent: not the desk's or the admin's to read.
     Capability.PREPARE_SESSIONS: _CLINICAL,
+    # Issue 15.5: those who watch the chairs (nurses, prescribers) record and acknowledge.
+    Capability.MONITOR_SESSIONS: frozenset({Role.PRESCRIBER, Role.NURSE}),
     Capability.VIEW_OUTCOMES: _CLINICAL | {Role.CLINIC_ADMIN},
     Capability.VIEW_LEDGER: frozenset({Role.PRESCRIBER, Role.NURSE, Role.CLINIC_ADMIN}),
     # Issue 14.6, R-CS-1..7: those who handle the drug (prescribers, nurses) receive, give,

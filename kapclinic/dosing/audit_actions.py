@@ -39,3 +39,4 @@ class DosingAuditAction(AuditAction):
     PLAYLIST_VERSION_ADDED = "dosing.playlist_version_added", "Playlist version added"
     PLAYLIST_RETIRED = "dosing.playlist_retired", "Playlist retired"
     PREPARATION_READ = "dosing.preparation_read", "Session preparation read"
+    ADVERSE_EVENT_RECORDED = "dosing.adverse_event_recorded", "Adverse event recorded"

@@ -27,4 +27,5 @@ urlpatterns = [
     path("sessions/<uuid:session_id>/checks/passed/", checks_views.passed, name="checks-passed"),
     path("", include("kapclinic.dosing.notes.urls")),
     path("", include("kapclinic.dosing.preparation.urls")),
+    path("", include("kapclinic.dosing.console.urls")),
 ]

@@ -57,6 +57,7 @@ from kapclinic.scheduling.models import Appointment, WaitlistEntry
 from kapclinic.scheduling.waitlist.selectors import waitlist_offers
 from kapclinic.screening.models import Screening, ScreeningOutcome
 from kapclinic.screening.selectors import screenings_awaiting_signature
+from kapclinic.today.console import CONSOLE_SPECS
 from kapclinic.today.dosing import DOSING_SPECS
 from kapclinic.today.items import ListSpec, TodoItem, TodoList
 from kapclinic.today.items import clinic_only as _clinic_only
@@ -360,6 +361,7 @@ _CLINIC_SPECS: Final[tuple[ListSpec, ...]] = (
 # sessions to prepare (issue 15.2) and the REMS forms due (issue 15.8).
 SPECS: Final[tuple[ListSpec, ...]] = (
     *DOSING_SPECS,
+    *CONSOLE_SPECS,
     *_CLINIC_SPECS,
     *LEDGER_SPECS,
     *PREPARATION_SPECS,

@@ -40,6 +40,7 @@ from tests.architecture.routes_consent import consent_routes
 from tests.architecture.routes_diagnoses import diagnosis_routes
 from tests.architecture.routes_dosing import dosing_routes
 from tests.architecture.routes_dosing_checks import dosing_check_routes
+from tests.architecture.routes_dosing_console import dosing_console_routes
 from tests.architecture.routes_dosing_notes import dosing_notes_routes
 from tests.architecture.routes_ledger import ledger_routes
 from tests.architecture.routes_ledger_counts import count_routes
@@ -263,6 +264,7 @@ def _routes(world: World) -> dict[str, Call]:
     routes.update(preparation_routes(world))
     routes.update(count_routes(world))
     routes.update(dosing_check_routes(world))
+    routes.update(dosing_console_routes(world))
     routes.update(dosing_notes_routes(world))
     routes.update(dosing_routes(world))
     routes.update(patient_mode_routes(world))  # last: it hands the session to a patient

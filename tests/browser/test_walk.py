@@ -112,6 +112,8 @@ _LEDGER = {
 }
 # The day's dosing sessions (issue 15): the nurses and prescribers who run them.
 _DOSING = {"/dosing/"}
+# The monitoring console (issue 15.6): those who watch the chairs, and the clinic admin.
+_CONSOLE = {"/dosing/console/"}
 _LEDGER_REPORTS = {"/ledger/reports/", "/ledger/counts/tasks/", "/ledger/setup/"}
 # The REMS Patient Monitoring Forms due (issue 15.8): the prescriber and the clinic admin.
 _REMS_FORMS = {"/dosing/rems-forms/"}
@@ -149,7 +151,8 @@ EXPECTED: dict[str, set[str]] = {
     | _PROTOCOLS
     | _LEDGER
     | _LEDGER_REPORTS
-    | _REMS_FORMS,
+    | _REMS_FORMS
+    | _CONSOLE,
     Role.PRESCRIBER.value: _STAFF_COMMON
     | _CLINICAL
     | _OUTCOMES
@@ -168,7 +171,8 @@ EXPECTED: dict[str, set[str]] = {
     | _LEDGER
     | _LEDGER_REPORTS
     | _REMS_FORMS
-    | _DOSING,
+    | _DOSING
+    | _CONSOLE,
     Role.NURSE.value: _STAFF_COMMON
     | _CLINICAL
     | _OUTCOMES
@@ -177,7 +181,8 @@ EXPECTED: dict[str, set[str]] = {
     | _CALENDAR
     | _WAITLIST
     | _LEDGER
-    | _DOSING,
+    | _DOSING
+    | _CONSOLE,
     Role.THERAPIST.value: _STAFF_COMMON
     | _OUTCOMES
     | _PROTOCOLS

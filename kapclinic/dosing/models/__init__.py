@@ -2,7 +2,7 @@
 
 from kapclinic.dosing.models.checklist import CheckAnswer, CheckOverride
 from kapclinic.dosing.models.discharge import DischargeSummary
-from kapclinic.dosing.models.monitoring import SessionAlert, VitalsSet
+from kapclinic.dosing.models.monitoring import AdverseEvent, SessionAlert, VitalsSet
 from kapclinic.dosing.models.notes import (
     NoteAddendum,
     NoteAuthorRole,
@@ -22,6 +22,7 @@ from kapclinic.dosing.models.setting import (
 
 __all__ = [
     "Administration",
+    "AdverseEvent",
     "CheckAnswer",
     "CheckOverride",
     "DischargeSummary",

@@ -4,7 +4,11 @@ alerts, the dose."""
 from kapclinic.dosing.services.checklist import override_check, record_check
 from kapclinic.dosing.services.doses import record_dose
 from kapclinic.dosing.services.facts import checklist_of
-from kapclinic.dosing.services.monitoring import acknowledge_alert, record_vitals
+from kapclinic.dosing.services.monitoring import (
+    acknowledge_alert,
+    record_adverse_event,
+    record_vitals,
+)
 from kapclinic.dosing.services.sessions import (
     DosingError,
     SessionHeldError,
@@ -25,6 +29,7 @@ __all__ = [
     "move",
     "open_session",
     "override_check",
+    "record_adverse_event",
     "record_check",
     "record_dose",
     "record_escort",

@@ -194,6 +194,32 @@ def _pre_dose_check_problems(protocol: Protocol) -> list[str]:
     return problems
 
 
+def _monitoring_problems(protocol: Protocol) -> list[str]:
+    """Issue 15.5: a monitoring section belongs to a protocol with doses; an esketamine
+    protocol keeps the blood pressure about 40 minutes after the dose (R-REMS-3)."""
+    monitoring = protocol.monitoring
+    if monitoring is None:
+        return []
+    problems = []
+    if not any(s.kind is SessionKind.DOSING for s in protocol.session_types):
+        problems.append("monitoring: the protocol has no dosing session to monitor")
+    if (
+        protocol.modality is Modality.ESKETAMINE_REMS
+        and monitoring.bp_check_after_dose_minutes is None
+    ):
+        problems.append(
+            "monitoring: esketamine needs the blood pressure about 40 minutes after the dose "
+            "('bp_check_after_dose_minutes', R-REMS-3)"
+        )
+    bp_at = monitoring.bp_check_after_dose_minutes
+    if bp_at is not None and monitoring.bp_check_window_minutes >= bp_at:
+        problems.append(
+            f"monitoring: a window of {monitoring.bp_check_window_minutes} minutes either side "
+            f"of the check at {bp_at} minutes starts before the dose"
+        )
+    return problems
+
+
 def cross_checks(protocol: Protocol) -> list[str]:
     """Every problem across the document (empty when it is consistent)."""
     problems = _session_type_problems(protocol)
@@ -201,4 +227,5 @@ def cross_checks(protocol: Protocol) -> list[str]:
     problems += _outline_problems(protocol)
     problems += _spacing_problems(protocol)
     problems += _esketamine_problems(protocol)
+    problems += _monitoring_problems(protocol)
     return problems

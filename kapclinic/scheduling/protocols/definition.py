@@ -288,6 +288,35 @@ class Spacing:
 
 
 @dataclass(frozen=True)
+class Monitoring:
+    """How often the monitoring nurse checks a dosing session (issue 15.5): vital signs every
+    ``during_dose_minutes`` while the dose is given (until the session moves to observation),
+    every ``after_dose_minutes`` after it until discharge (R-IV-4: 10 and 15 for an infusion),
+    and, when ``bp_check_after_dose_minutes`` is set, a blood pressure about that long after the
+    first device, within ``bp_check_window_minutes`` either side (R-REMS-3: about 40 minutes;
+    the window is a local choice). A check not done ``overdue_after_minutes`` after it fell due
+    is overdue (NOT FOUND in the reference: the clinic sets it)."""
+
+    during_dose_minutes: int
+    after_dose_minutes: int
+    bp_check_after_dose_minutes: int | None
+    bp_check_window_minutes: int
+    overdue_after_minutes: int
+    rule_id: str
+
+
+# The reference's defaults, for protocol documents written before the monitoring section
+# existed: R-IV-4 for racemic ketamine; R-REMS-3's 40-minute blood pressure for esketamine, with
+# the clinic's 15 minutes otherwise (the label gives no cadence: NOT FOUND); every 15 minutes
+# for KAP (R-SL-2's chaperone check, the only cadence the reference gives for it).
+DEFAULT_MONITORING: Final[dict[Modality, Monitoring]] = {
+    Modality.RACEMIC_KETAMINE_OFF_LABEL: Monitoring(10, 15, None, 5, 2, "R-IV-4"),
+    Modality.ESKETAMINE_REMS: Monitoring(15, 15, 40, 5, 2, "R-REMS-3"),
+    Modality.KETAMINE_ASSISTED_PSYCHOTHERAPY: Monitoring(15, 15, None, 5, 2, "R-SL-2"),
+}
+
+
+@dataclass(frozen=True)
 class Protocol:
     code: str
     name: str
@@ -299,6 +328,14 @@ class Protocol:
     spacing: Spacing
     measurement_plan: str  # the code of the clinic's measurement plan (measurement.plans)
     clinic_settings: tuple[ClinicSetting, ...] = ()
+    # Issue 15.5: the dosing sessions' monitoring cadence (None: the modality's defaults).
+    monitoring: Monitoring | None = None
+
+    @property
+    def monitoring_cadence(self) -> Monitoring | None:
+        """The cadence the dosing sessions follow: the document's, else the reference's
+        default for the modality (None for talk therapy)."""
+        return self.monitoring or DEFAULT_MONITORING.get(self.modality)
 
     def session_type(self, code: str) -> SessionType | None:
         for session_type in self.session_types:

@@ -22,6 +22,7 @@ from kapclinic.scheduling.protocols.definition import (
     Integration,
     IntegrationCadence,
     Modality,
+    Monitoring,
     OutlineStep,
     Phase,
     PreDoseChecks,
@@ -53,6 +54,7 @@ _TOP: Final = {
     "spacing",
     "measurement_plan",
     "clinic_settings",
+    "monitoring",
 }
 
 _E = TypeVar("_E", bound=StrEnum)
@@ -372,6 +374,46 @@ def _clinic_settings(reader: _Reader) -> tuple[ClinicSetting, ...]:
     return tuple(found)
 
 
+_MONITORING: Final = {
+    "during_dose_minutes",
+    "after_dose_minutes",
+    "bp_check_after_dose_minutes",
+    "bp_check_window_minutes",
+    "overdue_after_minutes",
+    "rule_id",
+}
+
+
+def _monitoring(reader: _Reader) -> Monitoring | None:
+    """Issue 15.5: the monitoring cadence (R-IV-4, R-REMS-3); absent: the modality's default."""
+    raw = reader.data.get("monitoring")
+    if raw is None:
+        return None
+    monitoring = _Reader(raw, "monitoring", reader.problems)
+    monitoring.only(_MONITORING)
+    return Monitoring(
+        during_dose_minutes=monitoring.whole("during_dose_minutes", 1, 120) or 1,
+        after_dose_minutes=monitoring.whole("after_dose_minutes", 1, 120) or 1,
+        bp_check_after_dose_minutes=monitoring.whole(
+            "bp_check_after_dose_minutes", 1, MAX_PHASE_MINUTES, optional=True
+        ),
+        bp_check_window_minutes=monitoring.whole("bp_check_window_minutes", 0, 30) or 0,
+        overdue_after_minutes=monitoring.whole("overdue_after_minutes", 0, 30) or 0,
+        rule_id=monitoring.text("rule_id", pattern=RULE_ID),
+    )
+
+
+def _monitoring_document(monitoring: Monitoring) -> dict[str, object]:
+    return {
+        "during_dose_minutes": monitoring.during_dose_minutes,
+        "after_dose_minutes": monitoring.after_dose_minutes,
+        "bp_check_after_dose_minutes": monitoring.bp_check_after_dose_minutes,
+        "bp_check_window_minutes": monitoring.bp_check_window_minutes,
+        "overdue_after_minutes": monitoring.overdue_after_minutes,
+        "rule_id": monitoring.rule_id,
+    }
+
+
 def parse_protocol(data: object) -> Protocol:
     """The protocol ``data`` describes; raises ProtocolDefinitionError listing every problem."""
     problems: list[str] = []
@@ -390,6 +432,7 @@ def parse_protocol(data: object) -> Protocol:
         spacing=_spacing(top),
         measurement_plan=top.text("measurement_plan", pattern=CODE),
         clinic_settings=_clinic_settings(top),
+        monitoring=_monitoring(top),
     )
     if not problems:
         problems.extend(cross_checks(protocol))
@@ -477,7 +520,7 @@ def _stage_document(stage: SpacingStage) -> dict[str, object]:
 
 def to_document(protocol: Protocol) -> dict[str, object]:
     """The JSON document of ``protocol``: ``parse_protocol(to_document(p)) == p``."""
-    return {
+    document: dict[str, object] = {
         "code": protocol.code,
         "name": protocol.name,
         "modality": protocol.modality.value,
@@ -494,3 +537,6 @@ def to_document(protocol: Protocol) -> dict[str, object]:
             {"what": s.what, "value": s.value, "why": s.why} for s in protocol.clinic_settings
         ],
     }
+    if protocol.monitoring is not None:
+        document["monitoring"] = _monitoring_document(protocol.monitoring)
+    return document
