@@ -58,8 +58,9 @@ def test_todays_queries_and_the_badges_do_not_grow_with_the_data_for_any_role(
     assert after == before
 
 
-# Issue 15: the dosing sessions' lists, first for the nurses and prescribers who run them.
-DOSING = ["dosing_checked_in", "dosing_awaiting_dose", "dosing_ready_for_discharge"]
+# Issue 15: the dosing sessions' lists, first for the nurses and prescribers who run them, then
+# the chairs to watch (issue 15.6).
+DOSING = ["dosing_checked_in", "dosing_awaiting_dose", "dosing_ready_for_discharge", "chairs"]
 
 
 @pytest.fixture
@@ -79,7 +80,6 @@ def test_a_prescriber_is_asked_to_sign_screenings_and_countersign_consents_where
         "consents",
         "safety",
         "dosing_today",
-        "chairs",
         "counts_due",
         "discrepancies",
         "dea_tasks",
@@ -106,7 +106,6 @@ def test_each_role_gets_the_lists_of_its_work_only(
         "safety",
         "questionnaires",
         "my_sessions",
-        "chairs",
         "counts_due",
         "inventories_due",
         "expiring",
