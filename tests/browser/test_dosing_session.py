@@ -2,8 +2,9 @@
 checks a patient in from the day's dosing list, moves the session through the pre-dose checks,
 records the dose with its mg/kg check shown before submitting (R-IV-1), observes, records the
 escort (R-DC-1) and discharges after the minimum observation (R-DC-2) with the clock moved on;
-the ledger shows the administration. The pre-dose vitals and the readings after the dose are
-recorded through the services (their pages are built elsewhere). Every page passes axe-core."""
+the ledger shows the administration. The pre-dose checklist and the readings after the dose are
+recorded through the services (their pages have browser tests of their own). Every page passes
+axe-core."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from kapclinic.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, GenerationResul
 from kapclinic.dosing import services as dosing
 from kapclinic.dosing.models import DischargeSummary, DosingSession
 from kapclinic.dosing.rules.vitals import VitalKind
+from kapclinic.dosing.tests.conftest import complete_checklist, countersign_pending
 from kapclinic.ledger import services as ledger
 from kapclinic.ledger.models import DosageForm, Entry, EntryKind, Substance, UnitKind
 from kapclinic.patients.selectors import latest_weight_kg
@@ -128,14 +130,12 @@ def test_a_nurse_takes_a_session_from_check_in_to_discharge_at_tablet_size(
         session_url = page.url
         assert str(patient.public_id) not in page.url
 
-        # The pre-dose checklist is another page: its baseline vitals come through the service.
-        dosing.record_vitals(
-            actor=nurse,
-            session=session,
-            readings=READINGS,
-            taken_at=timezone.now(),
-            now=timezone.now(),
-        )
+        # The pre-dose checklist has its own page and browser test (test_dosing_checks.py):
+        # here it is worked through its services.
+        prescriber = Actor.for_user(User.objects.get(email=DEMO_LOGINS[Role.PRESCRIBER][0]), home)
+        countersign_pending(appointment, prescriber, timezone.now())
+        complete_checklist(session, nurse, prescriber, timezone.now())
+        page.reload()
         page.get_by_role("button", name="Pre-dose checks passed").click()
         expect(page.locator("#session-state")).to_contain_text("Checks passed")
         page.get_by_role("button", name="Start dosing").click()
