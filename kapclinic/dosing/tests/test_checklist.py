@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import pytest
 
+from kapclinic.accounts.actor import Actor
+from kapclinic.accounts.models import Clinic, Role
 from kapclinic.audit.models import AuditEvent
 from kapclinic.dosing import services
 from kapclinic.dosing.models import CheckAnswer, CheckOverride, DosingSession, SessionMove
@@ -17,7 +19,7 @@ from kapclinic.dosing.rules.vitals import VitalKind
 from kapclinic.dosing.rules.workflow import State
 from kapclinic.dosing.services import DosingError, SessionHeldError
 from kapclinic.dosing.tests.conftest import complete_checklist, countersign_pending
-from kapclinic.ledger.tests.conftest import Stock
+from kapclinic.ledger.tests.conftest import Stock, staff
 from kapclinic.scheduling.models import Appointment
 from kapclinic.scheduling.protocols.definition import (
     CheckItem,
@@ -299,3 +301,51 @@ def test_recording_is_checked_and_audited(stock: Stock) -> None:
                 **kwargs,  # type: ignore[arg-type]
             )
     assert CheckAnswer.objects.filter(session=session).count() == 1
+
+
+def test_only_the_sessions_clinicians_record_and_override_while_the_checks_are_open(
+    stock: Stock,
+) -> None:
+    """R-SCR-3: the desk records no pre-dose check and a nurse overrides none; another
+    clinic's staff touch none of this clinic's checks; once the session has left the pre-dose
+    states (entered in error here), nothing more is recorded."""
+    session = _checked_in(stock)
+    desk = Actor.for_user(staff(stock.clinic, Role.FRONT_DESK), stock.clinic)
+    with pytest.raises(DosingError, match="Only a nurse or a prescriber records"):
+        services.record_check(
+            actor=desk, session=session, item="identity", answer="yes", now=stock.now
+        )
+    with pytest.raises(DosingError, match="Only a prescriber overrides"):
+        services.override_check(
+            actor=stock.nurse,
+            session=session,
+            item="vitals",
+            reason="Seen by the nurse.",
+            now=stock.now,
+        )
+    other = Clinic.objects.exclude(pk=stock.clinic.pk).order_by("id")[0]
+    outsider = Actor.for_user(staff(other, Role.PRESCRIBER), other)
+    with pytest.raises(DosingError, match="not in your clinic"):
+        services.record_check(
+            actor=outsider, session=session, item="identity", answer="yes", now=stock.now
+        )
+    with pytest.raises(DosingError, match="not in your clinic"):
+        services.override_check(
+            actor=outsider,
+            session=session,
+            item="vitals",
+            reason="Seen by the prescriber.",
+            now=stock.now,
+        )
+    services.move(
+        actor=stock.nurse,
+        session=session,
+        target=State.ENTERED_IN_ERROR,
+        reason="Opened for the wrong patient.",
+        now=stock.now,
+    )
+    with pytest.raises(DosingError, match="The pre-dose checks are closed"):
+        services.record_check(
+            actor=stock.nurse, session=session, item="identity", answer="yes", now=stock.now
+        )
+    assert not CheckAnswer.objects.filter(session=session).exists()

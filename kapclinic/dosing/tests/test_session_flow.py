@@ -16,7 +16,9 @@ from kapclinic.dosing.models import DosingSession, SessionAlert
 from kapclinic.dosing.rules.vitals import VitalKind
 from kapclinic.dosing.rules.workflow import State
 from kapclinic.dosing.services import DosingError
+from kapclinic.dosing.services.integration import book_integration, integration_of
 from kapclinic.dosing.tests.conftest import complete_checklist, countersign_pending
+from kapclinic.dosing.tests.esketamine import esketamine_appointments
 from kapclinic.ledger.models import Entry, EntryKind, Holding
 from kapclinic.ledger.tests.conftest import Stock, staff
 from kapclinic.patients.selectors import latest_weight_kg
@@ -247,3 +249,24 @@ def test_a_retried_dose_is_recorded_and_debited_once(
     assert Entry.objects.filter(patient=session.patient, kind=EntryKind.ADMINISTRATION).count() == 1
     with pytest.raises(DosingError, match="already recorded"):
         services.record_dose(**{**call, "account": stock.cart})  # type: ignore[arg-type]
+
+
+def test_r_int_1_a_course_without_integration_sessions_offers_none_to_book(stock: Stock) -> None:
+    """R-INT-1: the esketamine protocol schedules no integration session, so booking one from
+    its session is refused with the reason and nothing is booked."""
+    appointment = next(iter(esketamine_appointments(stock)), None)
+    if appointment is None:
+        pytest.fail("the demo books esketamine dosing appointments")
+    session = services.open_session(actor=stock.nurse, appointment=appointment, now=stock.now)
+    assert integration_of(session) is None
+    before = Appointment.objects.count()
+    with pytest.raises(DosingError, match="no integration session to book"):
+        book_integration(
+            actor=stock.nurse,
+            session=session,
+            starts_at=appointment.starts_at + timedelta(days=1),
+            room=appointment.room,
+            therapist=None,
+            now=stock.now,
+        )
+    assert Appointment.objects.count() == before
