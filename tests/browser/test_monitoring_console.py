@@ -19,8 +19,8 @@ from kapclinic.accounts.selectors import list_active_memberships
 from kapclinic.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, GenerationResult
 from kapclinic.dosing import services as dosing
 from kapclinic.dosing.models import DosingSession, SessionAlert
-from kapclinic.dosing.rules.vitals import VitalKind
 from kapclinic.dosing.rules.workflow import State
+from kapclinic.dosing.tests.conftest import complete_checklist, countersign_pending
 from kapclinic.ledger import services as ledger
 from kapclinic.ledger.models import DosageForm, Substance, UnitKind
 from kapclinic.patients.selectors import latest_weight_kg
@@ -34,7 +34,7 @@ TABLET: ViewportSize = {"width": 820, "height": 1180}
 
 def _patient_in_a_chair(clinic: Clinic, nurse: Actor, prescriber: Actor) -> DosingSession:
     """A booked infusion of the generated clinic, opened, dosed and under observation through
-    the dosing services (open_session, move, record_vitals, record_dose)."""
+    the dosing services (open_session, move, the pre-dose checklist, record_dose)."""
     now = timezone.now()
     account = ledger.open_account(actor=prescriber, name="Console test safe", location="Room 1")
     vial = ledger.add_product(
@@ -72,18 +72,8 @@ def _patient_in_a_chair(clinic: Clinic, nurse: Actor, prescriber: Actor) -> Dosi
     start = now - timedelta(minutes=50)
     session = dosing.open_session(actor=nurse, appointment=appointment, now=start)
     session = dosing.move(actor=nurse, session=session, target=State.CHECKED_IN, now=start)
-    dosing.record_vitals(
-        actor=nurse,
-        session=session,
-        readings={
-            VitalKind.SYSTOLIC: Decimal(126),
-            VitalKind.DIASTOLIC: Decimal(80),
-            VitalKind.HEART_RATE: Decimal(74),
-            VitalKind.SPO2: Decimal(98),
-        },
-        taken_at=start,
-        now=start,
-    )
+    countersign_pending(appointment, prescriber, start)
+    complete_checklist(session, nurse, prescriber, start)  # its own browser test covers the page
     session = dosing.move(actor=nurse, session=session, target=State.CHECKS_PASSED, now=start)
     session = dosing.move(actor=nurse, session=session, target=State.DOSING, now=start)
     dosing.record_dose(

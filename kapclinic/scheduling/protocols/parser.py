@@ -4,7 +4,8 @@ Every problem is reported at once, in words that name where it is ("session type
 phase 2: minutes must be a whole number from 1 to 600, not 0"), so an admin who publishes a
 version sees everything to fix in one answer. Shape checks come first (types, required keys,
 unknown keys); the checks across the document (``checks``) run when the shape is right.
-``to_document`` is the inverse: the document a version stores, and the one the edit form shows.
+``to_document`` (in ``documents``, re-exported here) is the inverse: the document a version
+stores, and the one the edit form shows.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ from kapclinic.scheduling.protocols.definition import (
     Spacing,
     SpacingStage,
 )
+from kapclinic.scheduling.protocols.documents import to_document
+
+__all__ = ["parse_protocol", "to_document"]
 
 CODE: Final = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 RULE_ID: Final = re.compile(r"^R-[A-Z]+-\d+$")
@@ -403,17 +407,6 @@ def _monitoring(reader: _Reader) -> Monitoring | None:
     )
 
 
-def _monitoring_document(monitoring: Monitoring) -> dict[str, object]:
-    return {
-        "during_dose_minutes": monitoring.during_dose_minutes,
-        "after_dose_minutes": monitoring.after_dose_minutes,
-        "bp_check_after_dose_minutes": monitoring.bp_check_after_dose_minutes,
-        "bp_check_window_minutes": monitoring.bp_check_window_minutes,
-        "overdue_after_minutes": monitoring.overdue_after_minutes,
-        "rule_id": monitoring.rule_id,
-    }
-
-
 def parse_protocol(data: object) -> Protocol:
     """The protocol ``data`` describes; raises ProtocolDefinitionError listing every problem."""
     problems: list[str] = []
@@ -439,104 +432,3 @@ def parse_protocol(data: object) -> Protocol:
     if problems:
         raise ProtocolDefinitionError(problems)
     return protocol
-
-
-def _checks_document(checks: PreDoseChecks) -> dict[str, object]:
-    return {
-        "items": [item.value for item in checks.items],
-        "fasting_food_hours": checks.fasting_food_hours,
-        "fasting_liquid_minutes": checks.fasting_liquid_minutes,
-        "bp_hold_systolic": checks.bp_hold_systolic,
-        "bp_hold_diastolic": checks.bp_hold_diastolic,
-    }
-
-
-def _session_document(session: SessionType) -> dict[str, object]:
-    document = _session_core_document(session)
-    if session.pre_dose_checks is not None:
-        document["pre_dose_checks"] = _checks_document(session.pre_dose_checks)
-    return document
-
-
-def _session_core_document(session: SessionType) -> dict[str, object]:
-    return {
-        "code": session.code,
-        "name": session.name,
-        "kind": session.kind.value,
-        "phases": [
-            {
-                "name": p.name,
-                "minutes": p.minutes,
-                **({"observation": True} if p.observation else {}),
-            }
-            for p in session.phases
-        ],
-        "resources": {
-            "room_kind": session.resources.room_kind.value,
-            "equipment": [item.value for item in session.resources.equipment],
-            "patients_per_nurse": session.resources.patients_per_nurse,
-            "prescriber_on_site": session.resources.prescriber_on_site,
-            "therapist": session.resources.therapist,
-        },
-        "instructions": list(session.instructions),
-        "sources": list(session.sources),
-    }
-
-
-def _step_document(step: OutlineStep) -> dict[str, object]:
-    document: dict[str, object] = {
-        "session_type": step.session_type,
-        "min_count": step.min_count,
-        "max_count": step.max_count,
-        "rule_id": step.rule_id,
-    }
-    if step.integration is not None:
-        document["integration"] = {
-            "session_type": step.integration.session_type,
-            "cadence": step.integration.cadence.value,
-            "min_days_after": step.integration.min_days_after,
-            "max_days_after": step.integration.max_days_after,
-            "rule_id": step.integration.rule_id,
-        }
-    if step.note:
-        document["note"] = step.note
-    return document
-
-
-def _stage_document(stage: SpacingStage) -> dict[str, object]:
-    document: dict[str, object] = {
-        "name": stage.name,
-        "from_week": stage.from_week,
-        "to_week": stage.to_week,
-        "min_days_between": stage.min_days_between,
-        "max_days_between": stage.max_days_between,
-        "max_per_week": stage.max_per_week,
-        "rule_id": stage.rule_id,
-    }
-    if stage.note:
-        document["note"] = stage.note
-    return document
-
-
-def to_document(protocol: Protocol) -> dict[str, object]:
-    """The JSON document of ``protocol``: ``parse_protocol(to_document(p)) == p``."""
-    document: dict[str, object] = {
-        "code": protocol.code,
-        "name": protocol.name,
-        "modality": protocol.modality.value,
-        "summary": protocol.summary,
-        "sources": [{"rule_id": s.rule_id, "text": s.text} for s in protocol.sources],
-        "session_types": [_session_document(s) for s in protocol.session_types],
-        "outline": [_step_document(step) for step in protocol.outline],
-        "spacing": {
-            "session_types": list(protocol.spacing.session_types),
-            "stages": [_stage_document(stage) for stage in protocol.spacing.stages],
-        },
-        "measurement_plan": protocol.measurement_plan,
-        "clinic_settings": [
-            {"what": s.what, "value": s.value, "why": s.why} for s in protocol.clinic_settings
-        ],
-    }
-    if protocol.monitoring is not None:
-        document["monitoring"] = _monitoring_document(protocol.monitoring)
-    return document
