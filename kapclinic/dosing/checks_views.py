@@ -137,7 +137,7 @@ def _answer(
 @require_GET
 @requires(Capability.VIEW_MONITORING)
 def checks(request: ClinicRequest, session_id: UUID) -> HttpResponse:
-    session = selectors.session_of(current_clinic(request), session_id)
+    session = selectors.access_session(current_clinic(request), session_id)
     return _answer(request, session)
 
 
@@ -184,7 +184,7 @@ _PRE_DOSE_VITALS = (VitalKind.SYSTOLIC, VitalKind.DIASTOLIC, VitalKind.HEART_RAT
 @require_POST
 @requires(Capability.RECORD_MEASUREMENTS)
 def record(request: ClinicRequest, session_id: UUID) -> HttpResponse:
-    session = selectors.session_of(current_clinic(request), session_id)
+    session = selectors.access_session(current_clinic(request), session_id)
     form = CheckForm(request.POST)
     typed = {key: request.POST.get(key, "") for key in form.fields}
     item = request.POST.get("item", "")
@@ -208,7 +208,7 @@ def record(request: ClinicRequest, session_id: UUID) -> HttpResponse:
 @require_POST
 @requires(OVERRIDE_CAPABILITY)
 def override(request: ClinicRequest, session_id: UUID) -> HttpResponse:
-    session = selectors.session_of(current_clinic(request), session_id)
+    session = selectors.access_session(current_clinic(request), session_id)
     form = OverrideForm(request.POST)
     item = request.POST.get("item", "")
     typed = {"reason": request.POST.get("reason", "")}
@@ -241,7 +241,7 @@ def override(request: ClinicRequest, session_id: UUID) -> HttpResponse:
 def passed(request: ClinicRequest, session_id: UUID) -> HttpResponse:
     """Move the session to checks passed: ``move`` evaluates the checklist (and holds the
     session on a high blood pressure, R-SCR-4)."""
-    session = selectors.session_of(current_clinic(request), session_id)
+    session = selectors.access_session(current_clinic(request), session_id)
     try:
         session = services.move(
             actor=request.actor, session=session, target=State.CHECKS_PASSED, now=_now(session)

@@ -86,7 +86,11 @@ def access_appointment(clinic: Clinic, public_id: UUID) -> Appointment:
 
 def _sessions(clinic: Clinic) -> QuerySet[DosingSession]:
     return DosingSession.objects.filter(clinic=clinic).select_related(
-        "patient", "clinic", "appointment__room", "appointment__course", "discharge_override_by"
+        "patient",
+        "clinic",
+        "appointment__room",
+        "appointment__course__protocol",
+        "discharge_override_by",
     )
 
 
@@ -309,15 +313,3 @@ def clinic_therapists(clinic: Clinic) -> QuerySet[User]:
         .distinct()
         .order_by("full_name")
     )
-
-
-def session_of(clinic: Clinic, public_id: UUID) -> DosingSession:
-    """The session with ``public_id`` in ``clinic`` (404 otherwise), with what its pages show."""
-    found = (
-        DosingSession.objects.filter(clinic=clinic, public_id=public_id)
-        .select_related("clinic", "patient", "appointment__course__protocol", "appointment__room")
-        .first()
-    )
-    if found is None:
-        raise Http404
-    return found
